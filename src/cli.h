@@ -1,0 +1,71 @@
+/* The command language: one interpreter for the TUI, --batch, --script and
+ * -x.  Commands come from one table (commands.c) that also drives help and
+ * completion. */
+#ifndef POOLMON_CLI_H
+#define POOLMON_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine.h"
+#include "loop.h"
+
+typedef struct pm_cli pm_cli;
+
+typedef enum pm_out_mode { PM_OUT_TEXT, PM_OUT_JSON } pm_out_mode;
+
+typedef enum pm_line_kind {
+	PM_LINE_INFO,  /* a command's output */
+	PM_LINE_ERROR, /* bad input; under JSON an "error" event */
+	PM_LINE_EVENT, /* an engine event (task done, worker exited…) */
+} pm_line_kind;
+
+/* Receives every line the interpreter prints (no trailing newline). */
+typedef void (*pm_line_fn)(void *ud, pm_line_kind kind, const char *line);
+
+/* What a completion slot of a command's argument expects. */
+typedef enum pm_complete_kind {
+	PM_COMPLETE_NONE,
+	PM_COMPLETE_COMMAND,
+	PM_COMPLETE_TASK,    /* task names */
+	PM_COMPLETE_ID,      /* t1 w2 p3, and "all" / "pool" where allowed */
+	PM_COMPLETE_SHARED,  /* shared object names */
+	PM_COMPLETE_FILE,    /* paths (load) */
+} pm_complete_kind;
+
+typedef struct pm_command pm_command;
+
+pm_cli *pm_cli_new(pm_engine *e, pm_loop *loop, pm_out_mode mode,
+		   pm_line_fn out, void *ud);
+void pm_cli_free(pm_cli *c);
+
+/* Runs a line of commands.  A command that waits (join, apply, result,
+ * sleep, map) does not block: the rest of the line is kept and runs when the
+ * wait ends, driven by the loop.  Returns false if the line had an error. */
+bool pm_cli_feed(pm_cli *c, const char *line);
+/* True while a command waits or commands are pending. */
+bool pm_cli_busy(const pm_cli *c);
+/* Ctrl-C: stop the current wait and drop pending commands. */
+void pm_cli_interrupt(pm_cli *c);
+/* `quit` was run (and its waits are over). */
+bool pm_cli_quit_requested(const pm_cli *c);
+/* Errors seen so far (for --batch's exit status). */
+unsigned pm_cli_error_count(const pm_cli *c);
+
+/* The command table. */
+size_t pm_cli_command_count(void);
+const char *pm_cli_command_name(size_t i);
+const char *pm_cli_command_usage(size_t i);
+const char *pm_cli_command_help(size_t i);
+
+/* Completion, readline-generator style: the line before the word being
+ * completed, the word's prefix, state 0 for the first call.  Returns a
+ * malloc'd candidate or NULL when done.  *kind tells whether it is a file
+ * name (the caller may then use its own filename completion). */
+char *pm_cli_complete(pm_cli *c, const char *before, const char *prefix,
+		      int state, pm_complete_kind *kind);
+
+/* Status snapshot as JSON (the `status` event) into a malloc'd string. */
+char *pm_cli_status_json(pm_cli *c);
+
+#endif

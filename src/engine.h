@@ -1,0 +1,170 @@
+/* The pool engine: forked workers, a task queue, results and events.
+ * No curses here; front ends talk to the engine through this header only. */
+#ifndef POOLMON_ENGINE_H
+#define POOLMON_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "poolmon/plugin.h"
+#include "loop.h"
+
+typedef struct pm_engine pm_engine;
+
+typedef enum pm_task_state {
+	PM_TASK_QUEUED,
+	PM_TASK_RUNNING,
+	PM_TASK_PAUSED,
+	PM_TASK_DONE,
+	PM_TASK_FAILED,
+	PM_TASK_CRASHED,
+	PM_TASK_TIMEOUT,
+	PM_TASK_TERMINATED,
+	PM_TASK_CANCELLED,
+} pm_task_state;
+
+typedef enum pm_worker_state {
+	PM_WORKER_STARTING,
+	PM_WORKER_IDLE,
+	PM_WORKER_BUSY,
+	PM_WORKER_PAUSED,
+	PM_WORKER_DEAD,
+} pm_worker_state;
+
+typedef enum pm_pool_state {
+	PM_POOL_RUNNING,
+	PM_POOL_PAUSED, /* dispatcher stopped */
+	PM_POOL_CLOSED,
+	PM_POOL_TERMINATED,
+} pm_pool_state;
+
+typedef enum pm_event_kind {
+	PM_EV_TASK,   /* a task changed state */
+	PM_EV_WORKER, /* a worker started / exited / paused / resumed */
+	PM_EV_LOG,    /* a task logged a line */
+	PM_EV_PLUGIN, /* a plugin was loaded */
+} pm_event_kind;
+
+typedef struct pm_event {
+	pm_event_kind kind;
+	uint64_t id;          /* task id (t<id>) or worker id (w<id>) */
+	int state;            /* pm_task_state, or for workers the word below */
+	const char *what;     /* worker: "started" "exited" "paused" "resumed" */
+	const char *task;     /* task name "demo.square" */
+	uint64_t worker;      /* worker id running the task, 0 if none */
+	pid_t pid;            /* worker pid, 0 if none */
+	const pm_value *result; /* PM_TASK_DONE */
+	const char *error;    /* PM_TASK_FAILED: message; log: the line */
+	int signo;            /* PM_TASK_CRASHED, or the worker's death signal */
+	int exit_status;      /* worker exited normally: its status */
+} pm_event;
+
+typedef void (*pm_event_fn)(void *ud, const pm_event *ev);
+
+typedef struct pm_engine_config {
+	int workers;            /* <= 0: one per CPU */
+	int maxtasks;           /* recycle a worker after this many, 0 = never */
+	const char *plugin_dir; /* --plugin-dir, may be NULL */
+} pm_engine_config;
+
+typedef struct pm_task_info {
+	uint64_t id;
+	const char *task; /* "demo.square" */
+	pm_task_state state;
+	const pm_value *args;
+	size_t nargs;
+	uint64_t worker; /* 0 if not running */
+	pid_t pid;
+	const pm_value *result; /* when done */
+	const char *error;      /* when failed */
+	int signo;              /* when crashed */
+	double progress;        /* 0..1 */
+	double elapsed;         /* seconds running so far, or run time */
+} pm_task_info;
+
+typedef struct pm_worker_info {
+	uint64_t id;
+	pid_t pid;
+	pm_worker_state state;
+	uint64_t task; /* current task id, 0 if none */
+	uint64_t done; /* tasks completed by this worker */
+	unsigned restarts; /* replacements of this slot */
+} pm_worker_info;
+
+typedef struct pm_counts {
+	size_t queued, running, paused, done, failed, crashed, timeout,
+		terminated, cancelled;
+} pm_counts;
+
+/* Creates the engine and starts its workers.  Registers its fds and SIGCHLD
+ * with the loop.  On failure returns NULL and sets *err (malloc'd). */
+pm_engine *pm_engine_new(pm_loop *loop, const pm_engine_config *cfg,
+			 char **err);
+/* Kills and reaps every worker, frees everything. */
+void pm_engine_free(pm_engine *e);
+
+void pm_engine_set_listener(pm_engine *e, pm_event_fn fn, void *ud);
+
+/* Plugins.  Returns 0 or -1 with a message in err. */
+int pm_engine_load(pm_engine *e, const char *path_or_name, char *err,
+		   size_t errlen);
+size_t pm_engine_plugin_count(const pm_engine *e);
+const struct pm_plugin *pm_engine_plugin(const pm_engine *e, size_t i,
+					 const char **path);
+/* Resolve "square" or "demo.square"; NULL with a message if unknown or
+ * ambiguous. */
+const struct pm_task_def *pm_engine_find_task(const pm_engine *e,
+					      const char *name,
+					      const char **plugin, char *err,
+					      size_t errlen);
+
+/* Tasks.  args are copied.  Arguments are checked against the signature
+ * before anything is queued. Returns 0 and sets *id, or -1 with err. */
+typedef struct pm_submit_opts {
+	double timeout; /* seconds, 0 = none */
+} pm_submit_opts;
+int pm_engine_submit(pm_engine *e, const char *task, const pm_value *args,
+		     size_t nargs, const pm_submit_opts *opts, uint64_t *id,
+		     char *err, size_t errlen);
+/* One task per item of items (each item is the task's single argument, or a
+ * list of arguments when the task takes several); chunksize 0 = automatic.
+ * Ids are consecutive from *first. */
+int pm_engine_map(pm_engine *e, const char *task, const pm_value *items,
+		  size_t nitems, size_t chunksize, uint64_t *first,
+		  char *err, size_t errlen);
+
+bool pm_engine_task_info(const pm_engine *e, uint64_t id, pm_task_info *out);
+bool pm_task_state_final(pm_task_state s);
+const char *pm_task_state_name(pm_task_state s);
+const char *pm_worker_state_name(pm_worker_state s);
+const char *pm_pool_state_name(pm_pool_state s);
+/* Iterate tasks known to the engine, in id order: ids from 1 to last. */
+uint64_t pm_engine_last_task_id(const pm_engine *e);
+
+size_t pm_engine_worker_count(const pm_engine *e);
+bool pm_engine_worker_info(const pm_engine *e, size_t i, pm_worker_info *out);
+bool pm_engine_worker_by_id(const pm_engine *e, uint64_t id,
+			    pm_worker_info *out);
+pm_pool_state pm_engine_pool_state(const pm_engine *e);
+pm_counts pm_engine_counts(const pm_engine *e);
+/* True when no task is queued, running or paused. */
+bool pm_engine_idle(const pm_engine *e);
+/* True once the pool is closed/terminated and every worker has exited. */
+bool pm_engine_workers_gone(const pm_engine *e);
+
+/* Control.  Each returns 0 or -1 with a message. */
+int pm_engine_pause(pm_engine *e, const char *target, char *err, size_t errlen);
+int pm_engine_resume(pm_engine *e, const char *target, char *err,
+		     size_t errlen);
+int pm_engine_terminate(pm_engine *e, const char *target, char *err,
+			size_t errlen);
+int pm_engine_close(pm_engine *e, char *err, size_t errlen);
+int pm_engine_resize(pm_engine *e, int workers, char *err, size_t errlen);
+
+/* Process pending worker messages and children; called by the loop, and by
+ * anyone who wants a fresh view without waiting. */
+void pm_engine_poll(pm_engine *e);
+
+#endif
