@@ -107,7 +107,9 @@ void pm_engine_free(pm_engine *e);
 
 void pm_engine_set_listener(pm_engine *e, pm_event_fn fn, void *ud);
 
-/* Plugins.  Returns 0 or -1 with a message in err. */
+/* Plugins: bare names are looked up in these dirs, in the order added. */
+void pm_engine_add_plugin_dir(pm_engine *e, const char *dir);
+/* Returns 0 or -1 with a message in err. */
 int pm_engine_load(pm_engine *e, const char *path_or_name, char *err,
 		   size_t errlen);
 size_t pm_engine_plugin_count(const pm_engine *e);
@@ -144,6 +146,8 @@ const char *pm_pool_state_name(pm_pool_state s);
 uint64_t pm_engine_last_task_id(const pm_engine *e);
 
 size_t pm_engine_worker_count(const pm_engine *e);
+/* The pool size asked for (workers N), which live workers converge to. */
+int pm_engine_target_workers(const pm_engine *e);
 bool pm_engine_worker_info(const pm_engine *e, size_t i, pm_worker_info *out);
 bool pm_engine_worker_by_id(const pm_engine *e, uint64_t id,
 			    pm_worker_info *out);

@@ -1,0 +1,1647 @@
+#define _GNU_SOURCE
+#include "engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "plugin_loader.h"
+#include "ring.h"
+#include "util.h"
+#include "value.h"
+
+#define CHUNK_MAX 1024
+#define KILL_GRACE 1.0    /* seconds between SIGTERM and SIGKILL */
+#define MAX_WORKERS 1024
+
+/* Records from the manager to a worker. */
+enum { DOWN_TASKS = 1, DOWN_LOAD, DOWN_EXIT };
+/* Records from a worker to the manager. */
+enum { UP_STARTED = 1, UP_DONE, UP_FAILED, UP_PROGRESS, UP_LOG, UP_SKIPPED };
+
+/* Shared between the manager and one worker. */
+typedef struct shm_worker {
+	_Atomic uint64_t cur_task; /* the task running now, 0 if none */
+	_Atomic uint32_t cancel;   /* the running task should stop */
+	_Atomic uint8_t skip[CHUNK_MAX]; /* do not start chunk item i */
+	pm_ring down;
+	pm_ring up;
+} shm_worker;
+
+typedef struct shm_global {
+	_Atomic uint32_t mgr_sleeping; /* workers write the eventfd if set */
+} shm_global;
+
+typedef enum pending_action { ACT_NONE, ACT_HOLD, ACT_CANCEL } pending_action;
+typedef enum kill_reason {
+	KILL_NONE,
+	KILL_TIMEOUT,
+	KILL_TERMINATE, /* terminate of the task, its worker or the pool */
+	KILL_RETIRE,
+} kill_reason;
+
+typedef struct task {
+	uint64_t id;
+	size_t plugin, def;
+	char *name; /* plugin.task */
+	pm_value *args;
+	size_t nargs;
+	pm_task_state state;
+	double timeout;
+	double started, ended, paused_at, paused_total;
+	uint64_t worker;
+	pid_t pid;
+	pm_value result;
+	char *error;
+	int signo;
+	double progress;
+	uint64_t group;     /* map id: items of one map may share a chunk */
+	size_t chunksize;
+	pending_action pending;
+	bool dispatched; /* sent to a worker, not started yet */
+	bool queued_in_deque;
+} task;
+
+typedef struct worker {
+	uint64_t id;
+	pid_t pid;
+	pm_worker_state state;
+	shm_worker *shm;
+	uint64_t chunk[CHUNK_MAX];
+	size_t chunk_n, chunk_left;
+	uint64_t running;
+	uint64_t done;
+	unsigned restarts;
+	unsigned since_start;
+	bool retiring; /* asked to exit; the slot goes away */
+	bool recycling; /* asked to exit (maxtasks); the slot is refilled */
+	bool exit_sent;
+	bool stopped;  /* SIGSTOPped */
+	kill_reason kill;
+	double kill_at; /* SIGKILL deadline, 0 if none */
+} worker;
+
+struct pm_engine {
+	pm_loop *loop;
+	pm_registry reg;
+	shm_global *g;
+	int efd;
+	pid_t manager_pid;
+	worker **workers;
+	size_t nworkers;
+	uint64_t next_worker_id;
+	int target;
+	task **tasks;
+	size_t ntasks, taskcap;
+	uint64_t *q; /* deque of queued, undispatched task ids */
+	size_t qhead, qlen, qcap;
+	pm_pool_state state;
+	bool dispatch_paused;
+	int maxtasks;
+	uint64_t next_group;
+	pm_event_fn listener;
+	void *ud;
+	bool sigchld;
+	pm_counts counts;
+	bool in_poll;
+};
+
+/* ---- worker side ------------------------------------------------------ */
+
+typedef struct worker_ctx {
+	pm_ctx ctx;
+	pm_engine *e;
+	worker *w;
+	uint64_t task;
+	char task_id[24], worker_id[24];
+	char error[1024];
+	double last_progress;
+} worker_ctx;
+
+static worker_ctx *g_wctx; /* the one running task in this worker */
+
+static void check_parent(pm_engine *e)
+{
+	if (getppid() != e->manager_pid)
+		_exit(0);
+}
+
+static void up_send(worker_ctx *wc, uint32_t type, const void *head,
+		    size_t hlen, const pm_value *v)
+{
+	shm_worker *s = wc->w->shm;
+	size_t vlen = v ? pm_value_encoded_size(v) : 0;
+	size_t len = hlen + vlen;
+	unsigned char *p;
+	while (!(p = pm_ring_reserve(&s->up, len))) {
+		if (len > PM_REC_MAX)
+			return; /* callers check sizes; never happens */
+		uint32_t seq = atomic_load(&s->up.cons_seq);
+		atomic_store(&s->up.prod_waiting, 1);
+		if ((p = pm_ring_reserve(&s->up, len))) {
+			atomic_store(&s->up.prod_waiting, 0);
+			break;
+		}
+		struct timespec ts = { 1, 0 };
+		pm_futex(&s->up.cons_seq, FUTEX_WAIT, seq, &ts);
+		check_parent(wc->e);
+	}
+	memcpy(p, head, hlen);
+	if (v)
+		pm_value_encode(v, p + hlen, vlen);
+	pm_ring_commit(&s->up, type, len);
+	if (atomic_exchange(&wc->e->g->mgr_sleeping, 0)) {
+		uint64_t one = 1;
+		ssize_t r = write(wc->e->efd, &one, sizeof one);
+		(void)r;
+	}
+}
+
+static void up_send_text(worker_ctx *wc, uint32_t type, uint64_t id,
+			 const char *text)
+{
+	pm_value v = pm_none();
+	size_t len = strlen(text);
+	if (len > 4096)
+		len = 4096;
+	v.type = PM_STR;
+	v.u.s.ptr = (char *)text;
+	v.u.s.len = len;
+	up_send(wc, type, &id, sizeof id, &v);
+}
+
+static int ctx_cancelled(pm_ctx *ctx)
+{
+	worker_ctx *wc = (worker_ctx *)ctx;
+	return atomic_load(&wc->w->shm->cancel) != 0;
+}
+
+static void ctx_progress(pm_ctx *ctx, double f)
+{
+	worker_ctx *wc = (worker_ctx *)ctx;
+	if (f < 0)
+		f = 0;
+	if (f > 1)
+		f = 1;
+	if (f - wc->last_progress < 0.01 && f < 1)
+		return;
+	wc->last_progress = f;
+	unsigned char head[16];
+	memcpy(head, &wc->task, 8);
+	memcpy(head + 8, &f, 8);
+	up_send(wc, UP_PROGRESS, head, sizeof head, NULL);
+}
+
+static void ctx_log(pm_ctx *ctx, const char *fmt, ...)
+{
+	worker_ctx *wc = (worker_ctx *)ctx;
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	up_send_text(wc, UP_LOG, wc->task, line);
+}
+
+static int ctx_fail(pm_ctx *ctx, const char *fmt, ...)
+{
+	worker_ctx *wc = (worker_ctx *)ctx;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(wc->error, sizeof wc->error, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void *ctx_shared(pm_ctx *ctx, const char *name)
+{
+	(void)ctx;
+	(void)name;
+	return NULL; /* shared objects: not yet */
+}
+
+static void run_one(worker_ctx *wc, const struct pm_task_def *def,
+		    uint64_t id, const unsigned char *enc, size_t enclen)
+{
+	pm_value args = pm_none();
+	if (!pm_value_decode(enc, enclen, &args) || args.type != PM_LIST) {
+		up_send_text(wc, UP_FAILED, id, "corrupt task arguments");
+		pm_value_free(&args);
+		return;
+	}
+	wc->task = id;
+	wc->error[0] = '\0';
+	wc->last_progress = 0;
+	snprintf(wc->task_id, sizeof wc->task_id, "t%llu",
+		 (unsigned long long)id);
+	atomic_store(&wc->w->shm->cur_task, id);
+	up_send(wc, UP_STARTED, &id, sizeof id, NULL);
+	pm_value result = pm_none();
+	int rc = def->fn(&wc->ctx, args.u.list.items, args.u.list.len,
+			 &result);
+	if (rc == 0 && pm_value_encoded_size(&result) + 8 > PM_REC_MAX) {
+		rc = -1;
+		snprintf(wc->error, sizeof wc->error,
+			 "result too large (%zu bytes, limit %zu)",
+			 pm_value_encoded_size(&result),
+			 (size_t)PM_REC_MAX - 8);
+	}
+	if (rc == 0)
+		up_send(wc, UP_DONE, &id, sizeof id, &result);
+	else
+		up_send_text(wc, UP_FAILED, id,
+			     wc->error[0] ? wc->error : "task failed");
+	atomic_store(&wc->w->shm->cur_task, 0);
+	pm_value_free(&result);
+	pm_value_free(&args);
+}
+
+static void run_chunk(worker_ctx *wc, const unsigned char *p, size_t len)
+{
+	uint32_t hdr[3];
+	if (len < sizeof hdr)
+		return;
+	memcpy(hdr, p, sizeof hdr);
+	size_t off = sizeof hdr;
+	const pm_registry *reg = &wc->e->reg;
+	const struct pm_task_def *def = NULL;
+	if (hdr[0] < reg->n && hdr[1] < reg->entries[hdr[0]].ntasks)
+		def = &reg->entries[hdr[0]].plugin->tasks[hdr[1]];
+	for (uint32_t i = 0; i < hdr[2] && off + 12 <= len; i++) {
+		uint64_t id;
+		uint32_t enclen;
+		memcpy(&id, p + off, 8);
+		memcpy(&enclen, p + off + 8, 4);
+		off += 12;
+		if (enclen > len - off)
+			break;
+		if (atomic_load(&wc->w->shm->skip[i]))
+			up_send(wc, UP_SKIPPED, &id, sizeof id, NULL);
+		else if (!def)
+			up_send_text(wc, UP_FAILED, id,
+				     "task not loaded in this worker");
+		else
+			run_one(wc, def, id, p + off, enclen);
+		off += enclen;
+	}
+}
+
+static void wait_for_work(pm_engine *e, shm_worker *s)
+{
+	uint32_t seq = atomic_load(&s->down.prod_seq);
+	atomic_store(&s->down.cons_waiting, 1);
+	if (!pm_ring_empty(&s->down)) {
+		atomic_store(&s->down.cons_waiting, 0);
+		return;
+	}
+	/* Wake at least once a second to notice a dead manager even if
+	 * PDEATHSIG was missed. */
+	struct timespec ts = { 1, 0 };
+	pm_futex(&s->down.prod_seq, FUTEX_WAIT, seq, &ts);
+	check_parent(e);
+}
+
+static __attribute__((noreturn)) void worker_main(pm_engine *e, worker *w)
+{
+	worker_ctx wc;
+	memset(&wc, 0, sizeof wc);
+	wc.ctx.size = sizeof wc.ctx;
+	wc.ctx.task_id = wc.task_id;
+	wc.ctx.worker_id = wc.worker_id;
+	wc.ctx.cancelled = ctx_cancelled;
+	wc.ctx.progress = ctx_progress;
+	wc.ctx.log = ctx_log;
+	wc.ctx.fail = ctx_fail;
+	wc.ctx.shared = ctx_shared;
+	wc.e = e;
+	wc.w = w;
+	snprintf(wc.worker_id, sizeof wc.worker_id, "w%llu",
+		 (unsigned long long)w->id);
+	g_wctx = &wc;
+	shm_worker *s = w->shm;
+	for (;;) {
+		pm_rec_hdr h;
+		const unsigned char *p = pm_ring_peek(&s->down, &h);
+		if (!p) {
+			wait_for_work(e, s);
+			continue;
+		}
+		switch (h.type) {
+		case DOWN_TASKS:
+			run_chunk(&wc, p, h.len);
+			break;
+		case DOWN_LOAD: {
+			char path[PATH_MAX];
+			char err[512];
+			size_t n = h.len < sizeof path - 1 ? h.len
+							   : sizeof path - 1;
+			memcpy(path, p, n);
+			path[n] = '\0';
+			if (pm_registry_load_path(&e->reg, path, err,
+						  sizeof err) < 0)
+				up_send_text(&wc, UP_LOG, 0, err);
+			break;
+		}
+		case DOWN_EXIT:
+			_exit(0);
+		}
+		pm_ring_pop(&s->down, &h);
+	}
+}
+
+/* ---- manager side ----------------------------------------------------- */
+
+static task *task_get(const pm_engine *e, uint64_t id)
+{
+	return id >= 1 && id <= e->ntasks ? e->tasks[id - 1] : NULL;
+}
+
+static worker *worker_get(const pm_engine *e, uint64_t id)
+{
+	for (size_t i = 0; i < e->nworkers; i++)
+		if (e->workers[i]->id == id)
+			return e->workers[i];
+	return NULL;
+}
+
+static size_t *count_slot(pm_counts *c, pm_task_state s)
+{
+	switch (s) {
+	case PM_TASK_QUEUED: return &c->queued;
+	case PM_TASK_RUNNING: return &c->running;
+	case PM_TASK_PAUSED: return &c->paused;
+	case PM_TASK_DONE: return &c->done;
+	case PM_TASK_FAILED: return &c->failed;
+	case PM_TASK_CRASHED: return &c->crashed;
+	case PM_TASK_TIMEOUT: return &c->timeout;
+	case PM_TASK_TERMINATED: return &c->terminated;
+	case PM_TASK_CANCELLED: return &c->cancelled;
+	}
+	return &c->queued;
+}
+
+static void emit(pm_engine *e, const pm_event *ev)
+{
+	if (e->listener)
+		e->listener(e->ud, ev);
+}
+
+static void emit_task(pm_engine *e, const task *t)
+{
+	pm_event ev = { 0 };
+	ev.kind = PM_EV_TASK;
+	ev.id = t->id;
+	ev.state = (int)t->state;
+	ev.task = t->name;
+	ev.worker = t->worker;
+	ev.pid = t->pid;
+	ev.result = t->state == PM_TASK_DONE ? &t->result : NULL;
+	ev.error = t->error;
+	ev.signo = t->signo;
+	emit(e, &ev);
+}
+
+static void emit_worker(pm_engine *e, const worker *w, const char *what,
+			int signo, int status)
+{
+	pm_event ev = { 0 };
+	ev.kind = PM_EV_WORKER;
+	ev.id = w->id;
+	ev.what = what;
+	ev.pid = w->pid;
+	ev.signo = signo;
+	ev.exit_status = status;
+	ev.worker = w->id;
+	emit(e, &ev);
+}
+
+static void set_state(pm_engine *e, task *t, pm_task_state s)
+{
+	double now = pm_now();
+	--*count_slot(&e->counts, t->state);
+	++*count_slot(&e->counts, s);
+	if (t->state == PM_TASK_PAUSED && t->paused_at > 0) {
+		t->paused_total += now - t->paused_at;
+		t->paused_at = 0;
+	}
+	if (s == PM_TASK_PAUSED && t->started > 0)
+		t->paused_at = now;
+	if (s == PM_TASK_RUNNING && t->started == 0)
+		t->started = now;
+	t->state = s;
+	if (pm_task_state_final(s))
+		t->ended = now;
+	emit_task(e, t);
+}
+
+static void q_grow(pm_engine *e)
+{
+	if (e->qlen < e->qcap)
+		return;
+	size_t cap = e->qcap ? e->qcap * 2 : 256;
+	uint64_t *q = xmalloc(cap * sizeof *q);
+	for (size_t i = 0; i < e->qlen; i++)
+		q[i] = e->q[(e->qhead + i) % e->qcap];
+	free(e->q);
+	e->q = q;
+	e->qcap = cap;
+	e->qhead = 0;
+}
+
+static void q_push_back(pm_engine *e, uint64_t id)
+{
+	q_grow(e);
+	e->q[(e->qhead + e->qlen++) % e->qcap] = id;
+}
+
+static void q_push_front(pm_engine *e, uint64_t id)
+{
+	q_grow(e);
+	e->qhead = (e->qhead + e->qcap - 1) % e->qcap;
+	e->q[e->qhead] = id;
+	e->qlen++;
+}
+
+/* Skips ids that left the queue (cancelled or held) since they were
+ * pushed. */
+static task *q_front(pm_engine *e)
+{
+	while (e->qlen) {
+		task *t = task_get(e, e->q[e->qhead]);
+		if (t && t->queued_in_deque)
+			return t;
+		e->qhead = (e->qhead + 1) % e->qcap;
+		e->qlen--;
+	}
+	return NULL;
+}
+
+static void q_pop_front(pm_engine *e)
+{
+	task *t = task_get(e, e->q[e->qhead]);
+	if (t)
+		t->queued_in_deque = false;
+	e->qhead = (e->qhead + 1) % e->qcap;
+	e->qlen--;
+}
+
+static void send_down(worker *w, uint32_t type, const void *p, size_t len)
+{
+	unsigned char *dst = pm_ring_reserve(&w->shm->down, len);
+	if (!dst)
+		return; /* callers keep one chunk in flight: cannot be full */
+	memcpy(dst, p, len);
+	if (pm_ring_commit(&w->shm->down, type, len))
+		pm_futex_wake(&w->shm->down.prod_seq);
+}
+
+static void engine_sigchld(void *ud, int signo);
+static void engine_efd(void *ud, int fd, short revents);
+static int engine_timeout(void *ud);
+static void engine_tick(void *ud);
+
+static int start_worker(pm_engine *e, worker *w)
+{
+	w->shm = mmap(NULL, sizeof(shm_worker), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (w->shm == MAP_FAILED) {
+		w->shm = NULL;
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		munmap(w->shm, sizeof(shm_worker));
+		w->shm = NULL;
+		return -1;
+	}
+	if (pid == 0) {
+		pm_loop_child_reset(e->loop);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		check_parent(e);
+		signal(SIGPIPE, SIG_DFL);
+		worker_main(e, w);
+	}
+	w->pid = pid;
+	w->state = PM_WORKER_IDLE;
+	w->chunk_n = w->chunk_left = 0;
+	w->running = 0;
+	w->since_start = 0;
+	w->exit_sent = w->stopped = w->recycling = false;
+	w->kill = KILL_NONE;
+	w->kill_at = 0;
+	emit_worker(e, w, "started", 0, 0);
+	return 0;
+}
+
+static worker *add_worker(pm_engine *e)
+{
+	worker *w = xcalloc(1, sizeof *w);
+	w->id = ++e->next_worker_id;
+	if (start_worker(e, w) < 0) {
+		free(w);
+		return NULL;
+	}
+	e->workers = xrealloc(e->workers,
+			      (e->nworkers + 1) * sizeof *e->workers);
+	e->workers[e->nworkers++] = w;
+	return w;
+}
+
+pm_engine *pm_engine_new(pm_loop *loop, const pm_engine_config *cfg,
+			 char **err)
+{
+	pm_engine *e = xcalloc(1, sizeof *e);
+	e->loop = loop;
+	e->manager_pid = getpid();
+	e->maxtasks = cfg && cfg->maxtasks > 0 ? cfg->maxtasks : 0;
+	int n = cfg && cfg->workers > 0 ? cfg->workers
+					: (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	if (n > MAX_WORKERS) {
+		*err = xasprintf("too many workers: %d (at most %d)", n,
+				 MAX_WORKERS);
+		free(e);
+		return NULL;
+	}
+	e->target = n;
+	pm_registry_init(&e->reg);
+	e->g = mmap(NULL, sizeof *e->g, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	e->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (e->g == MAP_FAILED || e->efd < 0) {
+		*err = xasprintf("cannot set up shared memory: %s",
+				 strerror(errno));
+		if (e->g != MAP_FAILED)
+			munmap(e->g, sizeof *e->g);
+		if (e->efd >= 0)
+			close(e->efd);
+		free(e);
+		return NULL;
+	}
+	pm_loop_watch_signal(loop, SIGCHLD, engine_sigchld, e);
+	pm_loop_add_fd(loop, e->efd, POLLIN, engine_efd, e);
+	pm_loop_add_hook(loop, engine_timeout, engine_tick, e);
+	for (int i = 0; i < n; i++) {
+		if (!add_worker(e)) {
+			*err = xasprintf("cannot start worker: %s",
+					 strerror(errno));
+			pm_engine_free(e);
+			return NULL;
+		}
+	}
+	return e;
+}
+
+void pm_engine_add_plugin_dir(pm_engine *e, const char *dir)
+{
+	pm_registry_add_dir(&e->reg, dir);
+}
+
+static void kill_and_reap(worker *w)
+{
+	if (w->pid <= 0)
+		return;
+	kill(w->pid, SIGKILL);
+	while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	w->pid = 0;
+}
+
+void pm_engine_free(pm_engine *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->nworkers; i++) {
+		worker *w = e->workers[i];
+		kill_and_reap(w);
+		if (w->shm)
+			munmap(w->shm, sizeof(shm_worker));
+		free(w);
+	}
+	free(e->workers);
+	for (size_t i = 0; i < e->ntasks; i++) {
+		task *t = e->tasks[i];
+		free(t->name);
+		pm_values_free(t->args, t->nargs);
+		pm_value_free(&t->result);
+		free(t->error);
+		free(t);
+	}
+	free(e->tasks);
+	free(e->q);
+	pm_loop_remove_fd(e->loop, e->efd);
+	pm_loop_remove_hook(e->loop, e);
+	close(e->efd);
+	munmap(e->g, sizeof *e->g);
+	pm_registry_free(&e->reg);
+	free(e);
+}
+
+void pm_engine_set_listener(pm_engine *e, pm_event_fn fn, void *ud)
+{
+	e->listener = fn;
+	e->ud = ud;
+}
+
+int pm_engine_load(pm_engine *e, const char *spec, char *err, size_t errlen)
+{
+	if (pm_registry_load(&e->reg, spec, err, errlen) < 0)
+		return -1;
+	const pm_plugin_entry *pe = &e->reg.entries[e->reg.n - 1];
+	for (size_t i = 0; i < e->nworkers; i++)
+		if (e->workers[i]->pid > 0)
+			send_down(e->workers[i], DOWN_LOAD, pe->path,
+				  strlen(pe->path));
+	pm_event ev = { 0 };
+	ev.kind = PM_EV_PLUGIN;
+	ev.task = pe->plugin->name;
+	ev.error = pe->path;
+	emit(e, &ev);
+	return 0;
+}
+
+size_t pm_engine_plugin_count(const pm_engine *e)
+{
+	return e->reg.n;
+}
+
+const struct pm_plugin *pm_engine_plugin(const pm_engine *e, size_t i,
+					 const char **path)
+{
+	if (i >= e->reg.n)
+		return NULL;
+	if (path)
+		*path = e->reg.entries[i].path;
+	return e->reg.entries[i].plugin;
+}
+
+const struct pm_task_def *pm_engine_find_task(const pm_engine *e,
+					      const char *name,
+					      const char **plugin, char *err,
+					      size_t errlen)
+{
+	size_t p, t;
+	if (pm_registry_find(&e->reg, name, &p, &t, err, errlen) < 0)
+		return NULL;
+	if (plugin)
+		*plugin = e->reg.entries[p].plugin->name;
+	return &e->reg.entries[p].plugin->tasks[t];
+}
+
+static task *new_task(pm_engine *e, size_t p, size_t d, pm_value *args,
+		      size_t nargs)
+{
+	task *t = xcalloc(1, sizeof *t);
+	if (e->ntasks == e->taskcap) {
+		e->taskcap = e->taskcap ? e->taskcap * 2 : 256;
+		e->tasks = xrealloc(e->tasks, e->taskcap * sizeof *e->tasks);
+	}
+	e->tasks[e->ntasks++] = t;
+	t->id = e->ntasks;
+	t->plugin = p;
+	t->def = d;
+	t->name = xasprintf("%s.%s", e->reg.entries[p].plugin->name,
+			    e->reg.entries[p].plugin->tasks[d].name);
+	t->args = args;
+	t->nargs = nargs;
+	t->state = PM_TASK_QUEUED;
+	t->queued_in_deque = true;
+	e->counts.queued++;
+	q_push_back(e, t->id);
+	return t;
+}
+
+static int check_args(pm_engine *e, size_t p, size_t d, pm_value *args,
+		      size_t nargs, char *err, size_t errlen)
+{
+	char why[512];
+	const struct pm_task_def *def = &e->reg.entries[p].plugin->tasks[d];
+	if (pm_signature_check(&e->reg.entries[p].sigs[d], args, nargs, why,
+			       sizeof why) < 0)
+		return pm_err(err, errlen, "%s.%s(%s): %s",
+			      e->reg.entries[p].plugin->name, def->name,
+			      def->signature ? def->signature : "", why);
+	pm_value list = pm_list_take(args, nargs);
+	if (pm_value_encoded_size(&list) > PM_REC_MAX / 2)
+		return pm_err(err, errlen, "arguments too large (limit %zu bytes)",
+			      (size_t)PM_REC_MAX / 2);
+	return 0;
+}
+
+static int accepting(const pm_engine *e, char *err, size_t errlen)
+{
+	if (e->state == PM_POOL_CLOSED || e->state == PM_POOL_TERMINATED)
+		return pm_err(err, errlen,
+			      "pool is %s: it accepts no more tasks",
+			      pm_pool_state_name(e->state));
+	return 0;
+}
+
+int pm_engine_submit(pm_engine *e, const char *name, const pm_value *args,
+		     size_t nargs, const pm_submit_opts *opts, uint64_t *id,
+		     char *err, size_t errlen)
+{
+	size_t p, d;
+	if (accepting(e, err, errlen) < 0 ||
+	    pm_registry_find(&e->reg, name, &p, &d, err, errlen) < 0)
+		return -1;
+	if (opts && opts->timeout < 0)
+		return pm_err(err, errlen, "timeout must be positive");
+	pm_value *copy = pm_values_copy(args, nargs);
+	if (check_args(e, p, d, copy, nargs, err, errlen) < 0) {
+		pm_values_free(copy, nargs);
+		return -1;
+	}
+	task *t = new_task(e, p, d, copy, nargs);
+	t->timeout = opts ? opts->timeout : 0;
+	t->chunksize = 1;
+	*id = t->id;
+	emit_task(e, t);
+	if (!e->in_poll)
+		pm_engine_poll(e);
+	return 0;
+}
+
+int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
+		  size_t nitems, size_t chunksize, uint64_t *first, char *err,
+		  size_t errlen)
+{
+	size_t p, d;
+	if (accepting(e, err, errlen) < 0 ||
+	    pm_registry_find(&e->reg, name, &p, &d, err, errlen) < 0)
+		return -1;
+	const pm_signature *sig = &e->reg.entries[p].sigs[d];
+	bool spread = sig->n != 1 || sig->params[0].variadic;
+	pm_value **argv = xcalloc(nitems ? nitems : 1, sizeof *argv);
+	size_t *argc = xcalloc(nitems ? nitems : 1, sizeof *argc);
+	for (size_t i = 0; i < nitems; i++) {
+		const pm_value *it = &items[i];
+		if (spread && it->type == PM_LIST) {
+			argc[i] = it->u.list.len;
+			argv[i] = pm_values_copy(it->u.list.items, argc[i]);
+		} else {
+			argc[i] = 1;
+			argv[i] = pm_values_copy(it, 1);
+		}
+		char why[400];
+		if (check_args(e, p, d, argv[i], argc[i], why, sizeof why) <
+		    0) {
+			pm_err(err, errlen, "item %zu: %s", i + 1, why);
+			for (size_t k = 0; k <= i; k++)
+				pm_values_free(argv[k], argc[k]);
+			free(argv);
+			free(argc);
+			return -1;
+		}
+	}
+	if (chunksize == 0) {
+		/* Python's rule: about four chunks per worker. */
+		size_t per = (size_t)(e->target > 0 ? e->target : 1) * 4;
+		chunksize = (nitems + per - 1) / per;
+	}
+	if (chunksize < 1)
+		chunksize = 1;
+	if (chunksize > CHUNK_MAX)
+		chunksize = CHUNK_MAX;
+	uint64_t group = ++e->next_group;
+	for (size_t i = 0; i < nitems; i++) {
+		task *t = new_task(e, p, d, argv[i], argc[i]);
+		t->group = group;
+		t->chunksize = chunksize;
+		if (i == 0)
+			*first = t->id;
+		emit_task(e, t);
+	}
+	free(argv);
+	free(argc);
+	if (!e->in_poll)
+		pm_engine_poll(e);
+	return 0;
+}
+
+/* ---- dispatch, messages, children ------------------------------------- */
+
+static void dispatch_to(pm_engine *e, worker *w)
+{
+	task *t = q_front(e);
+	if (!t)
+		return;
+	pm_buf b = { 0 };
+	uint32_t hdr[3] = { (uint32_t)t->plugin, (uint32_t)t->def, 0 };
+	pm_buf_add(&b, (const char *)hdr, sizeof hdr);
+	uint64_t group = t->group;
+	size_t limit = t->chunksize ? t->chunksize : 1;
+	size_t n = 0;
+	while (t && n < limit && b.len < PM_REC_MAX / 2) {
+		if (n && (group == 0 || t->group != group))
+			break;
+		q_pop_front(e);
+		pm_value list = pm_list_take(t->args, t->nargs);
+		uint32_t enclen = (uint32_t)pm_value_encoded_size(&list);
+		pm_buf_add(&b, (const char *)&t->id, 8);
+		pm_buf_add(&b, (const char *)&enclen, 4);
+		size_t off = b.len;
+		for (uint32_t k = 0; k < enclen; k++)
+			pm_buf_add(&b, "", 1);
+		b.len = off;
+		pm_value_encode(&list, (unsigned char *)b.s + off, enclen);
+		b.len = off + enclen;
+		atomic_store(&w->shm->skip[n], 0);
+		w->chunk[n++] = t->id;
+		t->dispatched = true;
+		t->worker = w->id;
+		t->pid = w->pid;
+		t = q_front(e);
+	}
+	hdr[2] = (uint32_t)n;
+	memcpy(b.s, hdr, sizeof hdr);
+	w->chunk_n = w->chunk_left = n;
+	w->state = PM_WORKER_BUSY;
+	w->since_start += (unsigned)n;
+	send_down(w, DOWN_TASKS, b.s, b.len);
+	pm_buf_free(&b);
+}
+
+static void dispatch(pm_engine *e)
+{
+	if (e->dispatch_paused || e->state == PM_POOL_TERMINATED)
+		return;
+	for (size_t i = 0; i < e->nworkers && q_front(e); i++) {
+		worker *w = e->workers[i];
+		if (w->pid > 0 && w->state == PM_WORKER_IDLE && !w->retiring &&
+		    !w->recycling && !w->exit_sent && !w->stopped)
+			dispatch_to(e, w);
+	}
+}
+
+static void chunk_item_finished(worker *w)
+{
+	if (w->chunk_left)
+		w->chunk_left--;
+	if (!w->chunk_left) {
+		w->chunk_n = 0;
+		if (w->state == PM_WORKER_BUSY)
+			w->state = PM_WORKER_IDLE;
+	}
+}
+
+static void kill_worker(worker *w, kill_reason why)
+{
+	if (w->pid <= 0 || w->kill != KILL_NONE)
+		return;
+	w->kill = why;
+	atomic_store(&w->shm->cancel, 1);
+	kill(w->pid, SIGTERM);
+	if (w->stopped)
+		kill(w->pid, SIGCONT);
+	w->kill_at = pm_now() + KILL_GRACE;
+}
+
+static void stop_worker(pm_engine *e, worker *w)
+{
+	if (w->stopped || w->pid <= 0)
+		return;
+	kill(w->pid, SIGSTOP);
+	w->stopped = true;
+	w->state = PM_WORKER_PAUSED;
+	emit_worker(e, w, "paused", 0, 0);
+	task *t = task_get(e, w->running);
+	if (t && t->state == PM_TASK_RUNNING)
+		set_state(e, t, PM_TASK_PAUSED);
+}
+
+static void continue_worker(pm_engine *e, worker *w)
+{
+	if (!w->stopped || w->pid <= 0)
+		return;
+	kill(w->pid, SIGCONT);
+	w->stopped = false;
+	w->state = w->chunk_left ? PM_WORKER_BUSY : PM_WORKER_IDLE;
+	emit_worker(e, w, "resumed", 0, 0);
+	task *t = task_get(e, w->running);
+	if (t && t->state == PM_TASK_PAUSED)
+		set_state(e, t, PM_TASK_RUNNING);
+}
+
+static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
+		      const unsigned char *p)
+{
+	uint64_t id;
+	if (h->len < 8)
+		return;
+	memcpy(&id, p, 8);
+	task *t = task_get(e, id);
+	if (h->type == UP_LOG) {
+		pm_value v;
+		if (!pm_value_decode(p + 8, h->len - 8, &v))
+			return;
+		pm_event ev = { 0 };
+		ev.kind = PM_EV_LOG;
+		ev.id = id;
+		ev.worker = w->id;
+		ev.pid = w->pid;
+		ev.task = t ? t->name : NULL;
+		ev.error = v.type == PM_STR ? v.u.s.ptr : "";
+		emit(e, &ev);
+		pm_value_free(&v);
+		return;
+	}
+	if (!t || pm_task_state_final(t->state))
+		return;
+	switch (h->type) {
+	case UP_STARTED:
+		t->dispatched = false;
+		w->running = id;
+		t->worker = w->id;
+		t->pid = w->pid;
+		set_state(e, t, PM_TASK_RUNNING);
+		if (t->pending == ACT_HOLD)
+			stop_worker(e, w);
+		else if (t->pending == ACT_CANCEL)
+			kill_worker(w, KILL_TERMINATE);
+		t->pending = ACT_NONE;
+		break;
+	case UP_SKIPPED:
+		t->dispatched = false;
+		t->worker = 0;
+		t->pid = 0;
+		if (t->pending == ACT_CANCEL) {
+			set_state(e, t, PM_TASK_CANCELLED);
+		} else {
+			set_state(e, t, PM_TASK_PAUSED);
+		}
+		t->pending = ACT_NONE;
+		chunk_item_finished(w);
+		break;
+	case UP_DONE:
+	case UP_FAILED: {
+		pm_value v;
+		if (!pm_value_decode(p + 8, h->len - 8, &v))
+			v = pm_str("undecodable result");
+		if (h->type == UP_DONE) {
+			t->result = v;
+			w->done++;
+			set_state(e, t, PM_TASK_DONE);
+		} else if (w->kill == KILL_TIMEOUT ||
+			   w->kill == KILL_TERMINATE) {
+			/* It gave up because we asked it to stop. */
+			pm_value_free(&v);
+			if (w->kill == KILL_TIMEOUT)
+				t->error = xstrdup("timed out");
+			set_state(e, t, w->kill == KILL_TIMEOUT
+						? PM_TASK_TIMEOUT
+						: PM_TASK_TERMINATED);
+		} else {
+			t->error = xstrdup(v.type == PM_STR ? v.u.s.ptr
+							    : "task failed");
+			pm_value_free(&v);
+			set_state(e, t, PM_TASK_FAILED);
+		}
+		t->progress = h->type == UP_DONE ? 1.0 : t->progress;
+		w->running = 0;
+		chunk_item_finished(w);
+		break;
+	}
+	case UP_PROGRESS:
+		if (h->len >= 16)
+			memcpy(&t->progress, p + 8, 8);
+		break;
+	}
+}
+
+static void drain_worker(pm_engine *e, worker *w)
+{
+	if (!w->shm)
+		return;
+	pm_rec_hdr h;
+	const unsigned char *p;
+	while ((p = pm_ring_peek(&w->shm->up, &h))) {
+		handle_up(e, w, &h, p);
+		if (pm_ring_pop(&w->shm->up, &h))
+			pm_futex_wake(&w->shm->up.cons_seq);
+	}
+}
+
+static void remove_worker(pm_engine *e, worker *w)
+{
+	for (size_t i = 0; i < e->nworkers; i++) {
+		if (e->workers[i] != w)
+			continue;
+		memmove(&e->workers[i], &e->workers[i + 1],
+			(e->nworkers - i - 1) * sizeof *e->workers);
+		e->nworkers--;
+		break;
+	}
+	free(w);
+}
+
+static bool wants_workers(const pm_engine *e)
+{
+	if (e->state == PM_POOL_TERMINATED)
+		return false;
+	if (e->state == PM_POOL_CLOSED)
+		return e->counts.queued + e->counts.paused > 0;
+	return true;
+}
+
+static void worker_exited(pm_engine *e, worker *w, int status)
+{
+	drain_worker(e, w);
+	int signo = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+	/* The task it was running ends here, with the reason we know. */
+	task *t = task_get(e, w->running);
+	if (t && !pm_task_state_final(t->state)) {
+		if (w->kill == KILL_TIMEOUT) {
+			t->error = xstrdup("timed out");
+			set_state(e, t, PM_TASK_TIMEOUT);
+		} else if (w->kill == KILL_TERMINATE) {
+			set_state(e, t, PM_TASK_TERMINATED);
+		} else if (signo) {
+			t->signo = signo;
+			t->error = xasprintf("worker killed by %s",
+					     pm_signal_name(signo));
+			set_state(e, t, PM_TASK_CRASHED);
+		} else {
+			t->error = xasprintf("worker exited with status %d",
+					     code);
+			set_state(e, t, PM_TASK_FAILED);
+		}
+	}
+	/* Items of its chunk it never started go back to the queue front,
+	 * in order. */
+	for (size_t i = w->chunk_n; i-- > 0;) {
+		task *c = task_get(e, w->chunk[i]);
+		if (!c || !c->dispatched || pm_task_state_final(c->state))
+			continue;
+		c->dispatched = false;
+		c->worker = 0;
+		c->pid = 0;
+		if (c->pending == ACT_CANCEL ||
+		    e->state == PM_POOL_TERMINATED) {
+			set_state(e, c, PM_TASK_CANCELLED);
+		} else if (c->pending == ACT_HOLD) {
+			set_state(e, c, PM_TASK_PAUSED);
+		} else {
+			c->queued_in_deque = true;
+			q_push_front(e, c->id);
+		}
+		c->pending = ACT_NONE;
+	}
+	w->chunk_n = w->chunk_left = 0;
+	w->running = 0;
+	w->state = PM_WORKER_DEAD;
+	emit_worker(e, w, "exited", signo, code);
+	munmap(w->shm, sizeof(shm_worker));
+	w->shm = NULL;
+	w->pid = 0;
+	bool refill = !w->retiring && wants_workers(e);
+	if (!refill) {
+		remove_worker(e, w);
+		return;
+	}
+	if (!w->recycling)
+		w->restarts++;
+	if (start_worker(e, w) < 0)
+		remove_worker(e, w);
+}
+
+static void reap(pm_engine *e)
+{
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (size_t i = 0; i < e->nworkers; i++) {
+			if (e->workers[i]->pid == pid) {
+				worker_exited(e, e->workers[i], status);
+				break;
+			}
+		}
+	}
+}
+
+static void check_deadlines(pm_engine *e, double now)
+{
+	for (size_t i = 0; i < e->nworkers; i++) {
+		worker *w = e->workers[i];
+		if (w->pid <= 0)
+			continue;
+		if (w->kill_at > 0 && now >= w->kill_at) {
+			kill(w->pid, SIGKILL);
+			w->kill_at = 0;
+		}
+		task *t = task_get(e, w->running);
+		if (t && t->state == PM_TASK_RUNNING && t->timeout > 0 &&
+		    now >= t->started + t->paused_total + t->timeout)
+			kill_worker(w, KILL_TIMEOUT);
+	}
+}
+
+static double next_deadline(const pm_engine *e)
+{
+	double best = 0;
+	for (size_t i = 0; i < e->nworkers; i++) {
+		const worker *w = e->workers[i];
+		double d = 0;
+		if (w->kill_at > 0)
+			d = w->kill_at;
+		const task *t = task_get(e, w->running);
+		if (w->kill == KILL_NONE && t &&
+		    t->state == PM_TASK_RUNNING && t->timeout > 0) {
+			double td = t->started + t->paused_total + t->timeout;
+			if (!d || td < d)
+				d = td;
+		}
+		if (d && (!best || d < best))
+			best = d;
+	}
+	return best;
+}
+
+/* Closed pools let idle workers go once nothing is left to do; shrinking
+ * and recycling send their exits here too. */
+static void send_exits(pm_engine *e)
+{
+	bool closing = e->state == PM_POOL_CLOSED && !wants_workers(e);
+	for (size_t i = 0; i < e->nworkers; i++) {
+		worker *w = e->workers[i];
+		if (w->pid <= 0 || w->exit_sent || w->state != PM_WORKER_IDLE)
+			continue;
+		if (e->maxtasks && w->since_start >= (unsigned)e->maxtasks &&
+		    !closing && !w->retiring)
+			w->recycling = true;
+		if (closing)
+			w->retiring = true;
+		if (w->retiring || w->recycling) {
+			send_down(w, DOWN_EXIT, "", 0);
+			w->exit_sent = true;
+		}
+	}
+}
+
+void pm_engine_poll(pm_engine *e)
+{
+	if (e->in_poll)
+		return;
+	e->in_poll = true;
+	uint64_t junk;
+	while (read(e->efd, &junk, sizeof junk) > 0)
+		;
+	for (size_t i = 0; i < e->nworkers; i++)
+		drain_worker(e, e->workers[i]);
+	if (e->sigchld) {
+		e->sigchld = false;
+		reap(e);
+	}
+	check_deadlines(e, pm_now());
+	send_exits(e);
+	dispatch(e);
+	e->in_poll = false;
+}
+
+static void engine_sigchld(void *ud, int signo)
+{
+	(void)signo;
+	((pm_engine *)ud)->sigchld = true;
+}
+
+static void engine_efd(void *ud, int fd, short revents)
+{
+	(void)ud;
+	(void)fd;
+	(void)revents;
+	/* Drained in the tick. */
+}
+
+static int engine_timeout(void *ud)
+{
+	pm_engine *e = ud;
+	atomic_store(&e->g->mgr_sleeping, 1);
+	if (e->sigchld)
+		return 0;
+	for (size_t i = 0; i < e->nworkers; i++)
+		if (e->workers[i]->shm && !pm_ring_empty(&e->workers[i]->shm->up))
+			return 0;
+	double d = next_deadline(e);
+	if (!d)
+		return -1;
+	double ms = (d - pm_now()) * 1000.0;
+	return ms <= 0 ? 0 : (int)ms + 1;
+}
+
+static void engine_tick(void *ud)
+{
+	pm_engine *e = ud;
+	atomic_store(&e->g->mgr_sleeping, 0);
+	pm_engine_poll(e);
+}
+
+/* ---- queries ----------------------------------------------------------- */
+
+bool pm_task_state_final(pm_task_state s)
+{
+	return s >= PM_TASK_DONE;
+}
+
+const char *pm_task_state_name(pm_task_state s)
+{
+	static const char *const names[] = {
+		"queued", "running", "paused", "done", "failed",
+		"crashed", "timeout", "terminated", "cancelled",
+	};
+	return (unsigned)s < sizeof names / sizeof *names ? names[s] : "?";
+}
+
+const char *pm_worker_state_name(pm_worker_state s)
+{
+	static const char *const names[] = { "starting", "idle", "busy",
+					     "paused", "dead" };
+	return (unsigned)s < sizeof names / sizeof *names ? names[s] : "?";
+}
+
+const char *pm_pool_state_name(pm_pool_state s)
+{
+	static const char *const names[] = { "running", "paused", "closed",
+					     "terminated" };
+	return (unsigned)s < sizeof names / sizeof *names ? names[s] : "?";
+}
+
+bool pm_engine_task_info(const pm_engine *e, uint64_t id, pm_task_info *out)
+{
+	const task *t = task_get(e, id);
+	if (!t)
+		return false;
+	memset(out, 0, sizeof *out);
+	out->id = t->id;
+	out->task = t->name;
+	out->state = t->state;
+	out->args = t->args;
+	out->nargs = t->nargs;
+	out->worker = t->worker;
+	out->pid = t->pid;
+	out->result = t->state == PM_TASK_DONE ? &t->result : NULL;
+	out->error = t->error;
+	out->signo = t->signo;
+	out->progress = t->progress;
+	if (t->started > 0) {
+		double end = t->ended > 0 ? t->ended : pm_now();
+		double paused = t->paused_total;
+		if (t->paused_at > 0)
+			paused += end - t->paused_at;
+		out->elapsed = end - t->started - paused;
+	}
+	return true;
+}
+
+uint64_t pm_engine_last_task_id(const pm_engine *e)
+{
+	return e->ntasks;
+}
+
+size_t pm_engine_worker_count(const pm_engine *e)
+{
+	return e->nworkers;
+}
+
+static void fill_worker(const worker *w, pm_worker_info *out)
+{
+	out->id = w->id;
+	out->pid = w->pid;
+	out->state = w->state;
+	out->task = w->running;
+	out->done = w->done;
+	out->restarts = w->restarts;
+}
+
+bool pm_engine_worker_info(const pm_engine *e, size_t i, pm_worker_info *out)
+{
+	if (i >= e->nworkers)
+		return false;
+	fill_worker(e->workers[i], out);
+	return true;
+}
+
+bool pm_engine_worker_by_id(const pm_engine *e, uint64_t id,
+			    pm_worker_info *out)
+{
+	const worker *w = worker_get(e, id);
+	if (!w)
+		return false;
+	fill_worker(w, out);
+	return true;
+}
+
+pm_pool_state pm_engine_pool_state(const pm_engine *e)
+{
+	if (e->state == PM_POOL_RUNNING && e->dispatch_paused)
+		return PM_POOL_PAUSED;
+	return e->state;
+}
+
+pm_counts pm_engine_counts(const pm_engine *e)
+{
+	return e->counts;
+}
+
+bool pm_engine_idle(const pm_engine *e)
+{
+	return e->counts.queued + e->counts.running + e->counts.paused == 0;
+}
+
+bool pm_engine_workers_gone(const pm_engine *e)
+{
+	return (e->state == PM_POOL_CLOSED ||
+		e->state == PM_POOL_TERMINATED) &&
+	       e->nworkers == 0;
+}
+
+int pm_engine_target_workers(const pm_engine *e)
+{
+	return e->target;
+}
+
+/* ---- control ----------------------------------------------------------- */
+
+static int parse_id(const char *s, char prefix, uint64_t *id)
+{
+	if (!s || s[0] != prefix || !s[1])
+		return -1;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s + 1, &end, 10);
+	if (*end || errno || v == 0 || s[1] == '-' || s[1] == '+')
+		return -1;
+	*id = v;
+	return 0;
+}
+
+typedef enum target_kind { TGT_NONE, TGT_ALL, TGT_POOL, TGT_TASK, TGT_WORKER }
+	target_kind;
+
+static target_kind parse_target(const pm_engine *e, const char *s,
+				task **t, worker **w, char *err,
+				size_t errlen)
+{
+	uint64_t id;
+	if (!s || !*s)
+		return TGT_NONE;
+	if (!strcmp(s, "all"))
+		return TGT_ALL;
+	if (!strcmp(s, "pool"))
+		return TGT_POOL;
+	if (parse_id(s, 't', &id) == 0) {
+		if (!(*t = task_get(e, id))) {
+			pm_err(err, errlen, "no task %s", s);
+			return (target_kind)-1;
+		}
+		return TGT_TASK;
+	}
+	if (parse_id(s, 'w', &id) == 0) {
+		if (!(*w = worker_get(e, id)) || (*w)->pid <= 0) {
+			pm_err(err, errlen, "no worker %s", s);
+			return (target_kind)-1;
+		}
+		return TGT_WORKER;
+	}
+	pm_err(err, errlen,
+	       "'%s' is not a task (t1), worker (w1), 'all' or 'pool'", s);
+	return (target_kind)-1;
+}
+
+static worker *worker_of(const pm_engine *e, const task *t)
+{
+	return t->worker ? worker_get(e, t->worker) : NULL;
+}
+
+static size_t chunk_pos(const worker *w, uint64_t id)
+{
+	for (size_t i = 0; i < w->chunk_n; i++)
+		if (w->chunk[i] == id)
+			return i;
+	return CHUNK_MAX;
+}
+
+/* A task sent to a worker but not started: ask the worker to skip it. */
+static void request_skip(const pm_engine *e, task *t, pending_action act)
+{
+	worker *w = worker_of(e, t);
+	size_t pos = w ? chunk_pos(w, t->id) : CHUNK_MAX;
+	if (pos < CHUNK_MAX)
+		atomic_store(&w->shm->skip[pos], 1);
+	t->pending = act;
+}
+
+int pm_engine_pause(pm_engine *e, const char *target, char *err,
+		    size_t errlen)
+{
+	task *t = NULL;
+	worker *w = NULL;
+	target_kind k = parse_target(e, target, &t, &w, err, errlen);
+	switch ((int)k) {
+	case TGT_NONE:
+	case TGT_ALL:
+		if (e->state == PM_POOL_TERMINATED)
+			return pm_err(err, errlen, "pool is terminated");
+		e->dispatch_paused = true;
+		if (k == TGT_ALL)
+			for (size_t i = 0; i < e->nworkers; i++)
+				if (e->workers[i]->pid > 0)
+					stop_worker(e, e->workers[i]);
+		return 0;
+	case TGT_POOL:
+		e->dispatch_paused = true;
+		return 0;
+	case TGT_WORKER:
+		if (w->stopped)
+			return pm_err(err, errlen, "w%llu is already paused",
+				      (unsigned long long)w->id);
+		stop_worker(e, w);
+		return 0;
+	case TGT_TASK:
+		break;
+	default:
+		return -1;
+	}
+	if (pm_task_state_final(t->state) || t->state == PM_TASK_PAUSED)
+		return pm_err(err, errlen, "t%llu is already %s",
+			      (unsigned long long)t->id,
+			      pm_task_state_name(t->state));
+	if (t->state == PM_TASK_RUNNING) {
+		stop_worker(e, worker_of(e, t));
+		return 0;
+	}
+	if (t->dispatched) {
+		request_skip(e, t, ACT_HOLD);
+		return 0;
+	}
+	t->queued_in_deque = false;
+	set_state(e, t, PM_TASK_PAUSED);
+	return 0;
+}
+
+int pm_engine_resume(pm_engine *e, const char *target, char *err,
+		     size_t errlen)
+{
+	task *t = NULL;
+	worker *w = NULL;
+	target_kind k = parse_target(e, target, &t, &w, err, errlen);
+	switch ((int)k) {
+	case TGT_NONE:
+	case TGT_ALL:
+	case TGT_POOL:
+		e->dispatch_paused = false;
+		if (k == TGT_ALL)
+			for (size_t i = 0; i < e->nworkers; i++)
+				continue_worker(e, e->workers[i]);
+		pm_engine_poll(e);
+		return 0;
+	case TGT_WORKER:
+		if (!w->stopped)
+			return pm_err(err, errlen, "w%llu is not paused",
+				      (unsigned long long)w->id);
+		continue_worker(e, w);
+		pm_engine_poll(e);
+		return 0;
+	case TGT_TASK:
+		break;
+	default:
+		return -1;
+	}
+	if (t->pending == ACT_HOLD) {
+		t->pending = ACT_NONE; /* not skipped yet: nothing to undo */
+		return 0;
+	}
+	if (t->state != PM_TASK_PAUSED)
+		return pm_err(err, errlen, "t%llu is not paused (%s)",
+			      (unsigned long long)t->id,
+			      pm_task_state_name(t->state));
+	w = worker_of(e, t);
+	if (w && w->running == t->id) {
+		continue_worker(e, w);
+		return 0;
+	}
+	t->queued_in_deque = true;
+	q_push_front(e, t->id);
+	set_state(e, t, PM_TASK_QUEUED);
+	pm_engine_poll(e);
+	return 0;
+}
+
+static void terminate_pool(pm_engine *e)
+{
+	e->state = PM_POOL_TERMINATED;
+	for (task *t; (t = q_front(e));) {
+		q_pop_front(e);
+		set_state(e, t, PM_TASK_CANCELLED);
+	}
+	for (size_t i = 0; i < e->ntasks; i++) {
+		task *t = e->tasks[i];
+		if (t->state == PM_TASK_PAUSED && !t->worker)
+			set_state(e, t, PM_TASK_CANCELLED);
+		else if (t->state == PM_TASK_QUEUED && t->dispatched)
+			t->pending = ACT_CANCEL;
+	}
+	for (size_t i = 0; i < e->nworkers; i++) {
+		worker *w = e->workers[i];
+		w->retiring = true;
+		kill_worker(w, KILL_TERMINATE);
+	}
+}
+
+int pm_engine_terminate(pm_engine *e, const char *target, char *err,
+			size_t errlen)
+{
+	task *t = NULL;
+	worker *w = NULL;
+	target_kind k = parse_target(e, target, &t, &w, err, errlen);
+	switch ((int)k) {
+	case TGT_NONE:
+		return pm_err(err, errlen,
+			      "terminate what? a task (t1), a worker (w1) or 'pool'");
+	case TGT_ALL:
+	case TGT_POOL:
+		if (e->state == PM_POOL_TERMINATED)
+			return pm_err(err, errlen, "pool is already terminated");
+		terminate_pool(e);
+		return 0;
+	case TGT_WORKER:
+		kill_worker(w, KILL_TERMINATE);
+		return 0;
+	case TGT_TASK:
+		break;
+	default:
+		return -1;
+	}
+	if (pm_task_state_final(t->state))
+		return pm_err(err, errlen, "t%llu is already %s",
+			      (unsigned long long)t->id,
+			      pm_task_state_name(t->state));
+	w = worker_of(e, t);
+	if (w && w->running == t->id) {
+		kill_worker(w, KILL_TERMINATE);
+		return 0;
+	}
+	if (t->dispatched) {
+		request_skip(e, t, ACT_CANCEL);
+		return 0;
+	}
+	t->queued_in_deque = false;
+	set_state(e, t, PM_TASK_CANCELLED);
+	return 0;
+}
+
+int pm_engine_close(pm_engine *e, char *err, size_t errlen)
+{
+	if (e->state == PM_POOL_TERMINATED)
+		return pm_err(err, errlen, "pool is already terminated");
+	e->state = PM_POOL_CLOSED;
+	pm_engine_poll(e);
+	return 0;
+}
+
+int pm_engine_resize(pm_engine *e, int n, char *err, size_t errlen)
+{
+	if (e->state != PM_POOL_RUNNING)
+		return pm_err(err, errlen, "pool is %s: cannot resize",
+			      pm_pool_state_name(e->state));
+	if (n < 1 || n > MAX_WORKERS)
+		return pm_err(err, errlen, "workers must be 1..%d, got %d",
+			      MAX_WORKERS, n);
+	int live = 0;
+	for (size_t i = 0; i < e->nworkers; i++)
+		if (!e->workers[i]->retiring)
+			live++;
+	e->target = n;
+	while (live < n) {
+		if (!add_worker(e))
+			return pm_err(err, errlen, "cannot start worker: %s",
+				      strerror(errno));
+		live++;
+	}
+	/* Shrink: idle workers first, then the busy ones after their work
+	 * (send_exits waits for them to be idle). */
+	for (int pass = 0; pass < 2 && live > n; pass++) {
+		for (size_t i = e->nworkers; i-- > 0 && live > n;) {
+			worker *w = e->workers[i];
+			if (w->retiring ||
+			    (pass == 0 && w->state != PM_WORKER_IDLE))
+				continue;
+			w->retiring = true;
+			live--;
+		}
+	}
+	pm_engine_poll(e);
+	return 0;
+}

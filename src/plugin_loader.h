@@ -1,0 +1,66 @@
+/* Loading task plugins with dlopen, checking them as sudo checks its
+ * plugins, and resolving task names and argument signatures. */
+#ifndef POOLMON_PLUGIN_LOADER_H
+#define POOLMON_PLUGIN_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "poolmon/plugin.h"
+
+#define PM_MAX_PARAMS 16
+
+typedef struct pm_param {
+	char name[32];
+	pm_type type;     /* PM_NONE means any type */
+	bool variadic;    /* *rest: any number of trailing arguments */
+} pm_param;
+
+typedef struct pm_signature {
+	pm_param params[PM_MAX_PARAMS];
+	size_t n;
+} pm_signature;
+
+typedef struct pm_plugin_entry {
+	void *handle;
+	const struct pm_plugin *plugin;
+	char *path;
+	pm_signature *sigs; /* one per task */
+	size_t ntasks;
+} pm_plugin_entry;
+
+typedef struct pm_registry {
+	pm_plugin_entry *entries;
+	size_t n;
+	char **dirs; /* search path for bare names */
+	size_t ndirs;
+} pm_registry;
+
+void pm_registry_init(pm_registry *r);
+void pm_registry_add_dir(pm_registry *r, const char *dir);
+/* Unloads every plugin, running each fini. */
+void pm_registry_free(pm_registry *r);
+
+/* Loads a path (anything with a '/' or ending in .so) or a bare name looked
+ * up as NAME.so in the search dirs.  On refusal nothing is loaded. */
+int pm_registry_load(pm_registry *r, const char *spec, char *err,
+		     size_t errlen);
+/* Loads an already-vetted path again (in a worker), skipping checks that
+ * the manager did. */
+int pm_registry_load_path(pm_registry *r, const char *path, char *err,
+			  size_t errlen);
+
+/* "square" or "demo.square".  Returns 0 and the indexes, or -1 with a
+ * message. */
+int pm_registry_find(const pm_registry *r, const char *name, size_t *plugin,
+		     size_t *task, char *err, size_t errlen);
+
+/* Parses "a:int, b:float, *rest"; -1 with a message if malformed. */
+int pm_signature_parse(const char *text, pm_signature *sig, char *err,
+		       size_t errlen);
+/* Checks (and converts int to float where a float is expected) arguments
+ * against a signature. */
+int pm_signature_check(const pm_signature *sig, pm_value *args, size_t nargs,
+		       char *err, size_t errlen);
+
+#endif

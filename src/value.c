@@ -1,0 +1,371 @@
+#define _GNU_SOURCE
+#include "value.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pm_value_free(pm_value *v)
+{
+	if (!v)
+		return;
+	switch (v->type) {
+	case PM_STR:
+	case PM_BYTES:
+		free(v->u.s.ptr);
+		break;
+	case PM_LIST:
+		for (size_t i = 0; i < v->u.list.len; i++)
+			pm_value_free(&v->u.list.items[i]);
+		free(v->u.list.items);
+		break;
+	default:
+		break;
+	}
+	*v = pm_none();
+}
+
+void pm_values_free(pm_value *v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		pm_value_free(&v[i]);
+	free(v);
+}
+
+pm_value pm_str_n(const char *s, size_t len)
+{
+	pm_value v = pm_none();
+	v.type = PM_STR;
+	v.u.s.ptr = xmalloc(len + 1);
+	memcpy(v.u.s.ptr, s, len);
+	v.u.s.ptr[len] = '\0';
+	v.u.s.len = len;
+	return v;
+}
+
+pm_value pm_list_take(pm_value *items, size_t n)
+{
+	pm_value v = pm_none();
+	v.type = PM_LIST;
+	v.u.list.items = items;
+	v.u.list.len = n;
+	return v;
+}
+
+pm_value pm_value_copy(const pm_value *v)
+{
+	pm_value c = *v;
+	switch (v->type) {
+	case PM_STR:
+	case PM_BYTES:
+		c.u.s.ptr = xmalloc(v->u.s.len + 1);
+		memcpy(c.u.s.ptr, v->u.s.ptr, v->u.s.len);
+		c.u.s.ptr[v->u.s.len] = '\0';
+		break;
+	case PM_LIST:
+		c.u.list.items = pm_values_copy(v->u.list.items, v->u.list.len);
+		break;
+	default:
+		break;
+	}
+	return c;
+}
+
+pm_value *pm_values_copy(const pm_value *v, size_t n)
+{
+	pm_value *c = xcalloc(n ? n : 1, sizeof *c);
+	for (size_t i = 0; i < n; i++)
+		c[i] = pm_value_copy(&v[i]);
+	return c;
+}
+
+bool pm_value_equal(const pm_value *a, const pm_value *b)
+{
+	if (a->type != b->type)
+		return false;
+	switch (a->type) {
+	case PM_NONE: return true;
+	case PM_INT: return a->u.i == b->u.i;
+	case PM_FLOAT: return a->u.f == b->u.f;
+	case PM_STR:
+	case PM_BYTES:
+		return a->u.s.len == b->u.s.len &&
+		       memcmp(a->u.s.ptr, b->u.s.ptr, a->u.s.len) == 0;
+	case PM_LIST:
+		if (a->u.list.len != b->u.list.len)
+			return false;
+		for (size_t i = 0; i < a->u.list.len; i++)
+			if (!pm_value_equal(&a->u.list.items[i],
+					    &b->u.list.items[i]))
+				return false;
+		return true;
+	}
+	return false;
+}
+
+const char *pm_type_name(pm_type t)
+{
+	switch (t) {
+	case PM_NONE: return "none";
+	case PM_INT: return "int";
+	case PM_FLOAT: return "float";
+	case PM_STR: return "str";
+	case PM_BYTES: return "bytes";
+	case PM_LIST: return "list";
+	}
+	return "?";
+}
+
+static void format_float(pm_buf *b, double f)
+{
+	char tmp[64];
+	if (isnan(f)) {
+		pm_buf_puts(b, "nan");
+		return;
+	}
+	if (isinf(f)) {
+		pm_buf_puts(b, f < 0 ? "-inf" : "inf");
+		return;
+	}
+	/* Shortest form that reads back exactly, and always looks like a
+	 * float (Python prints 2.0, not 2). */
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(tmp, sizeof tmp, "%.*g", prec, f);
+		if (strtod(tmp, NULL) == f)
+			break;
+	}
+	pm_buf_puts(b, tmp);
+	if (!strpbrk(tmp, ".eE"))
+		pm_buf_puts(b, ".0");
+}
+
+static void format_quoted(pm_buf *b, const char *s, size_t len, char q)
+{
+	pm_buf_add(b, &q, 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == (unsigned char)q || c == '\\')
+			pm_buf_printf(b, "\\%c", c);
+		else if (c == '\n')
+			pm_buf_puts(b, "\\n");
+		else if (c == '\t')
+			pm_buf_puts(b, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			pm_buf_printf(b, "\\x%02x", c);
+		else
+			pm_buf_add(b, (const char *)&c, 1);
+	}
+	pm_buf_add(b, &q, 1);
+}
+
+void pm_value_format(pm_buf *b, const pm_value *v)
+{
+	switch (v->type) {
+	case PM_NONE:
+		pm_buf_puts(b, "None");
+		break;
+	case PM_INT:
+		pm_buf_printf(b, "%lld", (long long)v->u.i);
+		break;
+	case PM_FLOAT:
+		format_float(b, v->u.f);
+		break;
+	case PM_STR:
+		format_quoted(b, v->u.s.ptr, v->u.s.len, '\'');
+		break;
+	case PM_BYTES:
+		pm_buf_puts(b, "b");
+		format_quoted(b, v->u.s.ptr, v->u.s.len, '\'');
+		break;
+	case PM_LIST:
+		pm_buf_puts(b, "[");
+		for (size_t i = 0; i < v->u.list.len; i++) {
+			if (i)
+				pm_buf_puts(b, ", ");
+			pm_value_format(b, &v->u.list.items[i]);
+		}
+		pm_buf_puts(b, "]");
+		break;
+	}
+}
+
+static void json_string_n(pm_buf *b, const char *s, size_t len)
+{
+	pm_buf_puts(b, "\"");
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		switch (c) {
+		case '"': pm_buf_puts(b, "\\\""); break;
+		case '\\': pm_buf_puts(b, "\\\\"); break;
+		case '\n': pm_buf_puts(b, "\\n"); break;
+		case '\r': pm_buf_puts(b, "\\r"); break;
+		case '\t': pm_buf_puts(b, "\\t"); break;
+		default:
+			if (c < 0x20 || c == 0x7f || c >= 0x80)
+				/* Bytes >= 0x80 are escaped one by one so the
+				 * output is valid JSON whatever the input. */
+				pm_buf_printf(b, "\\u%04x", c);
+			else
+				pm_buf_add(b, (const char *)&c, 1);
+		}
+	}
+	pm_buf_puts(b, "\"");
+}
+
+void pm_json_string(pm_buf *b, const char *s)
+{
+	json_string_n(b, s, strlen(s));
+}
+
+void pm_value_json(pm_buf *b, const pm_value *v)
+{
+	switch (v->type) {
+	case PM_NONE:
+		pm_buf_puts(b, "null");
+		break;
+	case PM_INT:
+		pm_buf_printf(b, "%lld", (long long)v->u.i);
+		break;
+	case PM_FLOAT:
+		if (!isfinite(v->u.f))
+			pm_buf_puts(b, "null");
+		else
+			format_float(b, v->u.f);
+		break;
+	case PM_STR:
+	case PM_BYTES:
+		json_string_n(b, v->u.s.ptr, v->u.s.len);
+		break;
+	case PM_LIST:
+		pm_buf_puts(b, "[");
+		for (size_t i = 0; i < v->u.list.len; i++) {
+			if (i)
+				pm_buf_puts(b, ",");
+			pm_value_json(b, &v->u.list.items[i]);
+		}
+		pm_buf_puts(b, "]");
+		break;
+	}
+}
+
+/* Binary form: one type byte, then 8 bytes (int, float) or a 4-byte length
+ * and the data (str, bytes) or a 4-byte count and the items (list). */
+size_t pm_value_encoded_size(const pm_value *v)
+{
+	switch (v->type) {
+	case PM_NONE: return 1;
+	case PM_INT:
+	case PM_FLOAT: return 9;
+	case PM_STR:
+	case PM_BYTES: return 5 + v->u.s.len;
+	case PM_LIST: {
+		size_t n = 5;
+		for (size_t i = 0; i < v->u.list.len; i++)
+			n += pm_value_encoded_size(&v->u.list.items[i]);
+		return n;
+	}
+	}
+	return 1;
+}
+
+size_t pm_value_encode(const pm_value *v, unsigned char *out, size_t cap)
+{
+	size_t need = pm_value_encoded_size(v);
+	if (need > cap || need > UINT32_MAX)
+		return 0;
+	out[0] = (unsigned char)v->type;
+	switch (v->type) {
+	case PM_NONE:
+		return 1;
+	case PM_INT:
+		memcpy(out + 1, &v->u.i, 8);
+		return 9;
+	case PM_FLOAT:
+		memcpy(out + 1, &v->u.f, 8);
+		return 9;
+	case PM_STR:
+	case PM_BYTES: {
+		uint32_t len = (uint32_t)v->u.s.len;
+		memcpy(out + 1, &len, 4);
+		memcpy(out + 5, v->u.s.ptr, len);
+		return 5 + len;
+	}
+	case PM_LIST: {
+		uint32_t n = (uint32_t)v->u.list.len;
+		size_t off = 5;
+		memcpy(out + 1, &n, 4);
+		for (size_t i = 0; i < n; i++)
+			off += pm_value_encode(&v->u.list.items[i], out + off,
+					       cap - off);
+		return off;
+	}
+	}
+	return 0;
+}
+
+static size_t decode(const unsigned char *in, size_t len, pm_value *out,
+		     int depth)
+{
+	*out = pm_none();
+	if (len < 1 || depth > 64)
+		return 0;
+	switch ((pm_type)in[0]) {
+	case PM_NONE:
+		return 1;
+	case PM_INT:
+		if (len < 9)
+			return 0;
+		out->type = PM_INT;
+		memcpy(&out->u.i, in + 1, 8);
+		return 9;
+	case PM_FLOAT:
+		if (len < 9)
+			return 0;
+		out->type = PM_FLOAT;
+		memcpy(&out->u.f, in + 1, 8);
+		return 9;
+	case PM_STR:
+	case PM_BYTES: {
+		uint32_t n;
+		if (len < 5)
+			return 0;
+		memcpy(&n, in + 1, 4);
+		if (n > len - 5)
+			return 0;
+		*out = pm_str_n((const char *)in + 5, n);
+		out->type = (pm_type)in[0];
+		return 5 + (size_t)n;
+	}
+	case PM_LIST: {
+		uint32_t n;
+		size_t off = 5;
+		if (len < 5)
+			return 0;
+		memcpy(&n, in + 1, 4);
+		if (n > len - 5) /* each item takes at least one byte */
+			return 0;
+		pm_value *items = xcalloc(n ? n : 1, sizeof *items);
+		for (uint32_t i = 0; i < n; i++) {
+			size_t used = decode(in + off, len - off, &items[i],
+					     depth + 1);
+			if (!used) {
+				pm_values_free(items, i);
+				return 0;
+			}
+			off += used;
+		}
+		*out = pm_list_take(items, n);
+		return off;
+	}
+	}
+	return 0;
+}
+
+size_t pm_value_decode(const unsigned char *in, size_t len, pm_value *out)
+{
+	return decode(in, len, out, 0);
+}

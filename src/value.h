@@ -1,0 +1,33 @@
+/* Typed values (see poolmon/plugin.h): copy, free, compare, print, and a
+ * compact binary form for the shared-memory rings. */
+#ifndef POOLMON_VALUE_H
+#define POOLMON_VALUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "poolmon/plugin.h"
+#include "util.h"
+
+void pm_value_free(pm_value *v); /* frees contents, leaves PM_NONE */
+void pm_values_free(pm_value *v, size_t n); /* contents and the array */
+pm_value pm_value_copy(const pm_value *v);
+pm_value *pm_values_copy(const pm_value *v, size_t n);
+pm_value pm_str_n(const char *s, size_t len);
+pm_value pm_list_take(pm_value *items, size_t n); /* takes the array */
+bool pm_value_equal(const pm_value *a, const pm_value *b);
+const char *pm_type_name(pm_type t);
+
+/* Human form, Python-like: 49, 2.5, 'text', b'..', [1, 2]. */
+void pm_value_format(pm_buf *b, const pm_value *v);
+/* JSON form: strings escaped, bytes as a string, floats finite or null. */
+void pm_value_json(pm_buf *b, const pm_value *v);
+void pm_json_string(pm_buf *b, const char *s);
+
+/* Binary form: returns bytes written, or 0 if it does not fit in cap. */
+size_t pm_value_encode(const pm_value *v, unsigned char *out, size_t cap);
+size_t pm_value_encoded_size(const pm_value *v);
+/* Returns bytes read, 0 if malformed. */
+size_t pm_value_decode(const unsigned char *in, size_t len, pm_value *out);
+
+#endif
