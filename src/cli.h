@@ -49,6 +49,10 @@ bool pm_cli_busy(const pm_cli *c);
 void pm_cli_interrupt(pm_cli *c);
 /* `quit` was run (and its waits are over). */
 bool pm_cli_quit_requested(const pm_cli *c);
+/* Reports bad input that did not come through a command line (an
+ * over-long batch line, a failed start-up load): one error line, or an
+ * "error" event under JSON. */
+void pm_cli_report_error(pm_cli *c, const char *command, const char *msg);
 /* Errors seen so far (for --batch's exit status). */
 unsigned pm_cli_error_count(const pm_cli *c);
 

@@ -529,7 +529,12 @@ static int start_worker(pm_engine *e, worker *w)
 		pm_loop_child_reset(e->loop);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		check_parent(e);
-		signal(SIGPIPE, SIG_DFL);
+		/* A task's fault must kill its worker with the real signal,
+		 * even where a sanitizer runtime installed handlers. */
+		static const int faults[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+					      SIGPIPE };
+		for (size_t i = 0; i < sizeof faults / sizeof *faults; i++)
+			signal(faults[i], SIG_DFL);
 		worker_main(e, w);
 	}
 	w->pid = pid;

@@ -1,0 +1,704 @@
+/* The command table: every command's name, usage, help, argument counts,
+ * options, completion and implementation.  Parsing, help and completion
+ * all read this one table. */
+#define _GNU_SOURCE
+#include "commands.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "procstat.h"
+
+static double opt_seconds(pm_cli *c, pm_args *a, const char *key, bool *bad)
+{
+	const pm_value *v = pm_args_opt(a, key);
+	*bad = false;
+	if (!v)
+		return 0;
+	double s = v->type == PM_INT ? (double)v->u.i
+		   : v->type == PM_FLOAT ? v->u.f
+					 : NAN;
+	if (!(s > 0) || s > 1e6) {
+		pm_cli_error(c, a, "%s must be a number of seconds > 0", key);
+		*bad = true;
+		return 0;
+	}
+	return s;
+}
+
+static int parse_task_id(const char *s, uint64_t *id)
+{
+	if (s[0] != 't' || !s[1])
+		return -1;
+	char *end;
+	unsigned long long v = strtoull(s + 1, &end, 10);
+	if (*end || v == 0 || s[1] == '-' || s[1] == '+')
+		return -1;
+	*id = v;
+	return 0;
+}
+
+static pm_status start_wait(pm_cli *c, pm_args *a, wait_kind kind,
+			    double timeout)
+{
+	c->wait.kind = kind;
+	c->wait.deadline = timeout > 0 ? pm_now() + timeout : 0;
+	c->wait.text = xstrdup(a->text ? a->text : a->name);
+	/* The condition may already hold. */
+	pm_engine_poll(c->e);
+	extern bool pm_cli_wait_check(pm_cli * c, double now);
+	if (pm_cli_wait_check(c, pm_now())) {
+		free(c->wait.ids);
+		free(c->wait.text);
+		memset(&c->wait, 0, sizeof c->wait);
+		return CMD_OK;
+	}
+	return CMD_WAIT;
+}
+
+static void print_result(pm_cli *c, const pm_task_info *ti)
+{
+	pm_buf b = { 0 };
+	bool ok = ti->state == PM_TASK_DONE;
+	if (c->mode == PM_OUT_JSON) {
+		pm_buf_printf(&b, "{\"event\":\"result\",\"id\":\"t%llu\"",
+			      (unsigned long long)ti->id);
+		if (ok) {
+			pm_buf_puts(&b, ",\"result\":");
+			pm_value_json(&b, ti->result);
+		} else {
+			pm_buf_printf(&b, ",\"state\":\"%s\",\"error\":",
+				      pm_task_state_name(ti->state));
+			pm_json_string(&b, ti->error ? ti->error
+						     : pm_task_state_name(ti->state));
+		}
+		pm_buf_puts(&b, "}");
+		pm_cli_json(c, b.s);
+	} else if (ok) {
+		pm_value_format(&b, ti->result);
+		pm_cli_info(c, "%s", b.s);
+	} else {
+		pm_cli_info(c, "t%llu %s: %s", (unsigned long long)ti->id,
+			    pm_task_state_name(ti->state),
+			    ti->error ? ti->error : "no result");
+	}
+	pm_buf_free(&b);
+}
+
+static void print_map(pm_cli *c)
+{
+	pm_buf b = { 0 };
+	const pm_task_info *bad = NULL;
+	pm_task_info ti, badinfo;
+	for (size_t i = 0; i < c->wait.count; i++) {
+		pm_engine_task_info(c->e, c->wait.first + i, &ti);
+		if (ti.state != PM_TASK_DONE && !bad) {
+			badinfo = ti;
+			bad = &badinfo;
+		}
+	}
+	if (bad) {
+		/* Like Pool.map: the first failure is what you get. */
+		if (c->mode == PM_OUT_JSON) {
+			pm_buf_printf(&b,
+				      "{\"event\":\"result\",\"id\":\"t%llu\",\"state\":\"%s\",\"error\":",
+				      (unsigned long long)bad->id,
+				      pm_task_state_name(bad->state));
+			pm_json_string(&b, bad->error ? bad->error : "");
+			pm_buf_puts(&b, "}");
+			pm_cli_json(c, b.s);
+		} else {
+			pm_cli_info(c, "map: t%llu %s: %s",
+				    (unsigned long long)bad->id,
+				    pm_task_state_name(bad->state),
+				    bad->error ? bad->error : "no result");
+		}
+		pm_buf_free(&b);
+		return;
+	}
+	if (c->mode == PM_OUT_JSON)
+		pm_buf_printf(&b,
+			      "{\"event\":\"result\",\"ids\":\"t%llu..t%llu\",\"results\":",
+			      (unsigned long long)c->wait.first,
+			      (unsigned long long)(c->wait.first + c->wait.count - 1));
+	pm_buf_puts(&b, "[");
+	for (size_t i = 0; i < c->wait.count; i++) {
+		pm_engine_task_info(c->e, c->wait.first + i, &ti);
+		if (i)
+			pm_buf_puts(&b, c->mode == PM_OUT_JSON ? "," : ", ");
+		if (c->mode == PM_OUT_JSON)
+			pm_value_json(&b, ti.result);
+		else
+			pm_value_format(&b, ti.result);
+	}
+	pm_buf_puts(&b, "]");
+	if (c->mode == PM_OUT_JSON) {
+		pm_buf_puts(&b, "}");
+		pm_cli_json(c, b.s);
+	} else {
+		pm_cli_info(c, "%s", b.s);
+	}
+	pm_buf_free(&b);
+}
+
+static bool task_final(pm_cli *c, uint64_t id)
+{
+	pm_task_info ti;
+	return !pm_engine_task_info(c->e, id, &ti) ||
+	       pm_task_state_final(ti.state);
+}
+
+bool pm_cli_wait_check(pm_cli *c, double now);
+bool pm_cli_wait_check(pm_cli *c, double now)
+{
+	pm_wait *w = &c->wait;
+	bool done = false;
+	switch (w->kind) {
+	case WAIT_NONE:
+		return true;
+	case WAIT_SLEEP:
+		done = false;
+		break;
+	case WAIT_TASKS:
+		done = true;
+		if (!w->ids) {
+			done = pm_engine_idle(c->e);
+			break;
+		}
+		for (size_t i = 0; i < w->nids && done; i++)
+			done = task_final(c, w->ids[i]);
+		break;
+	case WAIT_POOL:
+		done = pm_engine_idle(c->e) && pm_engine_workers_gone(c->e);
+		break;
+	case WAIT_RESULT:
+		done = task_final(c, w->ids[0]);
+		if (done) {
+			pm_task_info ti;
+			pm_engine_task_info(c->e, w->ids[0], &ti);
+			print_result(c, &ti);
+		}
+		break;
+	case WAIT_MAP:
+		done = true;
+		for (size_t i = 0; i < w->count && done; i++)
+			done = task_final(c, w->first + i);
+		if (done)
+			print_map(c);
+		break;
+	}
+	if (done)
+		return true;
+	if (w->deadline > 0 && now >= w->deadline) {
+		if (w->kind == WAIT_RESULT && w->timeout_is_error) {
+			pm_args a = { .name = (char *)"result" };
+			pm_cli_error(c, &a, "t%llu: timed out waiting for the result",
+				     (unsigned long long)w->ids[0]);
+		} else if (w->kind != WAIT_SLEEP) {
+			pm_cli_info(c, "%s: timed out", w->text);
+		}
+		return true;
+	}
+	return false;
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+static pm_status cmd_submit(pm_cli *c, pm_args *a)
+{
+	bool bad;
+	pm_submit_opts o = { opt_seconds(c, a, "timeout", &bad) };
+	if (bad)
+		return CMD_ERROR;
+	char err[512];
+	uint64_t id;
+	if (pm_engine_submit(c->e, a->words[0], a->vals + 1, a->argc - 1, &o,
+			     &id, err, sizeof err) < 0)
+		return pm_cli_error(c, a, "%s", err);
+	if (c->mode == PM_OUT_TEXT)
+		pm_cli_info(c, "t%llu", (unsigned long long)id);
+	return CMD_OK;
+}
+
+static pm_status cmd_apply(pm_cli *c, pm_args *a)
+{
+	bool bad;
+	pm_submit_opts o = { opt_seconds(c, a, "timeout", &bad) };
+	if (bad)
+		return CMD_ERROR;
+	char err[512];
+	uint64_t id;
+	if (pm_engine_submit(c->e, a->words[0], a->vals + 1, a->argc - 1, &o,
+			     &id, err, sizeof err) < 0)
+		return pm_cli_error(c, a, "%s", err);
+	pm_cli_mark_quiet(c, id, 1);
+	c->wait.ids = xmalloc(sizeof *c->wait.ids);
+	c->wait.ids[0] = id;
+	c->wait.nids = 1;
+	return start_wait(c, a, WAIT_RESULT, 0);
+}
+
+static pm_status cmd_map(pm_cli *c, pm_args *a)
+{
+	const pm_value *items = &a->vals[1];
+	const pm_value *cs = pm_args_opt(a, "chunksize");
+	size_t chunksize = 0;
+	if (cs) {
+		if (cs->type != PM_INT || cs->u.i < 1)
+			return pm_cli_error(c, a,
+					    "chunksize must be an integer >= 1");
+		chunksize = (size_t)cs->u.i;
+	}
+	if (items->type != PM_LIST)
+		return pm_cli_error(c, a,
+				    "expected a range or list (1..10 or 1,2,3), got '%s'",
+				    a->words[1]);
+	char err[512];
+	uint64_t first = 0;
+	if (pm_engine_map(c->e, a->words[0], items->u.list.items,
+			  items->u.list.len, chunksize, &first, err,
+			  sizeof err) < 0)
+		return pm_cli_error(c, a, "%s", err);
+	pm_cli_mark_quiet(c, first, items->u.list.len);
+	c->wait.first = first;
+	c->wait.count = items->u.list.len;
+	return start_wait(c, a, WAIT_MAP, 0);
+}
+
+static pm_status cmd_result(pm_cli *c, pm_args *a)
+{
+	uint64_t id;
+	bool bad;
+	double timeout = opt_seconds(c, a, "timeout", &bad);
+	if (bad)
+		return CMD_ERROR;
+	pm_task_info ti;
+	if (parse_task_id(a->words[0], &id) < 0)
+		return pm_cli_error(c, a, "'%s' is not a task id (t1, t2, …)",
+				    a->words[0]);
+	if (!pm_engine_task_info(c->e, id, &ti))
+		return pm_cli_error(c, a, "no task %s", a->words[0]);
+	c->wait.ids = xmalloc(sizeof *c->wait.ids);
+	c->wait.ids[0] = id;
+	c->wait.nids = 1;
+	c->wait.timeout_is_error = true;
+	return start_wait(c, a, WAIT_RESULT, timeout);
+}
+
+static pm_status cmd_join(pm_cli *c, pm_args *a)
+{
+	bool bad;
+	double timeout = opt_seconds(c, a, "timeout", &bad);
+	if (bad)
+		return CMD_ERROR;
+	if (a->argc == 1 && !strcmp(a->words[0], "pool")) {
+		pm_pool_state s = pm_engine_pool_state(c->e);
+		if (s != PM_POOL_CLOSED && s != PM_POOL_TERMINATED)
+			return pm_cli_error(c, a,
+					    "pool is still running: close or terminate it first (as Pool.join)");
+		return start_wait(c, a, WAIT_POOL, timeout);
+	}
+	if (a->argc == 0) {
+		pm_pool_state s = pm_engine_pool_state(c->e);
+		return start_wait(c, a,
+				  s == PM_POOL_CLOSED || s == PM_POOL_TERMINATED
+					  ? WAIT_POOL
+					  : WAIT_TASKS,
+				  timeout);
+	}
+	uint64_t *ids = xcalloc(a->argc, sizeof *ids);
+	for (size_t i = 0; i < a->argc; i++) {
+		pm_task_info ti;
+		if (parse_task_id(a->words[i], &ids[i]) < 0 ||
+		    !pm_engine_task_info(c->e, ids[i], &ti)) {
+			free(ids);
+			return pm_cli_error(c, a, "no task '%s'", a->words[i]);
+		}
+	}
+	c->wait.ids = ids;
+	c->wait.nids = a->argc;
+	return start_wait(c, a, WAIT_TASKS, timeout);
+}
+
+static pm_status cmd_sleep(pm_cli *c, pm_args *a)
+{
+	const pm_value *v = &a->vals[0];
+	double s = v->type == PM_INT ? (double)v->u.i
+		   : v->type == PM_FLOAT ? v->u.f
+					 : NAN;
+	if (!(s >= 0) || s > 1e6)
+		return pm_cli_error(c, a, "expected seconds >= 0, got '%s'",
+				    a->words[0]);
+	if (s == 0)
+		return CMD_OK;
+	return start_wait(c, a, WAIT_SLEEP, s);
+}
+
+typedef int (*control_fn)(pm_engine *, const char *, char *, size_t);
+
+static pm_status control(pm_cli *c, pm_args *a, control_fn fn)
+{
+	char err[512];
+	if (fn(c->e, a->argc ? a->words[0] : NULL, err, sizeof err) < 0)
+		return pm_cli_error(c, a, "%s", err);
+	return CMD_OK;
+}
+
+static pm_status cmd_pause(pm_cli *c, pm_args *a)
+{
+	return control(c, a, pm_engine_pause);
+}
+
+static pm_status cmd_resume(pm_cli *c, pm_args *a)
+{
+	return control(c, a, pm_engine_resume);
+}
+
+static pm_status cmd_terminate(pm_cli *c, pm_args *a)
+{
+	return control(c, a, pm_engine_terminate);
+}
+
+static pm_status cmd_close(pm_cli *c, pm_args *a)
+{
+	char err[256];
+	if (pm_engine_close(c->e, err, sizeof err) < 0)
+		return pm_cli_error(c, a, "%s", err);
+	return CMD_OK;
+}
+
+static pm_procstat *g_procstat;
+
+static void sample_workers(pm_engine *e, pm_proc_sample **out, size_t *n)
+{
+	*n = pm_engine_worker_count(e);
+	pid_t *pids = xcalloc(*n ? *n : 1, sizeof *pids);
+	*out = xcalloc(*n ? *n : 1, sizeof **out);
+	for (size_t i = 0; i < *n; i++) {
+		pm_worker_info wi;
+		pm_engine_worker_info(e, i, &wi);
+		pids[i] = wi.pid;
+	}
+	if (!g_procstat)
+		g_procstat = pm_procstat_new();
+	if (!g_procstat || pm_procstat_sample(g_procstat, pids, *n, *out) < 0)
+		for (size_t i = 0; i < *n; i++)
+			(*out)[i] = (pm_proc_sample){ .pid = pids[i],
+						      .state = '?' };
+	free(pids);
+}
+
+static pm_status cmd_workers(pm_cli *c, pm_args *a)
+{
+	if (a->argc == 1) {
+		char err[256];
+		if (a->vals[0].type != PM_INT)
+			return pm_cli_error(c, a, "expected a worker count, got '%s'",
+					    a->words[0]);
+		if (a->vals[0].u.i < 1 || a->vals[0].u.i > 1024)
+			return pm_cli_error(c, a, "workers must be 1..1024, got %lld",
+					    (long long)a->vals[0].u.i);
+		if (pm_engine_resize(c->e, (int)a->vals[0].u.i, err,
+				     sizeof err) < 0)
+			return pm_cli_error(c, a, "%s", err);
+		return CMD_OK;
+	}
+	pm_proc_sample *ps;
+	size_t n;
+	sample_workers(c->e, &ps, &n);
+	pm_buf b = { 0 };
+	if (c->mode == PM_OUT_JSON)
+		pm_buf_puts(&b, "{\"event\":\"workers\",\"workers\":[");
+	else
+		pm_cli_info(c, "%-5s %-8s %-7s %-2s %-8s %6s", "ID", "PID",
+			    "STATE", "S", "TASK", "DONE");
+	for (size_t i = 0; i < n; i++) {
+		pm_worker_info wi;
+		pm_engine_worker_info(c->e, i, &wi);
+		if (c->mode == PM_OUT_JSON) {
+			pm_buf_printf(&b,
+				      "%s{\"id\":\"w%llu\",\"pid\":%d,\"state\":\"%s\",\"kernel_state\":\"%c\",\"task\":",
+				      i ? "," : "", (unsigned long long)wi.id,
+				      (int)wi.pid, pm_worker_state_name(wi.state),
+				      ps[i].state);
+			if (wi.task)
+				pm_buf_printf(&b, "\"t%llu\"",
+					      (unsigned long long)wi.task);
+			else
+				pm_buf_puts(&b, "null");
+			pm_buf_printf(&b, ",\"done\":%llu,\"restarts\":%u}",
+				      (unsigned long long)wi.done, wi.restarts);
+		} else {
+			char task[24] = "-";
+			if (wi.task)
+				snprintf(task, sizeof task, "t%llu",
+					 (unsigned long long)wi.task);
+			pm_cli_info(c, "w%-4llu %-8d %-7s %-2c %-8s %6llu",
+				    (unsigned long long)wi.id, (int)wi.pid,
+				    pm_worker_state_name(wi.state), ps[i].state,
+				    task, (unsigned long long)wi.done);
+		}
+	}
+	if (c->mode == PM_OUT_JSON) {
+		pm_buf_puts(&b, "]}");
+		pm_cli_json(c, b.s);
+	}
+	pm_buf_free(&b);
+	free(ps);
+	return CMD_OK;
+}
+
+char *pm_cli_status_json(pm_cli *c)
+{
+	pm_engine *e = c->e;
+	pm_proc_sample *ps;
+	size_t n;
+	sample_workers(e, &ps, &n);
+	pm_counts k = pm_engine_counts(e);
+	pm_buf b = { 0 };
+	pm_buf_printf(&b,
+		      "{\"event\":\"status\",\"pool\":{\"workers\":%zu,\"target\":%d,\"state\":\"%s\"},\"workers\":[",
+		      n, pm_engine_target_workers(e),
+		      pm_pool_state_name(pm_engine_pool_state(e)));
+	for (size_t i = 0; i < n; i++) {
+		pm_worker_info wi;
+		pm_engine_worker_info(e, i, &wi);
+		pm_buf_printf(&b,
+			      "%s{\"id\":\"w%llu\",\"pid\":%d,\"state\":\"%s\",\"kernel_state\":\"%c\",\"task\":",
+			      i ? "," : "", (unsigned long long)wi.id,
+			      (int)wi.pid, pm_worker_state_name(wi.state),
+			      ps[i].state);
+		if (wi.task)
+			pm_buf_printf(&b, "\"t%llu\"",
+				      (unsigned long long)wi.task);
+		else
+			pm_buf_puts(&b, "null");
+		pm_buf_printf(&b,
+			      ",\"cpu\":%.1f,\"rss_kb\":%lu,\"done\":%llu,\"restarts\":%u}",
+			      ps[i].cpu_pct, ps[i].rss_kb,
+			      (unsigned long long)wi.done, wi.restarts);
+	}
+	pm_buf_printf(&b,
+		      "],\"tasks\":{\"queued\":%zu,\"running\":%zu,\"paused\":%zu,\"done\":%zu,\"failed\":%zu,\"crashed\":%zu,\"timeout\":%zu,\"terminated\":%zu,\"cancelled\":%zu},\"shared\":[]}",
+		      k.queued, k.running, k.paused, k.done, k.failed,
+		      k.crashed, k.timeout, k.terminated, k.cancelled);
+	free(ps);
+	return pm_buf_take(&b);
+}
+
+static pm_status cmd_status(pm_cli *c, pm_args *a)
+{
+	(void)a;
+	if (c->mode == PM_OUT_JSON) {
+		char *s = pm_cli_status_json(c);
+		pm_cli_json(c, s);
+		free(s);
+		return CMD_OK;
+	}
+	pm_counts k = pm_engine_counts(c->e);
+	pm_cli_info(c, "pool: %s, %zu workers (target %d)",
+		    pm_pool_state_name(pm_engine_pool_state(c->e)),
+		    pm_engine_worker_count(c->e),
+		    pm_engine_target_workers(c->e));
+	pm_cli_info(c,
+		    "tasks: queued %zu, running %zu, paused %zu, done %zu, failed %zu, crashed %zu, timeout %zu, terminated %zu, cancelled %zu",
+		    k.queued, k.running, k.paused, k.done, k.failed, k.crashed,
+		    k.timeout, k.terminated, k.cancelled);
+	pm_args none = { 0 };
+	return cmd_workers(c, &none);
+}
+
+static pm_status cmd_tasks(pm_cli *c, pm_args *a)
+{
+	(void)a;
+	pm_buf b = { 0 };
+	if (c->mode == PM_OUT_JSON)
+		pm_buf_puts(&b, "{\"event\":\"tasks\",\"tasks\":[");
+	bool first = true;
+	for (size_t i = 0; i < pm_engine_plugin_count(c->e); i++) {
+		const struct pm_plugin *p = pm_engine_plugin(c->e, i, NULL);
+		for (size_t k = 0; p->tasks[k].name; k++) {
+			const struct pm_task_def *t = &p->tasks[k];
+			if (c->mode == PM_OUT_JSON) {
+				pm_buf_puts(&b, first ? "{\"name\":" : ",{\"name\":");
+				char *full = xasprintf("%s.%s", p->name, t->name);
+				pm_json_string(&b, full);
+				free(full);
+				pm_buf_puts(&b, ",\"signature\":");
+				pm_json_string(&b, t->signature ? t->signature : "");
+				pm_buf_puts(&b, ",\"result\":");
+				pm_json_string(&b, t->result ? t->result : "");
+				pm_buf_puts(&b, ",\"help\":");
+				pm_json_string(&b, t->help ? t->help : "");
+				pm_buf_puts(&b, "}");
+			} else {
+				pm_cli_info(c, "%s.%s(%s) -> %s  %s", p->name,
+					    t->name,
+					    t->signature ? t->signature : "",
+					    t->result ? t->result : "?",
+					    t->help ? t->help : "");
+			}
+			first = false;
+		}
+	}
+	if (c->mode == PM_OUT_JSON) {
+		pm_buf_puts(&b, "]}");
+		pm_cli_json(c, b.s);
+	}
+	pm_buf_free(&b);
+	return CMD_OK;
+}
+
+static pm_status cmd_plugins(pm_cli *c, pm_args *a)
+{
+	(void)a;
+	pm_buf b = { 0 };
+	if (c->mode == PM_OUT_JSON)
+		pm_buf_puts(&b, "{\"event\":\"plugins\",\"plugins\":[");
+	for (size_t i = 0; i < pm_engine_plugin_count(c->e); i++) {
+		const char *path;
+		const struct pm_plugin *p = pm_engine_plugin(c->e, i, &path);
+		if (c->mode == PM_OUT_JSON) {
+			pm_buf_puts(&b, i ? ",{\"name\":" : "{\"name\":");
+			pm_json_string(&b, p->name);
+			pm_buf_puts(&b, ",\"version\":");
+			pm_json_string(&b, p->version ? p->version : "");
+			pm_buf_puts(&b, ",\"path\":");
+			pm_json_string(&b, path);
+			pm_buf_puts(&b, "}");
+		} else {
+			pm_cli_info(c, "%s %s  %s  (%s)", p->name,
+				    p->version ? p->version : "",
+				    p->description ? p->description : "", path);
+		}
+	}
+	if (c->mode == PM_OUT_JSON) {
+		pm_buf_puts(&b, "]}");
+		pm_cli_json(c, b.s);
+	}
+	pm_buf_free(&b);
+	return CMD_OK;
+}
+
+static pm_status cmd_load(pm_cli *c, pm_args *a)
+{
+	char err[1024];
+	if (pm_engine_load(c->e, a->words[0], err, sizeof err) < 0)
+		return pm_cli_error(c, a, "%s", err);
+	size_t n = pm_engine_plugin_count(c->e);
+	const char *path;
+	const struct pm_plugin *p = pm_engine_plugin(c->e, n - 1, &path);
+	if (c->mode == PM_OUT_JSON) {
+		pm_buf b = { 0 };
+		pm_buf_puts(&b, "{\"event\":\"plugin\",\"name\":");
+		pm_json_string(&b, p->name);
+		pm_buf_puts(&b, ",\"path\":");
+		pm_json_string(&b, path);
+		pm_buf_puts(&b, "}");
+		pm_cli_json(c, b.s);
+		pm_buf_free(&b);
+	} else {
+		pm_cli_info(c, "loaded %s from %s", p->name, path);
+	}
+	return CMD_OK;
+}
+
+static pm_status cmd_echo(pm_cli *c, pm_args *a)
+{
+	pm_buf b = { 0 };
+	for (size_t i = 0; i < a->argc; i++) {
+		if (i)
+			pm_buf_puts(&b, " ");
+		pm_buf_puts(&b, a->words[i]);
+	}
+	if (c->mode == PM_OUT_JSON) {
+		pm_buf j = { 0 };
+		pm_buf_puts(&j, "{\"event\":\"echo\",\"text\":");
+		pm_json_string(&j, b.s ? b.s : "");
+		pm_buf_puts(&j, "}");
+		pm_cli_json(c, j.s);
+		pm_buf_free(&j);
+	} else {
+		pm_cli_info(c, "%s", b.s ? b.s : "");
+	}
+	pm_buf_free(&b);
+	return CMD_OK;
+}
+
+static pm_status cmd_help(pm_cli *c, pm_args *a)
+{
+	if (a->argc == 1) {
+		const struct pm_command *cmd = pm_command_find(a->words[0]);
+		if (!cmd)
+			return pm_cli_error(c, a, "no command '%s' (try 'help')",
+					    a->words[0]);
+		pm_cli_info(c, "%s", cmd->usage);
+		pm_cli_info(c, "  %s", cmd->help);
+		return CMD_OK;
+	}
+	for (size_t i = 0; i < pm_ncommands; i++)
+		pm_cli_info(c, "%-42s %s", pm_commands[i].usage,
+			    pm_commands[i].help);
+	pm_cli_info(c, "Words split on blanks, \"...\" quotes, ';' separates commands, '#' starts a comment.");
+	return CMD_OK;
+}
+
+static pm_status cmd_quit(pm_cli *c, pm_args *a)
+{
+	(void)c;
+	(void)a;
+	return CMD_QUIT;
+}
+
+const struct pm_command pm_commands[] = {
+	{ "submit", "submit TASK [ARG…] [timeout=S]",
+	  "queue one task and print its id (apply_async)", 1, -1, "timeout",
+	  PM_COMPLETE_TASK, PM_COMPLETE_NONE, cmd_submit },
+	{ "apply", "apply TASK [ARG…] [timeout=S]",
+	  "run one task and wait for its result (apply)", 1, -1, "timeout",
+	  PM_COMPLETE_TASK, PM_COMPLETE_NONE, cmd_apply },
+	{ "map", "map TASK RANGE|LIST [chunksize=N]",
+	  "one task per item; print the ordered results (map)", 2, 2,
+	  "chunksize", PM_COMPLETE_TASK, PM_COMPLETE_NONE, cmd_map },
+	{ "result", "result ID [timeout=S]",
+	  "wait for a task and print its result or error (AsyncResult.get)",
+	  1, 1, "timeout", PM_COMPLETE_ID, PM_COMPLETE_NONE, cmd_result },
+	{ "join", "join [ID…|pool] [timeout=S]",
+	  "wait for these tasks; none named: all tasks, and after close/terminate the workers' exit (Pool.join)",
+	  0, -1, "timeout", PM_COMPLETE_ID, PM_COMPLETE_ID, cmd_join },
+	{ "pause", "pause [ID|all]",
+	  "no id: stop dispatching; task: hold it or SIGSTOP its worker; worker: SIGSTOP; all: both",
+	  0, 1, NULL, PM_COMPLETE_ID, PM_COMPLETE_NONE, cmd_pause },
+	{ "resume", "resume [ID|all]", "undo pause", 0, 1, NULL,
+	  PM_COMPLETE_ID, PM_COMPLETE_NONE, cmd_resume },
+	{ "terminate", "terminate ID|pool",
+	  "task: cancel if queued, kill its worker if running; worker: kill it; pool: Pool.terminate",
+	  1, 1, NULL, PM_COMPLETE_ID, PM_COMPLETE_NONE, cmd_terminate },
+	{ "close", "close", "accept no more tasks (Pool.close)", 0, 0, NULL,
+	  PM_COMPLETE_NONE, PM_COMPLETE_NONE, cmd_close },
+	{ "workers", "workers [N]",
+	  "list the workers; with N, grow or shrink the pool", 0, 1, NULL,
+	  PM_COMPLETE_NONE, PM_COMPLETE_NONE, cmd_workers },
+	{ "status", "status",
+	  "a snapshot of pool, workers, tasks and shared objects", 0, 0, NULL,
+	  PM_COMPLETE_NONE, PM_COMPLETE_NONE, cmd_status },
+	{ "tasks", "tasks", "list the tasks the loaded plugins export", 0, 0,
+	  NULL, PM_COMPLETE_NONE, PM_COMPLETE_NONE, cmd_tasks },
+	{ "plugins", "plugins", "list the loaded plugins", 0, 0, NULL,
+	  PM_COMPLETE_NONE, PM_COMPLETE_NONE, cmd_plugins },
+	{ "load", "load PATH|NAME",
+	  "load a task plugin (also while tasks run)", 1, 1, NULL,
+	  PM_COMPLETE_FILE, PM_COMPLETE_NONE, cmd_load },
+	{ "sleep", "sleep S", "wait S seconds (the screen keeps updating)", 1,
+	  1, NULL, PM_COMPLETE_NONE, PM_COMPLETE_NONE, cmd_sleep },
+	{ "echo", "echo TEXT…", "print the text", 0, -1, NULL,
+	  PM_COMPLETE_NONE, PM_COMPLETE_NONE, cmd_echo },
+	{ "help", "help [CMD]", "list the commands, or explain one", 0, 1,
+	  NULL, PM_COMPLETE_COMMAND, PM_COMPLETE_NONE, cmd_help },
+	{ "quit", "quit", "leave poolmon (running tasks are terminated)", 0,
+	  0, NULL, PM_COMPLETE_NONE, PM_COMPLETE_NONE, cmd_quit },
+};
+
+const size_t pm_ncommands = sizeof pm_commands / sizeof pm_commands[0];
