@@ -1,0 +1,461 @@
+/* The engine driven without a terminal: every task state transition, faults,
+ * control, and the plugin loader's refusals. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "loop.h"
+#include "util.h"
+#include "value.h"
+
+#define MAX_EVENTS 4096
+
+typedef struct fixture {
+	pm_loop *loop;
+	pm_engine *e;
+	/* Task states in the order the events came, per task id. */
+	int states[64][16];
+	int nstates[64];
+	unsigned worker_started, worker_exited;
+	int last_exit_signal;
+	char err[1024];
+} fixture;
+
+static void on_event(void *ud, const pm_event *ev)
+{
+	fixture *f = ud;
+	if (ev->kind == PM_EV_TASK && ev->id < 64 && f->nstates[ev->id] < 16)
+		f->states[ev->id][f->nstates[ev->id]++] = ev->state;
+	if (ev->kind == PM_EV_WORKER && !strcmp(ev->what, "started"))
+		f->worker_started++;
+	if (ev->kind == PM_EV_WORKER && !strcmp(ev->what, "exited")) {
+		f->worker_exited++;
+		f->last_exit_signal = ev->signo;
+	}
+}
+
+static const char *plugin_dir(void)
+{
+	const char *p = getenv("POOLMON_PLUGIN_PATH");
+	return p ? p : "plugins";
+}
+
+static fixture *setup_n(int workers)
+{
+	fixture *f = xcalloc(1, sizeof *f);
+	f->loop = pm_loop_new();
+	char *err = NULL;
+	pm_engine_config cfg = { .workers = workers };
+	f->e = pm_engine_new(f->loop, &cfg, &err);
+	assert_non_null(f->e);
+	pm_engine_set_listener(f->e, on_event, f);
+	pm_engine_add_plugin_dir(f->e, plugin_dir());
+	assert_int_equal(pm_engine_load(f->e, "demo", f->err, sizeof f->err), 0);
+	return f;
+}
+
+static int setup2(void **state)
+{
+	*state = setup_n(2);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	pm_engine_free(f->e);
+	pm_loop_free(f->loop);
+	free(f);
+	return 0;
+}
+
+typedef bool (*pred_fn)(fixture *f, uint64_t arg);
+
+/* Runs the loop until the condition holds; the 20 s bound only stops a
+ * broken engine from hanging the suite. */
+static bool run_until(fixture *f, pred_fn pred, uint64_t arg)
+{
+	double end = pm_now() + 20.0;
+	while (!pred(f, arg)) {
+		if (pm_now() > end)
+			return false;
+		pm_loop_run_once(f->loop, 100);
+	}
+	return true;
+}
+
+static bool is_idle(fixture *f, uint64_t arg)
+{
+	(void)arg;
+	return pm_engine_idle(f->e);
+}
+
+static bool task_final(fixture *f, uint64_t id)
+{
+	pm_task_info ti;
+	return pm_engine_task_info(f->e, id, &ti) &&
+	       pm_task_state_final(ti.state);
+}
+
+static bool task_running(fixture *f, uint64_t id)
+{
+	pm_task_info ti;
+	return pm_engine_task_info(f->e, id, &ti) &&
+	       ti.state == PM_TASK_RUNNING;
+}
+
+static bool workers_gone(fixture *f, uint64_t arg)
+{
+	(void)arg;
+	return pm_engine_workers_gone(f->e);
+}
+
+static uint64_t submit(fixture *f, const char *task, pm_value *args,
+		       size_t n, double timeout)
+{
+	uint64_t id = 0;
+	pm_submit_opts o = { timeout };
+	int rc = pm_engine_submit(f->e, task, args, n, &o, &id, f->err,
+				  sizeof f->err);
+	if (rc < 0)
+		fail_msg("submit %s: %s", task, f->err);
+	return id;
+}
+
+static uint64_t submit_int(fixture *f, const char *task, int64_t v,
+			   double timeout)
+{
+	pm_value a = pm_int(v);
+	return submit(f, task, &a, 1, timeout);
+}
+
+static pm_task_state state_of(fixture *f, uint64_t id)
+{
+	pm_task_info ti;
+	assert_true(pm_engine_task_info(f->e, id, &ti));
+	return ti.state;
+}
+
+static char kernel_state(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		return '?';
+	size_t n = fread(buf, 1, sizeof buf - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	char *rp = strrchr(buf, ')');
+	return rp && rp[1] == ' ' ? rp[2] : '?';
+}
+
+static void test_done(void **state)
+{
+	fixture *f = *state;
+	uint64_t id = submit_int(f, "square", 7, 0);
+	assert_true(run_until(f, task_final, id));
+	pm_task_info ti;
+	assert_true(pm_engine_task_info(f->e, id, &ti));
+	assert_int_equal(ti.state, PM_TASK_DONE);
+	assert_int_equal(ti.result->type, PM_INT);
+	assert_int_equal(ti.result->u.i, 49);
+	assert_string_equal(ti.task, "demo.square");
+	assert_int_equal(f->nstates[id], 3);
+	assert_int_equal(f->states[id][0], PM_TASK_QUEUED);
+	assert_int_equal(f->states[id][1], PM_TASK_RUNNING);
+	assert_int_equal(f->states[id][2], PM_TASK_DONE);
+}
+
+static void test_failed(void **state)
+{
+	fixture *f = *state;
+	pm_value a = pm_str("boom");
+	uint64_t id = submit(f, "demo.fail", &a, 1, 0);
+	pm_value_free(&a);
+	assert_true(run_until(f, task_final, id));
+	pm_task_info ti;
+	pm_engine_task_info(f->e, id, &ti);
+	assert_int_equal(ti.state, PM_TASK_FAILED);
+	assert_string_equal(ti.error, "boom");
+}
+
+static void test_rejected_before_queue(void **state)
+{
+	fixture *f = *state;
+	uint64_t id = 0;
+	pm_value s = pm_str("x");
+	assert_int_equal(pm_engine_submit(f->e, "square", &s, 1, NULL, &id,
+					  f->err, sizeof f->err), -1);
+	assert_string_equal(f->err,
+			    "demo.square(n:int): argument 'n' must be int, got str 'x'");
+	pm_value_free(&s);
+	assert_int_equal(pm_engine_submit(f->e, "nosuch", NULL, 0, NULL, &id,
+					  f->err, sizeof f->err), -1);
+	assert_string_equal(f->err, "unknown task 'nosuch' (see 'tasks')");
+	assert_int_equal(pm_engine_last_task_id(f->e), 0);
+}
+
+static void test_map_ordered(void **state)
+{
+	fixture *f = *state;
+	pm_value items[50];
+	for (int i = 0; i < 50; i++)
+		items[i] = pm_int(i + 1);
+	uint64_t first = 0;
+	assert_int_equal(pm_engine_map(f->e, "square", items, 50, 3, &first,
+				       f->err, sizeof f->err), 0);
+	assert_true(run_until(f, is_idle, 0));
+	for (int i = 0; i < 50; i++) {
+		pm_task_info ti;
+		assert_true(pm_engine_task_info(f->e, first + (uint64_t)i, &ti));
+		assert_int_equal(ti.state, PM_TASK_DONE);
+		assert_int_equal(ti.result->u.i, (int64_t)(i + 1) * (i + 1));
+	}
+}
+
+static void test_crash_others_finish(void **state)
+{
+	fixture *f = *state;
+	uint64_t crash = submit(f, "crash", NULL, 0, 0);
+	pm_value items[100];
+	for (int i = 0; i < 100; i++)
+		items[i] = pm_int(i);
+	uint64_t first;
+	assert_int_equal(pm_engine_map(f->e, "square", items, 100, 0, &first,
+				       f->err, sizeof f->err), 0);
+	assert_true(run_until(f, is_idle, 0));
+	pm_task_info ti;
+	pm_engine_task_info(f->e, crash, &ti);
+	assert_int_equal(ti.state, PM_TASK_CRASHED);
+	assert_int_equal(ti.signo, SIGSEGV);
+	pm_counts c = pm_engine_counts(f->e);
+	assert_int_equal(c.done, 100);
+	assert_int_equal(c.crashed, 1);
+	/* The dead worker was replaced: still two, one restart. */
+	assert_int_equal(pm_engine_worker_count(f->e), 2);
+	unsigned restarts = 0;
+	for (size_t i = 0; i < 2; i++) {
+		pm_worker_info wi;
+		pm_engine_worker_info(f->e, i, &wi);
+		restarts += wi.restarts;
+		assert_int_not_equal(wi.pid, 0);
+	}
+	assert_int_equal(restarts, 1);
+}
+
+static void test_external_kill(void **state)
+{
+	fixture *f = *state;
+	uint64_t id = submit_int(f, "sleep", 10000, 0);
+	assert_true(run_until(f, task_running, id));
+	pm_task_info ti;
+	pm_engine_task_info(f->e, id, &ti);
+	assert_int_equal(kill(ti.pid, SIGKILL), 0);
+	assert_true(run_until(f, task_final, id));
+	pm_engine_task_info(f->e, id, &ti);
+	assert_int_equal(ti.state, PM_TASK_CRASHED);
+	assert_int_equal(ti.signo, SIGKILL);
+	uint64_t after = submit_int(f, "square", 3, 0);
+	assert_true(run_until(f, task_final, after));
+	assert_int_equal(state_of(f, after), PM_TASK_DONE);
+}
+
+static void test_timeout(void **state)
+{
+	fixture *f = *state;
+	uint64_t id = submit(f, "hang", NULL, 0, 0.2);
+	assert_true(run_until(f, task_final, id));
+	pm_task_info ti;
+	pm_engine_task_info(f->e, id, &ti);
+	assert_int_equal(ti.state, PM_TASK_TIMEOUT);
+	assert_string_equal(ti.error, "timed out");
+}
+
+static void test_terminate_queued_running_paused(void **state)
+{
+	fixture *f = *state;
+	/* Occupy both workers, then queue one more. */
+	uint64_t run1 = submit_int(f, "sleep", 10000, 0);
+	uint64_t run2 = submit_int(f, "sleep", 10000, 0);
+	uint64_t queued = submit_int(f, "square", 2, 0);
+	assert_true(run_until(f, task_running, run1));
+	assert_true(run_until(f, task_running, run2));
+	assert_int_equal(state_of(f, queued), PM_TASK_QUEUED);
+	assert_int_equal(pm_engine_terminate(f->e, "t3", f->err, sizeof f->err), 0);
+	assert_int_equal(state_of(f, queued), PM_TASK_CANCELLED);
+	/* Pause one running task, then terminate it while paused. */
+	assert_int_equal(pm_engine_pause(f->e, "t2", f->err, sizeof f->err), 0);
+	assert_int_equal(state_of(f, run2), PM_TASK_PAUSED);
+	assert_int_equal(pm_engine_terminate(f->e, "t2", f->err, sizeof f->err), 0);
+	assert_int_equal(pm_engine_terminate(f->e, "t1", f->err, sizeof f->err), 0);
+	assert_true(run_until(f, is_idle, 0));
+	assert_int_equal(state_of(f, run1), PM_TASK_TERMINATED);
+	assert_int_equal(state_of(f, run2), PM_TASK_TERMINATED);
+	assert_int_equal(pm_engine_terminate(f->e, "t1", f->err, sizeof f->err), -1);
+	assert_string_equal(f->err, "t1 is already terminated");
+	/* Exactly one final state each. */
+	for (uint64_t id = 1; id <= 3; id++) {
+		int finals = 0;
+		for (int k = 0; k < f->nstates[id]; k++)
+			finals += pm_task_state_final((pm_task_state)f->states[id][k]);
+		assert_int_equal(finals, 1);
+	}
+}
+
+static void test_pause_resume_kernel_state(void **state)
+{
+	fixture *f = *state;
+	uint64_t id = submit_int(f, "spin", 800, 0);
+	assert_true(run_until(f, task_running, id));
+	pm_task_info ti;
+	pm_engine_task_info(f->e, id, &ti);
+	assert_int_equal(pm_engine_pause(f->e, "t1", f->err, sizeof f->err), 0);
+	assert_int_equal(state_of(f, id), PM_TASK_PAUSED);
+	/* SIGSTOP is asynchronous: wait for the kernel to show it. */
+	double end = pm_now() + 5;
+	while (kernel_state(ti.pid) != 'T' && pm_now() < end)
+		pm_loop_run_once(f->loop, 10);
+	assert_int_equal(kernel_state(ti.pid), 'T');
+	pm_worker_info wi;
+	assert_true(pm_engine_worker_by_id(f->e, ti.worker, &wi));
+	assert_int_equal(wi.state, PM_WORKER_PAUSED);
+	assert_int_equal(pm_engine_pause(f->e, "t1", f->err, sizeof f->err), -1);
+	assert_int_equal(pm_engine_resume(f->e, "t1", f->err, sizeof f->err), 0);
+	assert_int_equal(state_of(f, id), PM_TASK_RUNNING);
+	assert_int_not_equal(kernel_state(ti.pid), 'T');
+	assert_true(run_until(f, task_final, id));
+	assert_int_equal(state_of(f, id), PM_TASK_DONE);
+}
+
+static void test_hold_queued(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(pm_engine_pause(f->e, NULL, f->err, sizeof f->err), 0);
+	assert_int_equal(pm_engine_pool_state(f->e), PM_POOL_PAUSED);
+	uint64_t a = submit_int(f, "square", 2, 0);
+	uint64_t b = submit_int(f, "square", 3, 0);
+	assert_int_equal(pm_engine_pause(f->e, "t1", f->err, sizeof f->err), 0);
+	assert_int_equal(state_of(f, a), PM_TASK_PAUSED);
+	assert_int_equal(pm_engine_resume(f->e, NULL, f->err, sizeof f->err), 0);
+	assert_true(run_until(f, task_final, b));
+	assert_int_equal(state_of(f, a), PM_TASK_PAUSED);
+	assert_int_equal(pm_engine_resume(f->e, "t1", f->err, sizeof f->err), 0);
+	assert_true(run_until(f, task_final, a));
+	assert_int_equal(state_of(f, a), PM_TASK_DONE);
+}
+
+static void test_close_join(void **state)
+{
+	fixture *f = *state;
+	for (int i = 0; i < 6; i++)
+		submit_int(f, "sleep", 50, 0);
+	assert_int_equal(pm_engine_close(f->e, f->err, sizeof f->err), 0);
+	uint64_t id;
+	pm_value a = pm_int(1);
+	assert_int_equal(pm_engine_submit(f->e, "square", &a, 1, NULL, &id,
+					  f->err, sizeof f->err), -1);
+	assert_string_equal(f->err, "pool is closed: it accepts no more tasks");
+	assert_true(run_until(f, workers_gone, 0));
+	pm_counts c = pm_engine_counts(f->e);
+	assert_int_equal(c.done, 6);
+	assert_int_equal(f->worker_exited, 2);
+}
+
+static void test_terminate_pool(void **state)
+{
+	fixture *f = *state;
+	for (int i = 0; i < 5; i++)
+		submit_int(f, "sleep", 10000, 0);
+	assert_true(run_until(f, task_running, 2));
+	assert_int_equal(pm_engine_terminate(f->e, "pool", f->err, sizeof f->err), 0);
+	assert_true(run_until(f, workers_gone, 0));
+	pm_counts c = pm_engine_counts(f->e);
+	assert_int_equal(c.terminated + c.cancelled, 5);
+	assert_int_equal(c.cancelled, 3);
+	assert_int_equal(pm_engine_pool_state(f->e), PM_POOL_TERMINATED);
+}
+
+static void test_shrink_while_busy(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(pm_engine_resize(f->e, 4, f->err, sizeof f->err), 0);
+	assert_int_equal(pm_engine_worker_count(f->e), 4);
+	for (int i = 0; i < 8; i++)
+		submit_int(f, "sleep", 100, 0);
+	assert_true(run_until(f, task_running, 4));
+	assert_int_equal(pm_engine_resize(f->e, 1, f->err, sizeof f->err), 0);
+	assert_true(run_until(f, is_idle, 0));
+	pm_counts c = pm_engine_counts(f->e);
+	assert_int_equal(c.done, 8);
+	for (int i = 0; i < 200 && pm_engine_worker_count(f->e) != 1; i++)
+		pm_loop_run_once(f->loop, 50);
+	assert_int_equal(pm_engine_worker_count(f->e), 1);
+	assert_int_equal(pm_engine_resize(f->e, 0, f->err, sizeof f->err), -1);
+}
+
+static void test_loader_refusals(void **state)
+{
+	fixture *f = *state;
+	size_t before = pm_engine_plugin_count(f->e);
+	assert_int_equal(pm_engine_load(f->e, "/nonexistent/x.so", f->err,
+					sizeof f->err), -1);
+	assert_string_equal(f->err,
+			    "cannot load plugin /nonexistent/x.so: No such file or directory");
+	assert_int_equal(pm_engine_load(f->e, "nosuchplugin", f->err,
+					sizeof f->err), -1);
+	assert_non_null(strstr(f->err, "no plugin 'nosuchplugin' in the plugin path"));
+	/* Not ELF. */
+	char dir[] = "/tmp/poolmon-ut.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *txt = xasprintf("%s/text.so", dir);
+	FILE *fp = fopen(txt, "w");
+	fputs("not a shared object\n", fp);
+	fclose(fp);
+	chmod(txt, 0644);
+	assert_int_equal(pm_engine_load(f->e, txt, f->err, sizeof f->err), -1);
+	assert_non_null(strstr(f->err, "not an ELF shared object"));
+	/* Writable by others. */
+	chmod(txt, 0666);
+	assert_int_equal(pm_engine_load(f->e, txt, f->err, sizeof f->err), -1);
+	assert_non_null(strstr(f->err, "writable by others"));
+	unlink(txt);
+	rmdir(dir);
+	free(txt);
+	/* The same plugin twice. */
+	assert_int_equal(pm_engine_load(f->e, "demo", f->err, sizeof f->err), -1);
+	assert_non_null(strstr(f->err, "a plugin named 'demo' is already loaded"));
+	assert_int_equal(pm_engine_plugin_count(f->e), before);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_done, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_failed, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_rejected_before_queue, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_map_ordered, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_others_finish, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_external_kill, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_timeout, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_terminate_queued_running_paused, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_pause_resume_kernel_state, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_queued, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_close_join, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_terminate_pool, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_shrink_while_busy, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_loader_refusals, setup2, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
