@@ -377,7 +377,8 @@ void pm_cli_task_json(pm_buf *b, pm_engine *e, const pm_task_info *ti)
 		pm_value_json(b, ti->result);
 	}
 	if (ti->worker)
-		pm_buf_printf(b, ",\"worker\":\"w%llu\",\"pid\":%d",
+		pm_buf_printf(b, ",\"worker\":\"%c%llu\",\"pid\":%d",
+			      ti->in_process ? 'p' : 'w',
 			      (unsigned long long)ti->worker, (int)ti->pid);
 	if (ti->state == PM_TASK_FAILED || ti->state == PM_TASK_TIMEOUT ||
 	    ti->state == PM_TASK_CRASHED) {
@@ -430,7 +431,7 @@ static void on_task_event(pm_cli *c, const pm_event *ev)
 		pm_buf_printf(&b, ": %s", ti.error);
 	}
 	if (ti.worker)
-		pm_buf_printf(&b, " [w%llu pid %d]",
+		pm_buf_printf(&b, " [%c%llu pid %d]", ti.in_process ? 'p' : 'w',
 			      (unsigned long long)ti.worker, (int)ti.pid);
 	c->out(c->ud, PM_LINE_EVENT, b.s);
 	pm_buf_free(&b);
@@ -469,6 +470,34 @@ static void on_worker_event(pm_cli *c, const pm_event *ev)
 	pm_buf_free(&b);
 }
 
+static void on_process_event(pm_cli *c, const pm_event *ev)
+{
+	pm_process_info pi;
+	if (!pm_engine_process_by_id(c->e, ev->id, &pi))
+		return;
+	pm_buf b = { 0 };
+	if (c->mode == PM_OUT_JSON) {
+		pm_buf_printf(&b, "{\"event\":\"process\",\"id\":\"p%llu\",\"name\":",
+			      (unsigned long long)ev->id);
+		pm_json_string(&b, pi.name);
+		pm_buf_printf(&b, ",\"pid\":%d,\"state\":\"%s\",\"daemon\":%s",
+			      (int)ev->pid, ev->what, pi.daemon ? "true" : "false");
+		if (!pi.alive)
+			pm_buf_printf(&b, ",\"exitcode\":%d", pi.exitcode);
+		pm_buf_puts(&b, "}");
+	} else if (!strcmp(ev->what, "exited")) {
+		pm_buf_printf(&b, "p%llu %s (pid %d) exited, exitcode %d",
+			      (unsigned long long)ev->id, pi.name, (int)ev->pid,
+			      pi.exitcode);
+	} else if (!strcmp(ev->what, "started")) {
+		pm_buf_printf(&b, "p%llu %s started, pid %d",
+			      (unsigned long long)ev->id, pi.name, (int)ev->pid);
+	}
+	if (b.s)
+		c->out(c->ud, PM_LINE_EVENT, b.s);
+	pm_buf_free(&b);
+}
+
 static void on_event(void *ud, const pm_event *ev)
 {
 	pm_cli *c = ud;
@@ -494,6 +523,9 @@ static void on_event(void *ud, const pm_event *ev)
 				      ev->error ? ev->error : "");
 		}
 		c->out(c->ud, PM_LINE_EVENT, b.s);
+		break;
+	case PM_EV_PROCESS:
+		on_process_event(c, ev);
 		break;
 	case PM_EV_PLUGIN:
 		break;

@@ -28,6 +28,8 @@ static double opt_seconds(pm_cli *c, pm_args *a, const char *key, bool *bad)
 	return s;
 }
 
+#define PROC_TAG (1ULL << 63) /* a process id in a wait list */
+
 static int parse_task_id(const char *s, uint64_t *id)
 {
 	if (s[0] != 't' || !s[1])
@@ -146,6 +148,11 @@ static void print_map(pm_cli *c)
 static bool task_final(pm_cli *c, uint64_t id)
 {
 	pm_task_info ti;
+	if (id & PROC_TAG) {
+		pm_process_info pi;
+		return !pm_engine_process_by_id(c->e, id & ~PROC_TAG, &pi) ||
+		       !pi.alive;
+	}
 	return !pm_engine_task_info(c->e, id, &ti) ||
 	       pm_task_state_final(ti.state);
 }
@@ -219,6 +226,33 @@ static pm_status cmd_submit(pm_cli *c, pm_args *a)
 		return pm_cli_error(c, a, "%s", err);
 	if (c->mode == PM_OUT_TEXT)
 		pm_cli_info(c, "t%llu", (unsigned long long)id);
+	return CMD_OK;
+}
+
+static pm_status cmd_spawn(pm_cli *c, pm_args *a)
+{
+	pm_spawn_opts o = { 0 };
+	const pm_value *name = pm_args_opt(a, "name");
+	const pm_value *daemon = pm_args_opt(a, "daemon");
+	if (name && name->type != PM_STR)
+		return pm_cli_error(c, a, "name must be a string");
+	if (daemon && (daemon->type != PM_INT || daemon->u.i < 0 ||
+		       daemon->u.i > 1))
+		return pm_cli_error(c, a, "daemon must be 0 or 1");
+	o.name = name ? name->u.s.ptr : NULL;
+	o.daemon = daemon && daemon->u.i;
+	char err[512];
+	uint64_t pid_id, task_id;
+	if (pm_engine_spawn(c->e, a->words[0], a->vals + 1, a->argc - 1, &o,
+			    &pid_id, &task_id, err, sizeof err) < 0)
+		return pm_cli_error(c, a, "%s", err);
+	if (c->mode == PM_OUT_TEXT) {
+		pm_process_info pi;
+		pm_engine_process_by_id(c->e, pid_id, &pi);
+		pm_cli_info(c, "p%llu (t%llu) %s pid %d",
+			    (unsigned long long)pid_id,
+			    (unsigned long long)task_id, pi.name, (int)pi.pid);
+	}
 	return CMD_OK;
 }
 
@@ -311,10 +345,22 @@ static pm_status cmd_join(pm_cli *c, pm_args *a)
 	uint64_t *ids = xcalloc(a->argc, sizeof *ids);
 	for (size_t i = 0; i < a->argc; i++) {
 		pm_task_info ti;
-		if (parse_task_id(a->words[i], &ids[i]) < 0 ||
+		pm_process_info pi;
+		const char *w = a->words[i];
+		char *end;
+		if (w[0] == 'p' && w[1] >= '1' && w[1] <= '9') {
+			uint64_t id = strtoull(w + 1, &end, 10);
+			if (!*end && pm_engine_process_by_id(c->e, id, &pi)) {
+				ids[i] = id | PROC_TAG;
+				continue;
+			}
+			free(ids);
+			return pm_cli_error(c, a, "no process '%s'", w);
+		}
+		if (parse_task_id(w, &ids[i]) < 0 ||
 		    !pm_engine_task_info(c->e, ids[i], &ti)) {
 			free(ids);
-			return pm_cli_error(c, a, "no task '%s'", a->words[i]);
+			return pm_cli_error(c, a, "no task '%s'", w);
 		}
 	}
 	c->wait.ids = ids;
@@ -480,6 +526,23 @@ char *pm_cli_status_json(pm_cli *c)
 			      ps[i].cpu_pct, ps[i].rss_kb,
 			      (unsigned long long)wi.done, wi.restarts);
 	}
+	pm_buf_puts(&b, "],\"processes\":[");
+	for (size_t i = 0; i < pm_engine_process_count(e); i++) {
+		pm_process_info pi;
+		pm_engine_process_info(e, i, &pi);
+		pm_buf_printf(&b, "%s{\"id\":\"p%llu\",\"name\":", i ? "," : "",
+			      (unsigned long long)pi.id);
+		pm_json_string(&b, pi.name);
+		pm_buf_printf(&b,
+			      ",\"pid\":%d,\"alive\":%s,\"daemon\":%s,\"task\":\"t%llu\"",
+			      (int)pi.pid, pi.alive ? "true" : "false",
+			      pi.daemon ? "true" : "false",
+			      (unsigned long long)pi.task);
+		if (pi.alive)
+			pm_buf_puts(&b, ",\"exitcode\":null}");
+		else
+			pm_buf_printf(&b, ",\"exitcode\":%d}", pi.exitcode);
+	}
 	pm_buf_printf(&b,
 		      "],\"tasks\":{\"queued\":%zu,\"running\":%zu,\"paused\":%zu,\"done\":%zu,\"failed\":%zu,\"crashed\":%zu,\"timeout\":%zu,\"terminated\":%zu,\"cancelled\":%zu},\"shared\":[]}",
 		      k.queued, k.running, k.paused, k.done, k.failed,
@@ -507,7 +570,21 @@ static pm_status cmd_status(pm_cli *c, pm_args *a)
 		    k.queued, k.running, k.paused, k.done, k.failed, k.crashed,
 		    k.timeout, k.terminated, k.cancelled);
 	pm_args none = { 0 };
-	return cmd_workers(c, &none);
+	pm_status st = cmd_workers(c, &none);
+	for (size_t i = 0; i < pm_engine_process_count(c->e); i++) {
+		pm_process_info pi;
+		pm_engine_process_info(c->e, i, &pi);
+		if (pi.alive)
+			pm_cli_info(c, "p%llu %s pid %d alive%s%s",
+				    (unsigned long long)pi.id, pi.name,
+				    (int)pi.pid, pi.daemon ? " daemon" : "",
+				    pi.paused ? " paused" : "");
+		else
+			pm_cli_info(c, "p%llu %s exited, exitcode %d",
+				    (unsigned long long)pi.id, pi.name,
+				    pi.exitcode);
+	}
+	return st;
 }
 
 static pm_status cmd_tasks(pm_cli *c, pm_args *a)
@@ -656,6 +733,10 @@ const struct pm_command pm_commands[] = {
 	{ "submit", "submit TASK [ARG…] [timeout=S]",
 	  "queue one task and print its id (apply_async)", 1, -1, "timeout",
 	  PM_COMPLETE_TASK, PM_COMPLETE_NONE, cmd_submit },
+	{ "spawn", "spawn [name=N] [daemon=1] TASK [ARG…]",
+	  "run a task in a standalone process outside the pool (Process.start)",
+	  1, -1, "name,daemon", PM_COMPLETE_TASK, PM_COMPLETE_NONE,
+	  cmd_spawn },
 	{ "apply", "apply TASK [ARG…] [timeout=S]",
 	  "run one task and wait for its result (apply)", 1, -1, "timeout",
 	  PM_COMPLETE_TASK, PM_COMPLETE_NONE, cmd_apply },
@@ -666,7 +747,7 @@ const struct pm_command pm_commands[] = {
 	  "wait for a task and print its result or error (AsyncResult.get)",
 	  1, 1, "timeout", PM_COMPLETE_ID, PM_COMPLETE_NONE, cmd_result },
 	{ "join", "join [ID…|pool] [timeout=S]",
-	  "wait for these tasks; none named: all tasks, and after close/terminate the workers' exit (Pool.join)",
+	  "wait for these tasks/processes; none named: all tasks, and after close/terminate the workers' exit (Pool.join)",
 	  0, -1, "timeout", PM_COMPLETE_ID, PM_COMPLETE_ID, cmd_join },
 	{ "pause", "pause [ID|all]",
 	  "no id: stop dispatching; task: hold it or SIGSTOP its worker; worker: SIGSTOP; all: both",
@@ -674,7 +755,7 @@ const struct pm_command pm_commands[] = {
 	{ "resume", "resume [ID|all]", "undo pause", 0, 1, NULL,
 	  PM_COMPLETE_ID, PM_COMPLETE_NONE, cmd_resume },
 	{ "terminate", "terminate ID|pool",
-	  "task: cancel if queued, kill its worker if running; worker: kill it; pool: Pool.terminate",
+	  "task: cancel if queued, kill its worker if running; worker/process: kill it; pool: Pool.terminate",
 	  1, 1, NULL, PM_COMPLETE_ID, PM_COMPLETE_NONE, cmd_terminate },
 	{ "close", "close", "accept no more tasks (Pool.close)", 0, 0, NULL,
 	  PM_COMPLETE_NONE, PM_COMPLETE_NONE, cmd_close },

@@ -70,6 +70,7 @@ typedef struct task {
 	size_t chunksize;
 	pending_action pending;
 	bool dispatched; /* sent to a worker, not started yet */
+	bool in_process; /* runs in a standalone process, not the pool */
 	bool queued_in_deque;
 } task;
 
@@ -90,6 +91,13 @@ typedef struct worker {
 	bool stopped;  /* SIGSTOPped */
 	kill_reason kill;
 	double kill_at; /* SIGKILL deadline, 0 if none */
+	/* Standalone processes (spawn) reuse the worker machinery. */
+	bool is_process;
+	bool daemon;
+	bool exited;
+	int exitcode; /* Python's: 0, 1 for a failed task, -N for signal N */
+	char *name;
+	uint64_t task_id; /* a process's one task */
 } worker;
 
 struct pm_engine {
@@ -102,6 +110,8 @@ struct pm_engine {
 	size_t nworkers;
 	uint64_t next_worker_id;
 	int target;
+	worker **procs; /* standalone processes, alive or not */
+	size_t nprocs;
 	task **tasks;
 	size_t ntasks, taskcap;
 	uint64_t *q; /* deque of queued, undispatched task ids */
@@ -326,8 +336,8 @@ static __attribute__((noreturn)) void worker_main(pm_engine *e, worker *w)
 	wc.ctx.shared = ctx_shared;
 	wc.e = e;
 	wc.w = w;
-	snprintf(wc.worker_id, sizeof wc.worker_id, "w%llu",
-		 (unsigned long long)w->id);
+	snprintf(wc.worker_id, sizeof wc.worker_id, "%c%llu",
+		 w->is_process ? 'p' : 'w', (unsigned long long)w->id);
 	g_wctx = &wc;
 	shm_worker *s = w->shm;
 	for (;;) {
@@ -416,7 +426,8 @@ static void emit_worker(pm_engine *e, const worker *w, const char *what,
 			int signo, int status)
 {
 	pm_event ev = { 0 };
-	ev.kind = PM_EV_WORKER;
+	ev.kind = w->is_process ? PM_EV_PROCESS : PM_EV_WORKER;
+	ev.task = w->name;
 	ev.id = w->id;
 	ev.what = what;
 	ev.pid = w->pid;
@@ -636,6 +647,15 @@ void pm_engine_free(pm_engine *e)
 		free(w);
 	}
 	free(e->workers);
+	for (size_t i = 0; i < e->nprocs; i++) {
+		worker *w = e->procs[i];
+		kill_and_reap(w);
+		if (w->shm)
+			munmap(w->shm, sizeof(shm_worker));
+		free(w->name);
+		free(w);
+	}
+	free(e->procs);
 	for (size_t i = 0; i < e->ntasks; i++) {
 		task *t = e->tasks[i];
 		free(t->name);
@@ -705,8 +725,8 @@ const struct pm_task_def *pm_engine_find_task(const pm_engine *e,
 	return &e->reg.entries[p].plugin->tasks[t];
 }
 
-static task *new_task(pm_engine *e, size_t p, size_t d, pm_value *args,
-		      size_t nargs)
+static task *new_task_q(pm_engine *e, size_t p, size_t d, pm_value *args,
+			size_t nargs, bool queue)
 {
 	task *t = xcalloc(1, sizeof *t);
 	if (e->ntasks == e->taskcap) {
@@ -722,10 +742,18 @@ static task *new_task(pm_engine *e, size_t p, size_t d, pm_value *args,
 	t->args = args;
 	t->nargs = nargs;
 	t->state = PM_TASK_QUEUED;
-	t->queued_in_deque = true;
 	e->counts.queued++;
-	q_push_back(e, t->id);
+	if (queue) {
+		t->queued_in_deque = true;
+		q_push_back(e, t->id);
+	}
 	return t;
+}
+
+static task *new_task(pm_engine *e, size_t p, size_t d, pm_value *args,
+		      size_t nargs)
+{
+	return new_task_q(e, p, d, args, nargs, true);
 }
 
 static int check_args(pm_engine *e, size_t p, size_t d, pm_value *args,
@@ -1108,10 +1136,21 @@ static void worker_exited(pm_engine *e, worker *w, int status)
 	w->chunk_n = w->chunk_left = 0;
 	w->running = 0;
 	w->state = PM_WORKER_DEAD;
+	if (w->is_process) {
+		/* Python's exitcode: -N for signal N, 1 when the target
+		 * raised. */
+		task *pt = task_get(e, w->task_id);
+		w->exited = true;
+		w->exitcode = signo ? -signo : code;
+		if (!signo && !code && pt && pt->state == PM_TASK_FAILED)
+			w->exitcode = 1;
+	}
 	emit_worker(e, w, "exited", signo, code);
 	munmap(w->shm, sizeof(shm_worker));
 	w->shm = NULL;
 	w->pid = 0;
+	if (w->is_process)
+		return;
 	bool refill = !w->retiring && wants_workers(e);
 	if (!refill) {
 		remove_worker(e, w);
@@ -1128,21 +1167,33 @@ static void reap(pm_engine *e)
 	int status;
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (size_t i = 0; i < e->nworkers; i++) {
-			if (e->workers[i]->pid == pid) {
-				worker_exited(e, e->workers[i], status);
-				break;
-			}
-		}
+		worker *w = NULL;
+		for (size_t i = 0; i < e->nworkers && !w; i++)
+			if (e->workers[i]->pid == pid)
+				w = e->workers[i];
+		for (size_t i = 0; i < e->nprocs && !w; i++)
+			if (e->procs[i]->pid == pid)
+				w = e->procs[i];
+		if (w)
+			worker_exited(e, w, status);
 	}
 }
 
+static void check_deadline(pm_engine *e, worker *w, double now);
+
 static void check_deadlines(pm_engine *e, double now)
 {
-	for (size_t i = 0; i < e->nworkers; i++) {
-		worker *w = e->workers[i];
+	for (size_t i = 0; i < e->nworkers; i++)
+		check_deadline(e, e->workers[i], now);
+	for (size_t i = 0; i < e->nprocs; i++)
+		check_deadline(e, e->procs[i], now);
+}
+
+static void check_deadline(pm_engine *e, worker *w, double now)
+{
+	{
 		if (w->pid <= 0)
-			continue;
+			return;
 		if (w->kill_at > 0 && now >= w->kill_at) {
 			kill(w->pid, SIGKILL);
 			w->kill_at = 0;
@@ -1157,8 +1208,9 @@ static void check_deadlines(pm_engine *e, double now)
 static double next_deadline(const pm_engine *e)
 {
 	double best = 0;
-	for (size_t i = 0; i < e->nworkers; i++) {
-		const worker *w = e->workers[i];
+	for (size_t i = 0; i < e->nworkers + e->nprocs; i++) {
+		const worker *w = i < e->nworkers ? e->workers[i]
+						  : e->procs[i - e->nworkers];
 		double d = 0;
 		if (w->kill_at > 0)
 			d = w->kill_at;
@@ -1206,6 +1258,8 @@ void pm_engine_poll(pm_engine *e)
 		;
 	for (size_t i = 0; i < e->nworkers; i++)
 		drain_worker(e, e->workers[i]);
+	for (size_t i = 0; i < e->nprocs; i++)
+		drain_worker(e, e->procs[i]);
 	if (e->sigchld) {
 		e->sigchld = false;
 		reap(e);
@@ -1238,6 +1292,9 @@ static int engine_timeout(void *ud)
 		return 0;
 	for (size_t i = 0; i < e->nworkers; i++)
 		if (e->workers[i]->shm && !pm_ring_empty(&e->workers[i]->shm->up))
+			return 0;
+	for (size_t i = 0; i < e->nprocs; i++)
+		if (e->procs[i]->shm && !pm_ring_empty(&e->procs[i]->shm->up))
 			return 0;
 	double d = next_deadline(e);
 	if (!d)
@@ -1295,6 +1352,7 @@ bool pm_engine_task_info(const pm_engine *e, uint64_t id, pm_task_info *out)
 	out->args = t->args;
 	out->nargs = t->nargs;
 	out->worker = t->worker;
+	out->in_process = t->in_process;
 	out->pid = t->pid;
 	out->result = t->state == PM_TASK_DONE ? &t->result : NULL;
 	out->error = t->error;
@@ -1392,8 +1450,21 @@ static int parse_id(const char *s, char prefix, uint64_t *id)
 	return 0;
 }
 
-typedef enum target_kind { TGT_NONE, TGT_ALL, TGT_POOL, TGT_TASK, TGT_WORKER }
-	target_kind;
+typedef enum target_kind {
+	TGT_NONE,
+	TGT_ALL,
+	TGT_POOL,
+	TGT_TASK,
+	TGT_WORKER, /* a pool worker or a standalone process */
+} target_kind;
+
+static worker *proc_get(const pm_engine *e, uint64_t id)
+{
+	for (size_t i = 0; i < e->nprocs; i++)
+		if (e->procs[i]->id == id)
+			return e->procs[i];
+	return NULL;
+}
 
 static target_kind parse_target(const pm_engine *e, const char *s,
 				task **t, worker **w, char *err,
@@ -1420,14 +1491,28 @@ static target_kind parse_target(const pm_engine *e, const char *s,
 		}
 		return TGT_WORKER;
 	}
+	if (parse_id(s, 'p', &id) == 0) {
+		if (!(*w = proc_get(e, id))) {
+			pm_err(err, errlen, "no process %s", s);
+			return (target_kind)-1;
+		}
+		if ((*w)->pid <= 0) {
+			pm_err(err, errlen, "process %s has already exited", s);
+			return (target_kind)-1;
+		}
+		return TGT_WORKER;
+	}
 	pm_err(err, errlen,
-	       "'%s' is not a task (t1), worker (w1), 'all' or 'pool'", s);
+	       "'%s' is not a task (t1), worker (w1), process (p1), 'all' or 'pool'",
+	       s);
 	return (target_kind)-1;
 }
 
 static worker *worker_of(const pm_engine *e, const task *t)
 {
-	return t->worker ? worker_get(e, t->worker) : NULL;
+	if (!t->worker)
+		return NULL;
+	return t->in_process ? proc_get(e, t->worker) : worker_get(e, t->worker);
 }
 
 static size_t chunk_pos(const worker *w, uint64_t id)
@@ -1470,7 +1555,8 @@ int pm_engine_pause(pm_engine *e, const char *target, char *err,
 		return 0;
 	case TGT_WORKER:
 		if (w->stopped)
-			return pm_err(err, errlen, "w%llu is already paused",
+			return pm_err(err, errlen, "%c%llu is already paused",
+				      w->is_process ? 'p' : 'w',
 				      (unsigned long long)w->id);
 		stop_worker(e, w);
 		return 0;
@@ -1514,7 +1600,8 @@ int pm_engine_resume(pm_engine *e, const char *target, char *err,
 		return 0;
 	case TGT_WORKER:
 		if (!w->stopped)
-			return pm_err(err, errlen, "w%llu is not paused",
+			return pm_err(err, errlen, "%c%llu is not paused",
+				      w->is_process ? 'p' : 'w',
 				      (unsigned long long)w->id);
 		continue_worker(e, w);
 		pm_engine_poll(e);
@@ -1649,4 +1736,96 @@ int pm_engine_resize(pm_engine *e, int n, char *err, size_t errlen)
 	}
 	pm_engine_poll(e);
 	return 0;
+}
+
+/* ---- standalone processes --------------------------------------------- */
+
+int pm_engine_spawn(pm_engine *e, const char *name, const pm_value *args,
+		    size_t nargs, const pm_spawn_opts *opts, uint64_t *proc_id,
+		    uint64_t *task_id, char *err, size_t errlen)
+{
+	size_t p, d;
+	if (pm_registry_find(&e->reg, name, &p, &d, err, errlen) < 0)
+		return -1;
+	pm_value *copy = pm_values_copy(args, nargs);
+	if (check_args(e, p, d, copy, nargs, err, errlen) < 0) {
+		pm_values_free(copy, nargs);
+		return -1;
+	}
+	worker *w = xcalloc(1, sizeof *w);
+	w->is_process = true;
+	w->id = e->nprocs + 1;
+	w->daemon = opts && opts->daemon;
+	w->name = opts && opts->name && *opts->name
+			  ? xstrdup(opts->name)
+			  : xasprintf("Process-%llu", (unsigned long long)w->id);
+	task *t = new_task_q(e, p, d, copy, nargs, false);
+	t->in_process = true;
+	t->chunksize = 1;
+	emit_task(e, t);
+	if (start_worker(e, w) < 0) {
+		pm_err(err, errlen, "cannot start process: %s", strerror(errno));
+		t->error = xstrdup("could not start its process");
+		set_state(e, t, PM_TASK_FAILED);
+		free(w->name);
+		free(w);
+		return -1;
+	}
+	e->procs = xrealloc(e->procs, (e->nprocs + 1) * sizeof *e->procs);
+	e->procs[e->nprocs++] = w;
+	/* Its one task, then its exit. */
+	t->queued_in_deque = true;
+	q_push_front(e, t->id);
+	dispatch_to(e, w);
+	send_down(w, DOWN_EXIT, "", 0);
+	w->exit_sent = true;
+	w->task_id = t->id;
+	*proc_id = w->id;
+	*task_id = t->id;
+	return 0;
+}
+
+size_t pm_engine_process_count(const pm_engine *e)
+{
+	return e->nprocs;
+}
+
+static void fill_process(const worker *w, pm_process_info *out)
+{
+	out->id = w->id;
+	out->name = w->name;
+	out->pid = w->pid;
+	out->alive = !w->exited;
+	out->daemon = w->daemon;
+	out->exitcode = w->exitcode;
+	out->task = w->task_id;
+	out->paused = w->stopped;
+}
+
+bool pm_engine_process_info(const pm_engine *e, size_t i,
+			    pm_process_info *out)
+{
+	if (i >= e->nprocs)
+		return false;
+	fill_process(e->procs[i], out);
+	return true;
+}
+
+bool pm_engine_process_by_id(const pm_engine *e, uint64_t id,
+			     pm_process_info *out)
+{
+	const worker *w = proc_get(e, id);
+	if (!w)
+		return false;
+	fill_process(w, out);
+	return true;
+}
+
+size_t pm_engine_processes_alive(const pm_engine *e, bool daemons)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < e->nprocs; i++)
+		if (!e->procs[i]->exited && e->procs[i]->daemon == daemons)
+			n++;
+	return n;
 }

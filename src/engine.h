@@ -45,6 +45,7 @@ typedef enum pm_event_kind {
 	PM_EV_WORKER, /* a worker started / exited / paused / resumed */
 	PM_EV_LOG,    /* a task logged a line */
 	PM_EV_PLUGIN, /* a plugin was loaded */
+	PM_EV_PROCESS, /* a standalone process started / exited / paused… */
 } pm_event_kind;
 
 typedef struct pm_event {
@@ -52,7 +53,7 @@ typedef struct pm_event {
 	uint64_t id;          /* task id (t<id>) or worker id (w<id>) */
 	int state;            /* pm_task_state, or for workers the word below */
 	const char *what;     /* worker: "started" "exited" "paused" "resumed" */
-	const char *task;     /* task name "demo.square" */
+	const char *task;     /* task name "demo.square"; process: its name */
 	uint64_t worker;      /* worker id running the task, 0 if none */
 	pid_t pid;            /* worker pid, 0 if none */
 	const pm_value *result; /* PM_TASK_DONE */
@@ -76,6 +77,7 @@ typedef struct pm_task_info {
 	const pm_value *args;
 	size_t nargs;
 	uint64_t worker; /* 0 if not running */
+	bool in_process; /* worker is a standalone process (p-id) */
 	pid_t pid;
 	const pm_value *result; /* when done */
 	const char *error;      /* when failed */
@@ -166,6 +168,35 @@ int pm_engine_terminate(pm_engine *e, const char *target, char *err,
 			size_t errlen);
 int pm_engine_close(pm_engine *e, char *err, size_t errlen);
 int pm_engine_resize(pm_engine *e, int workers, char *err, size_t errlen);
+
+/* Standalone processes (Process.start): run one task outside the pool, in
+ * a process of its own, then exit.  Ids p1, p2, … ; the task gets a t-id
+ * too (its events, result and error). */
+typedef struct pm_spawn_opts {
+	const char *name; /* default "Process-N" */
+	bool daemon;      /* ended when poolmon exits; others are waited for */
+} pm_spawn_opts;
+int pm_engine_spawn(pm_engine *e, const char *task, const pm_value *args,
+		    size_t nargs, const pm_spawn_opts *opts, uint64_t *proc_id,
+		    uint64_t *task_id, char *err, size_t errlen);
+
+typedef struct pm_process_info {
+	uint64_t id;
+	const char *name;
+	pid_t pid;     /* 0 once exited */
+	bool alive;
+	bool daemon;
+	bool paused;
+	int exitcode;  /* valid once !alive: 0 ok, 1 task failed, -N signal N */
+	uint64_t task;
+} pm_process_info;
+size_t pm_engine_process_count(const pm_engine *e);
+bool pm_engine_process_info(const pm_engine *e, size_t i,
+			    pm_process_info *out);
+bool pm_engine_process_by_id(const pm_engine *e, uint64_t id,
+			     pm_process_info *out);
+/* Live standalone processes that are (daemons) or are not daemons. */
+size_t pm_engine_processes_alive(const pm_engine *e, bool daemons);
 
 /* Process pending worker messages and children; called by the loop, and by
  * anyone who wants a fresh view without waiting. */

@@ -58,6 +58,7 @@ static void usage(FILE *f)
 
 typedef struct batch {
 	pm_cli *cli;
+	pm_engine *e;
 	pm_loop *loop;
 	int fd;
 	bool eof;
@@ -178,9 +179,11 @@ static int run_batch(pm_loop *loop, pm_cli *cli, batch *b)
 	}
 	for (;;) {
 		batch_feed_ready(b);
-		if (g_stop || pm_cli_quit_requested(cli))
-			break;
-		if (b->eof && b->nlines == 0 && !pm_cli_busy(cli))
+		bool finished = pm_cli_quit_requested(cli) ||
+				(b->eof && b->nlines == 0 && !pm_cli_busy(cli));
+		/* As Python does at exit: wait for non-daemon processes. */
+		if (g_stop ||
+		    (finished && !pm_engine_processes_alive(b->e, false)))
 			break;
 		if (pm_loop_run_once(loop, -1) < 0)
 			break;
@@ -384,6 +387,7 @@ int main(int argc, char **argv)
 					   batch_line, &b)
 			      : pm_cli_new(e, loop, PM_OUT_TEXT, pm_tui_line, NULL);
 	b.cli = cli;
+	b.e = e;
 	if (demo) {
 		char why[1024];
 		if (pm_engine_load(e, "demo", why, sizeof why) < 0)

@@ -103,6 +103,8 @@ static int cmp_prev(const void *a, const void *b)
 static const prev_tics *find_prev(const pm_procstat *p, pid_t pid)
 {
 	prev_tics key = { pid, 0 };
+	if (!p->nprev)
+		return NULL;
 	return bsearch(&key, p->prev, p->nprev, sizeof *p->prev, cmp_prev);
 }
 
