@@ -398,6 +398,13 @@ static void draw_header(tui *t, int w)
 		 pm_pool_state_name(pm_engine_pool_state(t->e)),
 		 pm_engine_worker_count(t->e), c.queued, c.running, c.done,
 		 c.failed + c.crashed + c.timeout, t->sys_cpu, mu, mt);
+	if (text_width(line) > w) /* narrow: the same figures, shorter */
+		snprintf(line, sizeof line,
+			 "poolmon %s w:%zu q:%zu r:%zu d:%zu f:%zu cpu:%.0f%% mem:%s/%s",
+			 pm_pool_state_name(pm_engine_pool_state(t->e)),
+			 pm_engine_worker_count(t->e), c.queued, c.running,
+			 c.done, c.failed + c.crashed + c.timeout, t->sys_cpu,
+			 mu, mt);
 	attron(attr_of(t, CP_HEADER, A_BOLD));
 	mvhline(0, 0, ' ', w);
 	put_text(0, 0, line, w);
