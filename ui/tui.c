@@ -298,15 +298,92 @@ static size_t finished_count(const pm_counts *c)
 	       c->cancelled;
 }
 
+/* A row of the workers table: a pool worker or a standalone process. */
+typedef enum row_tone { TONE_IDLE, TONE_BUSY, TONE_PAUSED, TONE_DEAD } row_tone;
+typedef struct table_row {
+	char id[24]; /* "w3", "p2" */
+	pid_t pid;
+	char state[24];
+	uint64_t task;
+	bool is_worker;
+	uint64_t done;
+	unsigned restarts;
+	bool paused;
+	row_tone tone;
+} table_row;
+
+#define EXITED_PROCESSES_SHOWN 4
+
+/* Pool workers, then standalone processes: the live ones and the last few
+ * that exited. */
+static size_t table_rows(const tui *t, table_row **out)
+{
+	size_t nw = pm_engine_worker_count(t->e);
+	size_t np = pm_engine_process_count(t->e);
+	table_row *v = xcalloc(nw + np + 1, sizeof *v);
+	size_t n = 0;
+	for (size_t i = 0; i < nw; i++) {
+		pm_worker_info wi;
+		if (!pm_engine_worker_info(t->e, i, &wi))
+			continue;
+		table_row *r = &v[n++];
+		snprintf(r->id, sizeof r->id, "w%llu", (unsigned long long)wi.id);
+		r->pid = wi.pid;
+		snprintf(r->state, sizeof r->state, "%s",
+			 pm_worker_state_name(wi.state));
+		r->task = wi.task;
+		r->is_worker = true;
+		r->done = wi.done;
+		r->restarts = wi.restarts;
+		r->paused = wi.state == PM_WORKER_PAUSED;
+		r->tone = wi.state == PM_WORKER_BUSY	 ? TONE_BUSY
+			  : wi.state == PM_WORKER_PAUSED ? TONE_PAUSED
+			  : wi.state == PM_WORKER_DEAD	 ? TONE_DEAD
+							 : TONE_IDLE;
+	}
+	size_t exited_skip = 0, exited = 0;
+	for (size_t i = 0; i < np; i++) {
+		pm_process_info pi;
+		if (pm_engine_process_info(t->e, i, &pi) && !pi.alive)
+			exited++;
+	}
+	if (exited > EXITED_PROCESSES_SHOWN)
+		exited_skip = exited - EXITED_PROCESSES_SHOWN;
+	for (size_t i = 0; i < np; i++) {
+		pm_process_info pi;
+		if (!pm_engine_process_info(t->e, i, &pi))
+			continue;
+		if (!pi.alive && exited_skip) {
+			exited_skip--;
+			continue;
+		}
+		table_row *r = &v[n++];
+		snprintf(r->id, sizeof r->id, "p%llu", (unsigned long long)pi.id);
+		r->pid = pi.alive ? pi.pid : 0;
+		if (pi.alive)
+			snprintf(r->state, sizeof r->state, "%s",
+				 pi.paused ? "paused" : "running");
+		else
+			snprintf(r->state, sizeof r->state, "exit %d",
+				 pi.exitcode);
+		r->task = pi.task;
+		r->paused = pi.paused;
+		r->tone = !pi.alive   ? TONE_DEAD
+			  : pi.paused ? TONE_PAUSED
+				      : TONE_BUSY;
+	}
+	*out = v;
+	return n;
+}
+
 static void sample(tui *t)
 {
-	size_t n = pm_engine_worker_count(t->e);
+	table_row *rows;
+	size_t n = table_rows(t, &rows);
 	pid_t *pids = xcalloc(n ? n : 1, sizeof *pids);
-	for (size_t i = 0; i < n; i++) {
-		pm_worker_info wi;
-		if (pm_engine_worker_info(t->e, i, &wi))
-			pids[i] = wi.pid;
-	}
+	for (size_t i = 0; i < n; i++)
+		pids[i] = rows[i].pid;
+	free(rows);
 	t->samples = xrealloc(t->samples, (n ? n : 1) * sizeof *t->samples);
 	t->nsamples = n;
 	pm_procstat_sample(t->ps, pids, n, t->samples);
@@ -345,14 +422,14 @@ static uint64_t engine_signature(const tui *t)
 	MIX(c.queued), MIX(c.running), MIX(c.paused), MIX(finished_count(&c));
 	MIX(pm_engine_pool_state(t->e));
 	MIX(pm_engine_last_task_id(t->e));
-	size_t n = pm_engine_worker_count(t->e);
+	table_row *rows;
+	size_t n = table_rows(t, &rows);
 	MIX(n);
 	for (size_t i = 0; i < n; i++) {
-		pm_worker_info wi;
-		if (pm_engine_worker_info(t->e, i, &wi)) {
-			MIX(wi.pid), MIX(wi.state), MIX(wi.task), MIX(wi.done);
-		}
+		MIX(rows[i].pid), MIX(rows[i].tone), MIX(rows[i].task);
+		MIX(rows[i].done), MIX(rows[i].state[0]);
 	}
+	free(rows);
 #undef MIX
 	return h;
 }
@@ -517,7 +594,8 @@ static void draw_workers(tui *t, int y, int rows, int w)
 	}
 	attroff(attr_of(t, CP_TITLE, A_REVERSE));
 
-	size_t n = pm_engine_worker_count(t->e);
+	table_row *rows_v;
+	size_t n = table_rows(t, &rows_v);
 	if (t->sel_worker >= n)
 		t->sel_worker = n ? n - 1 : 0;
 	int body = rows - 1;
@@ -533,22 +611,21 @@ static void draw_workers(tui *t, int y, int rows, int w)
 		size_t i = (size_t)t->workers_first + (size_t)r;
 		if (i >= n)
 			break;
-		pm_worker_info wi;
-		if (!pm_engine_worker_info(t->e, i, &wi))
-			continue;
-		const pm_proc_sample *s = sample_of(t, wi.pid);
+		const table_row *tr = &rows_v[i];
+		const pm_proc_sample *s = sample_of(t, tr->pid);
 		pm_task_info ti;
-		bool has_task = wi.task && pm_engine_task_info(t->e, wi.task, &ti);
+		bool has_task = tr->task && tr->tone != TONE_DEAD &&
+				pm_engine_task_info(t->e, tr->task, &ti);
 		bool selected = i == t->sel_worker && t->panel == PANEL_WORKERS;
 		int row = y + 1 + r;
 		int attr = 0;
 		if (selected)
 			attr = attr_of(t, CP_SELECT, A_REVERSE);
-		else if (wi.state == PM_WORKER_BUSY)
+		else if (tr->tone == TONE_BUSY)
 			attr = attr_of(t, CP_BUSY, A_BOLD);
-		else if (wi.state == PM_WORKER_PAUSED)
+		else if (tr->tone == TONE_PAUSED)
 			attr = attr_of(t, CP_PAUSED, A_UNDERLINE);
-		else if (wi.state == PM_WORKER_DEAD)
+		else if (tr->tone == TONE_DEAD)
 			attr = attr_of(t, CP_ERROR, A_DIM);
 		attron(attr);
 		if (selected)
@@ -563,15 +640,15 @@ static void draw_workers(tui *t, int y, int rows, int w)
 			cell[0] = '\0';
 			switch (c) {
 			case WC_ID:
-				snprintf(cell, sizeof cell, "w%llu",
-					 (unsigned long long)wi.id);
+				txt = tr->id;
 				break;
 			case WC_PID:
-				snprintf(cell, sizeof cell, "%d", (int)wi.pid);
+				if (tr->pid > 0)
+					snprintf(cell, sizeof cell, "%d",
+						 (int)tr->pid);
 				break;
 			case WC_STATE:
-				snprintf(cell, sizeof cell, "%s",
-					 pm_worker_state_name(wi.state));
+				txt = tr->state;
 				break;
 			case WC_S:
 				snprintf(cell, sizeof cell, "%c",
@@ -610,11 +687,14 @@ static void draw_workers(tui *t, int y, int rows, int w)
 						 s->ctxsw);
 				break;
 			case WC_DONE:
-				snprintf(cell, sizeof cell, "%llu",
-					 (unsigned long long)wi.done);
+				if (tr->is_worker)
+					snprintf(cell, sizeof cell, "%llu",
+						 (unsigned long long)tr->done);
 				break;
 			case WC_RESTARTS:
-				snprintf(cell, sizeof cell, "%u", wi.restarts);
+				if (tr->is_worker)
+					snprintf(cell, sizeof cell, "%u",
+						 tr->restarts);
 				break;
 			}
 			int cw = c == WC_TASK ? task_w : wcols[c].width;
@@ -623,6 +703,7 @@ static void draw_workers(tui *t, int y, int rows, int w)
 		}
 		attroff(attr);
 	}
+	free(rows_v);
 }
 
 static void draw_tasks(tui *t, int y, int rows, int w)
@@ -969,6 +1050,35 @@ static char **details_lines(tui *t, size_t *n)
 		task = wi.task;
 		if (task)
 			ADDF("%s", "");
+	} else if (target[0] == 'p') {
+		pm_process_info pi;
+		if (!pm_engine_process_by_id(t->e,
+					     strtoull(target + 1, NULL, 10),
+					     &pi)) {
+			ADDF("%s is gone", target);
+			*n = k;
+			return v;
+		}
+		const pm_proc_sample *s = sample_of(t, pi.pid);
+		ADDF("process  p%llu \"%s\"%s", (unsigned long long)pi.id,
+		     pi.name ? pi.name : "", pi.daemon ? " (daemon)" : "");
+		if (pi.alive) {
+			ADDF("pid      %d", (int)pi.pid);
+			ADDF("state    %s (kernel %c)",
+			     pi.paused ? "paused" : "running",
+			     s ? s->state : '-');
+		} else {
+			ADDF("state    exited, exitcode %d", pi.exitcode);
+		}
+		if (s && pi.alive) {
+			char rss[16];
+			fmt_kb(rss, sizeof rss, s->rss_kb);
+			ADDF("cpu      %.1f%%   rss %s   threads %d   context switches %lu",
+			     s->cpu_pct, rss, s->threads, s->ctxsw);
+		}
+		task = pi.task;
+		if (task)
+			ADDF("%s", "");
 	} else {
 		task = strtoull(target + 1, NULL, 10);
 	}
@@ -1034,8 +1144,9 @@ static void draw_overlay(tui *t)
 	case OVERLAY_CONFIRM_QUIT: {
 		pm_counts c = pm_engine_counts(t->e);
 		snprintf(q, sizeof q,
-			 "Quit? %zu queued, %zu running tasks will be terminated. [y/N]",
-			 c.queued + c.paused, c.running);
+			 "Quit? %zu queued and %zu running tasks, %zu processes end. [y/N]",
+			 c.queued + c.paused, c.running,
+			 pm_engine_processes_alive(t->e, false));
 		draw_confirm(t, q);
 		break;
 	}
@@ -1073,7 +1184,9 @@ static void draw(tui *t)
 	draw_header(t, w);
 	/* Rows between the two header lines and the command line + key bar. */
 	int top = 2, avail = h - 4;
-	size_t nworkers = pm_engine_worker_count(t->e);
+	table_row *rows_v;
+	size_t nworkers = table_rows(t, &rows_v);
+	free(rows_v);
 	int log_min = 4;
 	int workers_rows = 1 + (int)(nworkers ? nworkers : 1);
 	int cap = avail * 2 / 5;
@@ -1154,7 +1267,8 @@ static void feed_readline(tui *t, int byte)
 
 static void request_quit(tui *t, bool ask)
 {
-	if (ask && !pm_engine_idle(t->e)) {
+	if (ask && (!pm_engine_idle(t->e) ||
+		    pm_engine_processes_alive(t->e, false) > 0)) {
 		t->overlay = OVERLAY_CONFIRM_QUIT;
 		t->dirty = true;
 		return;
@@ -1332,9 +1446,11 @@ static void selected_target(tui *t, char *buf, size_t len)
 			 (unsigned long long)t->task_ids[t->sel_task]);
 		return;
 	}
-	pm_worker_info wi;
-	if (pm_engine_worker_info(t->e, t->sel_worker, &wi))
-		snprintf(buf, len, "w%llu", (unsigned long long)wi.id);
+	table_row *rows;
+	size_t n = table_rows(t, &rows);
+	if (t->sel_worker < n)
+		snprintf(buf, len, "%s", rows[t->sel_worker].id);
+	free(rows);
 }
 
 static void report(tui *t, int rc, const char *what, const char *err)
@@ -1363,6 +1479,12 @@ static void toggle_pause(tui *t)
 						strtoull(target + 1, NULL, 10),
 						&wi) &&
 			 wi.state == PM_WORKER_PAUSED;
+	} else if (target[0] == 'p') {
+		pm_process_info pi;
+		paused = pm_engine_process_by_id(t->e,
+						 strtoull(target + 1, NULL, 10),
+						 &pi) &&
+			 pi.paused;
 	} else {
 		pm_task_info ti;
 		paused = pm_engine_task_info(t->e,
@@ -1422,7 +1544,9 @@ static void move_selection(tui *t, int delta)
 {
 	switch (t->panel) {
 	case PANEL_WORKERS: {
-		long n = (long)pm_engine_worker_count(t->e);
+		table_row *rows;
+		long n = (long)table_rows(t, &rows);
+		free(rows);
 		long s = (long)t->sel_worker + delta;
 		if (s >= n)
 			s = n - 1;
