@@ -6,7 +6,10 @@
  * libproc2's PIDS_TICS_ALL_DELTA only remembers the pids of the previous
  * select call, and a select takes at most 255 pids, so with a larger pool
  * the chunks would wipe each other's history.  Context switches are not an
- * item in libproc2 4.0, so they come from /proc/PID/status. */
+ * item in libproc2 4.0, so they come from /proc/PID/status.  RSS is
+ * PIDS_VM_RSS (status: VmRSS, kB, the same figure as PIDS_MEM_RES): a
+ * select reads status anyway, while PIDS_MEM_RES would add a read of
+ * statm per pid. */
 #define _GNU_SOURCE
 #include "procstat.h"
 
@@ -30,7 +33,7 @@
 
 /* The items and an enum of their indexes, kept in step. */
 static enum pids_item ps_items[] = {
-	PIDS_ID_PID, PIDS_STATE, PIDS_TICS_ALL, PIDS_MEM_RES, PIDS_NLWP,
+	PIDS_ID_PID, PIDS_STATE, PIDS_TICS_ALL, PIDS_VM_RSS, PIDS_NLWP,
 };
 enum ps_rel { REL_PID, REL_STATE, REL_TICS, REL_RES, REL_NLWP };
 
