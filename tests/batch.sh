@@ -101,6 +101,16 @@ alive() { # alive PID... : true if any is a live (non-zombie) process
 gone() { ! alive "$@"; }
 ok "all worker pids gone after poolmon exited" gone $pids
 
+# every worker state change is an event: the start of the first workers and
+# their exit at quit too, not only replacements
+"$poolmon" --batch --json -w 2 -x 'map square 1..4; quit' >"$TEST_TMPDIR/we.json"
+is "$(json_get "$TEST_TMPDIR/we.json" 'sorted(e["id"] for e in ev if e["event"]=="worker" and e["state"]=="started")')" \
+	"['w1', 'w2']" "--json: a worker started event for each initial worker"
+is "$(json_get "$TEST_TMPDIR/we.json" 'sorted(e["id"] for e in ev if e["event"]=="worker" and e["state"]=="exited")')" \
+	"['w1', 'w2']" "--json: a worker exited event for each worker at quit"
+is "$(json_get "$TEST_TMPDIR/we.json" 'set(e["pid"] for e in ev if e["event"]=="task" and "pid" in e) <= set(e["pid"] for e in ev if e["event"]=="worker" and e["state"]=="started")')" \
+	True "--json: tasks ran on the pids the started events announced"
+
 # children of a running poolmon, then none after quit through stdin
 fifo=$TEST_TMPDIR/in
 mkfifo "$fifo"

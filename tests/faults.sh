@@ -7,13 +7,16 @@
 # q FILE PYEXPR — evaluate PYEXPR over ev = the JSON events of FILE (an
 # unfinished last line of a live stream is ignored); prints the value.
 cat >"$TEST_TMPDIR/q.py" <<'PY'
-import json, sys
+import json, os, sys, time
 ev = []
-for l in open(sys.argv[1], "rb"):
-    try:
-        ev.append(json.loads(l))
-    except ValueError:
-        pass
+def load(path):
+    global ev
+    ev = []
+    for l in open(path, "rb"):
+        try:
+            ev.append(json.loads(l))
+        except ValueError:
+            pass
 def tasks(id=None, state=None):
     return [e for e in ev if e.get("event") == "task"
             and (id is None or e["id"] == id) and (state is None or e["state"] == state)]
@@ -27,7 +30,31 @@ def ids():
 def one_final_each():
     bad = {i: final(i) for i in ids() if len(final(i)) != 1}
     return "ok %d" % len(ids()) if not bad else "bad %r" % bad
-r = eval(sys.argv[2])
+def value(expr):
+    try:
+        return eval(expr)
+    except (IndexError, KeyError, ValueError):
+        return None
+if sys.argv[1] == "--wait":
+    # --wait SECONDS PID FILE EXPR: poll until EXPR is true (exit 0), PID
+    # has exited (3) or SECONDS have passed (2)
+    deadline = time.time() + float(sys.argv[2])
+    pid, path, expr = int(sys.argv[3]), sys.argv[4], sys.argv[5]
+    while True:
+        try:
+            alive = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            alive = False
+        load(path)
+        if value(expr):
+            sys.exit(0)
+        if not alive:
+            sys.exit(3)
+        if time.time() > deadline:
+            sys.exit(2)
+        time.sleep(0.03)
+load(sys.argv[1])
+r = value(sys.argv[2])
 print(r)
 sys.exit(0 if r else 1)
 PY
@@ -65,17 +92,13 @@ live_stop() { # send quit, close the fifo, wait; prints the exit status
 	wait "$live_pid"
 }
 # await SECONDS PYEXPR NAME — pass when PYEXPR becomes true in $live
-_await_cond() { qt "$live" "$_await_expr" || ! kill -0 "$live_pid" 2>/dev/null; }
 await() {
-	# stop waiting early if poolmon has exited
-	_await_expr=$2
-	if wait_for "$1" _await_cond && qt "$live" "$2"; then
-		pass "$3"
-	elif kill -0 "$live_pid" 2>/dev/null; then
-		fail "$3" "timed out waiting for: $2" "$(tail -n 5 "$live")"
-	else
-		fail "$3" "poolmon exited while waiting for: $2" "$(tail -n 5 "$live")" "$(tail -n 5 "${live%.json}.err")"
-	fi
+	python3 "$TEST_TMPDIR/q.py" --wait "$1" "$live_pid" "$live" "$2"
+	case $? in
+	0) pass "$3" ;;
+	3) fail "$3" "poolmon exited while waiting for: $2" "$(tail -n 5 "$live")" "$(tail -n 5 "${live%.json}.err")" ;;
+	*) fail "$3" "timed out waiting for: $2" "$(tail -n 5 "$live")" ;;
+	esac
 }
 
 all_json=()
@@ -118,7 +141,7 @@ is "$(printf '%s\n' "$txt" | tail -n 1)" 36 "then apply square 6 = 36"
 # --- kill -9 of a busy worker from outside ----------------------------------
 live_start -w 2
 all_json+=("$live")
-send 'submit sleep 3000'
+send 'submit sleep 30000'
 await 10 'tasks("t1", "running")' "kill -9 worker: t1 is running"
 wpid=$(q "$live" 'tasks("t1", "running")[0]["pid"]')
 wid=$(q "$live" 'tasks("t1", "running")[0]["worker"]')
@@ -145,9 +168,10 @@ is "$(q "$out" '[e["result"] for e in ev if e["event"] == "result"]')" "[16]" "t
 
 # paused time does not count against the timeout
 out=$TEST_TMPDIR/ptimeout.json; all_json+=("$out")
-"$poolmon" --batch --json -w 1 -x 'submit sleep 300 timeout=1; sleep 0.1; pause t1; sleep 1.5; resume t1; join' \
+"$poolmon" --batch --json -w 1 -x 'submit sleep 800 timeout=1; sleep 0.1; pause t1; sleep 1.5; resume t1; join' \
 	>"$out" 2>"$TEST_TMPDIR/ptimeout.err"
-is "$(q "$out" 'final("t1")')" "['done']" "a task paused longer than its timeout, then resumed, ends done"
+is "$(q "$out" '[e["state"] for e in tasks("t1")]')" "['queued', 'running', 'paused', 'running', 'done']" \
+	"a task paused longer than its timeout, then resumed, ends done"
 
 # --- terminate: queued, running, paused -------------------------------------
 live_start -w 2
@@ -189,7 +213,7 @@ is "$(q "$out" '[e["result"] for e in ev if e["event"] == "result"]')" "[4]" "th
 # --- pause/resume of a running task -----------------------------------------
 live_start -w 1
 all_json+=("$live")
-send 'submit sleep 400'
+send 'submit sleep 2500'
 await 10 'tasks("t1", "running")' "pause/resume: t1 running"
 wpid=$(q "$live" 'tasks("t1", "running")[0]["pid"]')
 send 'pause t1'
@@ -201,8 +225,8 @@ await 10 'workers("resumed")' "resume t1: worker resumed event"
 ok "resume t1: the worker process runs again (not T)" wait_for 5 eval "! stopped $wpid"
 send 'join'
 await 10 'final("t1")' "pause/resume: t1 final"
-is "$(q "$live" 'final("t1"), [e["result"] for e in tasks("t1", "done")]')" "(['done'], [400])" \
-	"pause/resume: t1 done with result 400"
+is "$(q "$live" 'final("t1"), [e["result"] for e in tasks("t1", "done")]')" "(['done'], [2500])" \
+	"pause/resume: t1 done with result 2500"
 is "$(q "$live" '[e["state"] for e in tasks("t1")]')" "['queued', 'running', 'paused', 'running', 'done']" \
 	"pause/resume: states queued, running, paused, running, done"
 live_stop

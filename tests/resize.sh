@@ -4,13 +4,16 @@
 . "${srcdir:-.}/tests/lib.sh"
 
 cat >"$TEST_TMPDIR/q.py" <<'PY'
-import json, sys
+import json, os, sys, time
 ev = []
-for l in open(sys.argv[1], "rb"):
-    try:
-        ev.append(json.loads(l))
-    except ValueError:
-        pass
+def load(path):
+    global ev
+    ev = []
+    for l in open(path, "rb"):
+        try:
+            ev.append(json.loads(l))
+        except ValueError:
+            pass
 def tasks(id=None, state=None):
     return [e for e in ev if e.get("event") == "task"
             and (id is None or e["id"] == id) and (state is None or e["state"] == state)]
@@ -23,7 +26,31 @@ def final(id):
     return [e["state"] for e in tasks(id) if e["state"] in FINAL]
 def ids():
     return sorted({e["id"] for e in tasks()}, key=lambda s: int(s[1:]))
-r = eval(sys.argv[2])
+def value(expr):
+    try:
+        return eval(expr)
+    except (IndexError, KeyError, ValueError):
+        return None
+if sys.argv[1] == "--wait":
+    # --wait SECONDS PID FILE EXPR: poll until EXPR is true (exit 0), PID
+    # has exited (3) or SECONDS have passed (2)
+    deadline = time.time() + float(sys.argv[2])
+    pid, path, expr = int(sys.argv[3]), sys.argv[4], sys.argv[5]
+    while True:
+        try:
+            alive = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            alive = False
+        load(path)
+        if value(expr):
+            sys.exit(0)
+        if not alive:
+            sys.exit(3)
+        if time.time() > deadline:
+            sys.exit(2)
+        time.sleep(0.03)
+load(sys.argv[1])
+r = value(sys.argv[2])
 print(r)
 sys.exit(0 if r else 1)
 PY
@@ -55,17 +82,13 @@ live_start() {
 trap '' PIPE
 send() { printf '%s\n' "$*" >&3 2>/dev/null; }
 live_stop() { send quit; exec 3>&-; wait "$live_pid"; }
-_await_cond() { qt "$live" "$_await_expr" || ! kill -0 "$live_pid" 2>/dev/null; }
 await() {
-	# stop waiting early if poolmon has exited
-	_await_expr=$2
-	if wait_for "$1" _await_cond && qt "$live" "$2"; then
-		pass "$3"
-	elif kill -0 "$live_pid" 2>/dev/null; then
-		fail "$3" "timed out waiting for: $2" "$(tail -n 5 "$live")"
-	else
-		fail "$3" "poolmon exited while waiting for: $2" "$(tail -n 5 "$live")" "$(tail -n 5 "${live%.json}.err")"
-	fi
+	python3 "$TEST_TMPDIR/q.py" --wait "$1" "$live_pid" "$live" "$2"
+	case $? in
+	0) pass "$3" ;;
+	3) fail "$3" "poolmon exited while waiting for: $2" "$(tail -n 5 "$live")" "$(tail -n 5 "${live%.json}.err")" ;;
+	*) fail "$3" "timed out waiting for: $2" "$(tail -n 5 "$live")" ;;
+	esac
 }
 nchildren() { pgrep -P "$live_pid" | wc -l; }
 
@@ -91,13 +114,14 @@ is "$?" 0 "grow session exits 0"
 
 # grow while tasks are queued: the new workers take them at once
 live_start -w 1
-send 'submit sleep 1500; submit sleep 1500; submit sleep 1500'
+send 'submit sleep 2500; submit sleep 2500; submit sleep 2500'
 await 10 'tasks("t1", "running")' "grow while busy: t1 running on the one worker"
-is "$(q "$live" 'len(tasks(state="running"))')" 1 "grow while busy: t2, t3 wait in the queue"
 send 'workers 3'
 await 10 'len(tasks(state="running")) == 3' "workers 3: the queued tasks start on the new workers"
 is "$(q "$live" 'len([e for e in ev[:ev.index(tasks(state="running")[2])] if e.get("state") == "done"])')" 0 \
 	"workers 3: all three ran together (the third started before any was done)"
+is "$(q "$live" '[e["id"] for e in ev[:ev.index(workers("started")[0])] if e.get("state") == "running"]')" "['t1']" \
+	"grow while busy: until the new workers started, only t1 ran (t2, t3 waited)"
 send 'join'
 await 10 'all(final(i) for i in ids())' "grow while busy: every task final"
 is "$(q "$live" '[final(i) for i in ids()]')" "[['done'], ['done'], ['done']]" "grow while busy: all done"
@@ -105,7 +129,7 @@ live_stop
 
 # --- shrink while busy --------------------------------------------------------
 live_start -w 4
-send 'submit sleep 1500; submit sleep 1500; submit sleep 1500'
+send 'submit sleep 2500; submit sleep 2500; submit sleep 2500'
 await 10 'len(tasks(state="running")) == 3' "shrink: three tasks running on a pool of 4"
 busy=$(q "$live" 'sorted(e["worker"] for e in tasks(state="running"))')
 busypids=$(q "$live" '" ".join(str(e["pid"]) for e in tasks(state="running"))')
@@ -118,7 +142,7 @@ is "$(q "$live" 'len([e for e in ev[:ev.index(workers("exited")[0])] if e.get("e
 send 'join'
 await 15 'all(final(i) for i in ids())' "shrink: every task reaches a final state"
 is "$(q "$live" '[(final(i), [e["result"] for e in tasks(i, "done")]) for i in ids()]')" \
-	"[(['done'], [1500]), (['done'], [1500]), (['done'], [1500])]" "shrink: all three sleep 1500 done, results kept"
+	"[(['done'], [2500]), (['done'], [2500]), (['done'], [2500])]" "shrink: all three sleep 2500 done, results kept"
 await 10 'len(workers("exited")) == 3' "shrink: three workers retired in all"
 is "$(q "$live" 'sorted((w.get("status"), w.get("signal")) for w in workers("exited"))')" \
 	"[(0, None), (0, None), (0, None)]" "shrink: retired workers exit with status 0, not by a signal"
