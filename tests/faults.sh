@@ -70,6 +70,7 @@ alive() { # alive PID... : true if any is a live (non-zombie) process
 	return 1
 }
 gone() { ! alive "$@"; }
+stopped() { case $(ps -o stat= -p "$1") in T*) return 0 ;; *) return 1 ;; esac; }
 
 # A live session: poolmon reads a fifo (fd 3 here), writes JSON to $live.
 live_n=0
@@ -218,7 +219,6 @@ await 10 'tasks("t1", "running")' "pause/resume: t1 running"
 wpid=$(q "$live" 'tasks("t1", "running")[0]["pid"]')
 send 'pause t1'
 await 10 'tasks("t1", "paused") and workers("paused")' "pause t1: task paused and worker paused events"
-stopped() { case $(ps -o stat= -p "$1") in T*) return 0 ;; *) return 1 ;; esac; }
 ok "pause t1: the worker process is stopped (ps state T)" wait_for 5 stopped "$wpid"
 send 'resume t1'
 await 10 'workers("resumed")' "resume t1: worker resumed event"
@@ -229,6 +229,58 @@ is "$(q "$live" 'final("t1"), [e["result"] for e in tasks("t1", "done")]')" "(['
 	"pause/resume: t1 done with result 2500"
 is "$(q "$live" '[e["state"] for e in tasks("t1")]')" "['queued', 'running', 'paused', 'running', 'done']" \
 	"pause/resume: states queued, running, paused, running, done"
+live_stop
+
+# --- pause/resume of a worker: kernel state T, then back --------------------
+live_start -w 2
+all_json+=("$live")
+send 'submit sleep 2500'
+await 10 'tasks("t1", "running")' "pause worker: t1 running"
+wid=$(q "$live" 'tasks("t1", "running")[0]["worker"]')
+wpid=$(q "$live" 'tasks("t1", "running")[0]["pid"]')
+send "pause $wid; echo paused-mark; status"
+await 10 '[e for e in ev if e["event"] == "status"]' "pause $wid: status answers"
+is "$(q "$live" '[w["state"] for w in workers("paused")]')" "['paused']" "pause $wid: one worker paused event"
+is "$(q "$live" '[w["state"] for e in ev if e["event"] == "status" for w in e["workers"] if w["id"] == "'"$wid"'"]')" \
+	"['paused']" "pause $wid: status shows the worker paused"
+ok "pause $wid: its process is stopped (ps state T)" wait_for 5 stopped "$wpid"
+# kernel_state comes from libproc2; a build without it reports "?".  The
+# stop is asynchronous, so poll with status until it shows (5 s at most).
+nstatus=1
+kstate() { # kstate: send status, wait for it, print $wid's kernel_state
+	nstatus=$((nstatus + 1))
+	send status
+	python3 "$TEST_TMPDIR/q.py" --wait 5 "$live_pid" "$live" "len([e for e in ev if e['event'] == 'status']) >= $nstatus" >/dev/null
+	q "$live" '[w["kernel_state"] for e in ev if e["event"] == "status" for w in e["workers"] if w["id"] == "'"$wid"'"][-1]'
+}
+ks_until() { # ks_until STATE-ERE: poll kstate until it matches
+	local i
+	for i in $(seq 1 25); do
+		ks=$(kstate)
+		[[ $ks =~ $1 ]] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+ks=$(kstate)
+if [ "$ks" = "?" ]; then
+	skip "needs real procstat (kernel_state is '?')"
+else
+	ks_until '^T$'
+	is "$ks" T "pause $wid: status kernel_state becomes T (needs real procstat)"
+fi
+send "resume $wid"
+await 10 'workers("resumed")' "resume $wid: worker resumed event"
+if [ "$ks" = "?" ]; then
+	skip "needs real procstat (kernel_state is '?')"
+else
+	ks_until '^[^T]$'
+	like "$ks" '^[RSD]$' "resume $wid: kernel_state back to R/S (needs real procstat)"
+fi
+ok "resume $wid: its process runs again (not T)" wait_for 5 eval "! stopped $wpid"
+send 'join'
+await 10 'final("t1")' "pause worker: t1 final"
+is "$(q "$live" 'final("t1")')" "['done']" "pause/resume worker: its task still ends done"
 live_stop
 
 # --- close; join finishes queued work, and the workers exit -----------------
