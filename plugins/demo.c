@@ -12,25 +12,34 @@
 
 static int square(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 {
-	(void)ctx;
 	(void)n;
-	*r = pm_int(a[0].u.i * a[0].u.i);
+	int64_t v;
+	if (__builtin_mul_overflow(a[0].u.i, a[0].u.i, &v))
+		return ctx->fail(ctx, "integer overflow: %lld squared",
+				 (long long)a[0].u.i);
+	*r = pm_int(v);
 	return 0;
 }
 
 static int cube(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 {
-	(void)ctx;
 	(void)n;
-	*r = pm_int(a[0].u.i * a[0].u.i * a[0].u.i);
+	int64_t v;
+	if (__builtin_mul_overflow(a[0].u.i, a[0].u.i, &v) ||
+	    __builtin_mul_overflow(v, a[0].u.i, &v))
+		return ctx->fail(ctx, "integer overflow: %lld cubed",
+				 (long long)a[0].u.i);
+	*r = pm_int(v);
 	return 0;
 }
 
 static int add(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 {
-	(void)ctx;
 	(void)n;
-	*r = pm_int(a[0].u.i + a[1].u.i);
+	int64_t v;
+	if (__builtin_add_overflow(a[0].u.i, a[1].u.i, &v))
+		return ctx->fail(ctx, "integer overflow");
+	*r = pm_int(v);
 	return 0;
 }
 

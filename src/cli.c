@@ -270,6 +270,18 @@ int pm_parse_line(const char *line, pm_args **out, char *err, size_t errlen)
 			       (unsigned char)ch);
 			goto fail;
 		}
+		if ((unsigned char)ch >= 0x80) {
+			size_t len = pm_utf8_len(p);
+			if (!len) {
+				pm_err(err, errlen,
+				       "invalid UTF-8 byte 0x%02x in the input",
+				       (unsigned char)ch);
+				goto fail;
+			}
+			pm_buf_add(&w.text, p, len);
+			p += len - 1;
+			continue;
+		}
 		if (ch == '=' && w.eq < 0 && !w.quoted)
 			w.eq = (long)w.text.len;
 		pm_buf_add(&w.text, &ch, 1);
@@ -316,11 +328,17 @@ void pm_cli_report_error(pm_cli *c, const char *command, const char *msg)
 		c->out(c->ud, PM_LINE_ERROR, b.s);
 		pm_buf_free(&b);
 	} else {
-		char *s = command && *command
-				  ? xasprintf("error: %s: %s", command, msg)
-				  : xasprintf("error: %s", msg);
-		c->out(c->ud, PM_LINE_ERROR, s);
-		free(s);
+		/* Whatever was typed, never send raw control bytes to a
+		 * terminal. */
+		pm_buf b = { 0 };
+		pm_buf_puts(&b, "error: ");
+		if (command && *command) {
+			pm_escape_text(&b, command);
+			pm_buf_puts(&b, ": ");
+		}
+		pm_escape_text(&b, msg);
+		c->out(c->ud, PM_LINE_ERROR, b.s);
+		pm_buf_free(&b);
 	}
 }
 
@@ -608,6 +626,8 @@ bool pm_cli_feed(pm_cli *c, const char *line)
 		return false;
 	}
 	unsigned before = c->errors;
+	if (n == 0) /* blank or comment-only */
+		return true;
 	c->pending = xrealloc(c->pending,
 			      (c->npending + (size_t)n + 1) * sizeof *c->pending);
 	memcpy(c->pending + c->npending, cmds, (size_t)n * sizeof *cmds);
@@ -675,6 +695,15 @@ pm_cli *pm_cli_new(pm_engine *e, pm_loop *loop, pm_out_mode mode,
 	c->ud = ud;
 	pm_engine_set_listener(e, on_event, c);
 	pm_loop_add_hook(loop, cli_timeout, cli_tick, c);
+	/* The first workers started before anyone listened. */
+	for (size_t i = 0; i < pm_engine_worker_count(e); i++) {
+		pm_worker_info wi;
+		pm_engine_worker_info(e, i, &wi);
+		pm_event ev = { .kind = PM_EV_WORKER, .id = wi.id,
+				.what = "started", .pid = wi.pid,
+				.worker = wi.id };
+		on_event(c, &ev);
+	}
 	return c;
 }
 

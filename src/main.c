@@ -67,9 +67,12 @@ typedef struct batch {
 	char **lines;
 	size_t nlines, at;
 	unsigned long lineno;
-	unsigned long skipped_line;
+	bool line_has_nul;
 	bool json;
 } batch;
+
+/* Markers in the line queue for lines refused while reading. */
+static char too_long_line[1], nul_line[1];
 
 static void batch_line(void *ud, pm_line_kind kind, const char *line)
 {
@@ -86,18 +89,25 @@ static void push_line(batch *b, char *line)
 	b->lines[b->nlines++] = line;
 }
 
+static void end_line(batch *b)
+{
+	if (b->discarding) {
+		push_line(b, too_long_line);
+	} else if (b->line_has_nul) {
+		pm_buf_free(&b->partial);
+		push_line(b, nul_line);
+	} else {
+		push_line(b, pm_buf_take(&b->partial));
+	}
+	b->discarding = b->line_has_nul = false;
+}
+
 static void take_bytes(batch *b, const char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char ch = p[i];
 		if (ch == '\n') {
-			if (b->discarding) {
-				/* Keep line numbers right: a marker line. */
-				push_line(b, NULL);
-				b->discarding = false;
-			} else {
-				push_line(b, pm_buf_take(&b->partial));
-			}
+			end_line(b);
 			continue;
 		}
 		if (b->discarding)
@@ -107,8 +117,10 @@ static void take_bytes(batch *b, const char *p, size_t n)
 			b->discarding = true;
 			continue;
 		}
-		if (ch == '\0')
-			ch = '\x01'; /* reported as a control character */
+		if (ch == '\0') {
+			b->line_has_nul = true;
+			continue;
+		}
 		pm_buf_add(&b->partial, &ch, 1);
 	}
 }
@@ -122,10 +134,8 @@ static void batch_read(void *ud, int fd, short revents)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		if (b->discarding)
-			push_line(b, NULL);
-		else if (b->partial.len)
-			push_line(b, pm_buf_take(&b->partial));
+		if (b->discarding || b->line_has_nul || b->partial.len)
+			end_line(b);
 		b->eof = true;
 		pm_loop_remove_fd(b->loop, fd);
 		return;
@@ -140,12 +150,17 @@ static void batch_feed_ready(batch *b)
 		char *line = b->lines[b->at];
 		b->lines[b->at++] = NULL;
 		b->lineno++;
-		if (!line) {
-			/* One clear error for the whole over-long line. */
+		if (line == too_long_line || line == nul_line) {
+			/* One clear error for the whole line. */
 			char err[128];
-			snprintf(err, sizeof err,
-				 "line %lu is longer than %d bytes: ignored",
-				 b->lineno, MAX_LINE);
+			if (line == too_long_line)
+				snprintf(err, sizeof err,
+					 "line %lu is longer than %d bytes: ignored",
+					 b->lineno, MAX_LINE);
+			else
+				snprintf(err, sizeof err,
+					 "line %lu contains a NUL byte (0x00): ignored",
+					 b->lineno);
 			pm_cli_report_error(b->cli, "", err);
 			continue;
 		}
@@ -192,7 +207,8 @@ static int run_batch(pm_loop *loop, pm_cli *cli, batch *b)
 		pm_loop_remove_fd(loop, b->fd);
 	pm_buf_free(&b->partial);
 	for (size_t i = b->at; i < b->nlines; i++)
-		free(b->lines[i]);
+		if (b->lines[i] != too_long_line && b->lines[i] != nul_line)
+			free(b->lines[i]);
 	free(b->lines);
 	return pm_cli_error_count(cli) ? 1 : 0;
 }
@@ -201,14 +217,18 @@ static int run_batch(pm_loop *loop, pm_cli *cli, batch *b)
  * workers go; pm_engine_free then reaps whatever is left. */
 static void shutdown_engine(pm_engine *e, pm_loop *loop)
 {
-	if (!pm_engine_idle(e) &&
-	    pm_engine_pool_state(e) != PM_POOL_TERMINATED) {
-		char err[128];
-		pm_engine_terminate(e, "pool", err, sizeof err);
-		double deadline = pm_now() + 3.0;
-		while (!pm_engine_workers_gone(e) && pm_now() < deadline)
-			pm_loop_run_once(loop, 50);
+	char err[128];
+	if (pm_engine_pool_state(e) != PM_POOL_TERMINATED) {
+		pm_engine_resume(e, "all", err, sizeof err); /* stopped ones too */
+		if (pm_engine_idle(e))
+			pm_engine_close(e, err, sizeof err);
+		else
+			pm_engine_terminate(e, "pool", err, sizeof err);
 	}
+	/* Workers leave within the kill grace; the bound is a backstop. */
+	double deadline = pm_now() + 3.0;
+	while (!pm_engine_workers_gone(e) && pm_now() < deadline)
+		pm_loop_run_once(loop, 50);
 }
 
 /* ---- plugin path --------------------------------------------------------- */

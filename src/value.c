@@ -193,11 +193,79 @@ void pm_value_format(pm_buf *b, const pm_value *v)
 	}
 }
 
+size_t pm_utf8_len(const char *p)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	size_t n;
+	uint32_t cp;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and beyond U+10FFFF are invalid. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+/* Length of a valid UTF-8 sequence at s[i] within len, 0 if invalid. */
+static size_t utf8_at(const char *s, size_t i, size_t len)
+{
+	unsigned char c = (unsigned char)s[i];
+	size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+	if (i + need > len)
+		return 0;
+	char tmp[5] = { 0 };
+	memcpy(tmp, s + i, need);
+	return pm_utf8_len(tmp) == need ? need : 0;
+}
+
+void pm_escape_text(pm_buf *b, const char *s)
+{
+	size_t len = strlen(s);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		size_t n = c >= 0x80 ? utf8_at(s, i, len) : 1;
+		if (c >= 0x80 && n) {
+			pm_buf_add(b, s + i, n);
+			i += n - 1;
+		} else if (c < 0x20 || c == 0x7f || c >= 0x80) {
+			pm_buf_printf(b, "\\x%02x", c);
+		} else {
+			pm_buf_add(b, (const char *)&c, 1);
+		}
+	}
+}
+
 static void json_string_n(pm_buf *b, const char *s, size_t len)
 {
 	pm_buf_puts(b, "\"");
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x80) {
+			/* Valid UTF-8 passes through; any other byte becomes
+			 * U+FFFD so the output is always valid JSON. */
+			size_t n = utf8_at(s, i, len);
+			if (n) {
+				pm_buf_add(b, s + i, n);
+				i += n - 1;
+			} else {
+				pm_buf_puts(b, "\\ufffd");
+			}
+			continue;
+		}
 		switch (c) {
 		case '"': pm_buf_puts(b, "\\\""); break;
 		case '\\': pm_buf_puts(b, "\\\\"); break;
@@ -205,9 +273,7 @@ static void json_string_n(pm_buf *b, const char *s, size_t len)
 		case '\r': pm_buf_puts(b, "\\r"); break;
 		case '\t': pm_buf_puts(b, "\\t"); break;
 		default:
-			if (c < 0x20 || c == 0x7f || c >= 0x80)
-				/* Bytes >= 0x80 are escaped one by one so the
-				 * output is valid JSON whatever the input. */
+			if (c < 0x20 || c == 0x7f)
 				pm_buf_printf(b, "\\u%04x", c);
 			else
 				pm_buf_add(b, (const char *)&c, 1);

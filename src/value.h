@@ -23,6 +23,10 @@ void pm_value_format(pm_buf *b, const pm_value *v);
 /* JSON form: strings escaped, bytes as a string, floats finite or null. */
 void pm_value_json(pm_buf *b, const pm_value *v);
 void pm_json_string(pm_buf *b, const char *s);
+/* Length of the valid UTF-8 sequence at p (1 for ASCII), 0 if invalid. */
+size_t pm_utf8_len(const char *p);
+/* Text for a terminal: valid UTF-8 kept, other bytes as \xNN. */
+void pm_escape_text(pm_buf *b, const char *s);
 
 /* Binary form: returns bytes written, or 0 if it does not fit in cap. */
 size_t pm_value_encode(const pm_value *v, unsigned char *out, size_t cap);

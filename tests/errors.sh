@@ -83,10 +83,10 @@ is "$rc" 0 "close; join pool: exit 0"
 # JSON strings are UTF-8: the same message as text mode, not mojibake
 "$poolmon" --batch -w 1 -x 'apply square 2 bogus=1' >/dev/null 2>"$TEST_TMPDIR/e"
 "$poolmon" --batch --json -w 1 -x 'apply square 2 bogus=1' >"$TEST_TMPDIR/o" 2>/dev/null
-jmsg=$(python3 -c 'import json,sys; e=json.loads(open(sys.argv[1]).readline()); print("error: %s: %s" % (e["command"], e["message"]))' "$TEST_TMPDIR/o")
+jmsg=$(python3 -c 'import json,sys; e=[e for e in map(json.loads, open(sys.argv[1])) if e["event"] == "error"][0]; print("error: %s: %s" % (e["command"], e["message"]))' "$TEST_TMPDIR/o")
 is "$jmsg" "$(cat "$TEST_TMPDIR/e")" "JSON error message decodes to the text-mode message (UTF-8 kept)"
 "$poolmon" --batch --json -w 1 -x 'echo héllo wörld …' >"$TEST_TMPDIR/o" 2>/dev/null
-is "$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["text"])' "$TEST_TMPDIR/o")" \
+is "$(python3 -c 'import json,sys; print([e for e in map(json.loads, open(sys.argv[1])) if e["event"] == "echo"][0]["text"])' "$TEST_TMPDIR/o")" \
 	"héllo wörld …" "--json echo of UTF-8 text decodes to the same text"
 
 # --- garbage bytes ---------------------------------------------------------

@@ -18,7 +18,10 @@ def tasks(id=None, state=None):
     return [e for e in ev if e.get("event") == "task"
             and (id is None or e["id"] == id) and (state is None or e["state"] == state)]
 def workers(state=None):
-    return [e for e in ev if e.get("event") == "worker" and (state is None or e["state"] == state)]
+    # Workers of the session after its start: the initial ones are announced
+    # by the events that come before any command's output.
+    first = next((i for i, e in enumerate(ev) if e.get("event") != "worker"), len(ev))
+    return [e for e in ev[first:] if e.get("event") == "worker" and (state is None or e["state"] == state)]
 def status():
     return [e for e in ev if e.get("event") == "status"]
 FINAL = {"done", "failed", "crashed", "timeout", "terminated", "cancelled"}

@@ -378,6 +378,7 @@ static void test_terminate_pool(void **state)
 	fixture *f = *state;
 	for (int i = 0; i < 5; i++)
 		submit_int(f, "sleep", 10000, 0);
+	assert_true(run_until(f, task_running, 1));
 	assert_true(run_until(f, task_running, 2));
 	assert_int_equal(pm_engine_terminate(f->e, "pool", f->err, sizeof f->err), 0);
 	assert_true(run_until(f, workers_gone, 0));

@@ -110,6 +110,12 @@ static void test_control_chars(void **state)
 	pm_args *a;
 	assert_int_equal(pm_parse_line("echo a\x01", &a, err, sizeof err), -1);
 	assert_string_equal(err, "control character 0x01 in the input");
+	assert_int_equal(pm_parse_line("echo a\xff", &a, err, sizeof err), -1);
+	assert_string_equal(err, "invalid UTF-8 byte 0xff in the input");
+	assert_int_equal(pm_parse_line("echo h\xc3\xa9llo", &a, err, sizeof err), 1);
+	assert_string_equal(a[0].words[0], "h\xc3\xa9llo");
+	pm_args_free(&a[0]);
+	free(a);
 }
 
 static void test_signatures(void **state)

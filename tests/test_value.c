@@ -97,7 +97,17 @@ static void test_json_bytes(void **state)
 	(void)state;
 	pm_value v = pm_str_n("a\x01\xff", 3);
 	char *s = json(&v);
-	assert_string_equal(s, "\"a\\u0001\\u00ff\"");
+	assert_string_equal(s, "\"a\\u0001\\ufffd\"");
+	free(s);
+	pm_value_free(&v);
+	v = pm_str("h\xc3\xa9llo \xe2\x80\xa6"); /* valid UTF-8 kept */
+	s = json(&v);
+	assert_string_equal(s, "\"h\xc3\xa9llo \xe2\x80\xa6\"");
+	free(s);
+	pm_value_free(&v);
+	v = pm_str("\xc0\xaf\xed\xa0\x80"); /* overlong, surrogate */
+	s = json(&v);
+	assert_string_equal(s, "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"");
 	free(s);
 	pm_value_free(&v);
 }
