@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+. "${srcdir:-.}/tests/lib.sh"
+skip_all "not written yet"
