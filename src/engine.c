@@ -22,17 +22,21 @@
 #include "value.h"
 
 #define CHUNK_MAX 1024
+#define TASK_SLAB 4096
 #define KILL_GRACE 1.0    /* seconds between SIGTERM and SIGKILL */
+#define BUSY_POLL_MS 5    /* ring check period while workers are busy */
+#define SPIN_SECONDS 50e-6 /* spin before sleeping, when work is likely */
 #define MAX_WORKERS 1024
 
 /* Records from the manager to a worker. */
 enum { DOWN_TASKS = 1, DOWN_LOAD, DOWN_EXIT };
 /* Records from a worker to the manager. */
-enum { UP_STARTED = 1, UP_DONE, UP_FAILED, UP_PROGRESS, UP_LOG, UP_SKIPPED };
+enum { UP_DONE = 1, UP_FAILED, UP_PROGRESS, UP_LOG, UP_SKIPPED };
 
 /* Shared between the manager and one worker. */
 typedef struct shm_worker {
 	_Atomic uint64_t cur_task; /* the task running now, 0 if none */
+	_Atomic int64_t cur_started_ns; /* when it started (pm_now, ns) */
 	_Atomic uint32_t cancel;   /* the running task should stop */
 	_Atomic uint8_t skip[CHUNK_MAX]; /* do not start chunk item i */
 	pm_ring down;
@@ -54,7 +58,7 @@ typedef enum kill_reason {
 typedef struct task {
 	uint64_t id;
 	size_t plugin, def;
-	char *name; /* plugin.task */
+	const char *name; /* plugin.task, owned by the registry */
 	pm_value *args;
 	size_t nargs;
 	pm_task_state state;
@@ -91,6 +95,7 @@ typedef struct worker {
 	bool stopped;  /* SIGSTOPped */
 	kill_reason kill;
 	double kill_at; /* SIGKILL deadline, 0 if none */
+	double sent_at; /* when its current chunk was sent */
 	/* Standalone processes (spawn) reuse the worker machinery. */
 	bool is_process;
 	bool daemon;
@@ -112,8 +117,8 @@ struct pm_engine {
 	int target;
 	worker **procs; /* standalone processes, alive or not */
 	size_t nprocs;
-	task **tasks;
-	size_t ntasks, taskcap;
+	task **slabs; /* tasks by id, TASK_SLAB at a time: ids never move */
+	size_t ntasks, nslabs;
 	uint64_t *q; /* deque of queued, undispatched task ids */
 	size_t qhead, qlen, qcap;
 	pm_pool_state state;
@@ -125,6 +130,7 @@ struct pm_engine {
 	bool sigchld;
 	pm_counts counts;
 	bool in_poll;
+	double now; /* pm_now() at the start of the current poll */
 };
 
 /* ---- worker side ------------------------------------------------------ */
@@ -137,9 +143,27 @@ typedef struct worker_ctx {
 	char task_id[24], worker_id[24];
 	char error[1024];
 	double last_progress;
+	double last_notify; /* when we last woke the manager */
+	unsigned since_notify;
+	bool last_in_chunk; /* the item running is the chunk's last */
 } worker_ctx;
 
 static worker_ctx *g_wctx; /* the one running task in this worker */
+
+/* "t123" without printf: this runs once per task. */
+static void format_id(char out[24], char prefix, uint64_t id)
+{
+	char tmp[21];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + id % 10);
+		id /= 10;
+	} while (id);
+	out[0] = prefix;
+	for (int i = 0; i < n; i++)
+		out[1 + i] = tmp[n - 1 - i];
+	out[1 + n] = '\0';
+}
 
 static void check_parent(pm_engine *e)
 {
@@ -171,10 +195,23 @@ static void up_send(worker_ctx *wc, uint32_t type, const void *head,
 	if (v)
 		pm_value_encode(v, p + hlen, vlen);
 	pm_ring_commit(&s->up, type, len);
+	/* Wake a sleeping manager only when it has to act now: this worker
+	 * is about to run out of work, or a millisecond passed since the last
+	 * wake-up.  Busy workers thus cost no system call per task; the
+	 * manager looks at the rings every few ms while anyone is busy. */
+	bool ends_chunk = wc->last_in_chunk &&
+			  (type == UP_DONE || type == UP_FAILED ||
+			   type == UP_SKIPPED);
+	if (!ends_chunk && ++wc->since_notify % 32)
+		return; /* read the clock once per 32 records */
+	double now = pm_now();
+	if (!ends_chunk && now - wc->last_notify < 0.001)
+		return;
 	if (atomic_exchange(&wc->e->g->mgr_sleeping, 0)) {
 		uint64_t one = 1;
 		ssize_t r = write(wc->e->efd, &one, sizeof one);
 		(void)r;
+		wc->last_notify = now;
 	}
 }
 
@@ -253,10 +290,11 @@ static void run_one(worker_ctx *wc, const struct pm_task_def *def,
 	wc->task = id;
 	wc->error[0] = '\0';
 	wc->last_progress = 0;
-	snprintf(wc->task_id, sizeof wc->task_id, "t%llu",
-		 (unsigned long long)id);
+	format_id(wc->task_id, 't', id);
+	/* No message for the start: the manager reads cur_task (the hot
+	 * path sends one record per task, its result). */
+	atomic_store(&wc->w->shm->cur_started_ns, (int64_t)(pm_now() * 1e9));
 	atomic_store(&wc->w->shm->cur_task, id);
-	up_send(wc, UP_STARTED, &id, sizeof id, NULL);
 	pm_value result = pm_none();
 	int rc = def->fn(&wc->ctx, args.u.list.items, args.u.list.len,
 			 &result);
@@ -296,6 +334,7 @@ static void run_chunk(worker_ctx *wc, const unsigned char *p, size_t len)
 		off += 12;
 		if (enclen > len - off)
 			break;
+		wc->last_in_chunk = i + 1 == hdr[2];
 		if (atomic_load(&wc->w->shm->skip[i]))
 			up_send(wc, UP_SKIPPED, &id, sizeof id, NULL);
 		else if (!def)
@@ -307,8 +346,25 @@ static void run_chunk(worker_ctx *wc, const unsigned char *p, size_t len)
 	}
 }
 
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
 static void wait_for_work(pm_engine *e, shm_worker *s)
 {
+	/* Work often follows at once (apply in a loop, the next chunk):
+	 * a short spin saves two context switches. */
+	double until = pm_now() + SPIN_SECONDS;
+	for (unsigned k = 1; pm_ring_empty(&s->down); k++) {
+		cpu_relax();
+		if (k % 64 == 0 && pm_now() >= until)
+			break;
+	}
+	if (!pm_ring_empty(&s->down))
+		return;
 	uint32_t seq = atomic_load(&s->down.prod_seq);
 	atomic_store(&s->down.cons_waiting, 1);
 	if (!pm_ring_empty(&s->down)) {
@@ -374,7 +430,9 @@ static __attribute__((noreturn)) void worker_main(pm_engine *e, worker *w)
 
 static task *task_get(const pm_engine *e, uint64_t id)
 {
-	return id >= 1 && id <= e->ntasks ? e->tasks[id - 1] : NULL;
+	if (id < 1 || id > e->ntasks)
+		return NULL;
+	return &e->slabs[(id - 1) / TASK_SLAB][(id - 1) % TASK_SLAB];
 }
 
 static worker *worker_get(const pm_engine *e, uint64_t id)
@@ -439,7 +497,9 @@ static void emit_worker(pm_engine *e, const worker *w, const char *what,
 
 static void set_state(pm_engine *e, task *t, pm_task_state s)
 {
-	double now = pm_now();
+	/* The time of the current poll: one clock read per batch of
+	 * messages, not three per task. */
+	double now = e->in_poll ? e->now : pm_now();
 	--*count_slot(&e->counts, t->state);
 	++*count_slot(&e->counts, s);
 	if (t->state == PM_TASK_PAUSED && t->paused_at > 0) {
@@ -656,15 +716,15 @@ void pm_engine_free(pm_engine *e)
 		free(w);
 	}
 	free(e->procs);
-	for (size_t i = 0; i < e->ntasks; i++) {
-		task *t = e->tasks[i];
-		free(t->name);
+	for (uint64_t id = 1; id <= e->ntasks; id++) {
+		task *t = task_get(e, id);
 		pm_values_free(t->args, t->nargs);
 		pm_value_free(&t->result);
 		free(t->error);
-		free(t);
 	}
-	free(e->tasks);
+	for (size_t i = 0; i < e->nslabs; i++)
+		free(e->slabs[i]);
+	free(e->slabs);
 	free(e->q);
 	pm_loop_remove_fd(e->loop, e->efd);
 	pm_loop_remove_hook(e->loop, e);
@@ -728,17 +788,16 @@ const struct pm_task_def *pm_engine_find_task(const pm_engine *e,
 static task *new_task_q(pm_engine *e, size_t p, size_t d, pm_value *args,
 			size_t nargs, bool queue)
 {
-	task *t = xcalloc(1, sizeof *t);
-	if (e->ntasks == e->taskcap) {
-		e->taskcap = e->taskcap ? e->taskcap * 2 : 256;
-		e->tasks = xrealloc(e->tasks, e->taskcap * sizeof *e->tasks);
+	if (e->ntasks == e->nslabs * TASK_SLAB) {
+		e->slabs = xrealloc(e->slabs, (e->nslabs + 1) * sizeof *e->slabs);
+		e->slabs[e->nslabs++] = xcalloc(TASK_SLAB, sizeof(task));
 	}
-	e->tasks[e->ntasks++] = t;
+	e->ntasks++;
+	task *t = task_get(e, e->ntasks);
 	t->id = e->ntasks;
 	t->plugin = p;
 	t->def = d;
-	t->name = xasprintf("%s.%s", e->reg.entries[p].plugin->name,
-			    e->reg.entries[p].plugin->tasks[d].name);
+	t->name = e->reg.entries[p].full_names[d];
 	t->args = args;
 	t->nargs = nargs;
 	t->state = PM_TASK_QUEUED;
@@ -876,9 +935,24 @@ static void dispatch_to(pm_engine *e, worker *w)
 	pm_buf_add(&b, (const char *)hdr, sizeof hdr);
 	uint64_t group = t->group;
 	size_t limit = t->chunksize ? t->chunksize : 1;
+	if (!group) {
+		/* Single submits: when the queue is deep, send a worker its
+		 * share in one record (guided self-scheduling: a fraction of
+		 * what is left, so the tail stays balanced).  Busy workers then
+		 * need no system call per task. */
+		size_t nw = e->nworkers ? e->nworkers : 1;
+		limit = e->qlen / (2 * nw);
+		if (limit < 1)
+			limit = 1;
+		if (limit > 256)
+			limit = 256;
+	}
 	size_t n = 0;
 	while (t && n < limit && b.len < PM_REC_MAX / 2) {
-		if (n && (group == 0 || t->group != group))
+		if (n && group && t->group != group)
+			break;
+		if (n && !group && (t->group || t->plugin != hdr[0] ||
+				    t->def != hdr[1]))
 			break;
 		q_pop_front(e);
 		pm_value list = pm_list_take(t->args, t->nargs);
@@ -886,9 +960,7 @@ static void dispatch_to(pm_engine *e, worker *w)
 		pm_buf_add(&b, (const char *)&t->id, 8);
 		pm_buf_add(&b, (const char *)&enclen, 4);
 		size_t off = b.len;
-		for (uint32_t k = 0; k < enclen; k++)
-			pm_buf_add(&b, "", 1);
-		b.len = off;
+		pm_buf_reserve(&b, enclen);
 		pm_value_encode(&list, (unsigned char *)b.s + off, enclen);
 		b.len = off + enclen;
 		atomic_store(&w->shm->skip[n], 0);
@@ -901,6 +973,7 @@ static void dispatch_to(pm_engine *e, worker *w)
 	hdr[2] = (uint32_t)n;
 	memcpy(b.s, hdr, sizeof hdr);
 	w->chunk_n = w->chunk_left = n;
+	w->sent_at = pm_now();
 	w->state = PM_WORKER_BUSY;
 	w->since_start += (unsigned)n;
 	send_down(w, DOWN_TASKS, b.s, b.len);
@@ -968,6 +1041,33 @@ static void continue_worker(pm_engine *e, worker *w)
 		set_state(e, t, PM_TASK_RUNNING);
 }
 
+static void mark_running(pm_engine *e, worker *w, task *t)
+{
+	t->dispatched = false;
+	w->running = t->id;
+	t->worker = w->id;
+	t->pid = w->pid;
+	if (t->started == 0)
+		t->started = (double)atomic_load(&w->shm->cur_started_ns) / 1e9;
+	set_state(e, t, PM_TASK_RUNNING);
+	if (t->pending == ACT_HOLD)
+		stop_worker(e, w);
+	else if (t->pending == ACT_CANCEL)
+		kill_worker(w, KILL_TERMINATE);
+	t->pending = ACT_NONE;
+}
+
+/* What the worker runs now, as its shared page says. */
+static void sync_running(pm_engine *e, worker *w)
+{
+	if (!w->shm || !w->chunk_left)
+		return;
+	task *t = task_get(e, atomic_load(&w->shm->cur_task));
+	if (t && t->state == PM_TASK_QUEUED && t->dispatched &&
+	    t->worker == w->id)
+		mark_running(e, w, t);
+}
+
 static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 		      const unsigned char *p)
 {
@@ -994,18 +1094,6 @@ static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 	if (!t || pm_task_state_final(t->state))
 		return;
 	switch (h->type) {
-	case UP_STARTED:
-		t->dispatched = false;
-		w->running = id;
-		t->worker = w->id;
-		t->pid = w->pid;
-		set_state(e, t, PM_TASK_RUNNING);
-		if (t->pending == ACT_HOLD)
-			stop_worker(e, w);
-		else if (t->pending == ACT_CANCEL)
-			kill_worker(w, KILL_TERMINATE);
-		t->pending = ACT_NONE;
-		break;
 	case UP_SKIPPED:
 		t->dispatched = false;
 		t->worker = 0;
@@ -1021,6 +1109,8 @@ static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 	case UP_DONE:
 	case UP_FAILED: {
 		pm_value v;
+		if (t->state == PM_TASK_QUEUED) /* ran between two looks */
+			mark_running(e, w, t);
 		if (!pm_value_decode(p + 8, h->len - 8, &v))
 			v = pm_str("undecodable result");
 		if (h->type == UP_DONE) {
@@ -1065,6 +1155,8 @@ static void drain_worker(pm_engine *e, worker *w)
 		if (pm_ring_pop(&w->shm->up, &h))
 			pm_futex_wake(&w->shm->up.cons_seq);
 	}
+	/* After the records: what runs now started after they were sent. */
+	sync_running(e, w);
 }
 
 static void remove_worker(pm_engine *e, worker *w)
@@ -1253,6 +1345,7 @@ void pm_engine_poll(pm_engine *e)
 	if (e->in_poll)
 		return;
 	e->in_poll = true;
+	e->now = pm_now();
 	uint64_t junk;
 	while (read(e->efd, &junk, sizeof junk) > 0)
 		;
@@ -1264,7 +1357,7 @@ void pm_engine_poll(pm_engine *e)
 		e->sigchld = false;
 		reap(e);
 	}
-	check_deadlines(e, pm_now());
+	check_deadlines(e, e->now);
 	send_exits(e);
 	dispatch(e);
 	e->in_poll = false;
@@ -1287,9 +1380,25 @@ static void engine_efd(void *ud, int fd, short revents)
 static int engine_timeout(void *ud)
 {
 	pm_engine *e = ud;
-	atomic_store(&e->g->mgr_sleeping, 1);
 	if (e->sigchld)
 		return 0;
+	/* A chunk sent moments ago is likely done in microseconds: spin a
+	 * little rather than sleep and be woken. */
+	double now = pm_now();
+	for (size_t i = 0; i < e->nworkers; i++) {
+		worker *w = e->workers[i];
+		if (!w->chunk_left || now - w->sent_at > SPIN_SECONDS)
+			continue;
+		double until = now + SPIN_SECONDS;
+		for (unsigned k = 1; pm_ring_empty(&w->shm->up); k++) {
+			cpu_relax();
+			if (k % 64 == 0 && pm_now() >= until)
+				break;
+		}
+		if (!pm_ring_empty(&w->shm->up))
+			return 0;
+	}
+	atomic_store(&e->g->mgr_sleeping, 1);
 	for (size_t i = 0; i < e->nworkers; i++)
 		if (e->workers[i]->shm && !pm_ring_empty(&e->workers[i]->shm->up))
 			return 0;
@@ -1297,10 +1406,20 @@ static int engine_timeout(void *ud)
 		if (e->procs[i]->shm && !pm_ring_empty(&e->procs[i]->shm->up))
 			return 0;
 	double d = next_deadline(e);
+	/* Workers only wake us at the end of their work (see up_send):
+	 * while any is busy, look at the rings every few ms. */
+	int busy_ms = -1;
+	for (size_t i = 0; i < e->nworkers + e->nprocs && busy_ms < 0; i++) {
+		const worker *w = i < e->nworkers ? e->workers[i]
+						  : e->procs[i - e->nworkers];
+		if (w->chunk_left)
+			busy_ms = BUSY_POLL_MS;
+	}
 	if (!d)
-		return -1;
+		return busy_ms;
 	double ms = (d - pm_now()) * 1000.0;
-	return ms <= 0 ? 0 : (int)ms + 1;
+	int dms = ms <= 0 ? 0 : (int)ms + 1;
+	return busy_ms >= 0 && busy_ms < dms ? busy_ms : dms;
 }
 
 static void engine_tick(void *ud)
@@ -1638,8 +1757,8 @@ static void terminate_pool(pm_engine *e)
 		q_pop_front(e);
 		set_state(e, t, PM_TASK_CANCELLED);
 	}
-	for (size_t i = 0; i < e->ntasks; i++) {
-		task *t = e->tasks[i];
+	for (uint64_t id = 1; id <= e->ntasks; id++) {
+		task *t = task_get(e, id);
 		if (t->state == PM_TASK_PAUSED && !t->worker)
 			set_state(e, t, PM_TASK_CANCELLED);
 		else if (t->state == PM_TASK_QUEUED && t->dispatched)

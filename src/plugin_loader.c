@@ -35,6 +35,9 @@ void pm_registry_free(pm_registry *r)
 		dlclose(e->handle);
 		free(e->path);
 		free(e->sigs);
+		for (size_t k = 0; k < e->ntasks; k++)
+			free(e->full_names[k]);
+		free(e->full_names);
 	}
 	free(r->entries);
 	for (size_t i = 0; i < r->ndirs; i++)
@@ -335,9 +338,12 @@ static int load_checked(pm_registry *r, const char *path, bool checks,
 				      path, *why ? why : "no reason given");
 		}
 	}
+	char **names = xcalloc(ntasks ? ntasks : 1, sizeof *names);
+	for (size_t i = 0; i < ntasks; i++)
+		names[i] = xasprintf("%s.%s", p->name, p->tasks[i].name);
 	r->entries = xrealloc(r->entries, (r->n + 1) * sizeof *r->entries);
 	r->entries[r->n++] = (pm_plugin_entry){ h, p, xstrdup(path), sigs,
-						ntasks };
+						names, ntasks };
 	return 0;
 }
 

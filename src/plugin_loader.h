@@ -26,6 +26,7 @@ typedef struct pm_plugin_entry {
 	const struct pm_plugin *plugin;
 	char *path;
 	pm_signature *sigs; /* one per task */
+	char **full_names;  /* "plugin.task", one per task */
 	size_t ntasks;
 } pm_plugin_entry;
 

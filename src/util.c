@@ -62,7 +62,7 @@ char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
-void pm_buf_add(pm_buf *b, const char *s, size_t n)
+void pm_buf_reserve(pm_buf *b, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 64;
@@ -71,6 +71,11 @@ void pm_buf_add(pm_buf *b, const char *s, size_t n)
 		b->s = xrealloc(b->s, cap);
 		b->cap = cap;
 	}
+}
+
+void pm_buf_add(pm_buf *b, const char *s, size_t n)
+{
+	pm_buf_reserve(b, n);
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = '\0';

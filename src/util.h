@@ -21,6 +21,8 @@ typedef struct pm_buf {
 } pm_buf;
 
 void pm_buf_add(pm_buf *b, const char *s, size_t n);
+/* Makes room for n more bytes after len (contents undefined). */
+void pm_buf_reserve(pm_buf *b, size_t n);
 void pm_buf_puts(pm_buf *b, const char *s);
 void pm_buf_printf(pm_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
