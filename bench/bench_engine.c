@@ -34,6 +34,7 @@ static pm_engine *make(pm_loop *loop, int workers)
 		fprintf(stderr, "bench: %s\n", err);
 		exit(1);
 	}
+	pm_engine_poll(e); /* start the workers, as the first loop tick does */
 	return e;
 }
 
