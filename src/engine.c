@@ -18,6 +18,7 @@
 
 #include "plugin_loader.h"
 #include "ring.h"
+#include "shared.h"
 #include "util.h"
 #include "value.h"
 
@@ -108,6 +109,7 @@ typedef struct worker {
 struct pm_engine {
 	pm_loop *loop;
 	pm_registry reg;
+	pm_shared *shared; /* mapped before any fork: every child sees it */
 	shm_global *g;
 	int efd;
 	pid_t manager_pid;
@@ -273,9 +275,8 @@ static int ctx_fail(pm_ctx *ctx, const char *fmt, ...)
 
 static void *ctx_shared(pm_ctx *ctx, const char *name)
 {
-	(void)ctx;
-	(void)name;
-	return NULL; /* shared objects: not yet */
+	worker_ctx *wc = (worker_ctx *)ctx;
+	return pm_shared_find(wc->e->shared, name);
 }
 
 static void run_one(worker_ctx *wc, const struct pm_task_def *def,
@@ -390,6 +391,7 @@ static __attribute__((noreturn)) void worker_main(pm_engine *e, worker *w)
 	wc.ctx.log = ctx_log;
 	wc.ctx.fail = ctx_fail;
 	wc.ctx.shared = ctx_shared;
+	wc.ctx.shm = pm_shared_api();
 	wc.e = e;
 	wc.w = w;
 	snprintf(wc.worker_id, sizeof wc.worker_id, "%c%llu",
@@ -577,6 +579,7 @@ static void send_down(worker *w, uint32_t type, const void *p, size_t len)
 		pm_futex_wake(&w->shm->down.prod_seq);
 }
 
+static void dispatch(pm_engine *e);
 static void engine_sigchld(void *ud, int signo);
 static void engine_efd(void *ud, int fd, short revents);
 static int engine_timeout(void *ud);
@@ -653,6 +656,13 @@ pm_engine *pm_engine_new(pm_loop *loop, const pm_engine_config *cfg,
 	}
 	e->target = n;
 	pm_registry_init(&e->reg);
+	char shm_err[256];
+	e->shared = pm_shared_new(shm_err, sizeof shm_err);
+	if (!e->shared) {
+		*err = xstrdup(shm_err);
+		free(e);
+		return NULL;
+	}
 	e->g = mmap(NULL, sizeof *e->g, PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	e->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -663,19 +673,20 @@ pm_engine *pm_engine_new(pm_loop *loop, const pm_engine_config *cfg,
 			munmap(e->g, sizeof *e->g);
 		if (e->efd >= 0)
 			close(e->efd);
+		pm_shared_free(e->shared);
 		free(e);
 		return NULL;
 	}
 	pm_loop_watch_signal(loop, SIGCHLD, engine_sigchld, e);
 	pm_loop_add_fd(loop, e->efd, POLLIN, engine_efd, e);
 	pm_loop_add_hook(loop, engine_timeout, engine_tick, e);
-	for (int i = 0; i < n; i++) {
-		if (!add_worker(e)) {
-			*err = xasprintf("cannot start worker: %s",
-					 strerror(errno));
-			pm_engine_free(e);
-			return NULL;
-		}
+	/* Fork one worker now so that a system that cannot fork fails here;
+	 * the rest start at the first poll, after the start-up plugins are
+	 * loaded, so they inherit them instead of each loading them again. */
+	if (!add_worker(e)) {
+		*err = xasprintf("cannot start worker: %s", strerror(errno));
+		pm_engine_free(e);
+		return NULL;
 	}
 	return e;
 }
@@ -683,6 +694,11 @@ pm_engine *pm_engine_new(pm_loop *loop, const pm_engine_config *cfg,
 void pm_engine_add_plugin_dir(pm_engine *e, const char *dir)
 {
 	pm_registry_add_dir(&e->reg, dir);
+}
+
+struct pm_shared *pm_engine_shared(const pm_engine *e)
+{
+	return e->shared;
 }
 
 static void kill_and_reap(worker *w)
@@ -730,6 +746,7 @@ void pm_engine_free(pm_engine *e)
 	pm_loop_remove_hook(e->loop, e);
 	close(e->efd);
 	munmap(e->g, sizeof *e->g);
+	pm_shared_free(e->shared);
 	pm_registry_free(&e->reg);
 	free(e);
 }
@@ -862,7 +879,7 @@ int pm_engine_submit(pm_engine *e, const char *name, const pm_value *args,
 	*id = t->id;
 	emit_task(e, t);
 	if (!e->in_poll)
-		pm_engine_poll(e);
+		dispatch(e); /* idle workers start at once; the rest at poll */
 	return 0;
 }
 
@@ -919,7 +936,7 @@ int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 	free(argv);
 	free(argc);
 	if (!e->in_poll)
-		pm_engine_poll(e);
+		dispatch(e); /* idle workers start at once; the rest at poll */
 	return 0;
 }
 
@@ -1319,6 +1336,18 @@ static double next_deadline(const pm_engine *e)
 	return best;
 }
 
+/* Brings the pool up to its size (start-up, and after a failed fork). */
+static void start_missing_workers(pm_engine *e)
+{
+	if (e->state != PM_POOL_RUNNING)
+		return;
+	size_t live = 0;
+	for (size_t i = 0; i < e->nworkers; i++)
+		live += !e->workers[i]->retiring;
+	while (live < (size_t)e->target && add_worker(e))
+		live++;
+}
+
 /* Closed pools let idle workers go once nothing is left to do; shrinking
  * and recycling send their exits here too. */
 static void send_exits(pm_engine *e)
@@ -1358,6 +1387,7 @@ void pm_engine_poll(pm_engine *e)
 		reap(e);
 	}
 	check_deadlines(e, e->now);
+	start_missing_workers(e);
 	send_exits(e);
 	dispatch(e);
 	e->in_poll = false;
