@@ -194,6 +194,36 @@ static int spin(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 	return 0;
 }
 
+/* Deterministic misbehaviour for soak tests: by a hash of seed, about 1% of
+ * calls die by SIGSEGV, 0.5% abort, 0.5% exit(7), 0.5% fail; the rest
+ * return seed. */
+__attribute__((no_sanitize("address", "undefined"))) static int
+chaos(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	uint64_t h = (uint64_t)a[0].u.i * 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 29;
+	switch (h % 1000) {
+	case 0: case 1: case 2: case 3: case 4:
+	case 5: case 6: case 7: case 8: case 9: {
+		volatile int *p = NULL;
+		*p = 1;
+		break;
+	}
+	case 10: case 11: case 12: case 13: case 14:
+		abort();
+	case 15: case 16: case 17: case 18: case 19:
+		_exit(7);
+	case 20: case 21: case 22: case 23: case 24:
+		return ctx->fail(ctx, "chaos says no to %lld",
+				 (long long)a[0].u.i);
+	default:
+		break;
+	}
+	*r = pm_int(a[0].u.i);
+	return 0;
+}
+
 static const struct pm_task_def tasks[] = {
 	{ "square", "n:int", "int", "n * n", square },
 	{ "cube", "n:int", "int", "n * n * n", cube },
@@ -210,6 +240,9 @@ static const struct pm_task_def tasks[] = {
 	  hang },
 	{ "spin", "ms:int", "int", "burn CPU for ms milliseconds, with progress",
 	  spin },
+	{ "chaos", "seed:int", "int",
+	  "by a hash of seed: ~1% SIGSEGV, 0.5% abort, exit(7), fail; else seed",
+	  chaos },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

@@ -1,0 +1,144 @@
+/* Soak: 100,000 tasks with crashes (several signals), exits, failures,
+ * timeouts and terminates.  Every submitted task ends in exactly one final
+ * state, the counts match what the tasks were made to do, and no process is
+ * left behind. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "engine.h"
+#include "loop.h"
+#include "util.h"
+#include "value.h"
+
+#define N_CHAOS 100000
+#define N_HANG 20
+#define N_TERM 40
+
+typedef struct soak {
+	unsigned char *finals; /* final-state events seen, per task id */
+	size_t cap;
+	size_t final_events;
+	size_t double_finals;
+} soak;
+
+static void on_event(void *ud, const pm_event *ev)
+{
+	soak *s = ud;
+	if (ev->kind != PM_EV_TASK || !pm_task_state_final((pm_task_state)ev->state))
+		return;
+	if (ev->id >= s->cap)
+		return;
+	if (s->finals[ev->id]++)
+		s->double_finals++;
+	s->final_events++;
+}
+
+/* What chaos(seed) does, mirrored from the demo plugin. */
+static int chaos_kind(int64_t seed)
+{
+	uint64_t h = (uint64_t)seed * 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 29;
+	unsigned k = (unsigned)(h % 1000);
+	return k < 10 ? 1 : k < 15 ? 2 : k < 20 ? 3 : k < 25 ? 4 : 0;
+}
+
+static void test_soak(void **state)
+{
+	(void)state;
+	soak s = { 0 };
+	s.cap = N_CHAOS + N_HANG + N_TERM + 16;
+	s.finals = xcalloc(s.cap, 1);
+	pm_loop *loop = pm_loop_new();
+	char *err = NULL, buf[512];
+	pm_engine_config cfg = { .workers = 2 };
+	pm_engine *e = pm_engine_new(loop, &cfg, &err);
+	assert_non_null(e);
+	const char *dir = getenv("POOLMON_PLUGIN_PATH");
+	pm_engine_add_plugin_dir(e, dir ? dir : "plugins");
+	assert_int_equal(pm_engine_load(e, "demo", buf, sizeof buf), 0);
+	pm_engine_set_listener(e, on_event, &s);
+
+	/* Hangs that time out, then sleeps to terminate, then the chaos map:
+	 * the terminates hit queued and running tasks alike. */
+	uint64_t id;
+	for (int i = 0; i < N_HANG; i++) {
+		pm_submit_opts o = { 0.05 };
+		assert_int_equal(pm_engine_submit(e, "hang", NULL, 0, &o, &id,
+						  buf, sizeof buf), 0);
+	}
+	uint64_t term_first = 0;
+	for (int i = 0; i < N_TERM; i++) {
+		pm_value a = pm_int(200);
+		assert_int_equal(pm_engine_submit(e, "sleep", &a, 1, NULL, &id,
+						  buf, sizeof buf), 0);
+		if (!term_first)
+			term_first = id;
+	}
+	pm_value *items = xcalloc(N_CHAOS, sizeof *items);
+	size_t expect_crash = 0, expect_failed = 0;
+	for (int i = 0; i < N_CHAOS; i++) {
+		items[i] = pm_int(i);
+		int k = chaos_kind(i);
+		expect_crash += k == 1 || k == 2;
+		expect_failed += k == 3 || k == 4;
+	}
+	uint64_t first;
+	assert_int_equal(pm_engine_map(e, "chaos", items, N_CHAOS, 0, &first,
+				       buf, sizeof buf), 0);
+	free(items);
+	size_t terminated_asks = 0;
+	double end = pm_now() + 120; /* only against a hung engine */
+	uint64_t next_term = term_first;
+	while (!pm_engine_idle(e) && pm_now() < end) {
+		pm_loop_run_once(loop, 50);
+		/* Terminate the sleeps one by one, whatever state each is in. */
+		if (next_term < term_first + N_TERM) {
+			if (pm_engine_terminate(e, (snprintf(buf, sizeof buf, "t%llu",
+							     (unsigned long long)next_term),
+						    buf), buf, sizeof buf) == 0)
+				terminated_asks++;
+			next_term++;
+		}
+	}
+	assert_true(pm_engine_idle(e));
+	size_t total = N_CHAOS + N_HANG + N_TERM;
+	pm_counts c = pm_engine_counts(e);
+	assert_int_equal(c.queued + c.running + c.paused, 0);
+	assert_int_equal(c.done + c.failed + c.crashed + c.timeout +
+				 c.terminated + c.cancelled,
+			 total);
+	assert_int_equal(s.final_events, total);
+	assert_int_equal(s.double_finals, 0);
+	for (uint64_t t = 1; t <= total; t++)
+		assert_int_equal(s.finals[t], 1);
+	assert_int_equal(c.timeout, N_HANG);
+	assert_int_equal(c.crashed, expect_crash);
+	/* fail() and exit(7) are both failures; an asked terminate may find
+	 * its sleep already done. */
+	assert_int_equal(c.failed, expect_failed);
+	assert_int_equal(c.terminated + c.cancelled + (c.done - (N_CHAOS - expect_crash - expect_failed)),
+			 N_TERM);
+	pm_engine_free(e);
+	pm_loop_free(loop);
+	/* Every child was reaped: none left, not even a zombie. */
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	free(s.finals);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_soak),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
