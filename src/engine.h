@@ -202,4 +202,8 @@ size_t pm_engine_processes_alive(const pm_engine *e, bool daemons);
  * anyone who wants a fresh view without waiting. */
 void pm_engine_poll(pm_engine *e);
 
+/* The shared objects (values, queues, locks…; see shared.h), mapped before
+ * the first worker forks. */
+struct pm_shared *pm_engine_shared(const pm_engine *e);
+
 #endif

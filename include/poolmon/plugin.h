@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 #define POOLMON_ABI_MAJOR 1
-#define POOLMON_ABI_MINOR 0
+#define POOLMON_ABI_MINOR 1 /* 1.1: pm_ctx.shm, shared objects */
 #define POOLMON_ABI_VERSION ((POOLMON_ABI_MAJOR << 16) | POOLMON_ABI_MINOR)
 #define POOLMON_ABI_GET_MAJOR(v) ((uint32_t)(v) >> 16)
 #define POOLMON_ABI_GET_MINOR(v) ((uint32_t)(v) & 0xffffu)
@@ -114,6 +114,106 @@ struct pm_ctx {
 	/* A shared object (value, array, queue, lock…) by name, or NULL. */
 	void *(*shared)(pm_ctx *ctx, const char *name);
 	void *host; /* poolmon's, do not touch */
+	/* ABI 1.1: operations on the handles ctx->shared() returns.  Present
+	 * when PM_CTX_HAS_SHM(ctx). */
+	const struct pm_shared_api *shm;
+};
+
+#define PM_CTX_HAS_SHM(ctx)                                   \
+	((ctx)->size >= offsetof(struct pm_ctx, shm) +        \
+				sizeof(const struct pm_shared_api *) && \
+	 (ctx)->shm != NULL)
+
+/* ---- Shared objects (ABI 1.1) ---------------------------------------------
+ * Objects are created by poolmon's commands (`value`, `array`, `queue`,
+ * `lock`, `semaphore`, `event`, `condition`, `barrier`, `pipe`) in memory that
+ * every worker and standalone process shares; a task finds one by name with
+ * ctx->shared(ctx, "counter") and operates on the handle with ctx->shm.
+ * Handles stay valid for the life of poolmon.
+ *
+ * Every operation returns a pm_shm_rc; ctx->shm->strerror(rc) is its text.
+ * Timeouts are seconds: PM_SHM_FOREVER (< 0) blocks, 0 never blocks. */
+typedef enum pm_shm_rc {
+	PM_SHM_OK = 0,
+	PM_SHM_OWNER_DIED, /* acquired; the previous holder died holding it */
+	PM_SHM_TIMEOUT,    /* not acquired / not signalled within the timeout */
+	PM_SHM_EMPTY,      /* get: nothing to get (queue.Empty) */
+	PM_SHM_FULL,       /* put: no room (queue.Full) */
+	PM_SHM_CLOSED,     /* put on a closed queue */
+	PM_SHM_BROKEN,     /* barrier broken: a waiter timed out */
+	PM_SHM_NOT_HELD,   /* release/wait/notify without holding the lock */
+	PM_SHM_TOO_MANY,   /* bounded semaphore or task_done() called too often */
+	PM_SHM_DEADLOCK,   /* acquiring a Lock this process already holds */
+	PM_SHM_RANGE,      /* value out of range for the type code; bad index */
+	PM_SHM_TYPE,       /* wrong kind of object, or wrong type of value */
+	PM_SHM_TOO_BIG,    /* item larger than the queue's buffer */
+} pm_shm_rc;
+
+#define PM_SHM_FOREVER (-1.0)
+
+struct pm_shared_api {
+	uint32_t size; /* sizeof(struct pm_shared_api): later fields appended */
+	/* Text for a return code. */
+	const char *(*strerror)(int rc);
+	/* "value" "array" "queue" "joinable_queue" "simple_queue" "lock"
+	 * "rlock" "semaphore" "bounded_semaphore" "event" "condition"
+	 * "barrier" "pipe" "connection"; NULL for a bad handle. */
+	const char *(*kind)(const void *obj);
+
+	/* Value and Array (a Value is an Array of one: index 0).  Integer
+	 * codes give PM_INT, 'f' 'd' PM_FLOAT, 'c' PM_BYTES of one byte; a
+	 * 'Q' or 'L' above INT64_MAX comes back as its decimal PM_STR.
+	 * get/set take the object's lock if it has one; out-of-range values
+	 * are PM_SHM_RANGE and change nothing. */
+	size_t (*len)(const void *obj);
+	char (*code)(const void *obj);
+	int (*value_get)(void *obj, size_t i, pm_value *out);
+	int (*value_set)(void *obj, size_t i, const pm_value *v);
+	/* obj[i] += delta as one step under the object's lock (wraps like C
+	 * for integer codes); without a lock (lock=0) a plain, racy
+	 * read-modify-write.  *out (may be NULL) gets the new value. */
+	int (*value_add)(void *obj, size_t i, const pm_value *delta,
+			 pm_value *out);
+	/* The object's RLock (use with acquire/release), NULL if lock=0. */
+	void *(*get_lock)(void *obj);
+	/* The elements themselves (the C type of the code), no locking:
+	 * RawValue / RawArray / get_obj(). */
+	void *(*raw)(void *obj);
+
+	/* Lock, RLock, Semaphore, BoundedSemaphore, Condition (its RLock)
+	 * and a Value's lock.  Locks are robust: if a holder dies the next
+	 * acquire returns PM_SHM_OWNER_DIED and holds the lock. */
+	int (*acquire)(void *obj, double timeout);
+	int (*release)(void *obj);
+
+	/* Event.wait / Condition.wait (holding its lock) / Barrier.wait. */
+	int (*wait)(void *obj, double timeout);
+	/* Condition.notify(n) while holding its lock; n < 0: notify_all. */
+	int (*notify)(void *obj, int n);
+	int (*event_set)(void *obj);
+	int (*event_clear)(void *obj);
+	int (*event_is_set)(const void *obj); /* 1, 0, or -PM_SHM_TYPE */
+
+	/* Queue, JoinableQueue, SimpleQueue: items are typed values (the
+	 * item is copied; *out is the caller's to pm_value free). */
+	int (*queue_put)(void *q, const pm_value *item, double timeout);
+	int (*queue_get)(void *q, pm_value *out, double timeout);
+	size_t (*qsize)(const void *q);
+	int (*queue_empty)(const void *q);
+	int (*queue_full)(const void *q);
+	/* No more puts (they return PM_SHM_CLOSED); gets drain the rest. */
+	int (*queue_close)(void *q);
+	int (*task_done)(void *q);            /* JoinableQueue */
+	int (*join)(void *q, double timeout); /* JoinableQueue */
+
+	/* Pipe(duplex): end 0 and end 1 (of Pipe(duplex=0), end 0 only
+	 * receives, end 1 only sends, like Python's r, w = Pipe(False)). */
+	void *(*pipe_end)(void *pipe, int end);
+	int (*send)(void *conn, const pm_value *v);
+	int (*recv)(void *conn, pm_value *out, double timeout);
+	/* PM_SHM_OK when recv would not block, else PM_SHM_TIMEOUT. */
+	int (*poll)(void *conn, double timeout);
+	/* Barrier.wait is `wait`; Semaphore.acquire/release are above. */
 };
 
 /* A task: returns 0 and sets *result, or returns -1 after ctx->fail(). */

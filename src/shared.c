@@ -1,0 +1,1733 @@
+/* Shared objects in one arena (see shared.h).
+ *
+ * Locking: every object that blocks is a "monitor": a robust, process-shared
+ * pthread mutex guarding its state, plus a futex word `seq` bumped on every
+ * change that may let a waiter proceed.  Waiters spin briefly, then sleep on
+ * the futex in slices (so a wake-up lost to a killed process costs at most a
+ * slice), and re-check.  Lock and RLock are the robust mutexes themselves, so
+ * a holder killed with -9 leaves EOWNERDEAD, never a deadlock.  The manager
+ * only ever tries locks (never blocks its event loop). */
+#define _GNU_SOURCE
+#include "shared.h"
+
+#include <errno.h>
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ring.h"
+#include "util.h"
+#include "value.h"
+
+#define OBJ_MAGIC 0x4f534d50u /* "PMSO" */
+#define ARENA_MAGIC 0x41534d50u
+#define SLICE_NS 200000000L /* longest single futex sleep */
+#define SPIN 2000
+#define SMALL_ITEM 256
+
+/* ---- layout ------------------------------------------------------------ */
+
+typedef struct obj_hdr {
+	uint32_t magic;
+	uint32_t kind;
+} obj_hdr;
+
+typedef struct shm_mutex {
+	pthread_mutex_t mu; /* robust, process-shared, error-checking */
+	_Atomic int32_t holder;   /* pid, 0 if free */
+	_Atomic int32_t dead_pid; /* last holder that died holding it */
+	_Atomic uint32_t deaths;
+	_Atomic uint32_t waiters;
+	uint32_t depth; /* RLock recursion, under the mutex */
+	uint32_t recursive;
+} shm_mutex;
+
+typedef struct shm_mon {
+	shm_mutex m;
+	_Atomic uint32_t seq;
+	_Atomic uint32_t sleepers;
+} shm_mon;
+
+typedef struct o_lock {
+	obj_hdr h;
+	shm_mutex m;
+} o_lock;
+
+typedef struct o_array {
+	obj_hdr h;
+	o_lock lock;
+	uint32_t has_lock;
+	char code;
+	uint32_t elsize;
+	uint64_t len;
+	_Alignas(16) unsigned char data[];
+} o_array;
+
+typedef struct o_sem {
+	obj_hdr h;
+	shm_mon mon;
+	int64_t value;
+	int64_t max; /* bounded: the initial value; else 0 */
+} o_sem;
+
+typedef struct o_event {
+	obj_hdr h;
+	shm_mon mon;
+	uint32_t flag;
+} o_event;
+
+typedef struct o_cond {
+	obj_hdr h;
+	o_lock lock; /* an RLock, like Python's Condition() */
+	_Atomic uint32_t seq;
+	_Atomic uint32_t sleepers;
+} o_cond;
+
+typedef struct o_barrier {
+	obj_hdr h;
+	shm_mon mon;
+	uint32_t parties, count, gen, broken;
+} o_barrier;
+
+/* Queues and the two directions of a pipe: records of [u32 len][bytes]
+ * in a byte ring that wraps at cap. */
+typedef struct o_queue {
+	obj_hdr h;
+	shm_mon mon;
+	uint64_t maxsize; /* items, 0 = only the buffer limits */
+	_Atomic uint64_t count;
+	uint64_t unfinished;
+	uint32_t closed;
+	uint64_t cap;
+	uint64_t head, tail; /* bytes written / read */
+	_Alignas(16) unsigned char buf[];
+} o_queue;
+
+typedef struct o_conn {
+	obj_hdr h;
+	uint32_t end;
+	int64_t pipe_rel; /* the pipe, relative to this end */
+} o_conn;
+
+typedef struct o_pipe {
+	obj_hdr h;
+	uint32_t duplex;
+	o_conn ends[2];
+	int64_t ch_rel[2]; /* channel delivering to end i, relative to pipe */
+} o_pipe;
+
+typedef struct arena_entry {
+	char name[PM_SHARED_NAME_MAX];
+	uint32_t kind;
+	uint64_t off;
+} arena_entry;
+
+typedef struct arena {
+	uint32_t magic;
+	_Atomic uint32_t count; /* entries published */
+	uint64_t used;
+	arena_entry e[PM_SHARED_MAX];
+} arena;
+
+struct pm_shared {
+	arena *a;
+};
+
+/* ---- time -------------------------------------------------------------- */
+
+enum { DL_FOREVER, DL_NOWAIT, DL_UNTIL };
+typedef struct dl {
+	int mode;
+	struct timespec at; /* CLOCK_MONOTONIC */
+} dl;
+
+static dl dl_make(double timeout)
+{
+	dl d = { DL_FOREVER, { 0, 0 } };
+	if (timeout < 0)
+		return d;
+	if (timeout == 0) {
+		d.mode = DL_NOWAIT;
+		return d;
+	}
+	if (timeout > 1e7)
+		timeout = 1e7;
+	d.mode = DL_UNTIL;
+	clock_gettime(CLOCK_MONOTONIC, &d.at);
+	long long ns = (long long)(timeout * 1e9);
+	d.at.tv_sec += (time_t)(ns / 1000000000LL);
+	d.at.tv_nsec += (long)(ns % 1000000000LL);
+	if (d.at.tv_nsec >= 1000000000L) {
+		d.at.tv_sec++;
+		d.at.tv_nsec -= 1000000000L;
+	}
+	return d;
+}
+
+/* Nanoseconds left (mode DL_UNTIL), <= 0 once passed. */
+static long long dl_left(const dl *d)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)(d->at.tv_sec - now.tv_sec) * 1000000000LL +
+	       (d->at.tv_nsec - now.tv_nsec);
+}
+
+static bool dl_passed(const dl *d)
+{
+	return d->mode == DL_NOWAIT || (d->mode == DL_UNTIL && dl_left(d) <= 0);
+}
+
+static bool g_spin_checked, g_spin;
+
+static bool may_spin(void)
+{
+	if (!g_spin_checked) {
+		g_spin = sysconf(_SC_NPROCESSORS_ONLN) > 1;
+		g_spin_checked = true;
+	}
+	return g_spin;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/* Sleeps while *word == seq: spins a little, then one futex slice. */
+static void sleep_on(_Atomic uint32_t *word, _Atomic uint32_t *sleepers,
+		     uint32_t seq, const dl *d)
+{
+	if (may_spin())
+		for (int i = 0; i < SPIN; i++) {
+			if (atomic_load_explicit(word, memory_order_acquire) !=
+			    seq)
+				return;
+			cpu_relax();
+		}
+	struct timespec rel = { 0, SLICE_NS };
+	if (d->mode == DL_UNTIL) {
+		long long left = dl_left(d);
+		if (left <= 0)
+			return;
+		if (left < SLICE_NS)
+			rel.tv_nsec = (long)left;
+	}
+	atomic_fetch_add(sleepers, 1);
+	pm_futex(word, FUTEX_WAIT, seq, &rel);
+	atomic_fetch_sub(sleepers, 1);
+}
+
+/* ---- robust mutexes ---------------------------------------------------- */
+
+static void mutex_init(shm_mutex *m, bool recursive)
+{
+	pthread_mutexattr_t at;
+	pthread_mutexattr_init(&at);
+	pthread_mutexattr_setpshared(&at, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&at, PTHREAD_MUTEX_ROBUST);
+	pthread_mutexattr_settype(&at, PTHREAD_MUTEX_ERRORCHECK);
+	pthread_mutex_init(&m->mu, &at);
+	pthread_mutexattr_destroy(&at);
+	m->recursive = recursive;
+}
+
+static int mutex_lock(shm_mutex *m, const dl *d)
+{
+	int rc = pthread_mutex_trylock(&m->mu);
+	if (rc == EBUSY && d->mode != DL_NOWAIT) {
+		atomic_fetch_add(&m->waiters, 1);
+		rc = d->mode == DL_FOREVER
+			     ? pthread_mutex_lock(&m->mu)
+			     : pthread_mutex_clocklock(&m->mu, CLOCK_MONOTONIC,
+						       &d->at);
+		atomic_fetch_sub(&m->waiters, 1);
+	}
+	int out = PM_SHM_OK;
+	switch (rc) {
+	case 0:
+		break;
+	case EOWNERDEAD:
+		/* The holder died: the state it guarded is ours to trust. */
+		pthread_mutex_consistent(&m->mu);
+		atomic_store(&m->dead_pid, atomic_load(&m->holder));
+		atomic_fetch_add(&m->deaths, 1);
+		m->depth = 0;
+		out = PM_SHM_OWNER_DIED;
+		break;
+	case EBUSY:
+	case ETIMEDOUT:
+		return PM_SHM_TIMEOUT;
+	case EDEADLK: /* a Lock's acquire(False) by its holder: just False */
+		return d->mode == DL_NOWAIT ? PM_SHM_TIMEOUT : PM_SHM_DEADLOCK;
+	default:
+		return PM_SHM_TYPE;
+	}
+	atomic_store(&m->holder, (int32_t)getpid());
+	return out;
+}
+
+static void mutex_unlock(shm_mutex *m)
+{
+	atomic_store(&m->holder, 0);
+	pthread_mutex_unlock(&m->mu);
+}
+
+static bool held_by_me(shm_mutex *m)
+{
+	return atomic_load(&m->holder) == (int32_t)getpid();
+}
+
+static int lock_acquire(shm_mutex *m, const dl *d)
+{
+	if (m->recursive && held_by_me(m)) {
+		m->depth++;
+		return PM_SHM_OK;
+	}
+	int rc = mutex_lock(m, d);
+	if (rc == PM_SHM_OK || rc == PM_SHM_OWNER_DIED)
+		m->depth = 1;
+	return rc;
+}
+
+static int lock_release(shm_mutex *m)
+{
+	if (!held_by_me(m))
+		return PM_SHM_NOT_HELD;
+	if (m->recursive && m->depth > 1) {
+		m->depth--;
+		return PM_SHM_OK;
+	}
+	m->depth = 0;
+	mutex_unlock(m);
+	return PM_SHM_OK;
+}
+
+/* ---- monitors ---------------------------------------------------------- */
+
+static void mon_init(shm_mon *mo)
+{
+	mutex_init(&mo->m, false);
+}
+
+/* false if not entered (NOWAIT and busy, or the deadline passed). */
+static bool mon_enter(shm_mon *mo, const dl *d)
+{
+	int rc = mutex_lock(&mo->m, d);
+	return rc == PM_SHM_OK || rc == PM_SHM_OWNER_DIED;
+}
+
+static void mon_leave(shm_mon *mo)
+{
+	mutex_unlock(&mo->m);
+}
+
+static void mon_notify(shm_mon *mo)
+{
+	atomic_fetch_add(&mo->seq, 1);
+	if (atomic_load(&mo->sleepers))
+		pm_futex_wake(&mo->seq);
+}
+
+/* Leaves, waits for a notify (or a slice), re-enters.  PM_SHM_TIMEOUT
+ * without waiting once the deadline has passed. */
+static int mon_wait(shm_mon *mo, const dl *d)
+{
+	if (dl_passed(d))
+		return PM_SHM_TIMEOUT;
+	uint32_t seq = atomic_load(&mo->seq);
+	mon_leave(mo);
+	sleep_on(&mo->seq, &mo->sleepers, seq, d);
+	dl forever = { DL_FOREVER, { 0, 0 } };
+	mon_enter(mo, &forever);
+	return PM_SHM_OK;
+}
+
+/* ---- handles ----------------------------------------------------------- */
+
+static obj_hdr *hdr(const void *obj)
+{
+	obj_hdr *h = (obj_hdr *)obj;
+	return h && h->magic == OBJ_MAGIC ? h : NULL;
+}
+
+pm_shared_kind pm_shared_kind_of(const void *obj)
+{
+	obj_hdr *h = hdr(obj);
+	return h ? (pm_shared_kind)h->kind : 0;
+}
+
+static o_array *as_array(const void *obj)
+{
+	pm_shared_kind k = pm_shared_kind_of(obj);
+	return k == PM_SK_VALUE || k == PM_SK_ARRAY ? (o_array *)obj : NULL;
+}
+
+static o_queue *as_queue(const void *obj)
+{
+	pm_shared_kind k = pm_shared_kind_of(obj);
+	return k == PM_SK_QUEUE || k == PM_SK_JOINABLE_QUEUE ||
+			       k == PM_SK_SIMPLE_QUEUE || k == PM_SK_CHANNEL
+		       ? (o_queue *)obj
+		       : NULL;
+}
+
+static o_pipe *conn_pipe(const o_conn *c)
+{
+	return (o_pipe *)((char *)c + c->pipe_rel);
+}
+
+static o_queue *pipe_channel(o_pipe *p, int i)
+{
+	return (o_queue *)((char *)p + p->ch_rel[i]);
+}
+
+const char *pm_shared_kind_name(pm_shared_kind k)
+{
+	switch (k) {
+	case PM_SK_VALUE: return "value";
+	case PM_SK_ARRAY: return "array";
+	case PM_SK_QUEUE: return "queue";
+	case PM_SK_JOINABLE_QUEUE: return "joinable_queue";
+	case PM_SK_SIMPLE_QUEUE: return "simple_queue";
+	case PM_SK_LOCK: return "lock";
+	case PM_SK_RLOCK: return "rlock";
+	case PM_SK_SEMAPHORE: return "semaphore";
+	case PM_SK_BOUNDED_SEMAPHORE: return "bounded_semaphore";
+	case PM_SK_EVENT: return "event";
+	case PM_SK_CONDITION: return "condition";
+	case PM_SK_BARRIER: return "barrier";
+	case PM_SK_PIPE: return "pipe";
+	case PM_SK_CONNECTION: return "connection";
+	case PM_SK_CHANNEL: return "channel";
+	}
+	return NULL;
+}
+
+static const char *api_kind(const void *obj)
+{
+	return pm_shared_kind_name(pm_shared_kind_of(obj));
+}
+
+static const char *api_strerror(int rc)
+{
+	switch (rc) {
+	case PM_SHM_OK: return "ok";
+	case PM_SHM_OWNER_DIED: return "acquired: the previous holder died holding it";
+	case PM_SHM_TIMEOUT: return "timed out";
+	case PM_SHM_EMPTY: return "queue is empty (Empty)";
+	case PM_SHM_FULL: return "queue is full (Full)";
+	case PM_SHM_CLOSED: return "queue is closed";
+	case PM_SHM_BROKEN: return "barrier is broken (BrokenBarrierError)";
+	case PM_SHM_NOT_HELD: return "lock is not held by this process";
+	case PM_SHM_TOO_MANY: return "released too many times";
+	case PM_SHM_DEADLOCK: return "lock already held by this process (would deadlock)";
+	case PM_SHM_RANGE: return "value out of range for the type code, or index out of range";
+	case PM_SHM_TYPE: return "wrong kind of object or type of value";
+	case PM_SHM_TOO_BIG: return "item larger than the queue's buffer";
+	}
+	return "unknown error";
+}
+
+/* ---- the arena --------------------------------------------------------- */
+
+pm_shared *pm_shared_new(char *err, size_t errlen)
+{
+	void *p = mmap(NULL, PM_SHARED_ARENA, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		pm_err(err, errlen, "cannot map %u MiB of shared memory: %s",
+		       PM_SHARED_ARENA >> 20, strerror(errno));
+		return NULL;
+	}
+	pm_shared *s = xcalloc(1, sizeof *s);
+	s->a = p;
+	s->a->magic = ARENA_MAGIC;
+	s->a->used = (sizeof(arena) + 63) & ~(uint64_t)63;
+	return s;
+}
+
+void pm_shared_free(pm_shared *s)
+{
+	if (!s)
+		return;
+	munmap(s->a, PM_SHARED_ARENA);
+	free(s);
+}
+
+bool pm_shared_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	if (!n || n >= PM_SHARED_NAME_MAX)
+		return false;
+	if (!((name[0] >= 'a' && name[0] <= 'z') ||
+	      (name[0] >= 'A' && name[0] <= 'Z') || name[0] == '_'))
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+static const arena_entry *find_entry(const pm_shared *s, const char *name)
+{
+	uint32_t n = atomic_load_explicit(&s->a->count, memory_order_acquire);
+	for (uint32_t i = 0; i < n; i++)
+		if (!strcmp(s->a->e[i].name, name))
+			return &s->a->e[i];
+	return NULL;
+}
+
+void *pm_shared_find(const pm_shared *s, const char *name)
+{
+	if (!s || !name)
+		return NULL;
+	const arena_entry *e = find_entry(s, name);
+	return e ? (char *)s->a + e->off : NULL;
+}
+
+/* Reserves room for a new object; NULL with a message if the name is bad
+ * or taken or the arena is full.  Publish with publish(). */
+static void *reserve(pm_shared *s, const char *name, size_t size, char *err,
+		     size_t errlen)
+{
+	if (!pm_shared_name_ok(name)) {
+		pm_err(err, errlen,
+		       "bad name '%s': use letters, digits and _ (at most %d), not starting with a digit",
+		       name, PM_SHARED_NAME_MAX - 1);
+		return NULL;
+	}
+	if (find_entry(s, name)) {
+		pm_err(err, errlen, "'%s' already exists", name);
+		return NULL;
+	}
+	if (atomic_load(&s->a->count) >= PM_SHARED_MAX) {
+		pm_err(err, errlen, "too many shared objects (at most %d)",
+		       PM_SHARED_MAX);
+		return NULL;
+	}
+	uint64_t off = (s->a->used + 63) & ~(uint64_t)63;
+	if (size > PM_SHARED_ARENA || off + size > PM_SHARED_ARENA) {
+		pm_err(err, errlen,
+		       "shared memory full: %zu bytes wanted, %llu of %u MiB left",
+		       size,
+		       (unsigned long long)(PM_SHARED_ARENA - (off < PM_SHARED_ARENA ? off : PM_SHARED_ARENA)),
+		       PM_SHARED_ARENA >> 20);
+		return NULL;
+	}
+	return (char *)s->a + off;
+}
+
+static void publish(pm_shared *s, const char *name, void *obj, size_t size,
+		    pm_shared_kind kind)
+{
+	uint32_t n = atomic_load(&s->a->count);
+	arena_entry *e = &s->a->e[n];
+	snprintf(e->name, sizeof e->name, "%s", name);
+	e->kind = kind;
+	e->off = (uint64_t)((char *)obj - (char *)s->a);
+	s->a->used = e->off + size;
+	atomic_store_explicit(&s->a->count, n + 1, memory_order_release);
+}
+
+static void hdr_init(obj_hdr *h, pm_shared_kind kind)
+{
+	h->magic = OBJ_MAGIC;
+	h->kind = kind;
+}
+
+/* ---- type codes -------------------------------------------------------- */
+
+size_t pm_shared_code_size(char code)
+{
+	switch (code) {
+	case 'b': case 'B': case 'c': return 1;
+	case 'h': case 'H': return sizeof(short);
+	case 'i': case 'I': return sizeof(int);
+	case 'l': case 'L': return sizeof(long);
+	case 'q': case 'Q': return sizeof(long long);
+	case 'f': return sizeof(float);
+	case 'd': return sizeof(double);
+	}
+	return 0;
+}
+
+static bool code_is_float(char code)
+{
+	return code == 'f' || code == 'd';
+}
+
+static bool code_range(char code, int64_t *lo, uint64_t *hi)
+{
+	switch (code) {
+	case 'b': *lo = SCHAR_MIN; *hi = SCHAR_MAX; return true;
+	case 'B': *lo = 0; *hi = UCHAR_MAX; return true;
+	case 'h': *lo = SHRT_MIN; *hi = SHRT_MAX; return true;
+	case 'H': *lo = 0; *hi = USHRT_MAX; return true;
+	case 'i': *lo = INT_MIN; *hi = INT_MAX; return true;
+	case 'I': *lo = 0; *hi = UINT_MAX; return true;
+	case 'l': *lo = LONG_MIN; *hi = LONG_MAX; return true;
+	case 'L': *lo = 0; *hi = ULONG_MAX; return true;
+	case 'q': *lo = LLONG_MIN; *hi = LLONG_MAX; return true;
+	case 'Q': *lo = 0; *hi = ULLONG_MAX; return true;
+	}
+	return false;
+}
+
+int pm_shared_check_value(char code, const pm_value *v, char *err,
+			  size_t errlen)
+{
+	if (!pm_shared_code_size(code))
+		return pm_err(err, errlen,
+			      "bad type code '%c' (one of b B h H i I l L q Q f d c)",
+			      code);
+	if (code == 'c') {
+		if ((v->type == PM_STR || v->type == PM_BYTES) &&
+		    v->u.s.len == 1)
+			return 0;
+		if (v->type == PM_INT && v->u.i >= 0 && v->u.i <= 255)
+			return 0;
+		return pm_err(err, errlen,
+			      "type code 'c' takes one character (or 0..255)");
+	}
+	if (code_is_float(code)) {
+		if (v->type == PM_INT)
+			return 0;
+		if (v->type != PM_FLOAT)
+			return pm_err(err, errlen,
+				      "type code '%c' takes a number, got %s",
+				      code, pm_type_name(v->type));
+		if (code == 'f' && isfinite(v->u.f) &&
+		    (v->u.f > FLT_MAX || v->u.f < -FLT_MAX))
+			return pm_err(err, errlen,
+				      "%g is out of range for type code 'f' (float)",
+				      v->u.f);
+		return 0;
+	}
+	if (v->type != PM_INT)
+		return pm_err(err, errlen,
+			      "type code '%c' takes an integer, got %s", code,
+			      pm_type_name(v->type));
+	int64_t lo = 0;
+	uint64_t hi = 0;
+	code_range(code, &lo, &hi);
+	if (v->u.i < lo || (v->u.i >= 0 && (uint64_t)v->u.i > hi))
+		return pm_err(err, errlen,
+			      "%lld is out of range for type code '%c' (%lld..%llu)",
+			      (long long)v->u.i, code, (long long)lo,
+			      (unsigned long long)hi);
+	return 0;
+}
+
+/* Stores a checked value. */
+static void elem_store(char code, void *p, const pm_value *v)
+{
+	int64_t i = v->type == PM_INT ? v->u.i : 0;
+	double f = v->type == PM_FLOAT ? v->u.f : (double)i;
+	switch (code) {
+	case 'c': {
+		unsigned char ch = v->type == PM_INT ? (unsigned char)i
+						     : (unsigned char)v->u.s.ptr[0];
+		memcpy(p, &ch, 1);
+		break;
+	}
+	case 'b': { signed char x = (signed char)i; memcpy(p, &x, sizeof x); break; }
+	case 'B': { unsigned char x = (unsigned char)i; memcpy(p, &x, sizeof x); break; }
+	case 'h': { short x = (short)i; memcpy(p, &x, sizeof x); break; }
+	case 'H': { unsigned short x = (unsigned short)i; memcpy(p, &x, sizeof x); break; }
+	case 'i': { int x = (int)i; memcpy(p, &x, sizeof x); break; }
+	case 'I': { unsigned x = (unsigned)i; memcpy(p, &x, sizeof x); break; }
+	case 'l': { long x = (long)i; memcpy(p, &x, sizeof x); break; }
+	case 'L': { unsigned long x = (unsigned long)i; memcpy(p, &x, sizeof x); break; }
+	case 'q': { long long x = (long long)i; memcpy(p, &x, sizeof x); break; }
+	case 'Q': { unsigned long long x = (unsigned long long)i; memcpy(p, &x, sizeof x); break; }
+	case 'f': { float x = (float)f; memcpy(p, &x, sizeof x); break; }
+	case 'd': memcpy(p, &f, sizeof f); break;
+	}
+}
+
+/* An element as (wrapping) 64-bit integer bits, for add. */
+static uint64_t elem_bits(char code, const void *p)
+{
+	switch (code) {
+	case 'b': { signed char x; memcpy(&x, p, sizeof x); return (uint64_t)(int64_t)x; }
+	case 'B': case 'c': { unsigned char x; memcpy(&x, p, sizeof x); return x; }
+	case 'h': { short x; memcpy(&x, p, sizeof x); return (uint64_t)(int64_t)x; }
+	case 'H': { unsigned short x; memcpy(&x, p, sizeof x); return x; }
+	case 'i': { int x; memcpy(&x, p, sizeof x); return (uint64_t)(int64_t)x; }
+	case 'I': { unsigned x; memcpy(&x, p, sizeof x); return x; }
+	case 'l': { long x; memcpy(&x, p, sizeof x); return (uint64_t)(int64_t)x; }
+	case 'L': { unsigned long x; memcpy(&x, p, sizeof x); return x; }
+	case 'q': { long long x; memcpy(&x, p, sizeof x); return (uint64_t)(int64_t)x; }
+	case 'Q': { unsigned long long x; memcpy(&x, p, sizeof x); return x; }
+	}
+	return 0;
+}
+
+static void elem_store_bits(char code, void *p, uint64_t bits)
+{
+	switch (code) {
+	case 'b': case 'B': case 'c': { unsigned char x = (unsigned char)bits; memcpy(p, &x, 1); break; }
+	case 'h': case 'H': { unsigned short x = (unsigned short)bits; memcpy(p, &x, sizeof x); break; }
+	case 'i': case 'I': { unsigned x = (unsigned)bits; memcpy(p, &x, sizeof x); break; }
+	case 'l': case 'L': { unsigned long x = (unsigned long)bits; memcpy(p, &x, sizeof x); break; }
+	case 'q': case 'Q': { unsigned long long x = bits; memcpy(p, &x, sizeof x); break; }
+	}
+}
+
+static pm_value elem_load(char code, const void *p)
+{
+	if (code == 'f') {
+		float x;
+		memcpy(&x, p, sizeof x);
+		return pm_float((double)x);
+	}
+	if (code == 'd') {
+		double x;
+		memcpy(&x, p, sizeof x);
+		return pm_float(x);
+	}
+	uint64_t bits = elem_bits(code, p);
+	if (code == 'c') {
+		char ch = (char)bits;
+		pm_value v = pm_str_n(&ch, 1);
+		v.type = PM_BYTES;
+		return v;
+	}
+	bool is_unsigned = code == 'B' || code == 'H' || code == 'I' ||
+			   code == 'L' || code == 'Q';
+	if (is_unsigned && bits > (uint64_t)INT64_MAX) {
+		char digits[24];
+		snprintf(digits, sizeof digits, "%llu", (unsigned long long)bits);
+		return pm_str(digits);
+	}
+	return pm_int((int64_t)bits);
+}
+
+/* ---- Value and Array --------------------------------------------------- */
+
+static int array_create(pm_shared *s, const char *name, pm_shared_kind kind,
+			char code, size_t size, bool lock, o_array **out,
+			char *err, size_t errlen)
+{
+	size_t el = pm_shared_code_size(code);
+	if (!el)
+		return pm_err(err, errlen,
+			      "bad type code '%c' (one of b B h H i I l L q Q f d c)",
+			      code ? code : '?');
+	if (size > PM_SHARED_ARRAY_MAX)
+		return pm_err(err, errlen, "array too long: %zu (at most %u)",
+			      size, PM_SHARED_ARRAY_MAX);
+	size_t bytes = sizeof(o_array) + el * (size ? size : 1);
+	o_array *a = reserve(s, name, bytes, err, errlen);
+	if (!a)
+		return -1;
+	memset(a, 0, bytes);
+	hdr_init(&a->lock.h, PM_SK_RLOCK);
+	mutex_init(&a->lock.m, true);
+	a->has_lock = lock;
+	a->code = code;
+	a->elsize = (uint32_t)el;
+	a->len = size;
+	hdr_init(&a->h, kind);
+	*out = a;
+	return 0;
+}
+
+int pm_shared_value_new(pm_shared *s, const char *name, char code,
+			const pm_value *init, bool lock, char *err,
+			size_t errlen)
+{
+	if (init && pm_shared_check_value(code, init, err, errlen) < 0)
+		return -1;
+	o_array *a;
+	if (array_create(s, name, PM_SK_VALUE, code, 1, lock, &a, err,
+			 errlen) < 0)
+		return -1;
+	if (init)
+		elem_store(code, a->data, init);
+	publish(s, name, a, sizeof(o_array) + a->elsize, PM_SK_VALUE);
+	return 0;
+}
+
+int pm_shared_array_new(pm_shared *s, const char *name, char code,
+			size_t size, const pm_value *init, bool lock,
+			char *err, size_t errlen)
+{
+	if (!pm_shared_code_size(code))
+		return pm_err(err, errlen,
+			      "bad type code '%c' (one of b B h H i I l L q Q f d c)",
+			      code ? code : '?');
+	if (init) {
+		if (code == 'c' &&
+		    (init->type == PM_STR || init->type == PM_BYTES)) {
+			size = init->u.s.len;
+		} else if (init->type == PM_LIST) {
+			size = init->u.list.len;
+			for (size_t i = 0; i < size; i++) {
+				const pm_value *it = &init->u.list.items[i];
+				if (it->type == PM_LIST)
+					return pm_err(err, errlen,
+						      "an array is one-dimensional: item %zu is a list (TypeError: an integer is required)",
+						      i);
+				char why[256];
+				if (pm_shared_check_value(code, it, why,
+							  sizeof why) < 0)
+					return pm_err(err, errlen, "item %zu: %s",
+						      i, why);
+			}
+		} else {
+			return pm_err(err, errlen,
+				      "an array needs a size or a list of items, got %s",
+				      pm_type_name(init->type));
+		}
+	}
+	if (size == 0)
+		return pm_err(err, errlen, "an array needs at least one item");
+	o_array *a;
+	if (array_create(s, name, PM_SK_ARRAY, code, size, lock, &a, err,
+			 errlen) < 0)
+		return -1;
+	for (size_t i = 0; init && i < size; i++) {
+		if (init->type == PM_LIST) {
+			elem_store(code, a->data + i * a->elsize,
+				   &init->u.list.items[i]);
+		} else {
+			pm_value ch = pm_int((unsigned char)init->u.s.ptr[i]);
+			elem_store(code, a->data + i, &ch);
+		}
+	}
+	publish(s, name, a, sizeof(o_array) + a->elsize * size, PM_SK_ARRAY);
+	return 0;
+}
+
+static size_t api_len(const void *obj)
+{
+	o_array *a = as_array(obj);
+	return a ? (size_t)a->len : 0;
+}
+
+static char api_code(const void *obj)
+{
+	o_array *a = as_array(obj);
+	return a ? a->code : 0;
+}
+
+static dl g_forever = { DL_FOREVER, { 0, 0 } };
+
+static void array_lock(o_array *a)
+{
+	if (a->has_lock)
+		lock_acquire(&a->lock.m, &g_forever);
+}
+
+static void array_unlock(o_array *a)
+{
+	if (a->has_lock)
+		lock_release(&a->lock.m);
+}
+
+static int api_value_get(void *obj, size_t i, pm_value *out)
+{
+	o_array *a = as_array(obj);
+	if (!a || !out)
+		return PM_SHM_TYPE;
+	if (i >= a->len)
+		return PM_SHM_RANGE;
+	array_lock(a);
+	*out = elem_load(a->code, a->data + i * a->elsize);
+	array_unlock(a);
+	return PM_SHM_OK;
+}
+
+static int api_value_set(void *obj, size_t i, const pm_value *v)
+{
+	o_array *a = as_array(obj);
+	char why[8];
+	if (!a || !v)
+		return PM_SHM_TYPE;
+	if (i >= a->len)
+		return PM_SHM_RANGE;
+	if (pm_shared_check_value(a->code, v, why, sizeof why) < 0)
+		return v->type == PM_INT || v->type == PM_FLOAT ? PM_SHM_RANGE
+								: PM_SHM_TYPE;
+	array_lock(a);
+	elem_store(a->code, a->data + i * a->elsize, v);
+	array_unlock(a);
+	return PM_SHM_OK;
+}
+
+static int api_value_add(void *obj, size_t i, const pm_value *delta,
+			 pm_value *out)
+{
+	o_array *a = as_array(obj);
+	if (!a || !delta || a->code == 'c')
+		return PM_SHM_TYPE;
+	if (i >= a->len)
+		return PM_SHM_RANGE;
+	bool fl = code_is_float(a->code);
+	if (delta->type != PM_INT && !(fl && delta->type == PM_FLOAT))
+		return PM_SHM_TYPE;
+	unsigned char *p = a->data + i * a->elsize;
+	array_lock(a);
+	if (fl) {
+		pm_value cur = elem_load(a->code, p);
+		double d = delta->type == PM_FLOAT ? delta->u.f
+						   : (double)delta->u.i;
+		pm_value nv = pm_float(cur.u.f + d);
+		elem_store(a->code, p, &nv);
+	} else {
+		elem_store_bits(a->code, p,
+				elem_bits(a->code, p) + (uint64_t)delta->u.i);
+	}
+	if (out)
+		*out = elem_load(a->code, p);
+	array_unlock(a);
+	return PM_SHM_OK;
+}
+
+static void *api_get_lock(void *obj)
+{
+	o_array *a = as_array(obj);
+	return a && a->has_lock ? &a->lock : NULL;
+}
+
+static void *api_raw(void *obj)
+{
+	o_array *a = as_array(obj);
+	return a ? a->data : NULL;
+}
+
+int pm_shared_values(void *obj, pm_value *out)
+{
+	o_array *a = as_array(obj);
+	if (!a)
+		return -1;
+	/* A snapshot without the lock: the UI must never wait on a task. */
+	if (a->h.kind == PM_SK_VALUE) {
+		*out = elem_load(a->code, a->data);
+		return 0;
+	}
+	pm_value *items = xcalloc(a->len, sizeof *items);
+	for (size_t i = 0; i < a->len; i++)
+		items[i] = elem_load(a->code, a->data + i * a->elsize);
+	*out = pm_list_take(items, a->len);
+	return 0;
+}
+
+/* ---- Lock, RLock, Semaphore, Event, Condition, Barrier ------------------ */
+
+int pm_shared_lock_new(pm_shared *s, const char *name, bool recursive,
+		       char *err, size_t errlen)
+{
+	o_lock *l = reserve(s, name, sizeof *l, err, errlen);
+	if (!l)
+		return -1;
+	memset(l, 0, sizeof *l);
+	mutex_init(&l->m, recursive);
+	pm_shared_kind k = recursive ? PM_SK_RLOCK : PM_SK_LOCK;
+	hdr_init(&l->h, k);
+	publish(s, name, l, sizeof *l, k);
+	return 0;
+}
+
+int pm_shared_semaphore_new(pm_shared *s, const char *name, int64_t value,
+			    bool bounded, char *err, size_t errlen)
+{
+	if (value < 0 || value > INT32_MAX)
+		return pm_err(err, errlen,
+			      "a semaphore's value must be 0..%d, got %lld",
+			      INT32_MAX, (long long)value);
+	o_sem *sem = reserve(s, name, sizeof *sem, err, errlen);
+	if (!sem)
+		return -1;
+	memset(sem, 0, sizeof *sem);
+	mon_init(&sem->mon);
+	sem->value = value;
+	sem->max = bounded ? value : 0;
+	pm_shared_kind k = bounded ? PM_SK_BOUNDED_SEMAPHORE : PM_SK_SEMAPHORE;
+	hdr_init(&sem->h, k);
+	publish(s, name, sem, sizeof *sem, k);
+	return 0;
+}
+
+int pm_shared_event_new(pm_shared *s, const char *name, char *err,
+			size_t errlen)
+{
+	o_event *ev = reserve(s, name, sizeof *ev, err, errlen);
+	if (!ev)
+		return -1;
+	memset(ev, 0, sizeof *ev);
+	mon_init(&ev->mon);
+	hdr_init(&ev->h, PM_SK_EVENT);
+	publish(s, name, ev, sizeof *ev, PM_SK_EVENT);
+	return 0;
+}
+
+int pm_shared_condition_new(pm_shared *s, const char *name, char *err,
+			    size_t errlen)
+{
+	o_cond *c = reserve(s, name, sizeof *c, err, errlen);
+	if (!c)
+		return -1;
+	memset(c, 0, sizeof *c);
+	hdr_init(&c->lock.h, PM_SK_RLOCK);
+	mutex_init(&c->lock.m, true);
+	hdr_init(&c->h, PM_SK_CONDITION);
+	publish(s, name, c, sizeof *c, PM_SK_CONDITION);
+	return 0;
+}
+
+int pm_shared_barrier_new(pm_shared *s, const char *name, unsigned parties,
+			  char *err, size_t errlen)
+{
+	if (parties < 1 || parties > 1u << 20)
+		return pm_err(err, errlen,
+			      "a barrier needs 1..%u parties, got %u", 1u << 20,
+			      parties);
+	o_barrier *b = reserve(s, name, sizeof *b, err, errlen);
+	if (!b)
+		return -1;
+	memset(b, 0, sizeof *b);
+	mon_init(&b->mon);
+	b->parties = parties;
+	hdr_init(&b->h, PM_SK_BARRIER);
+	publish(s, name, b, sizeof *b, PM_SK_BARRIER);
+	return 0;
+}
+
+static int sem_acquire(o_sem *sem, const dl *d)
+{
+	if (!mon_enter(&sem->mon, d))
+		return PM_SHM_TIMEOUT;
+	int rc = PM_SHM_OK;
+	while (sem->value == 0)
+		if (mon_wait(&sem->mon, d) == PM_SHM_TIMEOUT) {
+			rc = PM_SHM_TIMEOUT;
+			break;
+		}
+	if (rc == PM_SHM_OK)
+		__atomic_store_n(&sem->value, sem->value - 1, __ATOMIC_RELAXED);
+	mon_leave(&sem->mon);
+	return rc;
+}
+
+static int sem_release(o_sem *sem)
+{
+	mon_enter(&sem->mon, &g_forever);
+	int rc = PM_SHM_OK;
+	if (sem->max && sem->value >= sem->max) {
+		rc = PM_SHM_TOO_MANY;
+	} else {
+		__atomic_store_n(&sem->value, sem->value + 1, __ATOMIC_RELAXED);
+		mon_notify(&sem->mon);
+	}
+	mon_leave(&sem->mon);
+	return rc;
+}
+
+static int api_acquire(void *obj, double timeout)
+{
+	dl d = dl_make(timeout);
+	switch (pm_shared_kind_of(obj)) {
+	case PM_SK_LOCK:
+	case PM_SK_RLOCK:
+		return lock_acquire(&((o_lock *)obj)->m, &d);
+	case PM_SK_CONDITION:
+		return lock_acquire(&((o_cond *)obj)->lock.m, &d);
+	case PM_SK_SEMAPHORE:
+	case PM_SK_BOUNDED_SEMAPHORE:
+		return sem_acquire(obj, &d);
+	default:
+		return PM_SHM_TYPE;
+	}
+}
+
+static int api_release(void *obj)
+{
+	switch (pm_shared_kind_of(obj)) {
+	case PM_SK_LOCK:
+	case PM_SK_RLOCK:
+		return lock_release(&((o_lock *)obj)->m);
+	case PM_SK_CONDITION:
+		return lock_release(&((o_cond *)obj)->lock.m);
+	case PM_SK_SEMAPHORE:
+	case PM_SK_BOUNDED_SEMAPHORE:
+		return sem_release(obj);
+	default:
+		return PM_SHM_TYPE;
+	}
+}
+
+static int event_wait(o_event *ev, const dl *d)
+{
+	if (__atomic_load_n(&ev->flag, __ATOMIC_ACQUIRE))
+		return PM_SHM_OK;
+	if (!mon_enter(&ev->mon, d))
+		return PM_SHM_TIMEOUT;
+	int rc = PM_SHM_OK;
+	while (!ev->flag)
+		if (mon_wait(&ev->mon, d) == PM_SHM_TIMEOUT) {
+			rc = PM_SHM_TIMEOUT;
+			break;
+		}
+	mon_leave(&ev->mon);
+	return rc;
+}
+
+static int cond_wait(o_cond *c, const dl *d)
+{
+	shm_mutex *m = &c->lock.m;
+	if (!held_by_me(m))
+		return PM_SHM_NOT_HELD;
+	uint32_t depth = m->depth;
+	uint32_t seq = atomic_load(&c->seq);
+	m->depth = 0;
+	mutex_unlock(m);
+	int rc = PM_SHM_OK;
+	while (atomic_load(&c->seq) == seq) {
+		if (dl_passed(d)) {
+			rc = PM_SHM_TIMEOUT;
+			break;
+		}
+		sleep_on(&c->seq, &c->sleepers, seq, d);
+	}
+	mutex_lock(m, &g_forever);
+	m->depth = depth;
+	return rc;
+}
+
+static int barrier_wait(o_barrier *b, const dl *d)
+{
+	dl forever = g_forever;
+	mon_enter(&b->mon, &forever);
+	if (b->broken) {
+		mon_leave(&b->mon);
+		return PM_SHM_BROKEN;
+	}
+	uint32_t gen = b->gen;
+	int rc = PM_SHM_OK;
+	if (++b->count == b->parties) {
+		b->count = 0;
+		b->gen++;
+		mon_notify(&b->mon);
+	} else {
+		while (b->gen == gen && !b->broken) {
+			if (mon_wait(&b->mon, d) == PM_SHM_TIMEOUT) {
+				/* As Python: the barrier is broken for all. */
+				b->broken = 1;
+				b->count--;
+				mon_notify(&b->mon);
+				rc = PM_SHM_TIMEOUT;
+				break;
+			}
+		}
+		if (rc == PM_SHM_OK && b->gen == gen)
+			rc = PM_SHM_BROKEN;
+	}
+	mon_leave(&b->mon);
+	return rc;
+}
+
+static int api_wait(void *obj, double timeout)
+{
+	dl d = dl_make(timeout);
+	switch (pm_shared_kind_of(obj)) {
+	case PM_SK_EVENT:
+		return event_wait(obj, &d);
+	case PM_SK_CONDITION:
+		return cond_wait(obj, &d);
+	case PM_SK_BARRIER:
+		return barrier_wait(obj, &d);
+	default:
+		return PM_SHM_TYPE;
+	}
+}
+
+static int api_notify(void *obj, int n)
+{
+	if (pm_shared_kind_of(obj) != PM_SK_CONDITION)
+		return PM_SHM_TYPE;
+	o_cond *c = obj;
+	if (!held_by_me(&c->lock.m))
+		return PM_SHM_NOT_HELD;
+	atomic_fetch_add(&c->seq, 1);
+	if (atomic_load(&c->sleepers))
+		pm_futex(&c->seq, FUTEX_WAKE, n < 0 ? INT32_MAX : (uint32_t)n,
+			 NULL);
+	return PM_SHM_OK;
+}
+
+static int event_change(void *obj, uint32_t flag)
+{
+	if (pm_shared_kind_of(obj) != PM_SK_EVENT)
+		return PM_SHM_TYPE;
+	o_event *ev = obj;
+	mon_enter(&ev->mon, &g_forever);
+	__atomic_store_n(&ev->flag, flag, __ATOMIC_RELEASE);
+	if (flag)
+		mon_notify(&ev->mon);
+	mon_leave(&ev->mon);
+	return PM_SHM_OK;
+}
+
+static int api_event_set(void *obj)
+{
+	return event_change(obj, 1);
+}
+
+static int api_event_clear(void *obj)
+{
+	return event_change(obj, 0);
+}
+
+static int api_event_is_set(const void *obj)
+{
+	if (pm_shared_kind_of(obj) != PM_SK_EVENT)
+		return -PM_SHM_TYPE;
+	return __atomic_load_n(&((const o_event *)obj)->flag,
+			       __ATOMIC_ACQUIRE) != 0;
+}
+
+/* ---- queues ------------------------------------------------------------ */
+
+static void queue_init(o_queue *q, pm_shared_kind kind, size_t maxsize,
+		       size_t bytes)
+{
+	memset(q, 0, sizeof *q);
+	mon_init(&q->mon);
+	q->maxsize = maxsize;
+	q->cap = bytes;
+	hdr_init(&q->h, kind);
+}
+
+int pm_shared_queue_new(pm_shared *s, const char *name, pm_shared_kind kind,
+			size_t maxsize, size_t bytes, char *err,
+			size_t errlen)
+{
+	if (kind != PM_SK_QUEUE && kind != PM_SK_JOINABLE_QUEUE &&
+	    kind != PM_SK_SIMPLE_QUEUE)
+		return pm_err(err, errlen, "not a kind of queue");
+	if (maxsize > (1u << 24))
+		return pm_err(err, errlen, "maxsize too large: %zu (at most %u)",
+			      maxsize, 1u << 24);
+	if (!bytes)
+		bytes = PM_SHARED_QUEUE_BYTES;
+	if (bytes < 64 || bytes > PM_SHARED_ARENA / 2)
+		return pm_err(err, errlen, "bad queue buffer size %zu", bytes);
+	o_queue *q = reserve(s, name, sizeof *q + bytes, err, errlen);
+	if (!q)
+		return -1;
+	queue_init(q, kind, kind == PM_SK_SIMPLE_QUEUE ? 0 : maxsize, bytes);
+	publish(s, name, q, sizeof *q + bytes, kind);
+	return 0;
+}
+
+static void ring_in(o_queue *q, const void *src, size_t n)
+{
+	size_t off = (size_t)(q->head % q->cap);
+	size_t first = n < q->cap - off ? n : q->cap - off;
+	memcpy(q->buf + off, src, first);
+	memcpy(q->buf, (const char *)src + first, n - first);
+	q->head += n;
+}
+
+static void ring_out(o_queue *q, void *dst, size_t n)
+{
+	size_t off = (size_t)(q->tail % q->cap);
+	size_t first = n < q->cap - off ? n : q->cap - off;
+	memcpy(dst, q->buf + off, first);
+	memcpy((char *)dst + first, q->buf, n - first);
+	q->tail += n;
+}
+
+static bool queue_has_room(o_queue *q, size_t need)
+{
+	if (q->maxsize && atomic_load(&q->count) >= q->maxsize)
+		return false;
+	return q->cap - (q->head - q->tail) >= need;
+}
+
+static int queue_put_bytes(o_queue *q, const unsigned char *p, uint32_t n,
+			   const dl *d)
+{
+	size_t need = sizeof n + n;
+	if (need > q->cap)
+		return PM_SHM_TOO_BIG;
+	if (!mon_enter(&q->mon, d))
+		return PM_SHM_FULL;
+	int rc = PM_SHM_OK;
+	for (;;) {
+		if (q->closed) {
+			rc = PM_SHM_CLOSED;
+			break;
+		}
+		if (queue_has_room(q, need))
+			break;
+		if (mon_wait(&q->mon, d) == PM_SHM_TIMEOUT) {
+			rc = PM_SHM_FULL;
+			break;
+		}
+	}
+	if (rc == PM_SHM_OK) {
+		ring_in(q, &n, sizeof n);
+		ring_in(q, p, n);
+		__atomic_store_n(&q->unfinished, q->unfinished + 1,
+				 __ATOMIC_RELAXED);
+		atomic_fetch_add(&q->count, 1);
+		mon_notify(&q->mon);
+	}
+	mon_leave(&q->mon);
+	return rc;
+}
+
+/* *out is `small` when the item fits, else malloc'd. */
+static int queue_get_bytes(o_queue *q, unsigned char *small,
+			   unsigned char **out, uint32_t *n, const dl *d)
+{
+	if (!mon_enter(&q->mon, d))
+		return PM_SHM_EMPTY;
+	int rc = PM_SHM_OK;
+	while (atomic_load(&q->count) == 0) {
+		if (q->closed) {
+			rc = PM_SHM_CLOSED;
+			break;
+		}
+		if (mon_wait(&q->mon, d) == PM_SHM_TIMEOUT) {
+			rc = PM_SHM_EMPTY;
+			break;
+		}
+	}
+	if (rc == PM_SHM_OK) {
+		ring_out(q, n, sizeof *n);
+		*out = *n <= SMALL_ITEM ? small : xmalloc(*n);
+		ring_out(q, *out, *n);
+		atomic_fetch_sub(&q->count, 1);
+		mon_notify(&q->mon);
+	}
+	mon_leave(&q->mon);
+	return rc;
+}
+
+static int put_value(o_queue *q, const pm_value *v, const dl *d)
+{
+	unsigned char small[SMALL_ITEM];
+	size_t n = pm_value_encoded_size(v);
+	if (n > UINT32_MAX || sizeof(uint32_t) + n > q->cap)
+		return PM_SHM_TOO_BIG;
+	unsigned char *p = n <= sizeof small ? small : xmalloc(n);
+	if (!pm_value_encode(v, p, n)) {
+		if (p != small)
+			free(p);
+		return PM_SHM_TYPE;
+	}
+	int rc = queue_put_bytes(q, p, (uint32_t)n, d);
+	if (p != small)
+		free(p);
+	return rc;
+}
+
+static int get_value(o_queue *q, pm_value *out, const dl *d)
+{
+	unsigned char small[SMALL_ITEM];
+	unsigned char *p;
+	uint32_t n;
+	int rc = queue_get_bytes(q, small, &p, &n, d);
+	if (rc != PM_SHM_OK)
+		return rc;
+	if (!pm_value_decode(p, n, out)) {
+		*out = pm_none();
+		rc = PM_SHM_TYPE;
+	}
+	if (p != small)
+		free(p);
+	return rc;
+}
+
+static int api_queue_put(void *obj, const pm_value *item, double timeout)
+{
+	o_queue *q = as_queue(obj);
+	if (!q || !item)
+		return PM_SHM_TYPE;
+	dl d = dl_make(timeout);
+	return put_value(q, item, &d);
+}
+
+static int api_queue_get(void *obj, pm_value *out, double timeout)
+{
+	o_queue *q = as_queue(obj);
+	if (!q || !out)
+		return PM_SHM_TYPE;
+	dl d = dl_make(timeout);
+	return get_value(q, out, &d);
+}
+
+static size_t api_qsize(const void *obj)
+{
+	o_queue *q = as_queue(obj);
+	return q ? (size_t)atomic_load(&q->count) : 0;
+}
+
+static int api_queue_empty(const void *obj)
+{
+	o_queue *q = as_queue(obj);
+	return q ? atomic_load(&q->count) == 0 : -PM_SHM_TYPE;
+}
+
+static int api_queue_full(const void *obj)
+{
+	o_queue *q = as_queue(obj);
+	if (!q)
+		return -PM_SHM_TYPE;
+	return q->maxsize && atomic_load(&q->count) >= q->maxsize;
+}
+
+static int api_queue_close(void *obj)
+{
+	o_queue *q = as_queue(obj);
+	if (!q)
+		return PM_SHM_TYPE;
+	mon_enter(&q->mon, &g_forever);
+	__atomic_store_n(&q->closed, 1, __ATOMIC_RELAXED);
+	mon_notify(&q->mon);
+	mon_leave(&q->mon);
+	return PM_SHM_OK;
+}
+
+static int api_task_done(void *obj)
+{
+	if (pm_shared_kind_of(obj) != PM_SK_JOINABLE_QUEUE)
+		return PM_SHM_TYPE;
+	o_queue *q = obj;
+	mon_enter(&q->mon, &g_forever);
+	int rc = PM_SHM_OK;
+	if (q->unfinished == 0) {
+		rc = PM_SHM_TOO_MANY;
+	} else {
+		__atomic_store_n(&q->unfinished, q->unfinished - 1,
+				 __ATOMIC_RELAXED);
+		if (q->unfinished == 0)
+			mon_notify(&q->mon);
+	}
+	mon_leave(&q->mon);
+	return rc;
+}
+
+static int api_join(void *obj, double timeout)
+{
+	if (pm_shared_kind_of(obj) != PM_SK_JOINABLE_QUEUE)
+		return PM_SHM_TYPE;
+	o_queue *q = obj;
+	dl d = dl_make(timeout);
+	if (!mon_enter(&q->mon, &d))
+		return PM_SHM_TIMEOUT;
+	int rc = PM_SHM_OK;
+	while (q->unfinished > 0)
+		if (mon_wait(&q->mon, &d) == PM_SHM_TIMEOUT) {
+			rc = PM_SHM_TIMEOUT;
+			break;
+		}
+	mon_leave(&q->mon);
+	return rc;
+}
+
+/* ---- Pipe -------------------------------------------------------------- */
+
+int pm_shared_pipe_new(pm_shared *s, const char *name, bool duplex,
+		       char *err, size_t errlen)
+{
+	size_t chsize = (sizeof(o_queue) + PM_SHARED_PIPE_BYTES + 63) & ~(size_t)63;
+	size_t psize = (sizeof(o_pipe) + 63) & ~(size_t)63;
+	size_t total = psize + 2 * chsize;
+	o_pipe *p = reserve(s, name, total, err, errlen);
+	if (!p)
+		return -1;
+	memset(p, 0, sizeof *p);
+	p->duplex = duplex;
+	for (int i = 0; i < 2; i++) {
+		p->ch_rel[i] = (int64_t)(psize + (size_t)i * chsize);
+		queue_init(pipe_channel(p, i), PM_SK_CHANNEL, 0,
+			   PM_SHARED_PIPE_BYTES);
+		o_conn *c = &p->ends[i];
+		hdr_init(&c->h, PM_SK_CONNECTION);
+		c->end = (uint32_t)i;
+		c->pipe_rel = (int64_t)((char *)p - (char *)c);
+	}
+	hdr_init(&p->h, PM_SK_PIPE);
+	publish(s, name, p, total, PM_SK_PIPE);
+	return 0;
+}
+
+static void *api_pipe_end(void *pipe, int end)
+{
+	if (pm_shared_kind_of(pipe) != PM_SK_PIPE || end < 0 || end > 1)
+		return NULL;
+	return &((o_pipe *)pipe)->ends[end];
+}
+
+/* The channel a connection reads (recv) or writes (send); NULL if this
+ * end may not. */
+static o_queue *conn_channel(void *conn, bool sending)
+{
+	if (pm_shared_kind_of(conn) != PM_SK_CONNECTION)
+		return NULL;
+	o_conn *c = conn;
+	o_pipe *p = conn_pipe(c);
+	if (!p->duplex && (int)c->end != (sending ? 1 : 0))
+		return NULL;
+	return pipe_channel(p, sending ? 1 - (int)c->end : (int)c->end);
+}
+
+static int api_send(void *conn, const pm_value *v)
+{
+	o_queue *q = conn_channel(conn, true);
+	if (!q || !v)
+		return PM_SHM_TYPE;
+	return put_value(q, v, &g_forever);
+}
+
+static int api_recv(void *conn, pm_value *out, double timeout)
+{
+	o_queue *q = conn_channel(conn, false);
+	if (!q || !out)
+		return PM_SHM_TYPE;
+	dl d = dl_make(timeout);
+	int rc = get_value(q, out, &d);
+	return rc == PM_SHM_EMPTY ? PM_SHM_TIMEOUT : rc;
+}
+
+static int api_poll(void *conn, double timeout)
+{
+	o_queue *q = conn_channel(conn, false);
+	if (!q)
+		return PM_SHM_TYPE;
+	if (atomic_load(&q->count))
+		return PM_SHM_OK;
+	dl d = dl_make(timeout);
+	if (!mon_enter(&q->mon, &d))
+		return PM_SHM_TIMEOUT;
+	int rc = PM_SHM_OK;
+	while (atomic_load(&q->count) == 0)
+		if (mon_wait(&q->mon, &d) == PM_SHM_TIMEOUT) {
+			rc = PM_SHM_TIMEOUT;
+			break;
+		}
+	mon_leave(&q->mon);
+	return rc;
+}
+
+/* ---- the table --------------------------------------------------------- */
+
+static const struct pm_shared_api g_api = {
+	.size = sizeof(struct pm_shared_api),
+	.strerror = api_strerror,
+	.kind = api_kind,
+	.len = api_len,
+	.code = api_code,
+	.value_get = api_value_get,
+	.value_set = api_value_set,
+	.value_add = api_value_add,
+	.get_lock = api_get_lock,
+	.raw = api_raw,
+	.acquire = api_acquire,
+	.release = api_release,
+	.wait = api_wait,
+	.notify = api_notify,
+	.event_set = api_event_set,
+	.event_clear = api_event_clear,
+	.event_is_set = api_event_is_set,
+	.queue_put = api_queue_put,
+	.queue_get = api_queue_get,
+	.qsize = api_qsize,
+	.queue_empty = api_queue_empty,
+	.queue_full = api_queue_full,
+	.queue_close = api_queue_close,
+	.task_done = api_task_done,
+	.join = api_join,
+	.pipe_end = api_pipe_end,
+	.send = api_send,
+	.recv = api_recv,
+	.poll = api_poll,
+};
+
+const struct pm_shared_api *pm_shared_api(void)
+{
+	return &g_api;
+}
+
+/* ---- looking ----------------------------------------------------------- */
+
+size_t pm_shared_count(const pm_shared *s)
+{
+	return s ? atomic_load_explicit(&s->a->count, memory_order_acquire)
+		 : 0;
+}
+
+void *pm_shared_at(const pm_shared *s, size_t i)
+{
+	if (i >= pm_shared_count(s))
+		return NULL;
+	return (char *)s->a + s->a->e[i].off;
+}
+
+static void mutex_info(shm_mutex *m, pm_shared_info *out)
+{
+	out->holder_pid = atomic_load(&m->holder);
+	out->locked = out->holder_pid != 0;
+	out->dead_pid = atomic_load(&m->dead_pid);
+	out->owner_died = atomic_load(&m->deaths) != 0;
+	out->waiters = atomic_load(&m->waiters);
+}
+
+static void lock_text(pm_shared_info *out)
+{
+	int n = out->locked ? snprintf(out->text, sizeof out->text,
+				       "held by pid %d", (int)out->holder_pid)
+			    : snprintf(out->text, sizeof out->text, "free");
+	if (out->waiters && n > 0 && (size_t)n < sizeof out->text)
+		n += snprintf(out->text + n, sizeof out->text - (size_t)n,
+			      ", %u waiting", out->waiters);
+	if (out->owner_died && n > 0 && (size_t)n < sizeof out->text)
+		snprintf(out->text + n, sizeof out->text - (size_t)n,
+			 " (owner died: pid %d)", (int)out->dead_pid);
+}
+
+static void queue_info(o_queue *q, pm_shared_info *out)
+{
+	out->qsize = (size_t)atomic_load(&q->count);
+	out->maxsize = (size_t)q->maxsize;
+	out->unfinished = (size_t)__atomic_load_n(&q->unfinished,
+						  __ATOMIC_RELAXED);
+	out->closed = __atomic_load_n(&q->closed, __ATOMIC_RELAXED) != 0;
+	out->waiters += atomic_load(&q->mon.sleepers);
+}
+
+bool pm_shared_get_info(const pm_shared *s, size_t i, pm_shared_info *out)
+{
+	void *obj = pm_shared_at(s, i);
+	if (!obj)
+		return false;
+	memset(out, 0, sizeof *out);
+	snprintf(out->name, sizeof out->name, "%s", s->a->e[i].name);
+	out->kind = pm_shared_kind_of(obj);
+	out->kind_name = pm_shared_kind_name(out->kind);
+	pm_buf b = { 0 };
+	switch (out->kind) {
+	case PM_SK_VALUE:
+	case PM_SK_ARRAY: {
+		o_array *a = obj;
+		out->code = a->code;
+		out->len = (size_t)a->len;
+		out->has_lock = a->has_lock;
+		if (a->has_lock)
+			mutex_info(&a->lock.m, out);
+		pm_value v;
+		pm_shared_values(obj, &v);
+		pm_value_format(&b, &v);
+		pm_value_free(&v);
+		break;
+	}
+	case PM_SK_QUEUE:
+	case PM_SK_JOINABLE_QUEUE:
+	case PM_SK_SIMPLE_QUEUE:
+		queue_info(obj, out);
+		if (out->maxsize)
+			pm_buf_printf(&b, "%zu/%zu items", out->qsize,
+				      out->maxsize);
+		else
+			pm_buf_printf(&b, "%zu items", out->qsize);
+		if (out->kind == PM_SK_JOINABLE_QUEUE)
+			pm_buf_printf(&b, ", %zu unfinished", out->unfinished);
+		if (out->closed)
+			pm_buf_puts(&b, ", closed");
+		break;
+	case PM_SK_LOCK:
+	case PM_SK_RLOCK:
+		mutex_info(&((o_lock *)obj)->m, out);
+		break;
+	case PM_SK_CONDITION: {
+		o_cond *c = obj;
+		mutex_info(&c->lock.m, out);
+		out->waiters += atomic_load(&c->sleepers);
+		break;
+	}
+	case PM_SK_SEMAPHORE:
+	case PM_SK_BOUNDED_SEMAPHORE: {
+		o_sem *sem = obj;
+		out->count = __atomic_load_n(&sem->value, __ATOMIC_RELAXED);
+		out->maxsize = (size_t)sem->max;
+		out->waiters = atomic_load(&sem->mon.sleepers);
+		pm_buf_printf(&b, "value %lld", (long long)out->count);
+		if (sem->max)
+			pm_buf_printf(&b, "/%lld", (long long)sem->max);
+		if (out->waiters)
+			pm_buf_printf(&b, ", %u waiting", out->waiters);
+		break;
+	}
+	case PM_SK_EVENT: {
+		o_event *ev = obj;
+		out->is_set = __atomic_load_n(&ev->flag, __ATOMIC_RELAXED) != 0;
+		out->waiters = atomic_load(&ev->mon.sleepers);
+		pm_buf_puts(&b, out->is_set ? "set" : "clear");
+		if (out->waiters)
+			pm_buf_printf(&b, ", %u waiting", out->waiters);
+		break;
+	}
+	case PM_SK_BARRIER: {
+		o_barrier *br = obj;
+		out->parties = br->parties;
+		out->count = __atomic_load_n(&br->count, __ATOMIC_RELAXED);
+		out->broken = __atomic_load_n(&br->broken, __ATOMIC_RELAXED) != 0;
+		out->waiters = (unsigned)out->count;
+		pm_buf_printf(&b, "%lld/%u waiting%s", (long long)out->count,
+			      out->parties, out->broken ? ", broken" : "");
+		break;
+	}
+	case PM_SK_PIPE: {
+		o_pipe *p = obj;
+		pm_shared_info a = { 0 }, c = { 0 };
+		queue_info(pipe_channel(p, 0), &a);
+		queue_info(pipe_channel(p, 1), &c);
+		out->qsize = a.qsize + c.qsize;
+		out->waiters = a.waiters + c.waiters;
+		pm_buf_printf(&b, "%s, %zu for end 0, %zu for end 1",
+			      p->duplex ? "duplex" : "one-way", a.qsize,
+			      c.qsize);
+		break;
+	}
+	default:
+		break;
+	}
+	if (out->kind == PM_SK_LOCK || out->kind == PM_SK_RLOCK ||
+	    out->kind == PM_SK_CONDITION) {
+		lock_text(out);
+	} else if (b.s) {
+		if (b.len >= sizeof out->text) {
+			/* Cut at a character boundary, mark the cut. */
+			size_t cut = sizeof out->text - 5;
+			while (cut && ((unsigned char)b.s[cut] & 0xc0) == 0x80)
+				cut--;
+			memcpy(out->text, b.s, cut);
+			strcpy(out->text + cut, "…");
+		} else {
+			memcpy(out->text, b.s, b.len + 1);
+		}
+	}
+	pm_buf_free(&b);
+	return true;
+}

@@ -1,0 +1,833 @@
+/* Shared objects: every primitive, across forked processes — contention,
+ * timeouts, Full/Empty, task_done/join, barrier release, and robust-lock
+ * recovery after kill -9 of a holder. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "loop.h"
+#include "shared.h"
+#include "util.h"
+#include "value.h"
+
+static const struct pm_shared_api *api;
+static char err[512];
+
+static int setup(void **state)
+{
+	api = pm_shared_api();
+	pm_shared *s = pm_shared_new(err, sizeof err);
+	assert_non_null(s);
+	*state = s;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	pm_shared_free(*state);
+	return 0;
+}
+
+/* Runs fn(arg) in a child; returns its pid.  The child exits 0 if fn
+ * returned 0. */
+static pid_t child(int (*fn)(pm_shared *, void *), pm_shared *s, void *arg)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(fn(s, arg) == 0 ? 0 : 1);
+	return pid;
+}
+
+static int reap(pid_t pid)
+{
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		;
+	return st;
+}
+
+static void reap_ok(pid_t pid)
+{
+	int st = reap(pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void nap(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+	nanosleep(&ts, NULL);
+}
+
+/* ---- Value and Array ---------------------------------------------------- */
+
+static void test_value_codes(void **state)
+{
+	pm_shared *s = *state;
+	static const struct {
+		char code;
+		int64_t lo, hi; /* in range */
+		int64_t bad;    /* out of range */
+	} c[] = {
+		{ 'b', -128, 127, 128 },       { 'B', 0, 255, 256 },
+		{ 'h', -32768, 32767, 32768 }, { 'H', 0, 65535, -1 },
+		{ 'i', INT32_MIN, INT32_MAX, (int64_t)INT32_MAX + 1 },
+		{ 'I', 0, UINT32_MAX, (int64_t)UINT32_MAX + 1 },
+		{ 'l', INT64_MIN, INT64_MAX, 0 },
+		{ 'L', 0, INT64_MAX, -1 },
+		{ 'q', INT64_MIN, INT64_MAX, 0 },
+		{ 'Q', 0, INT64_MAX, -5 },
+	};
+	for (size_t k = 0; k < sizeof c / sizeof *c; k++) {
+		char name[16];
+		snprintf(name, sizeof name, "v_%c%zu", c[k].code, k);
+		pm_value lo = pm_int(c[k].lo), hi = pm_int(c[k].hi);
+		assert_int_equal(pm_shared_value_new(s, name, c[k].code, &lo,
+						     true, err, sizeof err), 0);
+		void *v = pm_shared_find(s, name);
+		assert_non_null(v);
+		assert_string_equal(api->kind(v), "value");
+		pm_value got;
+		assert_int_equal(api->value_get(v, 0, &got), PM_SHM_OK);
+		assert_int_equal(got.u.i, c[k].lo);
+		assert_int_equal(api->value_set(v, 0, &hi), PM_SHM_OK);
+		api->value_get(v, 0, &got);
+		assert_int_equal(got.u.i, c[k].hi);
+		if (c[k].bad) {
+			pm_value bad = pm_int(c[k].bad);
+			assert_int_equal(api->value_set(v, 0, &bad),
+					 PM_SHM_RANGE);
+			api->value_get(v, 0, &got);
+			assert_int_equal(got.u.i, c[k].hi); /* unchanged */
+			snprintf(name, sizeof name, "w_%c%zu", c[k].code, k);
+			assert_int_equal(pm_shared_value_new(s, name, c[k].code,
+							     &bad, true, err,
+							     sizeof err),
+					 -1);
+			assert_non_null(strstr(err, "out of range"));
+			assert_null(pm_shared_find(s, name));
+		}
+	}
+	/* Sizes are C's. */
+	assert_int_equal(pm_shared_code_size('h'), sizeof(short));
+	assert_int_equal(pm_shared_code_size('l'), sizeof(long));
+	assert_int_equal(pm_shared_code_size('q'), sizeof(long long));
+	assert_int_equal(pm_shared_code_size('u'), 0);
+	pm_value zero = pm_int(0);
+	assert_int_equal(pm_shared_value_new(s, "bad", 'u', &zero, true, err,
+					     sizeof err), -1);
+	assert_non_null(strstr(err, "bad type code"));
+
+	/* Floats: 'd' takes ints and floats; 'f' refuses beyond FLT_MAX. */
+	pm_value pi = pm_float(3.14);
+	assert_int_equal(pm_shared_value_new(s, "vd", 'd', &pi, true, err,
+					     sizeof err), 0);
+	pm_value got;
+	api->value_get(pm_shared_find(s, "vd"), 0, &got);
+	assert_int_equal(got.type, PM_FLOAT);
+	assert_true(got.u.f == 3.14);
+	pm_value huge = pm_float(1e40);
+	assert_int_equal(pm_shared_value_new(s, "vf", 'f', &huge, true, err,
+					     sizeof err), -1);
+	pm_value fl = pm_float(2.5);
+	assert_int_equal(pm_shared_value_new(s, "vi", 'i', &fl, true, err,
+					     sizeof err), -1);
+	assert_non_null(strstr(err, "integer"));
+
+	/* 'c' is one character, as bytes. */
+	pm_value a = pm_str("a");
+	assert_int_equal(pm_shared_value_new(s, "vc", 'c', &a, true, err,
+					     sizeof err), 0);
+	api->value_get(pm_shared_find(s, "vc"), 0, &got);
+	assert_int_equal(got.type, PM_BYTES);
+	assert_int_equal(got.u.s.ptr[0], 'a');
+	pm_value_free(&got);
+	pm_value ab = pm_str("ab");
+	assert_int_equal(api->value_set(pm_shared_find(s, "vc"), 0, &ab),
+			 PM_SHM_TYPE);
+	pm_value_free(&a);
+	pm_value_free(&ab);
+
+	/* Q above INT64_MAX reads back as its digits. */
+	pm_value max = pm_int(INT64_MAX);
+	assert_int_equal(pm_shared_value_new(s, "vq", 'Q', &max, false, err,
+					     sizeof err), 0);
+	void *vq = pm_shared_find(s, "vq");
+	pm_value one = pm_int(1);
+	assert_int_equal(api->value_add(vq, 0, &one, &got), PM_SHM_OK);
+	assert_int_equal(got.type, PM_STR);
+	assert_string_equal(got.u.s.ptr, "9223372036854775808");
+	pm_value_free(&got);
+	/* A wrap like C's for a small code. */
+	pm_value v127 = pm_int(127);
+	pm_shared_value_new(s, "vb", 'b', &v127, true, err, sizeof err);
+	api->value_add(pm_shared_find(s, "vb"), 0, &one, &got);
+	assert_int_equal(got.u.i, -128);
+}
+
+static void test_names(void **state)
+{
+	pm_shared *s = *state;
+	assert_int_equal(pm_shared_value_new(s, "x", 'i', NULL, true, err,
+					     sizeof err), 0);
+	assert_int_equal(pm_shared_value_new(s, "x", 'i', NULL, true, err,
+					     sizeof err), -1);
+	assert_non_null(strstr(err, "already exists"));
+	assert_int_equal(pm_shared_queue_new(s, "x", PM_SK_QUEUE, 0, 0, err,
+					     sizeof err), -1);
+	assert_int_equal(pm_shared_lock_new(s, "1x", false, err, sizeof err),
+			 -1);
+	assert_int_equal(pm_shared_lock_new(s, "a[1]", false, err, sizeof err),
+			 -1);
+	assert_int_equal(pm_shared_count(s), 1);
+	assert_null(pm_shared_find(s, "nope"));
+	assert_null(api->kind(NULL));
+	int junk[8] = { 0 };
+	assert_null(api->kind(junk));
+	assert_int_equal(api->acquire(junk, 0), PM_SHM_TYPE);
+}
+
+static void test_array(void **state)
+{
+	pm_shared *s = *state;
+	pm_value items[4] = { pm_int(1), pm_int(2), pm_int(3), pm_int(4) };
+	pm_value list = { .type = PM_LIST, .u.list = { items, 4 } };
+	assert_int_equal(pm_shared_array_new(s, "a", 'i', 0, &list, true, err,
+					     sizeof err), 0);
+	void *a = pm_shared_find(s, "a");
+	assert_int_equal(api->len(a), 4);
+	assert_int_equal(api->code(a), 'i');
+	pm_value got;
+	api->value_get(a, 3, &got);
+	assert_int_equal(got.u.i, 4);
+	assert_int_equal(api->value_get(a, 4, &got), PM_SHM_RANGE);
+	assert_int_equal(((int *)api->raw(a))[2], 3);
+	pm_value nine = pm_int(9);
+	assert_int_equal(api->value_set(a, 4, &nine), PM_SHM_RANGE);
+
+	/* The seed's 2-D initializer is an error. */
+	pm_value row1[2] = { pm_int(1), pm_int(2) };
+	pm_value row2[2] = { pm_int(3), pm_int(4) };
+	pm_value rows[2] = { { .type = PM_LIST, .u.list = { row1, 2 } },
+			     { .type = PM_LIST, .u.list = { row2, 2 } } };
+	pm_value two_d = { .type = PM_LIST, .u.list = { rows, 2 } };
+	assert_int_equal(pm_shared_array_new(s, "a2", 'i', 0, &two_d, true,
+					     err, sizeof err), -1);
+	assert_non_null(strstr(err, "one-dimensional"));
+	assert_null(pm_shared_find(s, "a2"));
+
+	/* Size only: zeros; 'c' from a string. */
+	assert_int_equal(pm_shared_array_new(s, "z", 'd', 5, NULL, false, err,
+					     sizeof err), 0);
+	pm_value all;
+	pm_shared_values(pm_shared_find(s, "z"), &all);
+	assert_int_equal(all.u.list.len, 5);
+	assert_true(all.u.list.items[4].u.f == 0.0);
+	pm_value_free(&all);
+	assert_null(api->get_lock(pm_shared_find(s, "z")));
+	assert_non_null(api->get_lock(a));
+	pm_value hello = pm_str("hello");
+	assert_int_equal(pm_shared_array_new(s, "s", 'c', 0, &hello, true, err,
+					     sizeof err), 0);
+	pm_value_free(&hello);
+	assert_int_equal(api->len(pm_shared_find(s, "s")), 5);
+	pm_shared_info info;
+	assert_true(pm_shared_get_info(s, pm_shared_count(s) - 1, &info));
+	assert_string_equal(info.name, "s");
+	assert_string_equal(info.text, "[b'h', b'e', b'l', b'l', b'o']");
+	/* Bad items leave nothing behind. */
+	pm_value bad[2] = { pm_int(1), pm_int(300) };
+	pm_value badl = { .type = PM_LIST, .u.list = { bad, 2 } };
+	assert_int_equal(pm_shared_array_new(s, "b", 'B', 0, &badl, true, err,
+					     sizeof err), -1);
+	assert_non_null(strstr(err, "item 1"));
+	assert_int_equal(pm_shared_array_new(s, "e", 'i', 0, NULL, true, err,
+					     sizeof err), -1);
+}
+
+static int add_many(pm_shared *s, void *arg)
+{
+	void *v = pm_shared_find(s, arg);
+	pm_value one = pm_int(1);
+	for (int i = 0; i < 20000; i++)
+		if (api->value_add(v, 0, &one, NULL) != PM_SHM_OK)
+			return 1;
+	return 0;
+}
+
+static int add_with_lock(pm_shared *s, void *arg)
+{
+	void *v = pm_shared_find(s, arg);
+	void *l = api->get_lock(v);
+	for (int i = 0; i < 5000; i++) {
+		/* `with v.get_lock(): v.value += 1` — the RLock lets the
+		 * locked get/set nest. */
+		if (api->acquire(l, PM_SHM_FOREVER) != PM_SHM_OK)
+			return 1;
+		pm_value cur;
+		api->value_get(v, 0, &cur);
+		cur.u.i++;
+		api->value_set(v, 0, &cur);
+		api->release(l);
+	}
+	return 0;
+}
+
+static void test_value_contention(void **state)
+{
+	pm_shared *s = *state;
+	pm_shared_value_new(s, "n", 'i', NULL, true, err, sizeof err);
+	pid_t p[4];
+	for (int i = 0; i < 4; i++)
+		p[i] = child(add_many, s, "n");
+	for (int i = 0; i < 4; i++)
+		reap_ok(p[i]);
+	pm_value got;
+	api->value_get(pm_shared_find(s, "n"), 0, &got);
+	assert_int_equal(got.u.i, 80000);
+
+	pm_shared_value_new(s, "m", 'q', NULL, true, err, sizeof err);
+	for (int i = 0; i < 3; i++)
+		p[i] = child(add_with_lock, s, "m");
+	for (int i = 0; i < 3; i++)
+		reap_ok(p[i]);
+	api->value_get(pm_shared_find(s, "m"), 0, &got);
+	assert_int_equal(got.u.i, 15000);
+}
+
+/* ---- locks ------------------------------------------------------------- */
+
+static int hold_for(pm_shared *s, void *arg)
+{
+	void *l = pm_shared_find(s, arg);
+	if (api->acquire(l, PM_SHM_FOREVER) != PM_SHM_OK)
+		return 1;
+	nap(0.4);
+	return api->release(l) == PM_SHM_OK ? 0 : 1;
+}
+
+static int hold_and_die(pm_shared *s, void *arg)
+{
+	void *l = pm_shared_find(s, arg);
+	if (api->acquire(l, PM_SHM_FOREVER) != PM_SHM_OK)
+		return 1;
+	pause(); /* until kill -9 */
+	return 1;
+}
+
+static int hold_value_lock_and_die(pm_shared *s, void *arg)
+{
+	void *l = api->get_lock(pm_shared_find(s, arg));
+	if (api->acquire(l, PM_SHM_FOREVER) != PM_SHM_OK)
+		return 1;
+	pause();
+	return 1;
+}
+
+static void wait_locked(pm_shared *s, size_t idx)
+{
+	pm_shared_info info;
+	for (int i = 0; i < 500; i++) {
+		pm_shared_get_info(s, idx, &info);
+		if (info.locked)
+			return;
+		nap(0.01);
+	}
+	fail_msg("lock never taken");
+}
+
+static void test_lock(void **state)
+{
+	pm_shared *s = *state;
+	assert_int_equal(pm_shared_lock_new(s, "l", false, err, sizeof err), 0);
+	void *l = pm_shared_find(s, "l");
+	assert_string_equal(api->kind(l), "lock");
+	/* Releasing an unheld lock is an error, as in Python. */
+	assert_int_equal(api->release(l), PM_SHM_NOT_HELD);
+	assert_int_equal(api->acquire(l, PM_SHM_FOREVER), PM_SHM_OK);
+	assert_int_equal(api->acquire(l, 0), PM_SHM_TIMEOUT);
+	assert_int_equal(api->acquire(l, 0.05), PM_SHM_DEADLOCK);
+	pm_shared_info info;
+	pm_shared_get_info(s, 0, &info);
+	assert_true(info.locked);
+	assert_int_equal(info.holder_pid, getpid());
+	assert_int_equal(api->release(l), PM_SHM_OK);
+	assert_int_equal(api->release(l), PM_SHM_NOT_HELD);
+
+	/* Another process holds it: timeouts, then it is ours. */
+	pid_t p = child(hold_for, s, "l");
+	wait_locked(s, 0);
+	pm_shared_get_info(s, 0, &info);
+	assert_int_equal(info.holder_pid, p);
+	assert_int_equal(api->release(l), PM_SHM_NOT_HELD);
+	double t0 = pm_now();
+	assert_int_equal(api->acquire(l, 0.1), PM_SHM_TIMEOUT);
+	assert_true(pm_now() - t0 >= 0.09);
+	assert_int_equal(api->acquire(l, 5), PM_SHM_OK);
+	reap_ok(p);
+	api->release(l);
+
+	/* RLock: nests, and only the holder releases. */
+	pm_shared_lock_new(s, "r", true, err, sizeof err);
+	void *r = pm_shared_find(s, "r");
+	assert_string_equal(api->kind(r), "rlock");
+	assert_int_equal(api->acquire(r, 0), PM_SHM_OK);
+	assert_int_equal(api->acquire(r, 0), PM_SHM_OK);
+	assert_int_equal(api->release(r), PM_SHM_OK);
+	assert_int_equal(api->release(r), PM_SHM_OK);
+	assert_int_equal(api->release(r), PM_SHM_NOT_HELD);
+}
+
+static void test_robust_lock(void **state)
+{
+	pm_shared *s = *state;
+	pm_shared_lock_new(s, "l", false, err, sizeof err);
+	void *l = pm_shared_find(s, "l");
+	pid_t p = child(hold_and_die, s, "l");
+	wait_locked(s, 0);
+	kill(p, SIGKILL);
+	int st = reap(p);
+	assert_true(WIFSIGNALED(st));
+	/* The next acquirer gets it, told that the owner died. */
+	assert_int_equal(api->acquire(l, 2), PM_SHM_OWNER_DIED);
+	pm_shared_info info;
+	pm_shared_get_info(s, 0, &info);
+	assert_true(info.owner_died);
+	assert_int_equal(info.dead_pid, p);
+	assert_int_equal(info.holder_pid, getpid());
+	assert_non_null(strstr(info.text, "owner died"));
+	assert_int_equal(api->release(l), PM_SHM_OK);
+	assert_int_equal(api->acquire(l, 0), PM_SHM_OK);
+	api->release(l);
+
+	/* A Value's lock too, and the Value stays usable. */
+	pm_shared_value_new(s, "v", 'i', NULL, true, err, sizeof err);
+	void *v = pm_shared_find(s, "v");
+	p = child(hold_value_lock_and_die, s, "v");
+	wait_locked(s, 1);
+	kill(p, SIGKILL);
+	reap(p);
+	pm_value one = pm_int(1), got;
+	assert_int_equal(api->value_add(v, 0, &one, &got), PM_SHM_OK);
+	assert_int_equal(got.u.i, 1);
+	pm_shared_get_info(s, 1, &info);
+	assert_true(info.owner_died);
+	assert_int_equal(info.dead_pid, p);
+	assert_false(info.locked);
+}
+
+/* ---- semaphores, events, conditions, barriers --------------------------- */
+
+static int release_later(pm_shared *s, void *arg)
+{
+	nap(0.2);
+	return api->release(pm_shared_find(s, arg)) == PM_SHM_OK ? 0 : 1;
+}
+
+static void test_semaphore(void **state)
+{
+	pm_shared *s = *state;
+	assert_int_equal(pm_shared_semaphore_new(s, "sem", 2, false, err,
+						 sizeof err), 0);
+	void *sem = pm_shared_find(s, "sem");
+	assert_int_equal(api->acquire(sem, 0), PM_SHM_OK);
+	assert_int_equal(api->acquire(sem, 0), PM_SHM_OK);
+	assert_int_equal(api->acquire(sem, 0), PM_SHM_TIMEOUT);
+	double t0 = pm_now();
+	assert_int_equal(api->acquire(sem, 0.1), PM_SHM_TIMEOUT);
+	assert_true(pm_now() - t0 >= 0.09);
+	pid_t p = child(release_later, s, "sem");
+	assert_int_equal(api->acquire(sem, 5), PM_SHM_OK);
+	reap_ok(p);
+	/* A plain semaphore may go above its start value. */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(api->release(sem), PM_SHM_OK);
+	pm_shared_info info;
+	pm_shared_get_info(s, 0, &info);
+	assert_int_equal(info.count, 3);
+
+	pm_shared_semaphore_new(s, "bs", 1, true, err, sizeof err);
+	void *bs = pm_shared_find(s, "bs");
+	assert_string_equal(api->kind(bs), "bounded_semaphore");
+	assert_int_equal(api->release(bs), PM_SHM_TOO_MANY);
+	assert_int_equal(api->acquire(bs, 0), PM_SHM_OK);
+	assert_int_equal(api->release(bs), PM_SHM_OK);
+	assert_int_equal(pm_shared_semaphore_new(s, "neg", -1, false, err,
+						 sizeof err), -1);
+}
+
+static int set_later(pm_shared *s, void *arg)
+{
+	nap(0.2);
+	return api->event_set(pm_shared_find(s, arg));
+}
+
+static void test_event(void **state)
+{
+	pm_shared *s = *state;
+	pm_shared_event_new(s, "ev", err, sizeof err);
+	void *ev = pm_shared_find(s, "ev");
+	assert_int_equal(api->event_is_set(ev), 0);
+	assert_int_equal(api->wait(ev, 0.05), PM_SHM_TIMEOUT);
+	pid_t p = child(set_later, s, "ev");
+	double t0 = pm_now();
+	assert_int_equal(api->wait(ev, 5), PM_SHM_OK);
+	assert_true(pm_now() - t0 < 4);
+	reap_ok(p);
+	assert_int_equal(api->event_is_set(ev), 1);
+	assert_int_equal(api->wait(ev, 0), PM_SHM_OK);
+	api->event_clear(ev);
+	assert_int_equal(api->event_is_set(ev), 0);
+	assert_int_equal(api->event_set(pm_shared_find(s, "ev")), PM_SHM_OK);
+}
+
+static int cond_waiter(pm_shared *s, void *arg)
+{
+	void *c = pm_shared_find(s, arg);
+	void *flag = pm_shared_find(s, "flag");
+	api->acquire(c, PM_SHM_FOREVER);
+	pm_value v;
+	for (;;) {
+		api->value_get(flag, 0, &v);
+		if (v.u.i)
+			break;
+		if (api->wait(c, 5) == PM_SHM_TIMEOUT)
+			return 1;
+	}
+	api->release(c);
+	return 0;
+}
+
+static void test_condition(void **state)
+{
+	pm_shared *s = *state;
+	pm_shared_condition_new(s, "c", err, sizeof err);
+	pm_shared_value_new(s, "flag", 'i', NULL, false, err, sizeof err);
+	void *c = pm_shared_find(s, "c");
+	assert_int_equal(api->wait(c, 0.01), PM_SHM_NOT_HELD);
+	assert_int_equal(api->notify(c, 1), PM_SHM_NOT_HELD);
+	assert_int_equal(api->acquire(c, 0), PM_SHM_OK);
+	assert_int_equal(api->wait(c, 0.05), PM_SHM_TIMEOUT);
+	api->release(c);
+	pid_t p[2] = { child(cond_waiter, s, "c"), child(cond_waiter, s, "c") };
+	nap(0.1);
+	assert_int_equal(api->acquire(c, PM_SHM_FOREVER), PM_SHM_OK);
+	pm_value one = pm_int(1);
+	api->value_set(pm_shared_find(s, "flag"), 0, &one);
+	assert_int_equal(api->notify(c, -1), PM_SHM_OK);
+	api->release(c);
+	reap_ok(p[0]);
+	reap_ok(p[1]);
+}
+
+static int barrier_party(pm_shared *s, void *arg)
+{
+	void *b = pm_shared_find(s, arg);
+	void *n = pm_shared_find(s, "passed");
+	pm_value one = pm_int(1);
+	if (api->wait(b, 5) != PM_SHM_OK)
+		return 1;
+	api->value_add(n, 0, &one, NULL);
+	return 0;
+}
+
+static void test_barrier(void **state)
+{
+	pm_shared *s = *state;
+	pm_shared_barrier_new(s, "b", 3, err, sizeof err);
+	pm_shared_value_new(s, "passed", 'i', NULL, true, err, sizeof err);
+	void *b = pm_shared_find(s, "b");
+	pid_t p[2] = { child(barrier_party, s, "b"),
+		       child(barrier_party, s, "b") };
+	/* Two wait; nobody passes until the third arrives. */
+	pm_shared_info info;
+	for (int i = 0; i < 500; i++) {
+		pm_shared_get_info(s, 0, &info);
+		if (info.count == 2)
+			break;
+		nap(0.01);
+	}
+	assert_int_equal(info.count, 2);
+	pm_value got;
+	api->value_get(pm_shared_find(s, "passed"), 0, &got);
+	assert_int_equal(got.u.i, 0);
+	assert_int_equal(api->wait(b, 5), PM_SHM_OK);
+	reap_ok(p[0]);
+	reap_ok(p[1]);
+	api->value_get(pm_shared_find(s, "passed"), 0, &got);
+	assert_int_equal(got.u.i, 2);
+	/* Reusable: another round... */
+	p[0] = child(barrier_party, s, "b");
+	p[1] = child(barrier_party, s, "b");
+	assert_int_equal(api->wait(b, 5), PM_SHM_OK);
+	reap_ok(p[0]);
+	reap_ok(p[1]);
+	/* ...and a timeout breaks it, as Python's does. */
+	assert_int_equal(api->wait(b, 0.05), PM_SHM_TIMEOUT);
+	assert_int_equal(api->wait(b, 1), PM_SHM_BROKEN);
+	pm_shared_get_info(s, 0, &info);
+	assert_true(info.broken);
+}
+
+/* ---- queues ------------------------------------------------------------- */
+
+static void test_queue_basics(void **state)
+{
+	pm_shared *s = *state;
+	assert_int_equal(pm_shared_queue_new(s, "q", PM_SK_QUEUE, 2, 0, err,
+					     sizeof err), 0);
+	void *q = pm_shared_find(s, "q");
+	pm_value got;
+	assert_int_equal(api->queue_empty(q), 1);
+	assert_int_equal(api->queue_get(q, &got, 0), PM_SHM_EMPTY);
+	double t0 = pm_now();
+	assert_int_equal(api->queue_get(q, &got, 0.1), PM_SHM_EMPTY);
+	assert_true(pm_now() - t0 >= 0.09);
+	pm_value a = pm_str("A"), b = pm_int(2), c = pm_float(3.5);
+	assert_int_equal(api->queue_put(q, &a, 0), PM_SHM_OK);
+	assert_int_equal(api->queue_put(q, &b, 0), PM_SHM_OK);
+	assert_int_equal(api->queue_full(q), 1);
+	assert_int_equal(api->qsize(q), 2);
+	assert_int_equal(api->queue_put(q, &c, 0), PM_SHM_FULL);
+	t0 = pm_now();
+	assert_int_equal(api->queue_put(q, &c, 0.1), PM_SHM_FULL);
+	assert_true(pm_now() - t0 >= 0.09);
+	assert_int_equal(api->queue_get(q, &got, 0), PM_SHM_OK);
+	assert_int_equal(got.type, PM_STR);
+	assert_string_equal(got.u.s.ptr, "A");
+	pm_value_free(&got);
+	assert_int_equal(api->queue_put(q, &c, 0), PM_SHM_OK);
+	api->queue_get(q, &got, 0);
+	assert_int_equal(got.u.i, 2);
+	api->queue_get(q, &got, 0);
+	assert_true(got.u.f == 3.5);
+	/* None, lists and big items survive. */
+	pm_value none = pm_none();
+	api->queue_put(q, &none, 0);
+	api->queue_get(q, &got, 0);
+	assert_int_equal(got.type, PM_NONE);
+	char *big = xcalloc(1, 100000);
+	memset(big, 'x', 99999);
+	pm_value bigv = pm_str(big);
+	assert_int_equal(api->queue_put(q, &bigv, 0), PM_SHM_OK);
+	assert_int_equal(api->queue_get(q, &got, 0), PM_SHM_OK);
+	assert_int_equal(got.u.s.len, 99999);
+	pm_value_free(&got);
+	pm_value_free(&bigv);
+	free(big);
+	pm_value_free(&a);
+	/* An item larger than the buffer is refused. */
+	pm_shared_queue_new(s, "tiny", PM_SK_QUEUE, 0, 64, err, sizeof err);
+	pm_value long_str = pm_str("0123456789012345678901234567890123456789012345678901234567890123456789");
+	assert_int_equal(api->queue_put(pm_shared_find(s, "tiny"), &long_str,
+					0), PM_SHM_TOO_BIG);
+	pm_value_free(&long_str);
+	/* Close: no more puts, the rest drains, then CLOSED. */
+	api->queue_put(q, &b, 0);
+	assert_int_equal(api->queue_close(q), PM_SHM_OK);
+	assert_int_equal(api->queue_put(q, &b, 0), PM_SHM_CLOSED);
+	assert_int_equal(api->queue_get(q, &got, 1), PM_SHM_OK);
+	assert_int_equal(api->queue_get(q, &got, 1), PM_SHM_CLOSED);
+	/* task_done only on a JoinableQueue. */
+	assert_int_equal(api->task_done(q), PM_SHM_TYPE);
+	/* SimpleQueue: no maxsize. */
+	pm_shared_queue_new(s, "sq", PM_SK_SIMPLE_QUEUE, 5, 0, err, sizeof err);
+	void *sq = pm_shared_find(s, "sq");
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(api->queue_put(sq, &b, 0), PM_SHM_OK);
+	assert_string_equal(api->kind(sq), "simple_queue");
+}
+
+#define PER_PRODUCER 20000
+
+static int producer(pm_shared *s, void *arg)
+{
+	void *q = pm_shared_find(s, "mq");
+	int64_t base = (int64_t)(intptr_t)arg * 1000000;
+	for (int64_t i = 0; i < PER_PRODUCER; i++) {
+		pm_value v = pm_int(base + i);
+		if (api->queue_put(q, &v, PM_SHM_FOREVER) != PM_SHM_OK)
+			return 1;
+	}
+	return 0;
+}
+
+/* Consumes until None; checks per-producer order; adds what it saw to
+ * "seen" (a sum) and "nseen". */
+static int consumer(pm_shared *s, void *arg)
+{
+	(void)arg;
+	void *q = pm_shared_find(s, "mq");
+	int64_t last[2] = { -1, -1 };
+	int64_t sum = 0, n = 0;
+	for (;;) {
+		pm_value v;
+		if (api->queue_get(q, &v, 10) != PM_SHM_OK)
+			return 1;
+		if (v.type == PM_NONE)
+			break;
+		int p = (int)(v.u.i / 1000000), i = (int)(v.u.i % 1000000);
+		if (p < 0 || p > 1 || i <= last[p])
+			return 2;
+		last[p] = i;
+		sum += v.u.i;
+		n++;
+	}
+	pm_value vs = pm_int(sum), vn = pm_int(n);
+	api->value_add(pm_shared_find(s, "seen"), 0, &vs, NULL);
+	api->value_add(pm_shared_find(s, "nseen"), 0, &vn, NULL);
+	return 0;
+}
+
+static void test_queue_mpmc(void **state)
+{
+	pm_shared *s = *state;
+	pm_shared_queue_new(s, "mq", PM_SK_QUEUE, 100, 0, err, sizeof err);
+	pm_shared_value_new(s, "seen", 'q', NULL, true, err, sizeof err);
+	pm_shared_value_new(s, "nseen", 'q', NULL, true, err, sizeof err);
+	pid_t c[2] = { child(consumer, s, NULL), child(consumer, s, NULL) };
+	pid_t p[2] = { child(producer, s, (void *)(intptr_t)0),
+		       child(producer, s, (void *)(intptr_t)1) };
+	reap_ok(p[0]);
+	reap_ok(p[1]);
+	void *q = pm_shared_find(s, "mq");
+	pm_value none = pm_none();
+	api->queue_put(q, &none, PM_SHM_FOREVER);
+	api->queue_put(q, &none, PM_SHM_FOREVER);
+	reap_ok(c[0]);
+	reap_ok(c[1]);
+	pm_value sum, n;
+	api->value_get(pm_shared_find(s, "seen"), 0, &sum);
+	api->value_get(pm_shared_find(s, "nseen"), 0, &n);
+	int64_t want = 0;
+	for (int64_t k = 0; k < PER_PRODUCER; k++)
+		want += k + (1000000 + k);
+	assert_int_equal(n.u.i, 2 * PER_PRODUCER);
+	assert_int_equal(sum.u.i, want);
+	assert_int_equal(api->qsize(q), 0);
+}
+
+static int joinable_consumer(pm_shared *s, void *arg)
+{
+	void *q = pm_shared_find(s, arg);
+	for (;;) {
+		pm_value v;
+		if (api->queue_get(q, &v, 10) != PM_SHM_OK)
+			return 1;
+		nap(0.01);
+		pm_value_free(&v);
+		api->task_done(q);
+	}
+}
+
+static void test_joinable(void **state)
+{
+	pm_shared *s = *state;
+	pm_shared_queue_new(s, "jq", PM_SK_JOINABLE_QUEUE, 0, 0, err,
+			    sizeof err);
+	void *q = pm_shared_find(s, "jq");
+	assert_int_equal(api->task_done(q), PM_SHM_TOO_MANY);
+	assert_int_equal(api->join(q, 0), PM_SHM_OK);
+	pm_value v = pm_int(1);
+	for (int i = 0; i < 5; i++)
+		api->queue_put(q, &v, 0);
+	assert_int_equal(api->join(q, 0.05), PM_SHM_TIMEOUT);
+	pm_shared_info info;
+	pm_shared_get_info(s, 0, &info);
+	assert_int_equal(info.unfinished, 5);
+	pid_t p = child(joinable_consumer, s, "jq");
+	assert_int_equal(api->join(q, 10), PM_SHM_OK);
+	assert_int_equal(api->qsize(q), 0);
+	pm_shared_get_info(s, 0, &info);
+	assert_int_equal(info.unfinished, 0);
+	/* The "daemon" consumer blocks in get; the test ends it. */
+	kill(p, SIGKILL);
+	reap(p);
+	/* Its death inside get does not wedge the queue. */
+	assert_int_equal(api->queue_put(q, &v, 1), PM_SHM_OK);
+	pm_value got;
+	assert_int_equal(api->queue_get(q, &got, 1), PM_SHM_OK);
+}
+
+/* ---- Pipe --------------------------------------------------------------- */
+
+static int ponger(pm_shared *s, void *arg)
+{
+	void *b = api->pipe_end(pm_shared_find(s, arg), 1);
+	for (;;) {
+		pm_value v;
+		if (api->recv(b, &v, 10) != PM_SHM_OK)
+			return 1;
+		if (v.type == PM_NONE)
+			return 0;
+		v.u.i++;
+		api->send(b, &v);
+	}
+}
+
+static void test_pipe(void **state)
+{
+	pm_shared *s = *state;
+	assert_int_equal(pm_shared_pipe_new(s, "p", true, err, sizeof err), 0);
+	void *pipe = pm_shared_find(s, "p");
+	void *a = api->pipe_end(pipe, 0);
+	assert_non_null(a);
+	assert_null(api->pipe_end(pipe, 2));
+	assert_string_equal(api->kind(a), "connection");
+	assert_int_equal(api->poll(a, 0.05), PM_SHM_TIMEOUT);
+	pid_t p = child(ponger, s, "p");
+	pm_value v = pm_int(0);
+	for (int i = 0; i < 1000; i++) {
+		assert_int_equal(api->send(a, &v), PM_SHM_OK);
+		assert_int_equal(api->poll(a, 5), PM_SHM_OK);
+		assert_int_equal(api->recv(a, &v, 5), PM_SHM_OK);
+	}
+	assert_int_equal(v.u.i, 1000);
+	pm_value none = pm_none();
+	api->send(a, &none);
+	reap_ok(p);
+
+	/* Pipe(duplex=False): end 0 receives, end 1 sends. */
+	pm_shared_pipe_new(s, "oneway", false, err, sizeof err);
+	void *ow = pm_shared_find(s, "oneway");
+	void *r = api->pipe_end(ow, 0), *w = api->pipe_end(ow, 1);
+	assert_int_equal(api->send(r, &v), PM_SHM_TYPE);
+	pm_value got;
+	assert_int_equal(api->recv(w, &got, 0), PM_SHM_TYPE);
+	assert_int_equal(api->send(w, &v), PM_SHM_OK);
+	assert_int_equal(api->recv(r, &got, 0), PM_SHM_OK);
+	assert_int_equal(got.u.i, 1000);
+	assert_int_equal(api->recv(r, &got, 0), PM_SHM_TIMEOUT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_value_codes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_array, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_value_contention, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_robust_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_semaphore, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_condition, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_barrier, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_basics, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_mpmc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_joinable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pipe, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
