@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <poolmon/plugin.h>
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,6 +225,242 @@ chaos(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 	return 0;
 }
 
+/* ---- the seeds' Process examples ---------------------------------------- */
+
+/* Appends a value as Python prints it inside a dict or list. */
+static void py_repr(char *buf, size_t len, const pm_value *v)
+{
+	size_t used = strlen(buf);
+	if (used >= len)
+		return;
+	char *p = buf + used;
+	size_t room = len - used;
+	switch (v->type) {
+	case PM_INT:
+		snprintf(p, room, "%lld", (long long)v->u.i);
+		break;
+	case PM_FLOAT:
+		snprintf(p, room, "%g", v->u.f);
+		break;
+	case PM_STR:
+		snprintf(p, room, "'%s'", v->u.s.ptr);
+		break;
+	case PM_LIST:
+		snprintf(p, room, "[");
+		for (size_t i = 0; i < v->u.list.len; i++) {
+			if (i)
+				strncat(buf, ", ", len - strlen(buf) - 1);
+			py_repr(buf, len, &v->u.list.items[i]);
+		}
+		strncat(buf, "]", len - strlen(buf) - 1);
+		break;
+	case PM_BYTES:
+		snprintf(p, room, "b'...'");
+		break;
+	default:
+		snprintf(p, room, "None");
+		break;
+	}
+}
+
+/* The **kwargs list ([key, value] pairs) as Python prints a dict. */
+static void kwargs_repr(char *buf, size_t len, const pm_value *kw)
+{
+	snprintf(buf, len, "{");
+	for (size_t i = 0; i < kw->u.list.len; i++) {
+		const pm_value *pair = kw->u.list.items[i].u.list.items;
+		if (i)
+			strncat(buf, ", ", len - strlen(buf) - 1);
+		py_repr(buf, len, &pair[0]);
+		strncat(buf, ": ", len - strlen(buf) - 1);
+		py_repr(buf, len, &pair[1]);
+	}
+	strncat(buf, "}", len - strlen(buf) - 1);
+}
+
+/* person(name, age, **kwargs): "name,age,{kwargs}" at once. */
+static int person(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)ctx;
+	(void)n;
+	char kw[512], text[768];
+	kwargs_repr(kw, sizeof kw, &a[2]);
+	snprintf(text, sizeof text, "%s,%lld,%s", a[0].u.s.ptr,
+		 (long long)a[1].u.i, kw);
+	*r = pm_str(text);
+	return 0;
+}
+
+/* The seed's proc_1(name, age, **kwargs): ten rounds, 0.5 s apart, each
+ * logging name, age, pid and the kwargs. */
+static int proc_1(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	char kw[512];
+	kwargs_repr(kw, sizeof kw, &a[2]);
+	for (int i = 0; i < 10; i++) {
+		if (ctx->cancelled(ctx))
+			return ctx->fail(ctx, "cancelled");
+		ctx->log(ctx, "running: %s,%lld,%d kwargs=%s", a[0].u.s.ptr,
+			 (long long)a[1].u.i, (int)getpid(), kw);
+		sleep_ms(500);
+	}
+	*r = pm_int(10);
+	return 0;
+}
+
+/* A process-global counter: every process has its own copy, so tasks in
+ * different processes never see each other's increments. */
+static int64_t counter_value;
+
+static int counter(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)ctx;
+	(void)a;
+	(void)n;
+	*r = pm_int(++counter_value);
+	return 0;
+}
+
+/* The seed's global list nums = [11, 22]: appends the arguments in this
+ * process and returns the list as this process sees it. */
+static int64_t nums_items[64] = { 11, 22 };
+static size_t nums_len = 2;
+
+static int nums(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	if (nums_len + n > sizeof nums_items / sizeof nums_items[0])
+		return ctx->fail(ctx, "nums is full");
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].type != PM_INT)
+			return ctx->fail(ctx, "nums takes integers");
+		nums_items[nums_len++] = a[i].u.i;
+	}
+	pm_value *items = calloc(nums_len, sizeof *items);
+	if (!items)
+		return ctx->fail(ctx, "out of memory");
+	for (size_t i = 0; i < nums_len; i++)
+		items[i] = pm_int(nums_items[i]);
+	r->type = PM_LIST;
+	r->u.list.items = items;
+	r->u.list.len = nums_len;
+	return 0;
+}
+
+/* ---- the seeds' serial / threads / processes comparison -------------------- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* job(n) as a 128-bit sum. */
+static unsigned __int128 job_sum(int64_t limit)
+{
+	unsigned __int128 res = 0;
+	for (int64_t i = 0; i < limit; i++) {
+		unsigned __int128 x = (unsigned __int128)i;
+		res += x + x * x + x * x * x;
+	}
+	return res;
+}
+
+/* job's result: an int while it fits, else its decimal digits. */
+static pm_value job_value(unsigned __int128 res)
+{
+	if (res <= (unsigned __int128)INT64_MAX)
+		return pm_int((int64_t)res);
+	char digits[48];
+	int pos = (int)sizeof digits - 1;
+	digits[pos] = '\0';
+	while (res) {
+		digits[--pos] = (char)('0' + (int)(res % 10));
+		res /= 10;
+	}
+	return pm_str(digits + pos);
+}
+
+static int check_job_n(pm_ctx *ctx, int64_t limit)
+{
+	if (limit < 0)
+		return ctx->fail(ctx, "n must be >= 0, got %lld",
+				 (long long)limit);
+	if (limit > 100000000)
+		return ctx->fail(ctx, "n too large (at most 100000000)");
+	return 0;
+}
+
+/* job(n), logging its pid and its run time on the monotonic clock (which
+ * all processes share, so overlaps show). */
+static int job_timed(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	if (check_job_n(ctx, a[0].u.i) < 0)
+		return -1;
+	double t0 = now_s();
+	unsigned __int128 res = job_sum(a[0].u.i);
+	double t1 = now_s();
+	ctx->log(ctx, "job(%lld) in pid %d: %.3f s (clock %.3f to %.3f)",
+		 (long long)a[0].u.i, (int)getpid(), t1 - t0, t0, t1);
+	*r = job_value(res);
+	return 0;
+}
+
+typedef struct job_thread {
+	pthread_t tid;
+	int64_t n;
+	unsigned __int128 res;
+} job_thread;
+
+static void *job_thread_main(void *arg)
+{
+	job_thread *t = arg;
+	t->res = job_sum(t->n);
+	return NULL;
+}
+
+/* The seeds' multithread(): job(n) in each of `threads` threads at once
+ * (in C they really run in parallel: no GIL); their results, in order. */
+static int job_threads(pm_ctx *ctx, const pm_value *a, size_t n,
+		       pm_value *r)
+{
+	(void)n;
+	int64_t limit = a[0].u.i, nthreads = a[1].u.i;
+	if (check_job_n(ctx, limit) < 0)
+		return -1;
+	if (nthreads < 1 || nthreads > 64)
+		return ctx->fail(ctx, "threads must be 1..64, got %lld",
+				 (long long)nthreads);
+	job_thread th[64];
+	double t0 = now_s();
+	int64_t started = 0;
+	for (; started < nthreads; started++) {
+		th[started].n = limit;
+		if (pthread_create(&th[started].tid, NULL, job_thread_main,
+				   &th[started]) != 0)
+			break;
+	}
+	for (int64_t i = 0; i < started; i++)
+		pthread_join(th[i].tid, NULL);
+	if (started < nthreads)
+		return ctx->fail(ctx, "cannot start thread %lld",
+				 (long long)started + 1);
+	double t1 = now_s();
+	ctx->log(ctx, "job(%lld) on %lld threads in pid %d: %.3f s",
+		 (long long)limit, (long long)nthreads, (int)getpid(), t1 - t0);
+	pm_value *items = calloc((size_t)nthreads, sizeof *items);
+	if (!items)
+		return ctx->fail(ctx, "out of memory");
+	for (int64_t i = 0; i < nthreads; i++)
+		items[i] = job_value(th[i].res);
+	r->type = PM_LIST;
+	r->u.list.items = items;
+	r->u.list.len = (size_t)nthreads;
+	return 0;
+}
+
 static const struct pm_task_def tasks[] = {
 	{ "square", "n:int", "int", "n * n", square },
 	{ "cube", "n:int", "int", "n * n * n", cube },
@@ -240,6 +477,20 @@ static const struct pm_task_def tasks[] = {
 	  hang },
 	{ "spin", "ms:int", "int", "burn CPU for ms milliseconds, with progress",
 	  spin },
+	{ "person", "name:str, age:int, **kwargs", "str",
+	  "name,age,{kwargs} (named and keyword arguments)", person },
+	{ "proc_1", "name:str, age:int, **kwargs", "int",
+	  "the seed's proc_1: log name, age, pid, kwargs 10 times, 0.5 s apart",
+	  proc_1 },
+	{ "counter", "", "int",
+	  "add 1 to this process's global counter and return it", counter },
+	{ "nums", "*items", "list",
+	  "append to this process's global list [11, 22] and return it", nums },
+	{ "job_timed", "n:int", "any",
+	  "job(n), logging its pid and run time", job_timed },
+	{ "job_threads", "n:int, threads:int", "list",
+	  "job(n) in each of `threads` threads at once; their results",
+	  job_threads },
 	{ "chaos", "seed:int", "int",
 	  "by a hash of seed: ~1% SIGSEGV, 0.5% abort, exit(7), fail; else seed",
 	  chaos },

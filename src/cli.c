@@ -580,7 +580,8 @@ static pm_status run_command(pm_cli *c, pm_args *a)
 		while (*p) {
 			const char *comma = strchr(p, ',');
 			size_t len = comma ? (size_t)(comma - p) : strlen(p);
-			if (len == kl && !strncmp(p, a->opts[i].key, kl))
+			if ((len == kl && !strncmp(p, a->opts[i].key, kl)) ||
+			    (len == 1 && *p == '*'))
 				ok = true;
 			p += len + (comma ? 1 : 0);
 		}

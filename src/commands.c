@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "procstat.h"
+#include "taskargs.h"
 
 static double opt_seconds(pm_cli *c, pm_args *a, const char *key, bool *bad)
 {
@@ -219,10 +220,16 @@ static pm_status cmd_submit(pm_cli *c, pm_args *a)
 	pm_submit_opts o = { opt_seconds(c, a, "timeout", &bad) };
 	if (bad)
 		return CMD_ERROR;
+	pm_value *args;
+	size_t nargs;
+	if (pm_taskargs_bind(c, a, "timeout", &args, &nargs) < 0)
+		return CMD_ERROR;
 	char err[512];
 	uint64_t id;
-	if (pm_engine_submit(c->e, a->words[0], a->vals + 1, a->argc - 1, &o,
-			     &id, err, sizeof err) < 0)
+	int rc = pm_engine_submit(c->e, a->words[0], args, nargs, &o, &id, err,
+				  sizeof err);
+	pm_values_free(args, nargs);
+	if (rc < 0)
 		return pm_cli_error(c, a, "%s", err);
 	if (c->mode == PM_OUT_TEXT)
 		pm_cli_info(c, "t%llu", (unsigned long long)id);
@@ -241,10 +248,16 @@ static pm_status cmd_spawn(pm_cli *c, pm_args *a)
 		return pm_cli_error(c, a, "daemon must be 0 or 1");
 	o.name = name ? name->u.s.ptr : NULL;
 	o.daemon = daemon && daemon->u.i;
+	pm_value *args;
+	size_t nargs;
+	if (pm_taskargs_bind(c, a, "name,daemon", &args, &nargs) < 0)
+		return CMD_ERROR;
 	char err[512];
 	uint64_t pid_id, task_id;
-	if (pm_engine_spawn(c->e, a->words[0], a->vals + 1, a->argc - 1, &o,
-			    &pid_id, &task_id, err, sizeof err) < 0)
+	int rc = pm_engine_spawn(c->e, a->words[0], args, nargs, &o, &pid_id,
+				 &task_id, err, sizeof err);
+	pm_values_free(args, nargs);
+	if (rc < 0)
 		return pm_cli_error(c, a, "%s", err);
 	if (c->mode == PM_OUT_TEXT) {
 		pm_process_info pi;
@@ -262,10 +275,16 @@ static pm_status cmd_apply(pm_cli *c, pm_args *a)
 	pm_submit_opts o = { opt_seconds(c, a, "timeout", &bad) };
 	if (bad)
 		return CMD_ERROR;
+	pm_value *args;
+	size_t nargs;
+	if (pm_taskargs_bind(c, a, "timeout", &args, &nargs) < 0)
+		return CMD_ERROR;
 	char err[512];
 	uint64_t id;
-	if (pm_engine_submit(c->e, a->words[0], a->vals + 1, a->argc - 1, &o,
-			     &id, err, sizeof err) < 0)
+	int rc = pm_engine_submit(c->e, a->words[0], args, nargs, &o, &id, err,
+				  sizeof err);
+	pm_values_free(args, nargs);
+	if (rc < 0)
 		return pm_cli_error(c, a, "%s", err);
 	pm_cli_mark_quiet(c, id, 1);
 	c->wait.ids = xmalloc(sizeof *c->wait.ids);
@@ -291,9 +310,15 @@ static pm_status cmd_map(pm_cli *c, pm_args *a)
 				    a->words[1]);
 	char err[512];
 	uint64_t first = 0;
-	if (pm_engine_map(c->e, a->words[0], items->u.list.items,
-			  items->u.list.len, chunksize, &first, err,
-			  sizeof err) < 0)
+	size_t n = items->u.list.len;
+	pm_value *with_kw = pm_taskargs_map_items(c, a->words[0],
+						  items->u.list.items, n);
+	int rc = pm_engine_map(c->e, a->words[0],
+			       with_kw ? with_kw : items->u.list.items, n,
+			       chunksize, &first, err, sizeof err);
+	if (with_kw)
+		pm_values_free(with_kw, n);
+	if (rc < 0)
 		return pm_cli_error(c, a, "%s", err);
 	pm_cli_mark_quiet(c, first, items->u.list.len);
 	c->wait.first = first;
@@ -730,15 +755,16 @@ static pm_status cmd_quit(pm_cli *c, pm_args *a)
 }
 
 const struct pm_command pm_commands[] = {
-	{ "submit", "submit TASK [ARG…] [timeout=S]",
-	  "queue one task and print its id (apply_async)", 1, -1, "timeout",
+	{ "submit", "submit TASK [ARG…] [KEY=VALUE…] [timeout=S]",
+	  "queue one task and print its id (apply_async); KEY=VALUE binds a parameter by name or goes to the task's **kwargs",
+	  1, -1, "timeout,*",
 	  PM_COMPLETE_TASK, PM_COMPLETE_NONE, cmd_submit },
-	{ "spawn", "spawn [name=N] [daemon=1] TASK [ARG…]",
+	{ "spawn", "spawn [name=N] [daemon=1] TASK [ARG…] [KEY=VALUE…]",
 	  "run a task in a standalone process outside the pool (Process.start)",
-	  1, -1, "name,daemon", PM_COMPLETE_TASK, PM_COMPLETE_NONE,
+	  1, -1, "name,daemon,*", PM_COMPLETE_TASK, PM_COMPLETE_NONE,
 	  cmd_spawn },
-	{ "apply", "apply TASK [ARG…] [timeout=S]",
-	  "run one task and wait for its result (apply)", 1, -1, "timeout",
+	{ "apply", "apply TASK [ARG…] [KEY=VALUE…] [timeout=S]",
+	  "run one task and wait for its result (apply)", 1, -1, "timeout,*",
 	  PM_COMPLETE_TASK, PM_COMPLETE_NONE, cmd_apply },
 	{ "map", "map TASK RANGE|LIST [chunksize=N]",
 	  "one task per item; print the ordered results (map)", 2, 2,

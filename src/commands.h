@@ -77,7 +77,9 @@ struct pm_command {
 	const char *usage;
 	const char *help;
 	int min_args, max_args; /* max -1: any */
-	const char *options;    /* allowed key=value options, comma separated */
+	const char *options;    /* allowed key=value options, comma separated;
+				 * "*" passes any other key to exec (a task's
+				 * named arguments and **kwargs) */
 	pm_complete_kind complete_first, complete_rest;
 	pm_exec_fn exec;
 };

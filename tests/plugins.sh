@@ -32,6 +32,9 @@ refused() {
 }
 
 real() { realpath "$1"; }
+# The ABI this poolmon speaks, from the header it was built with.
+abi_minor=$(sed -n 's/^#define POOLMON_ABI_MINOR \([0-9]*\).*/\1/p' "$srcdir/include/poolmon/plugin.h")
+abi="1.$abi_minor"
 
 # --- missing file ------------------------------------------------------------
 refused "missing file" "$TEST_TMPDIR/nowhere/gone.so" \
@@ -52,7 +55,7 @@ refused "no plugin symbol" "$tp/nosym.so" \
 
 # --- a different ABI major ------------------------------------------------------
 refused "different ABI major" "$tp/bad_abi.so" \
-	"refusing plugin $(real "$tp/bad_abi.so"): ABI version 2.0, poolmon speaks 1.0"
+	"refusing plugin $(real "$tp/bad_abi.so"): ABI version 2.0, poolmon speaks $abi"
 
 # --- a duplicate plugin name ----------------------------------------------------
 demo_path=$(real "$POOLMON_PLUGIN_PATH/demo.so")
@@ -111,7 +114,7 @@ refused "init fails" "$tp/bad_init.so" \
 out=$TEST_TMPDIR/refuse.json
 "$poolmon" --batch --json -w 1 -x "load $tp/bad_abi.so" >"$out" 2>/dev/null
 is "$(json_get "$out" '[(e["command"], e["message"]) for e in ev if e["event"] == "error"]')" \
-	"[('load', 'refusing plugin $(real "$tp/bad_abi.so"): ABI version 2.0, poolmon speaks 1.0')]" \
+	"[('load', 'refusing plugin $(real "$tp/bad_abi.so"): ABI version 2.0, poolmon speaks $abi')]" \
 	"--json: one error event with the message"
 is "$(json_get "$out" 'len([e for e in ev if e["event"] == "plugin"])')" 0 "--json: no plugin event"
 
