@@ -156,4 +156,43 @@ is "$(json_get "$out" '[e["result"] for e in ev if e["event"] == "task" and e["i
 	"[10]" "twice 5 = 10 in an old worker"
 is "$(cat "$TEST_TMPDIR/live.err")" "" "nothing on stderr"
 
+# --- named arguments and **kwargs (the seed's proc_1(name, age, **kwargs)) ---
+out=$TEST_TMPDIR/kw.json
+"$poolmon" --batch --json -w 2 -x 'apply person bob 30 city=Paris zip=75001;
+	apply person age=30 name="Ann Lee"; apply person Ann age=7 x=1.5;
+	submit person bob 30 timeout=5 city=Rome; join;
+	spawn name=P person bob 30 name2=x; join; tasks' >"$out" 2>"$TEST_TMPDIR/kw.err"
+is "$(json_get "$out" '[e["result"] for e in ev if e["event"] == "result"]')" \
+	"[\"bob,30,{'city': 'Paris', 'zip': 75001}\", 'Ann Lee,30,{}', \"Ann,7,{'x': 1.5}\"]" \
+	"apply: extra key=value options reach **kwargs; declared ones bind by name"
+is "$(json_get "$out" '[(e["args"], e["result"]) for e in ev if e["event"] == "task" and e["id"] == "t4" and e["state"] == "done"]')" \
+	"[(['bob', 30, [['city', 'Rome']]], \"bob,30,{'city': 'Rome'}\")]" \
+	"submit: timeout= stays the command's, the rest is the last argument [[key, value]]"
+is "$(json_get "$out" '[(e["name"], e["exitcode"]) for e in ev if e["event"] == "process"]')" \
+	"[('P', 0)]" "spawn: name= names the process"
+is "$(json_get "$out" '[e["result"] for e in ev if e["event"] == "task" and e["id"] == "t5" and e["state"] == "done"]')" \
+	"[\"bob,30,{'name2': 'x'}\"]" "spawn: the other options go to **kwargs"
+is "$(json_get "$out" '[t["signature"] for e in ev if e["event"] == "tasks" for t in e["tasks"] if t["name"] == "demo.proc_1"]')" \
+	"['name:str, age:int, **kwargs']" "tasks shows the **kwargs signature"
+is "$(cat "$TEST_TMPDIR/kw.err")" "" "nothing on stderr"
+kw_error() { # kw_error NAME CMD MESSAGE: CMD fails with MESSAGE, nothing queued
+	local out
+	out=$("$poolmon" --batch -w 1 -x "$2; status" 2>"$TEST_TMPDIR/err")
+	is "$(cat "$TEST_TMPDIR/err")" "$3" "$1"
+	like "$out" '^tasks: queued 0, running 0, paused 0, done 0,' "$1: nothing queued"
+}
+kw_error "unknown key without **kwargs" 'submit square 2 bogus=1' \
+	"error: submit: demo.square(n:int): no parameter named 'bogus' (and no **kwargs)"
+kw_error "a parameter given twice" 'apply person bob 30 name=ann' \
+	"error: apply: demo.person(name:str, age:int, **kwargs): got multiple values for argument 'name'"
+kw_error "a missing parameter" 'submit person age=3' \
+	"error: submit: demo.person(name:str, age:int, **kwargs): missing argument 'name'"
+kw_error "a named argument of the wrong type" 'submit square n=x' \
+	"error: submit: demo.square(n:int): argument 'n' must be int, got str 'x'"
+kw_error "an option of a command that takes none" 'status verbose=1' \
+	"error: status: unknown option 'verbose'; usage: status"
+out=$("$poolmon" --batch -w 1 -x 'apply square n=9; map square 1..3' 2>&1)
+is "$out" "81
+[1, 4, 9]" "apply square n=9 binds by name; map is unchanged"
+
 done_testing
