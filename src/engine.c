@@ -133,6 +133,7 @@ struct pm_engine {
 	pm_counts counts;
 	bool in_poll;
 	double now; /* pm_now() at the start of the current poll */
+	bool started; /* the pool was brought up to its size once */
 };
 
 /* ---- worker side ------------------------------------------------------ */
@@ -1339,8 +1340,12 @@ static double next_deadline(const pm_engine *e)
 /* Brings the pool up to its size (start-up, and after a failed fork). */
 static void start_missing_workers(pm_engine *e)
 {
-	if (e->state != PM_POOL_RUNNING)
+	/* A running pool keeps its size; the first start completes even if
+	 * close came first (the pool was created with that size). */
+	if (e->state == PM_POOL_TERMINATED ||
+	    (e->state != PM_POOL_RUNNING && e->started))
 		return;
+	e->started = true;
 	size_t live = 0;
 	for (size_t i = 0; i < e->nworkers; i++)
 		live += !e->workers[i]->retiring;

@@ -406,6 +406,36 @@ static void test_shrink_while_busy(void **state)
 	assert_int_equal(pm_engine_resize(f->e, 0, f->err, sizeof f->err), -1);
 }
 
+static void test_maxtasks_recycles(void **state)
+{
+	(void)state;
+	fixture *f = xcalloc(1, sizeof *f);
+	f->loop = pm_loop_new();
+	char *err = NULL;
+	pm_engine_config cfg = { .workers = 1, .maxtasks = 2 };
+	f->e = pm_engine_new(f->loop, &cfg, &err);
+	assert_non_null(f->e);
+	pm_engine_set_listener(f->e, on_event, f);
+	pm_engine_add_plugin_dir(f->e, plugin_dir());
+	assert_int_equal(pm_engine_load(f->e, "demo", f->err, sizeof f->err), 0);
+	pid_t pids[5];
+	for (int i = 0; i < 5; i++) {
+		uint64_t id = submit_int(f, "square", i, 0);
+		assert_true(run_until(f, task_final, id));
+		pm_task_info ti;
+		pm_engine_task_info(f->e, id, &ti);
+		assert_int_equal(ti.state, PM_TASK_DONE);
+		pids[i] = ti.pid;
+	}
+	/* Two tasks per worker process, then a fresh one. */
+	assert_int_equal(pids[0], pids[1]);
+	assert_int_not_equal(pids[1], pids[2]);
+	assert_int_equal(pids[2], pids[3]);
+	assert_int_not_equal(pids[3], pids[4]);
+	assert_int_equal(pm_engine_counts(f->e).crashed, 0);
+	*state = f;
+}
+
 static void test_loader_refusals(void **state)
 {
 	fixture *f = *state;
@@ -457,6 +487,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_terminate_pool, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_shrink_while_busy, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_loader_refusals, setup2, teardown),
+		cmocka_unit_test_teardown(test_maxtasks_recycles, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
