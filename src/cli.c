@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_shared.h"
 #include "commands.h"
+#include "shared.h"
 
 #define MAX_RANGE 10000000ULL
 
@@ -557,6 +559,7 @@ static void wait_clear(pm_wait *w)
 {
 	free(w->ids);
 	free(w->text);
+	free(w->data);
 	memset(w, 0, sizeof *w);
 }
 
@@ -668,10 +671,13 @@ bool pm_cli_wait_check(pm_cli *c, double now);
 static int cli_timeout(void *ud)
 {
 	pm_cli *c = ud;
+	/* A queue or lock has no fd: a shared wait is re-tried. */
+	int poll_ms = c->wait.kind == WAIT_SHARED ? PM_SHARED_POLL_MS : -1;
 	if (c->wait.kind == WAIT_NONE || c->wait.deadline <= 0)
-		return -1;
+		return poll_ms;
 	double ms = (c->wait.deadline - pm_now()) * 1000.0;
-	return ms <= 0 ? 0 : (int)ms + 1;
+	int left = ms <= 0 ? 0 : (int)ms + 1;
+	return poll_ms >= 0 && poll_ms < left ? poll_ms : left;
 }
 
 static void cli_tick(void *ud)
@@ -792,6 +798,15 @@ static size_t candidates(pm_cli *c, pm_complete_kind kind, char ***out)
 		}
 		ADD(xstrdup("all"));
 		ADD(xstrdup("pool"));
+		break;
+	}
+	case PM_COMPLETE_SHARED: {
+		pm_shared *s = pm_engine_shared(c->e);
+		for (size_t i = 0; i < pm_shared_count(s); i++) {
+			pm_shared_info info;
+			if (pm_shared_get_info(s, i, &info))
+				ADD(xstrdup(info.name));
+		}
 		break;
 	}
 	default:

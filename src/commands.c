@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_shared.h"
 #include "procstat.h"
 #include "taskargs.h"
 
@@ -169,6 +170,8 @@ bool pm_cli_wait_check(pm_cli *c, double now)
 	case WAIT_SLEEP:
 		done = false;
 		break;
+	case WAIT_SHARED: /* reports its own timeout */
+		return pm_cmd_shared_wait_check(c, now);
 	case WAIT_TASKS:
 		done = true;
 		if (!w->ids) {
@@ -569,9 +572,11 @@ char *pm_cli_status_json(pm_cli *c)
 			pm_buf_printf(&b, ",\"exitcode\":%d}", pi.exitcode);
 	}
 	pm_buf_printf(&b,
-		      "],\"tasks\":{\"queued\":%zu,\"running\":%zu,\"paused\":%zu,\"done\":%zu,\"failed\":%zu,\"crashed\":%zu,\"timeout\":%zu,\"terminated\":%zu,\"cancelled\":%zu},\"shared\":[]}",
+		      "],\"tasks\":{\"queued\":%zu,\"running\":%zu,\"paused\":%zu,\"done\":%zu,\"failed\":%zu,\"crashed\":%zu,\"timeout\":%zu,\"terminated\":%zu,\"cancelled\":%zu},\"shared\":",
 		      k.queued, k.running, k.paused, k.done, k.failed,
 		      k.crashed, k.timeout, k.terminated, k.cancelled);
+	pm_cmd_shared_status_json(c, &b);
+	pm_buf_puts(&b, "}");
 	free(ps);
 	return pm_buf_take(&b);
 }
@@ -609,6 +614,7 @@ static pm_status cmd_status(pm_cli *c, pm_args *a)
 				    (unsigned long long)pi.id, pi.name,
 				    pi.exitcode);
 	}
+	pm_cmd_shared_status_text(c);
 	return st;
 }
 
@@ -804,6 +810,49 @@ const struct pm_command pm_commands[] = {
 	  PM_COMPLETE_NONE, PM_COMPLETE_NONE, cmd_echo },
 	{ "help", "help [CMD]", "list the commands, or explain one", 0, 1,
 	  NULL, PM_COMPLETE_COMMAND, PM_COMPLETE_NONE, cmd_help },
+	{ "value", "value NAME CODE [INIT] [lock=0]",
+	  "a shared number (Value); codes b B h H i I l L q Q f d c; lock=0: RawValue",
+	  2, 3, "lock", PM_COMPLETE_NONE, PM_COMPLETE_NONE, pm_cmd_value },
+	{ "array", "array NAME CODE SIZE|LIST [lock=0]",
+	  "a shared one-dimensional array (Array) of SIZE zeros or the items",
+	  3, 3, "lock", PM_COMPLETE_NONE, PM_COMPLETE_NONE, pm_cmd_array },
+	{ "queue", "queue NAME [MAXSIZE] [joinable=1|simple=1]",
+	  "a shared queue (Queue, JoinableQueue, SimpleQueue); 0: no limit",
+	  1, 2, "joinable,simple", PM_COMPLETE_NONE, PM_COMPLETE_NONE,
+	  pm_cmd_queue },
+	{ "put", "put NAME ITEM [timeout=S] [nowait=1]",
+	  "put an item (None: the sentinel) on a queue; waits while full",
+	  2, 2, "timeout,nowait", PM_COMPLETE_SHARED, PM_COMPLETE_NONE,
+	  pm_cmd_put },
+	{ "get", "get NAME [timeout=S] [nowait=1]",
+	  "take an item from a queue and print it; waits while empty", 1, 1,
+	  "timeout,nowait", PM_COMPLETE_SHARED, PM_COMPLETE_NONE, pm_cmd_get },
+	{ "lock", "lock NAME [kind=rlock]",
+	  "a shared robust Lock (or RLock)", 1, 1, "kind", PM_COMPLETE_NONE,
+	  PM_COMPLETE_NONE, pm_cmd_lock },
+	{ "semaphore", "semaphore NAME [N] [bounded=1]",
+	  "a shared Semaphore (BoundedSemaphore) starting at N (1)", 1, 2,
+	  "bounded", PM_COMPLETE_NONE, PM_COMPLETE_NONE, pm_cmd_semaphore },
+	{ "event", "event NAME", "a shared Event (set NAME 1 / set NAME 0)",
+	  1, 1, NULL, PM_COMPLETE_NONE, PM_COMPLETE_NONE, pm_cmd_event },
+	{ "condition", "condition NAME", "a shared Condition (over an RLock)",
+	  1, 1, NULL, PM_COMPLETE_NONE, PM_COMPLETE_NONE, pm_cmd_condition },
+	{ "barrier", "barrier NAME N", "a shared Barrier for N parties", 2, 2,
+	  NULL, PM_COMPLETE_NONE, PM_COMPLETE_NONE, pm_cmd_barrier },
+	{ "pipe", "pipe NAME [duplex=0]",
+	  "a Pipe: ends 0 and 1 (duplex=0: 0 receives, 1 sends)", 1, 1,
+	  "duplex", PM_COMPLETE_NONE, PM_COMPLETE_NONE, pm_cmd_pipe },
+	{ "set", "set NAME[IDX] VALUE",
+	  "write a value, an array item (or all items as a list), or an event (1/0)",
+	  2, 2, NULL, PM_COMPLETE_SHARED, PM_COMPLETE_NONE, pm_cmd_set },
+	{ "show", "show NAME", "one shared object in full", 1, 1, NULL,
+	  PM_COMPLETE_SHARED, PM_COMPLETE_NONE, pm_cmd_show },
+	{ "acquire", "acquire NAME [timeout=S]",
+	  "take a lock or semaphore (or a value's lock) for poolmon itself",
+	  1, 1, "timeout", PM_COMPLETE_SHARED, PM_COMPLETE_NONE,
+	  pm_cmd_acquire },
+	{ "release", "release NAME", "release what acquire took", 1, 1, NULL,
+	  PM_COMPLETE_SHARED, PM_COMPLETE_NONE, pm_cmd_release },
 	{ "quit", "quit", "leave poolmon (running tasks are terminated)", 0,
 	  0, NULL, PM_COMPLETE_NONE, PM_COMPLETE_NONE, cmd_quit },
 };

@@ -38,6 +38,7 @@ typedef enum wait_kind {
 	WAIT_RESULT, /* result / apply: print one result */
 	WAIT_MAP,    /* map: print the ordered results */
 	WAIT_SLEEP,
+	WAIT_SHARED, /* get/put/acquire: re-tried each tick (cmd_shared.c) */
 } wait_kind;
 
 typedef struct pm_wait {
@@ -49,6 +50,8 @@ typedef struct pm_wait {
 	double deadline; /* 0 = none */
 	bool timeout_is_error; /* result: a timeout is an error */
 	char *text;
+	unsigned char *data; /* WAIT_SHARED put: the encoded item */
+	size_t datalen;
 } pm_wait;
 
 typedef struct pm_range {
