@@ -531,16 +531,22 @@ static void on_event(void *ud, const pm_event *ev)
 		break;
 	case PM_EV_LOG:
 		if (c->mode == PM_OUT_JSON) {
-			pm_buf_printf(&b,
-				      "{\"event\":\"log\",\"id\":\"t%llu\",\"worker\":\"w%llu\",\"message\":",
-				      (unsigned long long)ev->id,
-				      (unsigned long long)ev->worker);
+			pm_buf_puts(&b, "{\"event\":\"log\"");
+			if (ev->id)
+				pm_buf_printf(&b, ",\"id\":\"t%llu\"",
+					      (unsigned long long)ev->id);
+			if (ev->worker)
+				pm_buf_printf(&b, ",\"worker\":\"w%llu\"",
+					      (unsigned long long)ev->worker);
+			pm_buf_puts(&b, ",\"message\":");
 			pm_json_string(&b, ev->error ? ev->error : "");
 			pm_buf_puts(&b, "}");
-		} else {
+		} else if (ev->id) {
 			pm_buf_printf(&b, "t%llu log: %s",
 				      (unsigned long long)ev->id,
 				      ev->error ? ev->error : "");
+		} else {
+			pm_buf_printf(&b, "log: %s", ev->error ? ev->error : "");
 		}
 		c->out(c->ud, PM_LINE_EVENT, b.s);
 		break;

@@ -272,6 +272,15 @@ static pm_status cmd_spawn(pm_cli *c, pm_args *a)
 	return CMD_OK;
 }
 
+static pm_status cmd_initializer(pm_cli *c, pm_args *a)
+{
+	char err[512];
+	if (pm_engine_set_initializer(c->e, a->words[0], a->vals + 1,
+				      a->argc - 1, err, sizeof err) < 0)
+		return pm_cli_error(c, a, "%s", err);
+	return CMD_OK;
+}
+
 static pm_status cmd_apply(pm_cli *c, pm_args *a)
 {
 	bool bad;
@@ -769,6 +778,9 @@ const struct pm_command pm_commands[] = {
 	  "run a task in a standalone process outside the pool (Process.start)",
 	  1, -1, "name,daemon,*", PM_COMPLETE_TASK, PM_COMPLETE_NONE,
 	  cmd_spawn },
+	{ "initializer", "initializer TASK [ARG…]",
+	  "run TASK in each worker as it starts (Pool initializer); live workers are replaced when idle",
+	  1, -1, NULL, PM_COMPLETE_TASK, PM_COMPLETE_NONE, cmd_initializer },
 	{ "apply", "apply TASK [ARG…] [KEY=VALUE…] [timeout=S]",
 	  "run one task and wait for its result (apply)", 1, -1, "timeout,*",
 	  PM_COMPLETE_TASK, PM_COMPLETE_NONE, cmd_apply },

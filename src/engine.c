@@ -32,7 +32,9 @@
 /* Records from the manager to a worker. */
 enum { DOWN_TASKS = 1, DOWN_LOAD, DOWN_EXIT };
 /* Records from a worker to the manager. */
-enum { UP_DONE = 1, UP_FAILED, UP_PROGRESS, UP_LOG, UP_SKIPPED };
+enum { UP_DONE = 1, UP_FAILED, UP_PROGRESS, UP_LOG, UP_SKIPPED, UP_INIT_FAILED };
+#define INIT_FAILED_STATUS 121 /* a worker whose initializer failed exits so */
+#define INIT_MAX_FAILURES 3    /* in a row, then the pool stops refilling */
 
 /* Shared between the manager and one worker. */
 typedef struct shm_worker {
@@ -134,6 +136,14 @@ struct pm_engine {
 	bool in_poll;
 	double now; /* pm_now() at the start of the current poll */
 	bool started; /* the pool was brought up to its size once */
+	/* Pool initializer, run in each worker as it starts. */
+	const char *init_task;
+	size_t init_plugin, init_def;
+	pm_value *init_args;
+	size_t init_nargs;
+	char *init_error;       /* the last failure's message */
+	unsigned init_failures; /* in a row */
+	bool init_broken;       /* gave up refilling the pool */
 };
 
 /* ---- worker side ------------------------------------------------------ */
@@ -399,6 +409,21 @@ static __attribute__((noreturn)) void worker_main(pm_engine *e, worker *w)
 		 w->is_process ? 'p' : 'w', (unsigned long long)w->id);
 	g_wctx = &wc;
 	shm_worker *s = w->shm;
+	if (e->init_task) {
+		/* Pool(initializer=…): once, before any task. */
+		const struct pm_task_def *def =
+			&e->reg.entries[e->init_plugin].plugin->tasks[e->init_def];
+		pm_value result = pm_none();
+		wc.ctx.task_id = "init";
+		int rc = def->fn(&wc.ctx, e->init_args, e->init_nargs, &result);
+		pm_value_free(&result);
+		wc.ctx.task_id = wc.task_id;
+		if (rc != 0) {
+			up_send_text(&wc, UP_INIT_FAILED, 0,
+				     wc.error[0] ? wc.error : "initializer failed");
+			_exit(INIT_FAILED_STATUS);
+		}
+	}
 	for (;;) {
 		pm_rec_hdr h;
 		const unsigned char *p = pm_ring_peek(&s->down, &h);
@@ -733,6 +758,8 @@ void pm_engine_free(pm_engine *e)
 		free(w);
 	}
 	free(e->procs);
+	pm_values_free(e->init_args, e->init_nargs);
+	free(e->init_error);
 	for (uint64_t id = 1; id <= e->ntasks; id++) {
 		task *t = task_get(e, id);
 		pm_values_free(t->args, t->nargs);
@@ -852,6 +879,10 @@ static int check_args(pm_engine *e, size_t p, size_t d, pm_value *args,
 
 static int accepting(const pm_engine *e, char *err, size_t errlen)
 {
+	if (e->init_broken)
+		return pm_err(err, errlen,
+			      "pool is broken: its initializer %s keeps failing (%s)",
+			      e->init_task, e->init_error);
 	if (e->state == PM_POOL_CLOSED || e->state == PM_POOL_TERMINATED)
 		return pm_err(err, errlen,
 			      "pool is %s: it accepts no more tasks",
@@ -1094,6 +1125,25 @@ static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 		return;
 	memcpy(&id, p, 8);
 	task *t = task_get(e, id);
+	if (h->type == UP_INIT_FAILED) {
+		pm_value v;
+		if (!pm_value_decode(p + 8, h->len - 8, &v))
+			return;
+		free(e->init_error);
+		e->init_error = xstrdup(v.type == PM_STR ? v.u.s.ptr : "?");
+		pm_value_free(&v);
+		char *line = xasprintf("w%llu: initializer %s failed: %s",
+				       (unsigned long long)w->id, e->init_task,
+				       e->init_error);
+		pm_event ev = { 0 };
+		ev.kind = PM_EV_LOG;
+		ev.worker = w->id;
+		ev.pid = w->pid;
+		ev.error = line;
+		emit(e, &ev);
+		free(line);
+		return;
+	}
 	if (h->type == UP_LOG) {
 		pm_value v;
 		if (!pm_value_decode(p + 8, h->len - 8, &v))
@@ -1192,11 +1242,31 @@ static void remove_worker(pm_engine *e, worker *w)
 
 static bool wants_workers(const pm_engine *e)
 {
-	if (e->state == PM_POOL_TERMINATED)
+	if (e->state == PM_POOL_TERMINATED || e->init_broken)
 		return false;
 	if (e->state == PM_POOL_CLOSED)
 		return e->counts.queued + e->counts.paused > 0;
 	return true;
+}
+
+/* Workers die in their initializer again and again: rather than fork
+ * forever (or hang, as Python's Pool does), fail what waits and stop. */
+static void give_up_on_initializer(pm_engine *e)
+{
+	e->init_broken = true;
+	for (task *t; (t = q_front(e));) {
+		q_pop_front(e);
+		t->error = xasprintf("worker initializer %s failed: %s",
+				     e->init_task, e->init_error);
+		set_state(e, t, PM_TASK_FAILED);
+	}
+	char *line = xasprintf("initializer %s failed %d times in a row: no more workers are started (%s)",
+			       e->init_task, INIT_MAX_FAILURES, e->init_error);
+	pm_event ev = { 0 };
+	ev.kind = PM_EV_LOG;
+	ev.error = line;
+	emit(e, &ev);
+	free(line);
 }
 
 static void worker_exited(pm_engine *e, worker *w, int status)
@@ -1261,6 +1331,12 @@ static void worker_exited(pm_engine *e, worker *w, int status)
 	w->pid = 0;
 	if (w->is_process)
 		return;
+	if (!signo && code == INIT_FAILED_STATUS && e->init_error) {
+		if (++e->init_failures >= INIT_MAX_FAILURES && !e->init_broken)
+			give_up_on_initializer(e);
+	} else if (!signo && !code) {
+		e->init_failures = 0;
+	}
 	bool refill = !w->retiring && wants_workers(e);
 	if (!refill) {
 		remove_worker(e, w);
@@ -1342,7 +1418,7 @@ static void start_missing_workers(pm_engine *e)
 {
 	/* A running pool keeps its size; the first start completes even if
 	 * close came first (the pool was created with that size). */
-	if (e->state == PM_POOL_TERMINATED ||
+	if (e->state == PM_POOL_TERMINATED || e->init_broken ||
 	    (e->state != PM_POOL_RUNNING && e->started))
 		return;
 	e->started = true;
@@ -1982,4 +2058,41 @@ size_t pm_engine_processes_alive(const pm_engine *e, bool daemons)
 		if (!e->procs[i]->exited && e->procs[i]->daemon == daemons)
 			n++;
 	return n;
+}
+
+int pm_engine_set_initializer(pm_engine *e, const char *name,
+			      const pm_value *args, size_t nargs, char *err,
+			      size_t errlen)
+{
+	size_t p, d;
+	if (e->state != PM_POOL_RUNNING)
+		return pm_err(err, errlen, "pool is %s",
+			      pm_pool_state_name(e->state));
+	if (pm_registry_find(&e->reg, name, &p, &d, err, errlen) < 0)
+		return -1;
+	pm_value *copy = pm_values_copy(args, nargs);
+	if (check_args(e, p, d, copy, nargs, err, errlen) < 0) {
+		pm_values_free(copy, nargs);
+		return -1;
+	}
+	pm_values_free(e->init_args, e->init_nargs);
+	e->init_task = e->reg.entries[p].full_names[d];
+	e->init_plugin = p;
+	e->init_def = d;
+	e->init_args = copy;
+	e->init_nargs = nargs;
+	e->init_failures = 0;
+	e->init_broken = false;
+	/* Workers alive now were started without it: replace each as soon as
+	 * it is idle (no task is cut short). */
+	for (size_t i = 0; i < e->nworkers; i++)
+		if (!e->workers[i]->retiring)
+			e->workers[i]->recycling = true;
+	pm_engine_poll(e);
+	return 0;
+}
+
+const char *pm_engine_initializer(const pm_engine *e)
+{
+	return e->init_task;
 }

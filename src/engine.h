@@ -169,6 +169,15 @@ int pm_engine_terminate(pm_engine *e, const char *target, char *err,
 int pm_engine_close(pm_engine *e, char *err, size_t errlen);
 int pm_engine_resize(pm_engine *e, int workers, char *err, size_t errlen);
 
+/* Pool(initializer=TASK, initargs=ARGS): run in each worker as it starts;
+ * live workers are replaced when idle.  Three failures in a row and the
+ * pool stops starting workers: queued tasks fail, new submits are refused.
+ * Returns 0 or -1 with a message. */
+int pm_engine_set_initializer(pm_engine *e, const char *task,
+			      const pm_value *args, size_t nargs, char *err,
+			      size_t errlen);
+const char *pm_engine_initializer(const pm_engine *e); /* NULL if none */
+
 /* Standalone processes (Process.start): run one task outside the pool, in
  * a process of its own, then exit.  Ids p1, p2, … ; the task gets a t-id
  * too (its events, result and error). */

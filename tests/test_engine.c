@@ -436,6 +436,48 @@ static void test_maxtasks_recycles(void **state)
 	*state = f;
 }
 
+static void test_initializer(void **state)
+{
+	fixture *f = *state;
+	uint64_t before = submit_int(f, "square", 2, 0);
+	assert_true(run_until(f, task_final, before));
+	pm_task_info ti;
+	pm_engine_task_info(f->e, before, &ti);
+	pid_t old_pid = ti.pid;
+	pm_value ms = pm_int(1);
+	assert_int_equal(pm_engine_set_initializer(f->e, "sleep", &ms, 1, f->err,
+						   sizeof f->err), 0);
+	assert_string_equal(pm_engine_initializer(f->e), "demo.sleep");
+	/* Workers are replaced to run it: the old pid is gone. */
+	for (int i = 0; i < 200 && kill(old_pid, 0) == 0; i++)
+		pm_loop_run_once(f->loop, 20);
+	uint64_t after = submit_int(f, "square", 3, 0);
+	assert_true(run_until(f, task_final, after));
+	pm_engine_task_info(f->e, after, &ti);
+	assert_int_equal(ti.state, PM_TASK_DONE);
+	assert_int_not_equal(ti.pid, old_pid);
+	/* A failing one: three in a row and the pool gives up cleanly. */
+	pm_value msg = pm_str("bad init");
+	assert_int_equal(pm_engine_set_initializer(f->e, "fail", &msg, 1, f->err,
+						   sizeof f->err), 0);
+	pm_value_free(&msg);
+	uint64_t waiting = submit_int(f, "square", 4, 0);
+	assert_true(run_until(f, task_final, waiting));
+	pm_engine_task_info(f->e, waiting, &ti);
+	assert_int_equal(ti.state, PM_TASK_FAILED);
+	assert_string_equal(ti.error,
+			    "worker initializer demo.fail failed: bad init");
+	uint64_t id;
+	pm_value a = pm_int(1);
+	assert_int_equal(pm_engine_submit(f->e, "square", &a, 1, NULL, &id,
+					  f->err, sizeof f->err), -1);
+	assert_string_equal(f->err,
+			    "pool is broken: its initializer demo.fail keeps failing (bad init)");
+	/* Bad initializers are refused before anything changes. */
+	assert_int_equal(pm_engine_set_initializer(f->e, "nosuch", NULL, 0,
+						   f->err, sizeof f->err), -1);
+}
+
 static void test_loader_refusals(void **state)
 {
 	fixture *f = *state;
@@ -488,6 +530,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shrink_while_busy, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_loader_refusals, setup2, teardown),
 		cmocka_unit_test_teardown(test_maxtasks_recycles, teardown),
+		cmocka_unit_test_setup_teardown(test_initializer, setup2, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
