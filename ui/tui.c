@@ -379,10 +379,20 @@ static size_t table_rows(const tui *t, table_row **out)
 static void sample(tui *t)
 {
 	table_row *rows;
-	size_t n = table_rows(t, &rows);
+	size_t all = table_rows(t, &rows);
+	/* Only the rows on screen: reading /proc costs ~50 us a pid, and a
+	 * big pool would otherwise spend its frame there (status samples all
+	 * of them). */
+	size_t lo = t->workers_rows > 0 ? (size_t)t->workers_first : 0;
+	size_t hi = t->workers_rows > 0 ? lo + (size_t)t->workers_rows : all;
+	if (lo > all)
+		lo = all;
+	if (hi > all)
+		hi = all;
+	size_t n = hi - lo;
 	pid_t *pids = xcalloc(n ? n : 1, sizeof *pids);
 	for (size_t i = 0; i < n; i++)
-		pids[i] = rows[i].pid;
+		pids[i] = rows[lo + i].pid;
 	free(rows);
 	t->samples = xrealloc(t->samples, (n ? n : 1) * sizeof *t->samples);
 	t->nsamples = n;
