@@ -317,10 +317,22 @@ static void print_acquired(pm_cli *c, const char *name, int rc)
 		return;
 	/* Say so: the state the dead holder guarded may be half-done. */
 	pm_shared *s = arena_of(c);
-	for (size_t i = 0; i < pm_shared_count(s); i++)
-		if (pm_shared_get_info(s, i, &info) && !strcmp(info.name, name))
+	for (size_t i = 0; i < pm_shared_count(s); i++) {
+		if (!pm_shared_get_info(s, i, &info) || strcmp(info.name, name))
+			continue;
+		if (c->mode == PM_OUT_JSON) {
+			pm_buf b = { 0 };
+			pm_buf_puts(&b, "{\"event\":\"acquired\",\"name\":");
+			pm_json_string(&b, name);
+			pm_buf_printf(&b, ",\"owner_died\":true,\"dead_pid\":%d}",
+				      (int)info.dead_pid);
+			pm_cli_json(c, b.s);
+			pm_buf_free(&b);
+		} else {
 			pm_cli_info(c, "%s: acquired; its owner (pid %d) died holding it",
 				    name, (int)info.dead_pid);
+		}
+	}
 }
 
 static pm_status start_shared_wait(pm_cli *c, pm_args *a, size_t index,

@@ -1,0 +1,428 @@
+/* The bundled "shared" plugin: the seeds' shared-state examples as tasks.
+ * Objects are created with poolmon's commands (value, queue, lock, pipe…)
+ * and named by the tasks' string arguments:
+ *
+ *   value i i 0; submit incr i 100000 1        # the race demo, with a lock
+ *   queue q; spawn producer q A 5; spawn consumer q; join; put q None
+ *   value v i 0; lock l; spawn job v 1 l; spawn job v 3 l   # seed 7-lock
+ */
+#define _GNU_SOURCE
+#include <poolmon/plugin.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define POLL_S 0.2 /* blocking calls wake this often to see cancel */
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* The object a task names, of one of the kinds (comma list), or NULL
+ * after ctx->fail(). */
+static void *need(pm_ctx *ctx, const char *name, const char *kinds)
+{
+	if (!PM_CTX_HAS_SHM(ctx)) {
+		ctx->fail(ctx, "this poolmon has no shared objects (ABI < 1.1)");
+		return NULL;
+	}
+	void *obj = ctx->shared(ctx, name);
+	if (!obj) {
+		ctx->fail(ctx, "no shared object '%s' (create it first, e.g. `%s %s …`)",
+			  name, strchr(kinds, ',') ? "queue" : kinds, name);
+		return NULL;
+	}
+	const char *k = ctx->shm->kind(obj);
+	size_t kl = strlen(k);
+	for (const char *p = kinds; *p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (len == kl && !strncmp(p, k, kl))
+			return obj;
+		p += len + (comma ? 1 : 0);
+	}
+	ctx->fail(ctx, "'%s' is a %s, not a %s", name, k, kinds);
+	return NULL;
+}
+
+#define QUEUES "queue,joinable_queue,simple_queue"
+
+static int shm_fail(pm_ctx *ctx, const char *what, const char *name, int rc)
+{
+	return ctx->fail(ctx, "%s %s: %s", what, name, ctx->shm->strerror(rc));
+}
+
+/* Blocks on a queue, waking to notice terminate. */
+static int get_item(pm_ctx *ctx, void *q, const char *name, pm_value *out)
+{
+	for (;;) {
+		int rc = ctx->shm->queue_get(q, out, POLL_S);
+		if (rc == PM_SHM_OK)
+			return 0;
+		if (rc != PM_SHM_EMPTY)
+			return shm_fail(ctx, "get", name, rc);
+		if (ctx->cancelled(ctx))
+			return ctx->fail(ctx, "cancelled");
+	}
+}
+
+/* incr(name, times, locked): add 1 to a shared value `times` times.  With
+ * locked=1 each add is one step under the value's lock (`with
+ * v.get_lock(): v.value += 1`); with 0 it is `v.value += 1`: a read and a
+ * write, and updates from other workers in between are lost. */
+static int incr(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	const char *name = a[0].u.s.ptr;
+	int64_t times = a[1].u.i;
+	if (times < 0 || times > 1000000000)
+		return ctx->fail(ctx, "times must be 0..1000000000");
+	void *v = need(ctx, name, "value,array");
+	if (!v)
+		return -1;
+	pm_value one = pm_int(1), cur = pm_none();
+	for (int64_t i = 0; i < times; i++) {
+		int rc;
+		if (a[2].u.i) {
+			rc = ctx->shm->value_add(v, 0, &one, &cur);
+		} else {
+			rc = ctx->shm->value_get(v, 0, &cur);
+			if (rc == PM_SHM_OK) {
+				cur.u.i++;
+				rc = ctx->shm->value_set(v, 0, &cur);
+			}
+		}
+		if (rc != PM_SHM_OK)
+			return shm_fail(ctx, "add to", name, rc);
+	}
+	*r = pm_int(times);
+	return 0;
+}
+
+/* The seed's job(v, num, l): under the lock, ten times: sleep 0.1 s, add
+ * num, print the value.  lock "" (or "none"): without a lock. */
+static int job(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	void *v = need(ctx, a[0].u.s.ptr, "value");
+	if (!v)
+		return -1;
+	const char *lname = a[2].u.s.ptr;
+	void *l = NULL;
+	if (*lname && strcmp(lname, "none")) {
+		l = need(ctx, lname, "lock,rlock");
+		if (!l)
+			return -1;
+		int rc = ctx->shm->acquire(l, PM_SHM_FOREVER);
+		if (rc == PM_SHM_OWNER_DIED)
+			ctx->log(ctx, "%s: its previous holder died holding it", lname);
+		else if (rc != PM_SHM_OK)
+			return shm_fail(ctx, "acquire", lname, rc);
+	}
+	pm_value num = a[1], cur = pm_none();
+	for (int i = 0; i < 10; i++) {
+		sleep_ms(100);
+		/* v.value += num: read, then write. */
+		ctx->shm->value_get(v, 0, &cur);
+		if (cur.type == PM_INT)
+			cur.u.i += num.u.i;
+		ctx->shm->value_set(v, 0, &cur);
+		ctx->log(ctx, "%lld", (long long)cur.u.i);
+	}
+	if (l)
+		ctx->shm->release(l);
+	*r = cur;
+	return 0;
+}
+
+/* producer(queue, name, count): puts "name:1" … "name:count". */
+static int producer(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	void *q = need(ctx, a[0].u.s.ptr, QUEUES);
+	if (!q)
+		return -1;
+	int64_t count = a[2].u.i;
+	if (count < 0 || count > 100000000)
+		return ctx->fail(ctx, "count must be 0..100000000");
+	for (int64_t i = 1; i <= count; i++) {
+		char item[256];
+		snprintf(item, sizeof item, "%s:%lld", a[1].u.s.ptr,
+			 (long long)i);
+		pm_value v = pm_str(item);
+		int rc;
+		while ((rc = ctx->shm->queue_put(q, &v, POLL_S)) == PM_SHM_FULL)
+			if (ctx->cancelled(ctx))
+				break;
+		free(v.u.s.ptr);
+		if (rc != PM_SHM_OK)
+			return shm_fail(ctx, "put to", a[0].u.s.ptr, rc);
+	}
+	*r = pm_int(count);
+	return 0;
+}
+
+/* consumer(queue): gets until the None sentinel, puts it back for the
+ * other consumers (the seed's way to stop them all), returns what it got
+ * in order. */
+static int consumer(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	const char *name = a[0].u.s.ptr;
+	void *q = need(ctx, name, QUEUES);
+	if (!q)
+		return -1;
+	pm_value *items = NULL;
+	size_t len = 0;
+	for (;;) {
+		pm_value v;
+		if (get_item(ctx, q, name, &v) < 0)
+			break;
+		if (v.type == PM_NONE) {
+			ctx->shm->queue_put(q, &v, PM_SHM_FOREVER);
+			r->type = PM_LIST;
+			r->u.list.items = items;
+			r->u.list.len = len;
+			return 0;
+		}
+		pm_value *grown = realloc(items, (len + 1) * sizeof *items);
+		if (!grown)
+			return ctx->fail(ctx, "out of memory");
+		items = grown;
+		items[len++] = v;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (items[i].type == PM_STR || items[i].type == PM_BYTES)
+			free(items[i].u.s.ptr);
+	free(items);
+	return -1;
+}
+
+/* joinable_consumer(queue, ms): forever: get, work ms, task_done — the
+ * seed's daemon consumer (spawn daemon=1); `join` on the queue's producer
+ * and watch `unfinished` reach 0. */
+static int joinable_consumer(pm_ctx *ctx, const pm_value *a, size_t n,
+			     pm_value *r)
+{
+	(void)n;
+	(void)r;
+	const char *name = a[0].u.s.ptr;
+	void *q = need(ctx, name, "joinable_queue");
+	if (!q)
+		return -1;
+	for (;;) {
+		pm_value v;
+		if (get_item(ctx, q, name, &v) < 0)
+			return -1;
+		if (v.type == PM_STR)
+			ctx->log(ctx, "consumed %s", v.u.s.ptr);
+		if (v.type == PM_STR || v.type == PM_BYTES)
+			free(v.u.s.ptr);
+		if (a[1].u.i > 0)
+			sleep_ms((long)a[1].u.i);
+		int rc = ctx->shm->task_done(q);
+		if (rc != PM_SHM_OK)
+			return shm_fail(ctx, "task_done on", name, rc);
+	}
+}
+
+/* join_queue(queue, timeout): JoinableQueue.join(). */
+static int join_queue(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	void *q = need(ctx, a[0].u.s.ptr, "joinable_queue");
+	if (!q)
+		return -1;
+	int rc = ctx->shm->join(q, a[1].u.f > 0 ? a[1].u.f : PM_SHM_FOREVER);
+	if (rc != PM_SHM_OK)
+		return shm_fail(ctx, "join", a[0].u.s.ptr, rc);
+	*r = pm_none();
+	return 0;
+}
+
+/* writer(queue, *items): the seed's write(): puts each item. */
+static int writer(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	void *q = need(ctx, a[0].u.s.ptr, QUEUES);
+	if (!q)
+		return -1;
+	for (size_t i = 1; i < n; i++) {
+		int rc = ctx->shm->queue_put(q, &a[i], PM_SHM_FOREVER);
+		if (rc != PM_SHM_OK)
+			return shm_fail(ctx, "put to", a[0].u.s.ptr, rc);
+		ctx->log(ctx, "put item %zu", i);
+	}
+	*r = pm_int((int64_t)(n - 1));
+	return 0;
+}
+
+/* ping(pipe, end, rounds): sends 0, expects 1 back, sends 2 … then None.
+ * pong(pipe, end): sends back every number plus one until None. */
+static int ping(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	void *p = need(ctx, a[0].u.s.ptr, "pipe");
+	if (!p)
+		return -1;
+	void *c = ctx->shm->pipe_end(p, (int)a[1].u.i);
+	if (!c)
+		return ctx->fail(ctx, "end must be 0 or 1");
+	pm_value v = pm_int(0);
+	for (int64_t i = 0; i < a[2].u.i; i++) {
+		int rc = ctx->shm->send(c, &v);
+		if (rc == PM_SHM_OK)
+			while ((rc = ctx->shm->recv(c, &v, POLL_S)) ==
+				       PM_SHM_TIMEOUT &&
+			       !ctx->cancelled(ctx))
+				;
+		if (rc != PM_SHM_OK)
+			return shm_fail(ctx, "ping over", a[0].u.s.ptr, rc);
+		if (v.type != PM_INT || v.u.i != 2 * i + 1)
+			return ctx->fail(ctx, "pong answered out of turn");
+		v.u.i++;
+	}
+	pm_value none = pm_none();
+	ctx->shm->send(c, &none);
+	*r = pm_int(a[2].u.i);
+	return 0;
+}
+
+static int pong(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	void *p = need(ctx, a[0].u.s.ptr, "pipe");
+	if (!p)
+		return -1;
+	void *c = ctx->shm->pipe_end(p, (int)a[1].u.i);
+	if (!c)
+		return ctx->fail(ctx, "end must be 0 or 1");
+	int64_t rounds = 0;
+	for (;;) {
+		pm_value v;
+		int rc = ctx->shm->recv(c, &v, POLL_S);
+		if (rc == PM_SHM_TIMEOUT) {
+			if (ctx->cancelled(ctx))
+				return ctx->fail(ctx, "cancelled");
+			continue;
+		}
+		if (rc != PM_SHM_OK)
+			return shm_fail(ctx, "pong over", a[0].u.s.ptr, rc);
+		if (v.type == PM_NONE)
+			break;
+		v.u.i++;
+		ctx->shm->send(c, &v);
+		rounds++;
+	}
+	*r = pm_int(rounds);
+	return 0;
+}
+
+/* fill(array, part, parts): arr[i] = i * i for every i with
+ * i % parts == part — run parts of these in parallel. */
+static int fill(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	void *arr = need(ctx, a[0].u.s.ptr, "array");
+	if (!arr)
+		return -1;
+	int64_t part = a[1].u.i, parts = a[2].u.i;
+	if (parts < 1 || part < 0 || part >= parts)
+		return ctx->fail(ctx, "need 0 <= part < parts");
+	size_t len = ctx->shm->len(arr);
+	int64_t done = 0;
+	for (size_t i = (size_t)part; i < len; i += (size_t)parts) {
+		pm_value v = pm_int((int64_t)(i * i));
+		int rc = ctx->shm->value_set(arr, i, &v);
+		if (rc != PM_SHM_OK)
+			return shm_fail(ctx, "set", a[0].u.s.ptr, rc);
+		done++;
+	}
+	*r = pm_int(done);
+	return 0;
+}
+
+/* hold(lock, ms): acquire, keep it ms, release — kill its worker meanwhile
+ * to see the lock recovered ("owner died") instead of a deadlock. */
+static int hold(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	void *obj = need(ctx, a[0].u.s.ptr,
+			 "lock,rlock,semaphore,bounded_semaphore,value,array");
+	if (!obj)
+		return -1;
+	const char *k = ctx->shm->kind(obj);
+	void *l = !strcmp(k, "value") || !strcmp(k, "array")
+			  ? ctx->shm->get_lock(obj)
+			  : obj;
+	if (!l)
+		return ctx->fail(ctx, "'%s' has no lock", a[0].u.s.ptr);
+	int rc = ctx->shm->acquire(l, PM_SHM_FOREVER);
+	if (rc != PM_SHM_OK && rc != PM_SHM_OWNER_DIED)
+		return shm_fail(ctx, "acquire", a[0].u.s.ptr, rc);
+	*r = pm_str(rc == PM_SHM_OWNER_DIED ? "acquired (owner died)"
+					    : "acquired");
+	sleep_ms((long)a[1].u.i);
+	ctx->shm->release(l);
+	return 0;
+}
+
+/* wait(name, timeout): Event.wait / Barrier.wait; true or false. */
+static int wait_task(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	void *obj = need(ctx, a[0].u.s.ptr, "event,barrier");
+	if (!obj)
+		return -1;
+	int rc = ctx->shm->wait(obj, a[1].u.f > 0 ? a[1].u.f : PM_SHM_FOREVER);
+	if (rc != PM_SHM_OK && rc != PM_SHM_TIMEOUT)
+		return shm_fail(ctx, "wait on", a[0].u.s.ptr, rc);
+	*r = pm_int(rc == PM_SHM_OK);
+	return 0;
+}
+
+static const struct pm_task_def tasks[] = {
+	{ "incr", "name:str, times:int, locked:int", "int",
+	  "add 1 to a shared value times times (locked=1: under its lock)",
+	  incr },
+	{ "job", "v:str, num:int, lock:str", "int",
+	  "the seed's job(v, num, l): ten times add num to v, under lock (\"\": none)",
+	  job },
+	{ "producer", "queue:str, name:str, count:int", "int",
+	  "put name:1 … name:count on the queue", producer },
+	{ "consumer", "queue:str", "list",
+	  "get until None (put back for the others); the items in order",
+	  consumer },
+	{ "joinable_consumer", "queue:str, ms:int", "none",
+	  "forever: get, work ms, task_done (spawn daemon=1)",
+	  joinable_consumer },
+	{ "join_queue", "queue:str, timeout:float", "none",
+	  "JoinableQueue.join() (timeout 0: none)", join_queue },
+	{ "writer", "queue:str, *items", "int", "the seed's write(): put each item",
+	  writer },
+	{ "ping", "pipe:str, end:int, rounds:int", "int",
+	  "ping-pong over a pipe end: send n, expect n+1", ping },
+	{ "pong", "pipe:str, end:int", "int",
+	  "answer every number plus one until None", pong },
+	{ "fill", "array:str, part:int, parts:int", "int",
+	  "arr[i] = i*i for i % parts == part (fill in parallel)", fill },
+	{ "hold", "lock:str, ms:int", "str",
+	  "hold a lock (or a value's lock) for ms milliseconds", hold },
+	{ "wait", "name:str, timeout:float", "int",
+	  "Event.wait / Barrier.wait; 1 if released, 0 on timeout", wait_task },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+const struct pm_plugin poolmon_plugin = {
+	.abi_version = POOLMON_ABI_VERSION,
+	.name = "shared",
+	.version = "1.0",
+	.description = "the seeds' shared state: queues, pipes, values, locks",
+	.init = NULL,
+	.fini = NULL,
+	.tasks = tasks,
+};
