@@ -232,6 +232,26 @@ static void sleep_on(_Atomic uint32_t *word, _Atomic uint32_t *sleepers,
 
 /* ---- robust mutexes ---------------------------------------------------- */
 
+/* getpid() is a system call in current glibc; lock holders are recorded on
+ * every lock, so the pid is cached and forgotten in a forked child. */
+static pid_t g_pid;
+
+static void forget_pid(void)
+{
+	g_pid = 0;
+}
+
+static pid_t my_pid(void)
+{
+	if (!g_pid)
+		g_pid = getpid();
+	return g_pid;
+}
+
+/* How often a busy mutex is re-tried before sleeping: critical sections
+ * here are a few dozen instructions. */
+#define LOCK_SPIN 200
+
 static void mutex_init(shm_mutex *m, bool recursive)
 {
 	pthread_mutexattr_t at;
@@ -247,6 +267,11 @@ static void mutex_init(shm_mutex *m, bool recursive)
 static int mutex_lock(shm_mutex *m, const dl *d)
 {
 	int rc = pthread_mutex_trylock(&m->mu);
+	if (rc == EBUSY && d->mode != DL_NOWAIT && may_spin())
+		for (int i = 0; i < LOCK_SPIN && rc == EBUSY; i++) {
+			cpu_relax();
+			rc = pthread_mutex_trylock(&m->mu);
+		}
 	if (rc == EBUSY && d->mode != DL_NOWAIT) {
 		atomic_fetch_add(&m->waiters, 1);
 		rc = d->mode == DL_FOREVER
@@ -275,7 +300,7 @@ static int mutex_lock(shm_mutex *m, const dl *d)
 	default:
 		return PM_SHM_TYPE;
 	}
-	atomic_store(&m->holder, (int32_t)getpid());
+	atomic_store(&m->holder, (int32_t)my_pid());
 	return out;
 }
 
@@ -287,7 +312,7 @@ static void mutex_unlock(shm_mutex *m)
 
 static bool held_by_me(shm_mutex *m)
 {
-	return atomic_load(&m->holder) == (int32_t)getpid();
+	return atomic_load(&m->holder) == (int32_t)my_pid();
 }
 
 static int lock_acquire(shm_mutex *m, const dl *d)
@@ -451,6 +476,11 @@ pm_shared *pm_shared_new(char *err, size_t errlen)
 		pm_err(err, errlen, "cannot map %u MiB of shared memory: %s",
 		       PM_SHARED_ARENA >> 20, strerror(errno));
 		return NULL;
+	}
+	static bool atfork_done;
+	if (!atfork_done) {
+		pthread_atfork(NULL, NULL, forget_pid);
+		atfork_done = true;
 	}
 	pm_shared *s = xcalloc(1, sizeof *s);
 	s->a = p;
