@@ -1666,10 +1666,25 @@ bool pm_shared_get_info(const pm_shared *s, size_t i, pm_shared_info *out)
 		out->has_lock = a->has_lock;
 		if (a->has_lock)
 			mutex_info(&a->lock.m, out);
+		/* Only the elements the one-line text can hold: 64 items
+		 * format to more than sizeof text, so the cut below is the
+		 * same, and a million-element array costs the TUI's frame
+		 * (and status) nothing. */
+		enum { INFO_ITEMS = 64 };
 		pm_value v;
-		pm_shared_values(obj, &v);
+		if (a->h.kind == PM_SK_ARRAY && a->len > INFO_ITEMS) {
+			pm_value *items = xcalloc(INFO_ITEMS, sizeof *items);
+			for (size_t k = 0; k < INFO_ITEMS; k++)
+				items[k] = elem_load(a->code,
+						     a->data + k * a->elsize);
+			v = pm_list_take(items, INFO_ITEMS);
+		} else {
+			pm_shared_values(obj, &v);
+		}
 		pm_value_format(&b, &v);
 		pm_value_free(&v);
+		_Static_assert(INFO_ITEMS * 3 > sizeof out->text,
+			       "INFO_ITEMS items overflow the text");
 		break;
 	}
 	case PM_SK_QUEUE:
