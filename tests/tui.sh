@@ -6,6 +6,7 @@
 . "${srcdir:-.}/tests/lib.sh"
 
 command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
+export TERM=xterm-256color # the tmux client needs one; panes get their own
 
 sock="poolmon-test-$$"
 tm() { tmux -L "$sock" -f /dev/null "$@"; }

@@ -35,6 +35,7 @@
 #include <readline/readline.h>
 
 #include "procstat.h"
+#include "shared.h"
 #include "util.h"
 #include "value.h"
 
@@ -149,6 +150,7 @@ typedef struct tui {
 	/* Where panels were drawn (for the mouse and page sizes). */
 	int workers_y, workers_rows, workers_first;
 	int tasks_y, tasks_rows, tasks_first;
+	int shared_rows;
 	int log_rows;
 
 	/* Keys read from curses, waiting to be handled. */
@@ -440,6 +442,10 @@ static uint64_t engine_signature(const tui *t)
 		MIX(rows[i].done), MIX(rows[i].state[0]);
 	}
 	free(rows);
+	/* A new object shows at once; values and depths change at the
+	 * sampling rate (reading every object on each event would cost the
+	 * loop more than a frame). */
+	MIX(pm_shared_count(pm_engine_shared(t->e)));
 #undef MIX
 	return h;
 }
@@ -786,6 +792,137 @@ static void draw_tasks(tui *t, int y, int rows, int w)
 		pm_buf_free(&out);
 		attroff(attr);
 	}
+}
+
+/* ---- the shared-objects panel ------------------------------------------------ */
+
+static bool kind_is_lock(pm_shared_kind k)
+{
+	return k == PM_SK_LOCK || k == PM_SK_RLOCK || k == PM_SK_CONDITION;
+}
+
+/* "value i", "array d[20]", "queue". */
+static void shared_kind_text(char *buf, size_t len, const pm_shared_info *in)
+{
+	if (in->kind == PM_SK_VALUE)
+		snprintf(buf, len, "value %c", in->code);
+	else if (in->kind == PM_SK_ARRAY)
+		snprintf(buf, len, "array %c[%zu]", in->code, in->len);
+	else
+		snprintf(buf, len, "%s", in->kind_name ? in->kind_name : "?");
+}
+
+/* The LOCK column: whether a holder ever died holding the lock (first, so
+ * that a narrow column keeps it), then who holds it; "" for objects
+ * without a lock. */
+static void shared_lock_text(char *buf, size_t len, const pm_shared_info *in)
+{
+	buf[0] = '\0';
+	bool array = in->kind == PM_SK_VALUE || in->kind == PM_SK_ARRAY;
+	if (!kind_is_lock(in->kind) && !(array && in->has_lock)) {
+		if (array)
+			snprintf(buf, len, "no lock");
+		return;
+	}
+	char holder[32] = "free";
+	if (in->locked)
+		snprintf(holder, sizeof holder, "held by %d", (int)in->holder_pid);
+	snprintf(buf, len, "%s%s", in->owner_died ? "owner died; " : "", holder);
+}
+
+/* The VALUE column: values (arrays cut by the column), queue depth, a
+ * semaphore's count, an event's flag; for locks the dead holder and the
+ * waiters. */
+static void shared_value_text(char *buf, size_t len, const pm_shared_info *in)
+{
+	if (!kind_is_lock(in->kind)) {
+		snprintf(buf, len, "%s", in->text);
+		return;
+	}
+	int n = 0;
+	buf[0] = '\0';
+	if (in->owner_died)
+		n = snprintf(buf, len, "pid %d died holding it", (int)in->dead_pid);
+	if (in->waiters && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "%s%u waiting", n ? ", " : "",
+			 in->waiters);
+}
+
+/* Prints s in exactly width columns, ending in an ellipsis when cut. */
+static void put_clipped(tui *t, int y, int x, int width, const char *s)
+{
+	if (width <= 0)
+		return;
+	if (text_width(s) <= width) {
+		put_text(y, x, s, width);
+		return;
+	}
+	int used = put_text(y, x, s, width - 1);
+	put_text(y, x + used, t->utf8 ? "…" : "~", 1);
+}
+
+static void draw_shared(tui *t, int y, int rows, int w)
+{
+	pm_shared *sh = pm_engine_shared(t->e);
+	size_t n = sh ? pm_shared_count(sh) : 0;
+	int body = rows - 1;
+	size_t shown = n < (size_t)body ? n : (size_t)body;
+	pm_shared_info *info = xcalloc(shown ? shown : 1, sizeof *info);
+	int name_w = 4;
+	for (size_t i = 0; i < shown; i++) {
+		if (!pm_shared_get_info(sh, i, &info[i]))
+			info[i].name[0] = '\0';
+		if (text_width(info[i].name) > name_w)
+			name_w = text_width(info[i].name);
+	}
+	if (name_w > 16)
+		name_w = 16;
+	int kind_w = w >= 80 ? 14 : 11;
+	int lock_w = w >= 80 ? 27 : 16;
+	int value_w = w - name_w - kind_w - lock_w - 3;
+
+	attron(attr_of(t, CP_TITLE, A_REVERSE));
+	mvhline(y, 0, ' ', w);
+	int x = 0;
+	put_cell(y, &x, name_w, false, "NAME");
+	put_cell(y, &x, kind_w, false, "KIND");
+	put_cell(y, &x, value_w, false, "VALUE / DEPTH");
+	put_cell(y, &x, lock_w, false, "LOCK");
+	if ((size_t)body < n) { /* not all fit: say how many are shown */
+		char more[48];
+		snprintf(more, sizeof more, " %d of %zu ", body, n);
+		int mw = (int)strlen(more);
+		if (mw < w)
+			mvaddstr(y, w - mw, more);
+	}
+	attroff(attr_of(t, CP_TITLE, A_REVERSE));
+
+	for (size_t r = 0; r < shown; r++) {
+		const pm_shared_info in = info[r];
+		if (!in.name[0])
+			continue;
+		char kind[48], value[sizeof in.text + 32], lock[96];
+		shared_kind_text(kind, sizeof kind, &in);
+		shared_value_text(value, sizeof value, &in);
+		shared_lock_text(lock, sizeof lock, &in);
+		int row = y + 1 + (int)r;
+		int attr = 0;
+		if (in.owner_died || in.broken)
+			attr = attr_of(t, CP_ERROR, A_BOLD);
+		else if (in.locked)
+			attr = attr_of(t, CP_BUSY, A_BOLD);
+		attron(attr);
+		x = 0;
+		put_clipped(t, row, x, name_w, in.name);
+		x += name_w + 1;
+		put_clipped(t, row, x, kind_w, kind);
+		x += kind_w + 1;
+		put_clipped(t, row, x, value_w, value);
+		x += value_w + 1;
+		put_clipped(t, row, x, lock_w, lock);
+		attroff(attr);
+	}
+	free(info);
 }
 
 static void draw_log(tui *t, int y, int rows, int w)
@@ -1205,6 +1342,20 @@ static void draw(tui *t)
 	if (workers_rows > cap)
 		workers_rows = cap;
 	int rest = avail - workers_rows;
+	/* Shared objects come before the tasks panel when rows are short:
+	 * the tasks are also in the log, the objects nowhere else. */
+	pm_shared *sh = pm_engine_shared(t->e);
+	size_t nshared = sh ? pm_shared_count(sh) : 0;
+	int shared_rows = 0;
+	if (nshared && rest >= 2 + log_min) {
+		int shared_cap = avail / 4 < 3 ? 3 : avail / 4;
+		shared_rows = 1 + (int)nshared;
+		if (shared_rows > shared_cap)
+			shared_rows = shared_cap;
+		if (shared_rows > rest - log_min)
+			shared_rows = rest - log_min;
+		rest -= shared_rows;
+	}
 	int tasks_rows = 0;
 	if (rest >= 1 + 2 + log_min) {
 		tasks_rows = rest - log_min;
@@ -1223,7 +1374,11 @@ static void draw(tui *t)
 		if (t->panel == PANEL_TASKS)
 			t->panel = PANEL_WORKERS;
 	}
-	draw_log(t, top + workers_rows + tasks_rows, log_rows, w);
+	t->shared_rows = shared_rows;
+	if (shared_rows)
+		draw_shared(t, top + workers_rows + tasks_rows, shared_rows, w);
+	draw_log(t, top + workers_rows + tasks_rows + shared_rows, log_rows,
+		 w);
 	draw_keybar(t, h - 1, w);
 	draw_overlay(t);
 	draw_command_line(t);
