@@ -1307,6 +1307,10 @@ static void worker_exited(pm_engine *e, worker *w, int status)
 			set_state(e, c, PM_TASK_CANCELLED);
 		} else if (c->pending == ACT_HOLD) {
 			set_state(e, c, PM_TASK_PAUSED);
+		} else if (e->init_broken) {
+			c->error = xasprintf("worker initializer %s failed: %s",
+					     e->init_task, e->init_error);
+			set_state(e, c, PM_TASK_FAILED);
 		} else {
 			c->queued_in_deque = true;
 			q_push_front(e, c->id);

@@ -413,6 +413,9 @@ int main(int argc, char **argv)
 		if (pm_engine_load(e, "demo", why, sizeof why) < 0)
 			pm_cli_report_error(cli, "load demo", why);
 	}
+	/* Bring the pool up now that the start-up plugins are loaded: the
+	 * workers inherit them, and the first command sees them all. */
+	pm_engine_poll(e);
 	int status;
 	if (headless) {
 		for (size_t i = 0; i < nexecs; i++)
