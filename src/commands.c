@@ -755,9 +755,15 @@ static pm_status cmd_help(pm_cli *c, pm_args *a)
 		pm_cli_info(c, "  %s", cmd->help);
 		return CMD_OK;
 	}
-	for (size_t i = 0; i < pm_ncommands; i++)
-		pm_cli_info(c, "%-42s %s", pm_commands[i].usage,
+	for (size_t i = 0; i < pm_ncommands; i++) {
+		/* Pad by what the terminal shows: "…" is 3 bytes, 1 column. */
+		const char *u = pm_commands[i].usage;
+		int cols = 0;
+		for (const char *p = u; *p; p++)
+			cols += ((unsigned char)*p & 0xc0) != 0x80;
+		pm_cli_info(c, "%s%*s %s", u, cols < 42 ? 42 - cols : 0, "",
 			    pm_commands[i].help);
+	}
 	pm_cli_info(c, "Words split on blanks, \"...\" quotes, ';' separates commands, '#' starts a comment.");
 	return CMD_OK;
 }
