@@ -78,6 +78,7 @@ typedef struct task {
 	pending_action pending;
 	bool dispatched; /* sent to a worker, not started yet */
 	bool in_process; /* runs in a standalone process, not the pool */
+	bool args_borrowed; /* args point into a map's block */
 	bool queued_in_deque;
 } task;
 
@@ -136,6 +137,8 @@ struct pm_engine {
 	bool in_poll;
 	double now; /* pm_now() at the start of the current poll */
 	bool started; /* the pool was brought up to its size once */
+	pm_value **blocks; /* the arguments of big maps (map_block) */
+	size_t nblocks;
 	/* Pool initializer, run in each worker as it starts. */
 	const char *init_task;
 	size_t init_plugin, init_def;
@@ -762,12 +765,16 @@ void pm_engine_free(pm_engine *e)
 	free(e->init_error);
 	for (uint64_t id = 1; id <= e->ntasks; id++) {
 		task *t = task_get(e, id);
-		pm_values_free(t->args, t->nargs);
+		if (!t->args_borrowed)
+			pm_values_free(t->args, t->nargs);
 		pm_value_free(&t->result);
 		free(t->error);
 	}
 	for (size_t i = 0; i < e->nslabs; i++)
 		free(e->slabs[i]);
+	for (size_t i = 0; i < e->nblocks; i++)
+		free(e->blocks[i]);
+	free(e->blocks);
 	free(e->slabs);
 	free(e->q);
 	pm_loop_remove_fd(e->loop, e->efd);
@@ -915,6 +922,63 @@ int pm_engine_submit(pm_engine *e, const char *name, const pm_value *args,
 	return 0;
 }
 
+static size_t map_chunksize(const pm_engine *e, size_t nitems,
+			    size_t chunksize)
+{
+	if (chunksize == 0) {
+		/* Python's rule: about four chunks per worker. */
+		size_t per = (size_t)(e->target > 0 ? e->target : 1) * 4;
+		chunksize = (nitems + per - 1) / per;
+	}
+	if (chunksize < 1)
+		chunksize = 1;
+	if (chunksize > CHUNK_MAX)
+		chunksize = CHUNK_MAX;
+	return chunksize;
+}
+
+/* Numbers of exactly the one parameter's type: nothing to convert, nothing
+ * to own per item. */
+static bool map_scalars(const pm_signature *sig, const pm_value *items,
+			size_t n)
+{
+	pm_type want = sig->params[0].type;
+	if (sig->params[0].kwargs)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		pm_type t = items[i].type;
+		if ((t != PM_INT && t != PM_FLOAT && t != PM_NONE) ||
+		    (want != PM_NONE && t != want))
+			return false;
+	}
+	return true;
+}
+
+/* The common big map: one copy of all the items, each task's argument
+ * pointing into it. */
+static int map_block(pm_engine *e, size_t p, size_t d, const pm_value *items,
+		     size_t nitems, size_t chunksize, uint64_t *first)
+{
+	pm_value *block = xmalloc((nitems ? nitems : 1) * sizeof *block);
+	memcpy(block, items, nitems * sizeof *block);
+	e->blocks = xrealloc(e->blocks, (e->nblocks + 1) * sizeof *e->blocks);
+	e->blocks[e->nblocks++] = block;
+	chunksize = map_chunksize(e, nitems, chunksize);
+	uint64_t group = ++e->next_group;
+	for (size_t i = 0; i < nitems; i++) {
+		task *t = new_task(e, p, d, &block[i], 1);
+		t->args_borrowed = true;
+		t->group = group;
+		t->chunksize = chunksize;
+		if (i == 0)
+			*first = t->id;
+		emit_task(e, t);
+	}
+	if (!e->in_poll)
+		dispatch(e);
+	return 0;
+}
+
 int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 		  size_t nitems, size_t chunksize, uint64_t *first, char *err,
 		  size_t errlen)
@@ -925,6 +989,8 @@ int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 		return -1;
 	const pm_signature *sig = &e->reg.entries[p].sigs[d];
 	bool spread = sig->n != 1 || sig->params[0].variadic;
+	if (!spread && map_scalars(sig, items, nitems))
+		return map_block(e, p, d, items, nitems, chunksize, first);
 	pm_value **argv = xcalloc(nitems ? nitems : 1, sizeof *argv);
 	size_t *argc = xcalloc(nitems ? nitems : 1, sizeof *argc);
 	for (size_t i = 0; i < nitems; i++) {
@@ -947,15 +1013,7 @@ int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 			return -1;
 		}
 	}
-	if (chunksize == 0) {
-		/* Python's rule: about four chunks per worker. */
-		size_t per = (size_t)(e->target > 0 ? e->target : 1) * 4;
-		chunksize = (nitems + per - 1) / per;
-	}
-	if (chunksize < 1)
-		chunksize = 1;
-	if (chunksize > CHUNK_MAX)
-		chunksize = CHUNK_MAX;
+	chunksize = map_chunksize(e, nitems, chunksize);
 	uint64_t group = ++e->next_group;
 	for (size_t i = 0; i < nitems; i++) {
 		task *t = new_task(e, p, d, argv[i], argc[i]);
