@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,17 +99,62 @@ typedef struct o_barrier {
 } o_barrier;
 
 /* Queues and the two directions of a pipe: records of [u32 len][bytes]
- * in a byte ring that wraps at cap. */
+ * in a byte ring that wraps at cap.
+ *
+ * Two locks, not one (a "two-lock queue"): producers serialise among
+ * themselves on `plock`, consumers on `clock`, and the two sides meet only
+ * through two published words, each written by one side:
+ *
+ *   pw = (items put << 32) | head offset     (producers, under plock)
+ *   cw = (items got << 32) | tail offset     (consumers, under clock)
+ *
+ * (item counts wrap mod 2^32; offsets are in [0, cap)).  One store of pw
+ * publishes a whole record together with its count, one store of cw frees
+ * it, so a process killed with -9 anywhere inside put or get leaves either
+ * the old word (its half-written record is invisible, its half-read record
+ * is still there for the next consumer) or the new one, never a mix; and
+ * since plock/clock are robust mutexes, the next producer or consumer gets
+ * them back (EOWNERDEAD) with nothing to repair.  That is why the hot path
+ * keeps these locks rather than going lock-free (a Vyukov ring of slots
+ * claimed by CAS would wedge every consumer behind a slot whose producer
+ * died between claiming and publishing it): with one producer and one
+ * consumer each lock stays in its own process's cache and costs two
+ * uncontended atomics, and what made the old one-monitor queue slow — both
+ * sides fighting over one mutex, one count and one futex word per item —
+ * is gone.  Each side also caches the other's word (p_cw, c_pw) and re-reads
+ * it only when the cached value says full / empty.
+ *
+ * Waiting: a side that must wait (empty, full, join) spins briefly, then
+ * registers its pid in its wait line and sleeps on the line's futex word in
+ * slices.  The other side wakes it only if the wait line shows a sleeper
+ * (a read of a line nobody writes while nobody sleeps: no system call and
+ * no cache-line transfer per item).  A sleeper killed with -9 leaves its pid
+ * behind; a waker whose wake-up woke nobody drops the pids of processes
+ * that no longer exist, so a dead sleeper costs a few wake-ups, not one per
+ * item forever. */
+#define QW_PIDS 14
+typedef struct q_wait {
+	_Atomic uint32_t word;  /* futex: bumped by every wake-up */
+	_Atomic uint32_t extra; /* sleepers that found no free pid slot */
+	_Atomic int32_t pid[QW_PIDS];
+} __attribute__((aligned(64))) q_wait;
+
 typedef struct o_queue {
 	obj_hdr h;
-	shm_mon mon;
 	uint64_t maxsize; /* items, 0 = only the buffer limits */
-	_Atomic uint64_t count;
-	uint64_t unfinished;
-	uint32_t closed;
 	uint64_t cap;
-	uint64_t head, tail; /* bytes written / read */
-	_Alignas(16) unsigned char buf[];
+	_Atomic uint32_t closed;
+	_Alignas(64) shm_mutex plock;
+	_Alignas(64) _Atomic uint64_t pw;
+	uint64_t p_cw; /* producers' copy of cw, under plock */
+	_Alignas(64) shm_mutex clock;
+	_Alignas(64) _Atomic uint64_t cw;
+	uint64_t c_pw; /* consumers' copy of pw, under clock */
+	_Alignas(64) _Atomic uint32_t done; /* task_done() calls, mod 2^32 */
+	q_wait getters; /* waiting for an item (get, poll) */
+	q_wait putters; /* waiting for room */
+	q_wait joiners; /* waiting for unfinished == 0 */
+	_Alignas(64) unsigned char buf[];
 } o_queue;
 
 typedef struct o_conn {
@@ -1240,7 +1286,8 @@ static void queue_init(o_queue *q, pm_shared_kind kind, size_t maxsize,
 		       size_t bytes)
 {
 	memset(q, 0, sizeof *q);
-	mon_init(&q->mon);
+	mutex_init(&q->plock, false);
+	mutex_init(&q->clock, false);
 	q->maxsize = maxsize;
 	q->cap = bytes;
 	hdr_init(&q->h, kind);
@@ -1268,29 +1315,216 @@ int pm_shared_queue_new(pm_shared *s, const char *name, pm_shared_kind kind,
 	return 0;
 }
 
-static void ring_in(o_queue *q, const void *src, size_t n)
+/* pw and cw: (items << 32) | offset. */
+static inline uint32_t w_items(uint64_t w)
 {
-	size_t off = (size_t)(q->head % q->cap);
-	size_t first = n < q->cap - off ? n : q->cap - off;
+	return (uint32_t)(w >> 32);
+}
+
+static inline uint32_t w_off(uint64_t w)
+{
+	return (uint32_t)w;
+}
+
+static inline uint64_t w_make(uint32_t items, uint64_t off)
+{
+	return (uint64_t)items << 32 | (uint32_t)off;
+}
+
+/* Items between a consumer word and a later producer word. */
+static inline uint32_t w_count(uint64_t cw, uint64_t pw)
+{
+	return w_items(pw) - w_items(cw);
+}
+
+/* Bytes in use between them: the offsets alone cannot tell full from
+ * empty, the counts can (a record is at least 5 bytes). */
+static inline uint64_t w_used(const o_queue *q, uint64_t cw, uint64_t pw)
+{
+	if (w_items(pw) == w_items(cw))
+		return 0;
+	uint64_t used = (w_off(pw) + q->cap - w_off(cw)) % q->cap;
+	return used ? used : q->cap;
+}
+
+static bool q_has_room(const o_queue *q, uint64_t cw, uint64_t pw,
+		       size_t need)
+{
+	if (q->maxsize && w_count(cw, pw) >= q->maxsize)
+		return false;
+	return q->cap - w_used(q, cw, pw) >= need;
+}
+
+static uint64_t ring_put(o_queue *q, uint64_t off, const void *src, size_t n)
+{
+	size_t first = n < q->cap - off ? n : (size_t)(q->cap - off);
 	memcpy(q->buf + off, src, first);
 	memcpy(q->buf, (const char *)src + first, n - first);
-	q->head += n;
+	off += n;
+	return off >= q->cap ? off - q->cap : off;
 }
 
-static void ring_out(o_queue *q, void *dst, size_t n)
+static uint64_t ring_get(o_queue *q, uint64_t off, void *dst, size_t n)
 {
-	size_t off = (size_t)(q->tail % q->cap);
-	size_t first = n < q->cap - off ? n : q->cap - off;
+	size_t first = n < q->cap - off ? n : (size_t)(q->cap - off);
 	memcpy(dst, q->buf + off, first);
 	memcpy((char *)dst + first, q->buf, n - first);
-	q->tail += n;
+	off += n;
+	return off >= q->cap ? off - q->cap : off;
 }
 
-static bool queue_has_room(o_queue *q, size_t need)
+/* A side's lock.  Nobody blocks while holding one (waiting happens outside),
+ * so even a put/get that must not wait may wait for one: a little, never
+ * failing just because another process is in the middle of a put/get. */
+static bool side_lock(shm_mutex *m, const dl *d)
 {
-	if (q->maxsize && atomic_load(&q->count) >= q->maxsize)
+	int rc = pthread_mutex_trylock(&m->mu);
+	if (rc == EBUSY) {
+		dl nowait_cap;
+		if (d->mode == DL_NOWAIT) {
+			nowait_cap = dl_make(0.05);
+			d = &nowait_cap;
+		}
+		if (may_spin())
+			for (int i = 0; i < LOCK_SPIN && rc == EBUSY; i++) {
+				cpu_relax();
+				rc = pthread_mutex_trylock(&m->mu);
+			}
+		if (rc == EBUSY) {
+			atomic_fetch_add(&m->waiters, 1);
+			rc = d->mode == DL_FOREVER
+				     ? pthread_mutex_lock(&m->mu)
+				     : pthread_mutex_clocklock(&m->mu,
+							       CLOCK_MONOTONIC,
+							       &d->at);
+			atomic_fetch_sub(&m->waiters, 1);
+		}
+	}
+	if (rc == EOWNERDEAD) {
+		/* Killed inside put/get: its word was not published, so
+		 * the queue is as it was before that call. */
+		pthread_mutex_consistent(&m->mu);
+		atomic_store(&m->dead_pid, atomic_load(&m->holder));
+		atomic_fetch_add(&m->deaths, 1);
+		rc = 0;
+	}
+	if (rc)
 		return false;
-	return q->cap - (q->head - q->tail) >= need;
+	atomic_store_explicit(&m->holder, (int32_t)my_pid(),
+			      memory_order_relaxed);
+	return true;
+}
+
+static void side_unlock(shm_mutex *m)
+{
+	atomic_store_explicit(&m->holder, 0, memory_order_relaxed);
+	pthread_mutex_unlock(&m->mu);
+}
+
+/* -- wait lines -- */
+
+static int qw_register(q_wait *w)
+{
+	int32_t me = (int32_t)my_pid();
+	for (int i = 0; i < QW_PIDS; i++) {
+		int32_t zero = 0;
+		if (atomic_load_explicit(&w->pid[i], memory_order_relaxed) ==
+			    0 &&
+		    atomic_compare_exchange_strong(&w->pid[i], &zero, me))
+			return i;
+	}
+	atomic_fetch_add(&w->extra, 1);
+	return -1;
+}
+
+static void qw_unregister(q_wait *w, int slot)
+{
+	if (slot >= 0)
+		atomic_store_explicit(&w->pid[slot], 0, memory_order_release);
+	else
+		atomic_fetch_sub(&w->extra, 1);
+}
+
+static unsigned qw_sleepers(q_wait *w)
+{
+	unsigned n = atomic_load_explicit(&w->extra, memory_order_relaxed);
+	for (int i = 0; i < QW_PIDS; i++)
+		n += atomic_load_explicit(&w->pid[i], memory_order_relaxed) != 0;
+	return n;
+}
+
+/* After a change a sleeper of w may be waiting for (the change itself is
+ * stored before): wakes them, if any. */
+static void qw_wake(q_wait *w)
+{
+	/* Pairs with the fence in q_wait_for: either the sleeper sees the
+	 * change, or we see the sleeper. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!qw_sleepers(w))
+		return;
+	atomic_fetch_add(&w->word, 1);
+	if (pm_futex(&w->word, FUTEX_WAKE, INT32_MAX, NULL) > 0)
+		return;
+	/* Nobody woke: a sleeper between registering and sleeping, or one
+	 * killed while asleep.  Forget the dead. */
+	for (int i = 0; i < QW_PIDS; i++) {
+		int32_t pid = atomic_load(&w->pid[i]);
+		if (pid && kill(pid, 0) < 0 && errno == ESRCH)
+			atomic_compare_exchange_strong(&w->pid[i], &pid, 0);
+	}
+}
+
+enum { QW_ITEM, QW_ROOM, QW_JOIN };
+
+/* Is what a waiter waits for there (or the queue closed)? */
+static bool q_ready(o_queue *q, int what, size_t need)
+{
+	switch (what) {
+	case QW_ITEM:
+		return w_items(atomic_load(&q->cw)) !=
+			       w_items(atomic_load(&q->pw)) ||
+		       atomic_load(&q->closed);
+	case QW_ROOM: {
+		uint64_t cw = atomic_load(&q->cw);
+		return q_has_room(q, cw, atomic_load(&q->pw), need) ||
+		       atomic_load(&q->closed);
+	}
+	default:
+		return w_items(atomic_load(&q->pw)) == atomic_load(&q->done);
+	}
+}
+
+/* Waits until q_ready or the deadline: spins a little, then sleeps in
+ * slices.  false once the deadline has passed. */
+static bool q_wait_for(o_queue *q, q_wait *w, int what, size_t need,
+		       const dl *d)
+{
+	for (;;) {
+		if (q_ready(q, what, need))
+			return true;
+		if (dl_passed(d))
+			return false;
+		uint32_t seq = atomic_load(&w->word);
+		if (may_spin())
+			for (int i = 0; i < SPIN; i++) {
+				if (q_ready(q, what, need))
+					return true;
+				cpu_relax();
+			}
+		struct timespec rel = { 0, SLICE_NS };
+		if (d->mode == DL_UNTIL) {
+			long long left = dl_left(d);
+			if (left <= 0)
+				return q_ready(q, what, need);
+			if (left < SLICE_NS)
+				rel.tv_nsec = (long)left;
+		}
+		int slot = qw_register(w);
+		atomic_thread_fence(memory_order_seq_cst);
+		if (!q_ready(q, what, need))
+			pm_futex(&w->word, FUTEX_WAIT, seq, &rel);
+		qw_unregister(w, slot);
+	}
 }
 
 static int queue_put_bytes(o_queue *q, const unsigned char *p, uint32_t n,
@@ -1299,59 +1533,74 @@ static int queue_put_bytes(o_queue *q, const unsigned char *p, uint32_t n,
 	size_t need = sizeof n + n;
 	if (need > q->cap)
 		return PM_SHM_TOO_BIG;
-	if (!mon_enter(&q->mon, d))
-		return PM_SHM_FULL;
-	int rc = PM_SHM_OK;
 	for (;;) {
-		if (q->closed) {
-			rc = PM_SHM_CLOSED;
-			break;
+		if (atomic_load_explicit(&q->closed, memory_order_relaxed))
+			return PM_SHM_CLOSED;
+		if (!side_lock(&q->plock, d))
+			return PM_SHM_FULL;
+		/* Checked under plock: close takes it too, so no put
+		 * lands after close() returned. */
+		if (atomic_load_explicit(&q->closed, memory_order_relaxed)) {
+			side_unlock(&q->plock);
+			return PM_SHM_CLOSED;
 		}
-		if (queue_has_room(q, need))
-			break;
-		if (mon_wait(&q->mon, d) == PM_SHM_TIMEOUT) {
-			rc = PM_SHM_FULL;
-			break;
+		uint64_t pw = atomic_load_explicit(&q->pw,
+						   memory_order_relaxed);
+		if (!q_has_room(q, q->p_cw, pw, need)) {
+			q->p_cw = atomic_load_explicit(&q->cw,
+						       memory_order_acquire);
+			if (!q_has_room(q, q->p_cw, pw, need)) {
+				side_unlock(&q->plock);
+				if (!q_wait_for(q, &q->putters, QW_ROOM, need,
+						d))
+					return PM_SHM_FULL;
+				continue;
+			}
 		}
+		uint64_t off = ring_put(q, w_off(pw), &n, sizeof n);
+		off = ring_put(q, off, p, n);
+		atomic_store_explicit(&q->pw, w_make(w_items(pw) + 1, off),
+				      memory_order_release);
+		side_unlock(&q->plock);
+		qw_wake(&q->getters);
+		return PM_SHM_OK;
 	}
-	if (rc == PM_SHM_OK) {
-		ring_in(q, &n, sizeof n);
-		ring_in(q, p, n);
-		__atomic_store_n(&q->unfinished, q->unfinished + 1,
-				 __ATOMIC_RELAXED);
-		atomic_fetch_add(&q->count, 1);
-		mon_notify(&q->mon);
-	}
-	mon_leave(&q->mon);
-	return rc;
 }
 
 /* *out is `small` when the item fits, else malloc'd. */
 static int queue_get_bytes(o_queue *q, unsigned char *small,
 			   unsigned char **out, uint32_t *n, const dl *d)
 {
-	if (!mon_enter(&q->mon, d))
-		return PM_SHM_EMPTY;
-	int rc = PM_SHM_OK;
-	while (atomic_load(&q->count) == 0) {
-		if (q->closed) {
-			rc = PM_SHM_CLOSED;
-			break;
+	for (;;) {
+		if (!side_lock(&q->clock, d))
+			return PM_SHM_EMPTY;
+		uint64_t cw = atomic_load_explicit(&q->cw,
+						   memory_order_relaxed);
+		if (w_items(q->c_pw) == w_items(cw)) {
+			q->c_pw = atomic_load_explicit(&q->pw,
+						       memory_order_acquire);
+			if (w_items(q->c_pw) == w_items(cw)) {
+				side_unlock(&q->clock);
+				/* Closed and drained: CLOSED (the last put
+				 * happened before close set the flag). */
+				if (atomic_load(&q->closed) &&
+				    w_items(atomic_load(&q->pw)) ==
+					    w_items(cw))
+					return PM_SHM_CLOSED;
+				if (!q_wait_for(q, &q->getters, QW_ITEM, 0, d))
+					return PM_SHM_EMPTY;
+				continue;
+			}
 		}
-		if (mon_wait(&q->mon, d) == PM_SHM_TIMEOUT) {
-			rc = PM_SHM_EMPTY;
-			break;
-		}
-	}
-	if (rc == PM_SHM_OK) {
-		ring_out(q, n, sizeof *n);
+		uint64_t off = ring_get(q, w_off(cw), n, sizeof *n);
 		*out = *n <= SMALL_ITEM ? small : xmalloc(*n);
-		ring_out(q, *out, *n);
-		atomic_fetch_sub(&q->count, 1);
-		mon_notify(&q->mon);
+		off = ring_get(q, off, *out, *n);
+		atomic_store_explicit(&q->cw, w_make(w_items(cw) + 1, off),
+				      memory_order_release);
+		side_unlock(&q->clock);
+		qw_wake(&q->putters);
+		return PM_SHM_OK;
 	}
-	mon_leave(&q->mon);
-	return rc;
 }
 
 static int put_value(o_queue *q, const pm_value *v, const dl *d)
@@ -1407,16 +1656,23 @@ static int api_queue_get(void *obj, pm_value *out, double timeout)
 	return get_value(q, out, &d);
 }
 
+static size_t queue_count(const o_queue *q)
+{
+	/* cw first: the pw read after it is at least as new. */
+	uint64_t cw = atomic_load(&q->cw);
+	return w_count(cw, atomic_load(&q->pw));
+}
+
 static size_t api_qsize(const void *obj)
 {
 	o_queue *q = as_queue(obj);
-	return q ? (size_t)atomic_load(&q->count) : 0;
+	return q ? queue_count(q) : 0;
 }
 
 static int api_queue_empty(const void *obj)
 {
 	o_queue *q = as_queue(obj);
-	return q ? atomic_load(&q->count) == 0 : -PM_SHM_TYPE;
+	return q ? queue_count(q) == 0 : -PM_SHM_TYPE;
 }
 
 static int api_queue_full(const void *obj)
@@ -1424,7 +1680,7 @@ static int api_queue_full(const void *obj)
 	o_queue *q = as_queue(obj);
 	if (!q)
 		return -PM_SHM_TYPE;
-	return q->maxsize && atomic_load(&q->count) >= q->maxsize;
+	return q->maxsize && queue_count(q) >= q->maxsize;
 }
 
 static int api_queue_close(void *obj)
@@ -1432,11 +1688,20 @@ static int api_queue_close(void *obj)
 	o_queue *q = as_queue(obj);
 	if (!q)
 		return PM_SHM_TYPE;
-	mon_enter(&q->mon, &g_forever);
-	__atomic_store_n(&q->closed, 1, __ATOMIC_RELAXED);
-	mon_notify(&q->mon);
-	mon_leave(&q->mon);
+	side_lock(&q->plock, &g_forever);
+	atomic_store(&q->closed, 1);
+	side_unlock(&q->plock);
+	qw_wake(&q->getters);
+	qw_wake(&q->putters);
 	return PM_SHM_OK;
+}
+
+/* Puts not yet task_done(): every put counts (as in Python, where only
+ * JoinableQueue shows it). */
+static uint32_t queue_unfinished(const o_queue *q)
+{
+	uint32_t done = atomic_load(&q->done);
+	return w_items(atomic_load(&q->pw)) - done;
 }
 
 static int api_task_done(void *obj)
@@ -1444,18 +1709,14 @@ static int api_task_done(void *obj)
 	if (pm_shared_kind_of(obj) != PM_SK_JOINABLE_QUEUE)
 		return PM_SHM_TYPE;
 	o_queue *q = obj;
-	mon_enter(&q->mon, &g_forever);
-	int rc = PM_SHM_OK;
-	if (q->unfinished == 0) {
-		rc = PM_SHM_TOO_MANY;
-	} else {
-		__atomic_store_n(&q->unfinished, q->unfinished - 1,
-				 __ATOMIC_RELAXED);
-		if (q->unfinished == 0)
-			mon_notify(&q->mon);
-	}
-	mon_leave(&q->mon);
-	return rc;
+	uint32_t done = atomic_load(&q->done);
+	do {
+		if (w_items(atomic_load(&q->pw)) == done)
+			return PM_SHM_TOO_MANY;
+	} while (!atomic_compare_exchange_weak(&q->done, &done, done + 1));
+	if (w_items(atomic_load(&q->pw)) == done + 1)
+		qw_wake(&q->joiners);
+	return PM_SHM_OK;
 }
 
 static int api_join(void *obj, double timeout)
@@ -1464,16 +1725,8 @@ static int api_join(void *obj, double timeout)
 		return PM_SHM_TYPE;
 	o_queue *q = obj;
 	dl d = dl_make(timeout);
-	if (!mon_enter(&q->mon, &d))
-		return PM_SHM_TIMEOUT;
-	int rc = PM_SHM_OK;
-	while (q->unfinished > 0)
-		if (mon_wait(&q->mon, &d) == PM_SHM_TIMEOUT) {
-			rc = PM_SHM_TIMEOUT;
-			break;
-		}
-	mon_leave(&q->mon);
-	return rc;
+	return q_wait_for(q, &q->joiners, QW_JOIN, 0, &d) ? PM_SHM_OK
+							   : PM_SHM_TIMEOUT;
 }
 
 /* ---- Pipe -------------------------------------------------------------- */
@@ -1546,19 +1799,11 @@ static int api_poll(void *conn, double timeout)
 	o_queue *q = conn_channel(conn, false);
 	if (!q)
 		return PM_SHM_TYPE;
-	if (atomic_load(&q->count))
+	if (queue_count(q))
 		return PM_SHM_OK;
 	dl d = dl_make(timeout);
-	if (!mon_enter(&q->mon, &d))
-		return PM_SHM_TIMEOUT;
-	int rc = PM_SHM_OK;
-	while (atomic_load(&q->count) == 0)
-		if (mon_wait(&q->mon, &d) == PM_SHM_TIMEOUT) {
-			rc = PM_SHM_TIMEOUT;
-			break;
-		}
-	mon_leave(&q->mon);
-	return rc;
+	return q_wait_for(q, &q->getters, QW_ITEM, 0, &d) ? PM_SHM_OK
+							   : PM_SHM_TIMEOUT;
 }
 
 /* ---- the table --------------------------------------------------------- */
@@ -1639,12 +1884,12 @@ static void lock_text(pm_shared_info *out)
 
 static void queue_info(o_queue *q, pm_shared_info *out)
 {
-	out->qsize = (size_t)atomic_load(&q->count);
+	out->qsize = queue_count(q);
 	out->maxsize = (size_t)q->maxsize;
-	out->unfinished = (size_t)__atomic_load_n(&q->unfinished,
-						  __ATOMIC_RELAXED);
-	out->closed = __atomic_load_n(&q->closed, __ATOMIC_RELAXED) != 0;
-	out->waiters += atomic_load(&q->mon.sleepers);
+	out->unfinished = queue_unfinished(q);
+	out->closed = atomic_load(&q->closed) != 0;
+	out->waiters += qw_sleepers(&q->getters) + qw_sleepers(&q->putters) +
+			qw_sleepers(&q->joiners);
 }
 
 bool pm_shared_get_info(const pm_shared *s, size_t i, pm_shared_info *out)
