@@ -22,6 +22,19 @@ void pm_registry_init(pm_registry *r)
 
 void pm_registry_add_dir(pm_registry *r, const char *dir)
 {
+	/* The same directory reached two ways is searched (and listed) once. */
+	char *real = realpath(dir, NULL);
+	for (size_t i = 0; i < r->ndirs; i++) {
+		char *other = realpath(r->dirs[i], NULL);
+		bool same = !strcmp(r->dirs[i], dir) ||
+			    (real && other && !strcmp(real, other));
+		free(other);
+		if (same) {
+			free(real);
+			return;
+		}
+	}
+	free(real);
 	r->dirs = xrealloc(r->dirs, (r->ndirs + 1) * sizeof *r->dirs);
 	r->dirs[r->ndirs++] = xstrdup(dir);
 }
