@@ -130,13 +130,21 @@ typedef struct o_barrier {
  * (a read of a line nobody writes while nobody sleeps: no system call and
  * no cache-line transfer per item).  A sleeper killed with -9 leaves its pid
  * behind; a waker whose wake-up woke nobody drops the pids of processes
- * that no longer exist, so a dead sleeper costs a few wake-ups, not one per
- * item forever. */
+ * that no longer exist, and registrations older than QW_STALE_MS (a live
+ * sleeper renews its own every slice), so a dead sleeper costs a few
+ * wake-ups, not one per item forever — and even a wrongly dropped live
+ * sleeper only waits out its slice.  A sleeper that finds every slot taken
+ * is not counted (nothing could drop it if it died): it sleeps in short
+ * slices (QW_POLL_NS) and is woken anyway by the wake-ups for the others. */
 #define QW_PIDS 14
+#define QW_STALE_MS 5000u
+#define QW_POLL_NS 1000000L
 typedef struct q_wait {
-	_Atomic uint32_t word;  /* futex: bumped by every wake-up */
-	_Atomic uint32_t extra; /* sleepers that found no free pid slot */
-	_Atomic int32_t pid[QW_PIDS];
+	_Atomic uint32_t word; /* futex: bumped by every wake-up */
+	uint32_t pad;
+	_Atomic int32_t pid[QW_PIDS]; /* sleepers; 0: free slot */
+	/* Another line, read only when a wake-up woke nobody. */
+	_Alignas(64) _Atomic uint32_t since[QW_PIDS]; /* ms, registered */
 } __attribute__((aligned(64))) q_wait;
 
 typedef struct o_queue {
@@ -1343,8 +1351,8 @@ static inline uint64_t w_used(const o_queue *q, uint64_t cw, uint64_t pw)
 {
 	if (w_items(pw) == w_items(cw))
 		return 0;
-	uint64_t used = (w_off(pw) + q->cap - w_off(cw)) % q->cap;
-	return used ? used : q->cap;
+	uint64_t p = w_off(pw), c = w_off(cw);
+	return p > c ? p - c : p + q->cap - c;
 }
 
 static bool q_has_room(const o_queue *q, uint64_t cw, uint64_t pw,
@@ -1423,31 +1431,42 @@ static void side_unlock(shm_mutex *m)
 
 /* -- wait lines -- */
 
+static uint32_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint32_t)((uint64_t)ts.tv_sec * 1000u +
+			  (uint64_t)ts.tv_nsec / 1000000u);
+}
+
 static int qw_register(q_wait *w)
 {
 	int32_t me = (int32_t)my_pid();
+	uint32_t now = now_ms();
 	for (int i = 0; i < QW_PIDS; i++) {
 		int32_t zero = 0;
-		if (atomic_load_explicit(&w->pid[i], memory_order_relaxed) ==
-			    0 &&
-		    atomic_compare_exchange_strong(&w->pid[i], &zero, me))
+		if (atomic_load_explicit(&w->pid[i], memory_order_relaxed))
+			continue;
+		/* The time first: a waker never sees this pid with a
+		 * stale time (a loser of the race below only makes the
+		 * winner's time a little newer). */
+		atomic_store(&w->since[i], now);
+		if (atomic_compare_exchange_strong(&w->pid[i], &zero, me))
 			return i;
 	}
-	atomic_fetch_add(&w->extra, 1);
 	return -1;
 }
 
 static void qw_unregister(q_wait *w, int slot)
 {
-	if (slot >= 0)
-		atomic_store_explicit(&w->pid[slot], 0, memory_order_release);
-	else
-		atomic_fetch_sub(&w->extra, 1);
+	int32_t me = (int32_t)my_pid();
+	if (slot >= 0) /* unless a waker dropped it meanwhile */
+		atomic_compare_exchange_strong(&w->pid[slot], &me, 0);
 }
 
 static unsigned qw_sleepers(q_wait *w)
 {
-	unsigned n = atomic_load_explicit(&w->extra, memory_order_relaxed);
+	unsigned n = 0;
 	for (int i = 0; i < QW_PIDS; i++)
 		n += atomic_load_explicit(&w->pid[i], memory_order_relaxed) != 0;
 	return n;
@@ -1466,10 +1485,16 @@ static void qw_wake(q_wait *w)
 	if (pm_futex(&w->word, FUTEX_WAKE, INT32_MAX, NULL) > 0)
 		return;
 	/* Nobody woke: a sleeper between registering and sleeping, or one
-	 * killed while asleep.  Forget the dead. */
+	 * killed while asleep.  Forget the dead (gone, or a zombie or a
+	 * reused pid that has not renewed its registration for long). */
+	uint32_t now = now_ms();
 	for (int i = 0; i < QW_PIDS; i++) {
 		int32_t pid = atomic_load(&w->pid[i]);
-		if (pid && kill(pid, 0) < 0 && errno == ESRCH)
+		if (!pid)
+			continue;
+		bool stale = now - atomic_load(&w->since[i]) > QW_STALE_MS &&
+			     now - atomic_load(&w->since[i]) < (1u << 31);
+		if (stale || (kill(pid, 0) < 0 && errno == ESRCH))
 			atomic_compare_exchange_strong(&w->pid[i], &pid, 0);
 	}
 }
@@ -1520,6 +1545,8 @@ static bool q_wait_for(o_queue *q, q_wait *w, int what, size_t need,
 				rel.tv_nsec = (long)left;
 		}
 		int slot = qw_register(w);
+		if (slot < 0 && rel.tv_nsec > QW_POLL_NS)
+			rel.tv_nsec = QW_POLL_NS;
 		atomic_thread_fence(memory_order_seq_cst);
 		if (!q_ready(q, what, need))
 			pm_futex(&w->word, FUTEX_WAIT, seq, &rel);

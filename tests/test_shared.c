@@ -760,6 +760,424 @@ static void test_joinable(void **state)
 	assert_int_equal(api->queue_get(q, &got, 1), PM_SHM_OK);
 }
 
+/* ---- the queue's ring: wrap-around, sizes, waits, kill -9 ------------- */
+
+/* A string item of n bytes whose content says who put it and when. */
+static pm_value pattern_item(size_t n, unsigned seed)
+{
+	char *s = xmalloc(n + 1);
+	for (size_t i = 0; i < n; i++)
+		s[i] = (char)('a' + (seed + i * 7) % 26);
+	s[n] = '\0';
+	pm_value v = pm_str_n(s, n);
+	free(s);
+	return v;
+}
+
+static bool pattern_ok(const pm_value *v, size_t n, unsigned seed)
+{
+	if (v->type != PM_STR || v->u.s.len != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (v->u.s.ptr[i] != (char)('a' + (seed + i * 7) % 26))
+			return false;
+	return true;
+}
+
+static void test_queue_wrap(void **state)
+{
+	pm_shared *s = *state;
+	/* 100 bytes, not a power of two: records (4-byte length, then the
+	 * encoded item) and their lengths straddle the end again and again. */
+	assert_int_equal(pm_shared_queue_new(s, "w", PM_SK_QUEUE, 0, 100, err,
+					     sizeof err), 0);
+	void *q = pm_shared_find(s, "w");
+	unsigned seed = 0, next = 0;
+	size_t queued = 0;
+	for (int round = 0; round < 2000; round++) {
+		/* Put until full (without waiting), get about half. */
+		for (;;) {
+			size_t n = (seed * 13) % 40;
+			pm_value v = seed % 5 == 4 ? pm_int((int64_t)seed)
+						   : pattern_item(n, seed);
+			int rc = api->queue_put(q, &v, 0);
+			pm_value_free(&v);
+			if (rc == PM_SHM_FULL)
+				break;
+			assert_int_equal(rc, PM_SHM_OK);
+			seed++;
+			queued++;
+		}
+		assert_int_equal(api->qsize(q), queued);
+		assert_true(queued > 0);
+		size_t take = queued / 2 + (size_t)(round % 2);
+		for (size_t k = 0; k < take; k++, next++, queued--) {
+			pm_value got;
+			assert_int_equal(api->queue_get(q, &got, 0), PM_SHM_OK);
+			if (next % 5 == 4) {
+				assert_int_equal(got.type, PM_INT);
+				assert_int_equal(got.u.i, next);
+			} else {
+				assert_true(pattern_ok(&got, (next * 13) % 40,
+						       next));
+			}
+			pm_value_free(&got);
+		}
+	}
+	while (queued--) {
+		pm_value got;
+		assert_int_equal(api->queue_get(q, &got, 0), PM_SHM_OK);
+		pm_value_free(&got);
+	}
+	pm_value got;
+	assert_int_equal(api->queue_get(q, &got, 0), PM_SHM_EMPTY);
+	assert_int_equal(api->queue_empty(q), 1);
+	/* The largest item fills the whole buffer, so only an empty queue
+	 * takes it; one byte more is too big. */
+	pm_value fits = pattern_item(100 - 4 - 5, 1);
+	pm_value over = pattern_item(100 - 4 - 5 + 1, 1);
+	pm_value one = pm_int(1);
+	assert_int_equal(api->queue_put(q, &over, 0), PM_SHM_TOO_BIG);
+	assert_int_equal(api->queue_put(q, &one, 0), PM_SHM_OK);
+	assert_int_equal(api->queue_put(q, &fits, 0.05), PM_SHM_FULL);
+	assert_int_equal(api->queue_get(q, &got, 0), PM_SHM_OK);
+	assert_int_equal(api->queue_put(q, &fits, 0), PM_SHM_OK);
+	assert_int_equal(api->queue_put(q, &one, 0), PM_SHM_FULL);
+	assert_int_equal(api->qsize(q), 1);
+	assert_int_equal(api->queue_get(q, &got, 0), PM_SHM_OK);
+	assert_true(pattern_ok(&got, 100 - 4 - 5, 1));
+	pm_value_free(&got);
+	pm_value_free(&fits);
+	pm_value_free(&over);
+}
+
+/* Sizes from nothing to most of the buffer, mixed with small ints. */
+static size_t mixed_size(unsigned i)
+{
+	switch (i % 7) {
+	case 0: return 0;
+	case 1: return 3;
+	case 2: return 200;
+	case 3: return 1000 + i % 3000;
+	case 4: return 60000 + i % 1000; /* most of the 128 KiB buffer */
+	default: return (size_t)-1;      /* an int */
+	}
+}
+
+#define MIXED_ITEMS 3000
+
+static int mixed_producer(pm_shared *s, void *arg)
+{
+	void *q = pm_shared_find(s, arg);
+	for (unsigned i = 0; i < MIXED_ITEMS; i++) {
+		size_t n = mixed_size(i);
+		pm_value v = n == (size_t)-1 ? pm_int(i) : pattern_item(n, i);
+		int rc = api->queue_put(q, &v, 10);
+		pm_value_free(&v);
+		if (rc != PM_SHM_OK)
+			return 1;
+	}
+	return 0;
+}
+
+static void test_queue_mixed_sizes(void **state)
+{
+	pm_shared *s = *state;
+	pm_shared_queue_new(s, "mix", PM_SK_QUEUE, 0, 128 << 10, err,
+			    sizeof err);
+	void *q = pm_shared_find(s, "mix");
+	pid_t p = child(mixed_producer, s, "mix");
+	for (unsigned i = 0; i < MIXED_ITEMS; i++) {
+		pm_value got;
+		assert_int_equal(api->queue_get(q, &got, 10), PM_SHM_OK);
+		size_t n = mixed_size(i);
+		if (n == (size_t)-1) {
+			assert_int_equal(got.type, PM_INT);
+			assert_int_equal(got.u.i, i);
+		} else {
+			assert_true(pattern_ok(&got, n, i));
+		}
+		pm_value_free(&got);
+	}
+	reap_ok(p);
+	assert_int_equal(api->qsize(q), 0);
+}
+
+/* Several producers and consumers over a ring of a few hundred bytes (no
+ * maxsize: the bytes are the limit), items of several sizes: each item
+ * once, in order per producer. */
+#define RING_PRODUCERS 3
+#define RING_PER 5000
+
+static int ring_producer(pm_shared *s, void *arg)
+{
+	void *q = pm_shared_find(s, "rq");
+	int64_t me = (int64_t)(intptr_t)arg;
+	for (int64_t i = 0; i < RING_PER; i++) {
+		int64_t id = me * 1000000 + i;
+		pm_value v;
+		if (i % 3 == 0) {
+			v = pm_int(id);
+		} else {
+			char txt[64];
+			snprintf(txt, sizeof txt, "%lld%.*s", (long long)id,
+				 (int)(i % 40), "........................................");
+			v = pm_str(txt);
+		}
+		int rc = api->queue_put(q, &v, 10);
+		pm_value_free(&v);
+		if (rc != PM_SHM_OK)
+			return 1;
+	}
+	return 0;
+}
+
+static int ring_consumer(pm_shared *s, void *arg)
+{
+	(void)arg;
+	void *q = pm_shared_find(s, "rq");
+	int64_t last[RING_PRODUCERS] = { -1, -1, -1 };
+	int64_t sum = 0, n = 0;
+	for (;;) {
+		pm_value v;
+		if (api->queue_get(q, &v, 10) != PM_SHM_OK)
+			return 1;
+		if (v.type == PM_NONE)
+			break;
+		int64_t id = v.type == PM_INT ? v.u.i : atoll(v.u.s.ptr);
+		int p = (int)(id / 1000000), i = (int)(id % 1000000);
+		if (v.type == PM_STR && strlen(v.u.s.ptr) !=
+						snprintf(NULL, 0, "%lld", (long long)id) + (size_t)(i % 40))
+			return 3;
+		pm_value_free(&v);
+		if (p < 0 || p >= RING_PRODUCERS || i <= last[p])
+			return 2;
+		last[p] = i;
+		sum += id;
+		n++;
+	}
+	pm_value vs = pm_int(sum), vn = pm_int(n);
+	api->value_add(pm_shared_find(s, "seen"), 0, &vs, NULL);
+	api->value_add(pm_shared_find(s, "nseen"), 0, &vn, NULL);
+	return 0;
+}
+
+static void test_queue_mpmc_small_ring(void **state)
+{
+	pm_shared *s = *state;
+	pm_shared_queue_new(s, "rq", PM_SK_QUEUE, 0, 300, err, sizeof err);
+	pm_shared_value_new(s, "seen", 'q', NULL, true, err, sizeof err);
+	pm_shared_value_new(s, "nseen", 'q', NULL, true, err, sizeof err);
+	pid_t c[3], p[RING_PRODUCERS];
+	for (int i = 0; i < 3; i++)
+		c[i] = child(ring_consumer, s, NULL);
+	for (int i = 0; i < RING_PRODUCERS; i++)
+		p[i] = child(ring_producer, s, (void *)(intptr_t)i);
+	for (int i = 0; i < RING_PRODUCERS; i++)
+		reap_ok(p[i]);
+	void *q = pm_shared_find(s, "rq");
+	pm_value none = pm_none();
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(api->queue_put(q, &none, 10), PM_SHM_OK);
+	for (int i = 0; i < 3; i++)
+		reap_ok(c[i]);
+	pm_value sum, n;
+	api->value_get(pm_shared_find(s, "seen"), 0, &sum);
+	api->value_get(pm_shared_find(s, "nseen"), 0, &n);
+	int64_t want = 0;
+	for (int64_t k = 0; k < RING_PER; k++)
+		for (int64_t pr = 0; pr < RING_PRODUCERS; pr++)
+			want += pr * 1000000 + k;
+	assert_int_equal(n.u.i, RING_PRODUCERS * RING_PER);
+	assert_int_equal(sum.u.i, want);
+	assert_int_equal(api->qsize(q), 0);
+}
+
+static int get_forever(pm_shared *s, void *arg)
+{
+	pm_value v;
+	int rc = api->queue_get(pm_shared_find(s, arg), &v, PM_SHM_FOREVER);
+	return rc == PM_SHM_CLOSED ? 0 : 1;
+}
+
+static int put_forever(pm_shared *s, void *arg)
+{
+	pm_value v = pm_int(7);
+	int rc = api->queue_put(pm_shared_find(s, arg), &v, PM_SHM_FOREVER);
+	return rc == PM_SHM_CLOSED ? 0 : 1;
+}
+
+static unsigned queue_waiters(pm_shared *s, size_t idx)
+{
+	pm_shared_info info;
+	pm_shared_get_info(s, idx, &info);
+	return info.waiters;
+}
+
+/* Sleepers re-register between slices: wait until n are seen at once. */
+static void wait_waiters(pm_shared *s, size_t idx, unsigned n)
+{
+	unsigned seen = 0;
+	for (int i = 0; i < 500 && (seen = queue_waiters(s, idx)) != n; i++)
+		nap(0.01);
+	assert_int_equal(seen, n);
+}
+
+/* Sleepers: counted in status, woken by close, and one killed -9 while
+ * asleep is forgotten at the next wake-up. */
+static void test_queue_sleepers(void **state)
+{
+	pm_shared *s = *state;
+	pm_shared_queue_new(s, "e", PM_SK_QUEUE, 1, 0, err, sizeof err);
+	pm_shared_queue_new(s, "f", PM_SK_QUEUE, 1, 0, err, sizeof err);
+	void *e = pm_shared_find(s, "e"), *f = pm_shared_find(s, "f");
+	pm_value one = pm_int(1), got;
+	assert_int_equal(api->queue_put(f, &one, 0), PM_SHM_OK);
+	pid_t g[2] = { child(get_forever, s, "e"), child(get_forever, s, "e") };
+	pid_t p = child(put_forever, s, "f");
+	wait_waiters(s, 0, 2);
+	wait_waiters(s, 1, 1);
+	/* close wakes every waiter: CLOSED for both sides. */
+	assert_int_equal(api->queue_close(e), PM_SHM_OK);
+	assert_int_equal(api->queue_close(f), PM_SHM_OK);
+	reap_ok(g[0]);
+	reap_ok(g[1]);
+	reap_ok(p);
+	assert_int_equal(queue_waiters(s, 0), 0);
+	assert_int_equal(queue_waiters(s, 1), 0);
+	/* The item put before close is still there. */
+	assert_int_equal(api->queue_get(f, &got, 0), PM_SHM_OK);
+	assert_int_equal(api->queue_get(f, &got, 0), PM_SHM_CLOSED);
+
+	pm_shared_queue_new(s, "k", PM_SK_QUEUE, 0, 0, err, sizeof err);
+	void *k = pm_shared_find(s, "k");
+	pid_t d = child(get_forever, s, "k");
+	wait_waiters(s, 2, 1);
+	kill(d, SIGKILL);
+	reap(d);
+	assert_int_equal(queue_waiters(s, 2), 1); /* still registered */
+	assert_int_equal(api->queue_put(k, &one, 0), PM_SHM_OK);
+	assert_int_equal(queue_waiters(s, 2), 0); /* forgotten */
+	assert_int_equal(api->queue_get(k, &got, 0), PM_SHM_OK);
+}
+
+/* kill -9 of a producer or a consumer in the middle of copying a big item
+ * (under the side's lock, most of the time): the others go on, and the
+ * queue holds only whole items. */
+#define BIG_ITEM (6u << 20)
+
+static int big_producer(pm_shared *s, void *arg)
+{
+	void *q = pm_shared_find(s, arg);
+	pm_value v = pattern_item(BIG_ITEM, 5);
+	for (;;)
+		if (api->queue_put(q, &v, PM_SHM_FOREVER) != PM_SHM_OK)
+			return 1;
+}
+
+static int big_consumer(pm_shared *s, void *arg)
+{
+	void *q = pm_shared_find(s, arg);
+	for (;;) {
+		pm_value v;
+		if (api->queue_get(q, &v, PM_SHM_FOREVER) != PM_SHM_OK)
+			return 1;
+		pm_value_free(&v);
+	}
+}
+
+/* Gets everything left; each must be the whole item. */
+static size_t drain_big(void *q)
+{
+	size_t n = 0;
+	pm_value got;
+	while (api->queue_get(q, &got, 0.2) == PM_SHM_OK) {
+		assert_true(pattern_ok(&got, BIG_ITEM, 5));
+		pm_value_free(&got);
+		n++;
+	}
+	assert_int_equal(api->qsize(q), 0);
+	return n;
+}
+
+static void test_queue_kill_mid_op(void **state)
+{
+	pm_shared *s = *state;
+	/* Room for 3 big items. */
+	pm_shared_queue_new(s, "bq", PM_SK_QUEUE, 0, 3 * (BIG_ITEM + 16), err,
+			    sizeof err);
+	void *q = pm_shared_find(s, "bq");
+	pm_value big = pattern_item(BIG_ITEM, 5), one = pm_int(1), got;
+	for (int round = 0; round < 8; round++) {
+		/* A producer, killed while it fills the queue. */
+		pid_t p = child(big_producer, s, "bq");
+		nap(0.001 + 0.003 * round);
+		kill(p, SIGKILL);
+		reap(p);
+		size_t n = drain_big(q);
+		assert_true(n <= 3);
+		/* Others put and get at once. */
+		assert_int_equal(api->queue_put(q, &one, 1), PM_SHM_OK);
+		assert_int_equal(api->queue_get(q, &got, 1), PM_SHM_OK);
+		assert_int_equal(got.u.i, 1);
+
+		/* A consumer, killed while it empties it. */
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(api->queue_put(q, &big, 1), PM_SHM_OK);
+		pid_t c = child(big_consumer, s, "bq");
+		nap(0.001 + 0.003 * round);
+		kill(c, SIGKILL);
+		reap(c);
+		n = drain_big(q);
+		assert_true(n <= 3);
+		assert_int_equal(api->queue_put(q, &one, 1), PM_SHM_OK);
+		assert_int_equal(api->queue_get(q, &got, 1), PM_SHM_OK);
+		assert_int_equal(got.u.i, 1);
+	}
+	pm_value_free(&big);
+}
+
+/* JoinableQueue across processes: join waits for the last task_done of
+ * several consumers; task_done beyond the puts is refused. */
+static int jq_worker(pm_shared *s, void *arg)
+{
+	void *q = pm_shared_find(s, arg);
+	for (;;) {
+		pm_value v;
+		int rc = api->queue_get(q, &v, 5);
+		if (rc == PM_SHM_CLOSED)
+			return 0;
+		if (rc != PM_SHM_OK)
+			return 1;
+		if (api->task_done(q) != PM_SHM_OK)
+			return 2;
+	}
+}
+
+static void test_joinable_many(void **state)
+{
+	pm_shared *s = *state;
+	pm_shared_queue_new(s, "jm", PM_SK_JOINABLE_QUEUE, 50, 0, err,
+			    sizeof err);
+	void *q = pm_shared_find(s, "jm");
+	pid_t w[2] = { child(jq_worker, s, "jm"), child(jq_worker, s, "jm") };
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 20000; i++) {
+			pm_value v = pm_int(i);
+			assert_int_equal(api->queue_put(q, &v, 5), PM_SHM_OK);
+		}
+		assert_int_equal(api->join(q, 10), PM_SHM_OK);
+		pm_shared_info info;
+		pm_shared_get_info(s, 0, &info);
+		assert_int_equal(info.unfinished, 0);
+		assert_int_equal(info.qsize, 0);
+	}
+	assert_int_equal(api->task_done(q), PM_SHM_TOO_MANY);
+	api->queue_close(q);
+	reap_ok(w[0]);
+	reap_ok(w[1]);
+}
+
 /* ---- Pipe --------------------------------------------------------------- */
 
 static int ponger(pm_shared *s, void *arg)
@@ -827,6 +1245,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_queue_basics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_mpmc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_joinable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_wrap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_mixed_sizes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_mpmc_small_ring, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_sleepers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_kill_mid_op, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_joinable_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pipe, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
