@@ -308,7 +308,17 @@ void pm_cli_info(pm_cli *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	c->out(c->ud, PM_LINE_INFO, s);
+	if (c->mode == PM_OUT_JSON) {
+		/* Under --json every line is an event. */
+		pm_buf b = { 0 };
+		pm_buf_puts(&b, "{\"event\":\"info\",\"message\":");
+		pm_json_string(&b, s);
+		pm_buf_puts(&b, "}");
+		c->out(c->ud, PM_LINE_INFO, b.s);
+		pm_buf_free(&b);
+	} else {
+		c->out(c->ud, PM_LINE_INFO, s);
+	}
 	free(s);
 }
 

@@ -11,6 +11,7 @@
 
 #include "cmd_shared.h"
 #include "procstat.h"
+#include "shared.h"
 #include "taskargs.h"
 
 static double opt_seconds(pm_cli *c, pm_args *a, const char *key, bool *bad)
@@ -193,11 +194,22 @@ bool pm_cli_wait_check(pm_cli *c, double now)
 		}
 		break;
 	case WAIT_MAP:
-		done = true;
-		for (size_t i = 0; i < w->count && done; i++)
-			done = task_final(c, w->first + i);
+		while (w->next < w->count && task_final(c, w->first + w->next))
+			w->next++;
+		done = w->next == w->count;
 		if (done)
 			print_map(c);
+		break;
+	case WAIT_IMAP:
+		/* Pool.imap: in order, each as soon as it (and all before it)
+		 * finished. */
+		while (w->next < w->count && task_final(c, w->first + w->next)) {
+			pm_task_info ti;
+			pm_engine_task_info(c->e, w->first + w->next, &ti);
+			print_result(c, &ti);
+			w->next++;
+		}
+		done = w->next == w->count;
 		break;
 	}
 	if (done)
@@ -338,6 +350,70 @@ static pm_status cmd_map(pm_cli *c, pm_args *a)
 	return start_wait(c, a, WAIT_MAP, 0);
 }
 
+static pm_status cmd_imap(pm_cli *c, pm_args *a)
+{
+	const pm_value *items = &a->vals[1];
+	const pm_value *cs = pm_args_opt(a, "chunksize");
+	size_t chunksize = 1; /* Pool.imap's default */
+	if (cs) {
+		if (cs->type != PM_INT || cs->u.i < 1)
+			return pm_cli_error(c, a,
+					    "chunksize must be an integer >= 1");
+		chunksize = (size_t)cs->u.i;
+	}
+	if (items->type != PM_LIST)
+		return pm_cli_error(c, a,
+				    "expected a range or list (1..10 or 1,2,3), got '%s'",
+				    a->words[1]);
+	char err[512];
+	uint64_t first = 0;
+	if (pm_engine_map(c->e, a->words[0], items->u.list.items,
+			  items->u.list.len, chunksize, &first, err,
+			  sizeof err) < 0)
+		return pm_cli_error(c, a, "%s", err);
+	pm_cli_mark_quiet(c, first, items->u.list.len);
+	c->wait.first = first;
+	c->wait.count = items->u.list.len;
+	return start_wait(c, a, WAIT_IMAP, 0);
+}
+
+static pm_status cmd_starmap(pm_cli *c, pm_args *a)
+{
+	const pm_value *cs = pm_args_opt(a, "chunksize");
+	size_t chunksize = 0;
+	if (cs) {
+		if (cs->type != PM_INT || cs->u.i < 1)
+			return pm_cli_error(c, a,
+					    "chunksize must be an integer >= 1");
+		chunksize = (size_t)cs->u.i;
+	}
+	/* Each word after the task is one call's arguments: 1,2 3,4; a
+	 * lone number is a call with one argument. */
+	size_t n = a->argc - 1;
+	pm_value *items = xcalloc(n, sizeof *items);
+	for (size_t i = 0; i < n; i++) {
+		const pm_value *v = &a->vals[1 + i];
+		if (v->type == PM_LIST) {
+			items[i] = pm_value_copy(v);
+		} else {
+			pm_value *one = xcalloc(1, sizeof *one);
+			one[0] = pm_value_copy(v);
+			items[i] = pm_list_take(one, 1);
+		}
+	}
+	char err[512];
+	uint64_t first = 0;
+	int rc = pm_engine_starmap(c->e, a->words[0], items, n, chunksize,
+				   &first, err, sizeof err);
+	pm_values_free(items, n);
+	if (rc < 0)
+		return pm_cli_error(c, a, "%s", err);
+	pm_cli_mark_quiet(c, first, n);
+	c->wait.first = first;
+	c->wait.count = n;
+	return start_wait(c, a, WAIT_MAP, 0);
+}
+
 static pm_status cmd_result(pm_cli *c, pm_args *a)
 {
 	uint64_t id;
@@ -442,6 +518,109 @@ static pm_status cmd_resume(pm_cli *c, pm_args *a)
 static pm_status cmd_terminate(pm_cli *c, pm_args *a)
 {
 	return control(c, a, pm_engine_terminate);
+}
+
+static pm_status cmd_kill(pm_cli *c, pm_args *a)
+{
+	return control(c, a, pm_engine_kill);
+}
+
+static bool parse_prefixed(const char *s, char prefix, uint64_t *id)
+{
+	if (s[0] != prefix || s[1] < '1' || s[1] > '9')
+		return false;
+	char *end;
+	*id = strtoull(s + 1, &end, 10);
+	return *end == '\0';
+}
+
+/* A task as AsyncResult sees it: ready(), successful(), its value. */
+static void show_task(pm_cli *c, const pm_task_info *ti)
+{
+	bool ready = pm_task_state_final(ti->state);
+	bool ok = ti->state == PM_TASK_DONE;
+	pm_buf b = { 0 };
+	if (c->mode == PM_OUT_JSON) {
+		/* The task event, with AsyncResult's two questions added
+		 * before its closing brace. */
+		pm_cli_task_json(&b, c->e, ti);
+		b.s[--b.len] = '\0';
+		pm_buf_printf(&b, ",\"ready\":%s,\"successful\":%s,\"progress\":%.3f}",
+			      ready ? "true" : "false",
+			      !ready ? "null" : ok ? "true" : "false",
+			      ti->progress);
+		pm_cli_json(c, b.s);
+		pm_buf_free(&b);
+		return;
+	}
+	pm_buf_printf(&b, "t%llu %s(", (unsigned long long)ti->id, ti->task);
+	for (size_t i = 0; i < ti->nargs; i++) {
+		if (i)
+			pm_buf_puts(&b, ", ");
+		pm_value_format(&b, &ti->args[i]);
+	}
+	pm_buf_printf(&b, ") %s, ready %s, successful %s",
+		      pm_task_state_name(ti->state), ready ? "yes" : "no",
+		      !ready ? "-" : ok ? "yes" : "no");
+	if (ti->worker)
+		pm_buf_printf(&b, ", %c%llu pid %d", ti->in_process ? 'p' : 'w',
+			      (unsigned long long)ti->worker, (int)ti->pid);
+	if (ti->elapsed > 0)
+		pm_buf_printf(&b, ", %.3f s", ti->elapsed);
+	if (ti->result) {
+		pm_buf_puts(&b, ": ");
+		pm_value_format(&b, ti->result);
+	} else if (ti->error) {
+		pm_buf_printf(&b, ": %s", ti->error);
+	}
+	pm_cli_info(c, "%s", b.s);
+	pm_buf_free(&b);
+}
+
+static pm_status cmd_show(pm_cli *c, pm_args *a)
+{
+	const char *w = a->words[0];
+	uint64_t id;
+	if (!pm_shared_find(pm_engine_shared(c->e), w)) {
+		pm_task_info ti;
+		pm_worker_info wi;
+		pm_process_info pi;
+		if (parse_prefixed(w, 't', &id)) {
+			if (!pm_engine_task_info(c->e, id, &ti))
+				return pm_cli_error(c, a, "no task %s", w);
+			show_task(c, &ti);
+			return CMD_OK;
+		}
+		if (parse_prefixed(w, 'w', &id)) {
+			if (!pm_engine_worker_by_id(c->e, id, &wi))
+				return pm_cli_error(c, a, "no worker %s", w);
+			char task[24] = "-";
+			if (wi.task)
+				snprintf(task, sizeof task, "t%llu",
+					 (unsigned long long)wi.task);
+			pm_cli_info(c, "w%llu pid %d %s, task %s, done %llu, restarts %u",
+				    (unsigned long long)wi.id, (int)wi.pid,
+				    pm_worker_state_name(wi.state), task,
+				    (unsigned long long)wi.done, wi.restarts);
+			return CMD_OK;
+		}
+		if (parse_prefixed(w, 'p', &id)) {
+			if (!pm_engine_process_by_id(c->e, id, &pi))
+				return pm_cli_error(c, a, "no process %s", w);
+			if (pi.alive)
+				pm_cli_info(c, "p%llu %s pid %d alive%s%s, task t%llu",
+					    (unsigned long long)pi.id, pi.name,
+					    (int)pi.pid, pi.daemon ? ", daemon" : "",
+					    pi.paused ? ", paused" : "",
+					    (unsigned long long)pi.task);
+			else
+				pm_cli_info(c, "p%llu %s exited, exitcode %d, task t%llu",
+					    (unsigned long long)pi.id, pi.name,
+					    pi.exitcode, (unsigned long long)pi.task);
+			return CMD_OK;
+		}
+	}
+	return pm_cmd_show(c, a);
 }
 
 static pm_status cmd_close(pm_cli *c, pm_args *a)
@@ -793,6 +972,12 @@ const struct pm_command pm_commands[] = {
 	{ "map", "map TASK RANGE|LIST [chunksize=N]",
 	  "one task per item; print the ordered results (map)", 2, 2,
 	  "chunksize", PM_COMPLETE_TASK, PM_COMPLETE_NONE, cmd_map },
+	{ "imap", "imap TASK RANGE|LIST [chunksize=N]",
+	  "like map, but each result prints as soon as it and those before it are in (imap)",
+	  2, 2, "chunksize", PM_COMPLETE_TASK, PM_COMPLETE_NONE, cmd_imap },
+	{ "starmap", "starmap TASK ARGS… [chunksize=N]",
+	  "one task per word, each word the call's arguments: starmap add 1,2 3,4 (starmap)",
+	  2, -1, "chunksize", PM_COMPLETE_TASK, PM_COMPLETE_NONE, cmd_starmap },
 	{ "result", "result ID [timeout=S]",
 	  "wait for a task and print its result or error (AsyncResult.get)",
 	  1, 1, "timeout", PM_COMPLETE_ID, PM_COMPLETE_NONE, cmd_result },
@@ -807,6 +992,9 @@ const struct pm_command pm_commands[] = {
 	{ "terminate", "terminate ID|pool",
 	  "task: cancel if queued, kill its worker if running; worker/process: kill it; pool: Pool.terminate",
 	  1, 1, NULL, PM_COMPLETE_ID, PM_COMPLETE_NONE, cmd_terminate },
+	{ "kill", "kill ID",
+	  "SIGKILL now, no grace: a running task's worker, a worker or a process (Process.kill)",
+	  1, 1, NULL, PM_COMPLETE_ID, PM_COMPLETE_NONE, cmd_kill },
 	{ "close", "close", "accept no more tasks (Pool.close)", 0, 0, NULL,
 	  PM_COMPLETE_NONE, PM_COMPLETE_NONE, cmd_close },
 	{ "workers", "workers [N]",
@@ -863,8 +1051,9 @@ const struct pm_command pm_commands[] = {
 	{ "set", "set NAME[IDX] VALUE",
 	  "write a value, an array item (or all items as a list), or an event (1/0)",
 	  2, 2, NULL, PM_COMPLETE_SHARED, PM_COMPLETE_NONE, pm_cmd_set },
-	{ "show", "show NAME", "one shared object in full", 1, 1, NULL,
-	  PM_COMPLETE_SHARED, PM_COMPLETE_NONE, pm_cmd_show },
+	{ "show", "show NAME|ID",
+	  "one shared object in full, or a task (ready, successful, result), worker or process",
+	  1, 1, NULL, PM_COMPLETE_SHARED, PM_COMPLETE_NONE, cmd_show },
 	{ "acquire", "acquire NAME [timeout=S]",
 	  "take a lock or semaphore (or a value's lock) for poolmon itself",
 	  1, 1, "timeout", PM_COMPLETE_SHARED, PM_COMPLETE_NONE,

@@ -37,6 +37,7 @@ typedef enum wait_kind {
 	WAIT_POOL,   /* join after close/terminate: tasks and workers */
 	WAIT_RESULT, /* result / apply: print one result */
 	WAIT_MAP,    /* map: print the ordered results */
+	WAIT_IMAP,   /* imap: print each result once it and those before are in */
 	WAIT_SLEEP,
 	WAIT_SHARED, /* get/put/acquire: re-tried each tick (cmd_shared.c) */
 } wait_kind;
@@ -47,6 +48,7 @@ typedef struct pm_wait {
 	size_t nids;
 	uint64_t first; /* WAIT_MAP: ids first .. first+count-1 */
 	size_t count;
+	size_t next;    /* WAIT_MAP/IMAP: items before it are all final */
 	double deadline; /* 0 = none */
 	bool timeout_is_error; /* result: a timeout is an error */
 	char *text;

@@ -137,6 +137,7 @@ struct pm_engine {
 	bool in_poll;
 	double now; /* pm_now() at the start of the current poll */
 	bool started; /* the pool was brought up to its size once */
+	bool force_spread; /* starmap: every item is an argument list */
 	pm_value **blocks; /* the arguments of big maps (map_block) */
 	size_t nblocks;
 	/* Pool initializer, run in each worker as it starts. */
@@ -988,7 +989,7 @@ int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 	    pm_registry_find(&e->reg, name, &p, &d, err, errlen) < 0)
 		return -1;
 	const pm_signature *sig = &e->reg.entries[p].sigs[d];
-	bool spread = sig->n != 1 || sig->params[0].variadic;
+	bool spread = e->force_spread || sig->n != 1 || sig->params[0].variadic;
 	if (!spread && map_scalars(sig, items, nitems))
 		return map_block(e, p, d, items, nitems, chunksize, first);
 	pm_value **argv = xcalloc(nitems ? nitems : 1, sizeof *argv);
@@ -2157,4 +2158,54 @@ int pm_engine_set_initializer(pm_engine *e, const char *name,
 const char *pm_engine_initializer(const pm_engine *e)
 {
 	return e->init_task;
+}
+
+/* Process.kill(): SIGKILL at once, no grace.  A task's worker, a worker or
+ * a standalone process; the task ends terminated, the worker is replaced. */
+int pm_engine_kill(pm_engine *e, const char *target, char *err, size_t errlen)
+{
+	task *t = NULL;
+	worker *w = NULL;
+	target_kind k = parse_target(e, target, &t, &w, err, errlen);
+	switch ((int)k) {
+	case TGT_WORKER:
+		break;
+	case TGT_TASK:
+		if (pm_task_state_final(t->state))
+			return pm_err(err, errlen, "t%llu is already %s",
+				      (unsigned long long)t->id,
+				      pm_task_state_name(t->state));
+		w = worker_of(e, t);
+		if (!w || w->running != t->id)
+			return pm_err(err, errlen,
+				      "t%llu is not running (terminate cancels a queued task)",
+				      (unsigned long long)t->id);
+		break;
+	case (target_kind)-1:
+		return -1;
+	default:
+		return pm_err(err, errlen,
+			      "kill what? a task (t1), a worker (w1) or a process (p1)");
+	}
+	if (w->kill == KILL_NONE)
+		w->kill = KILL_TERMINATE;
+	kill(w->pid, SIGKILL); /* stopped or not */
+	w->kill_at = 0;
+	return 0;
+}
+
+int pm_engine_starmap(pm_engine *e, const char *name, const pm_value *items,
+		      size_t nitems, size_t chunksize, uint64_t *first,
+		      char *err, size_t errlen)
+{
+	for (size_t i = 0; i < nitems; i++)
+		if (items[i].type != PM_LIST)
+			return pm_err(err, errlen,
+				      "item %zu: starmap items are argument lists (1,2)",
+				      i + 1);
+	e->force_spread = true;
+	int rc = pm_engine_map(e, name, items, nitems, chunksize, first, err,
+			       errlen);
+	e->force_spread = false;
+	return rc;
 }

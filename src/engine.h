@@ -139,6 +139,11 @@ int pm_engine_map(pm_engine *e, const char *task, const pm_value *items,
 		  size_t nitems, size_t chunksize, uint64_t *first,
 		  char *err, size_t errlen);
 
+/* Pool.starmap: every item is the list of one call's arguments. */
+int pm_engine_starmap(pm_engine *e, const char *task, const pm_value *items,
+		      size_t nitems, size_t chunksize, uint64_t *first,
+		      char *err, size_t errlen);
+
 bool pm_engine_task_info(const pm_engine *e, uint64_t id, pm_task_info *out);
 bool pm_task_state_final(pm_task_state s);
 const char *pm_task_state_name(pm_task_state s);
@@ -166,6 +171,10 @@ int pm_engine_resume(pm_engine *e, const char *target, char *err,
 		     size_t errlen);
 int pm_engine_terminate(pm_engine *e, const char *target, char *err,
 			size_t errlen);
+/* SIGKILL now (Process.kill): a running task's worker, a worker, a
+ * process. */
+int pm_engine_kill(pm_engine *e, const char *target, char *err,
+		   size_t errlen);
 int pm_engine_close(pm_engine *e, char *err, size_t errlen);
 int pm_engine_resize(pm_engine *e, int workers, char *err, size_t errlen);
 
