@@ -229,7 +229,9 @@ bool pm_cli_wait_check(pm_cli *c, double now)
 
 /* ---- commands ----------------------------------------------------------- */
 
-static pm_status cmd_submit(pm_cli *c, pm_args *a)
+/* What submit and apply share: timeout=, arguments bound to the task's
+ * signature, the engine's submit. */
+static pm_status submit_task(pm_cli *c, pm_args *a, uint64_t *id)
 {
 	bool bad;
 	pm_submit_opts o = { opt_seconds(c, a, "timeout", &bad) };
@@ -240,12 +242,19 @@ static pm_status cmd_submit(pm_cli *c, pm_args *a)
 	if (pm_taskargs_bind(c, a, "timeout", &args, &nargs) < 0)
 		return CMD_ERROR;
 	char err[512];
-	uint64_t id;
-	int rc = pm_engine_submit(c->e, a->words[0], args, nargs, &o, &id, err,
+	int rc = pm_engine_submit(c->e, a->words[0], args, nargs, &o, id, err,
 				  sizeof err);
 	pm_values_free(args, nargs);
 	if (rc < 0)
 		return pm_cli_error(c, a, "%s", err);
+	return CMD_OK;
+}
+
+static pm_status cmd_submit(pm_cli *c, pm_args *a)
+{
+	uint64_t id;
+	if (submit_task(c, a, &id) != CMD_OK)
+		return CMD_ERROR;
 	if (c->mode == PM_OUT_TEXT)
 		pm_cli_info(c, "t%llu", (unsigned long long)id);
 	return CMD_OK;
@@ -295,21 +304,9 @@ static pm_status cmd_initializer(pm_cli *c, pm_args *a)
 
 static pm_status cmd_apply(pm_cli *c, pm_args *a)
 {
-	bool bad;
-	pm_submit_opts o = { opt_seconds(c, a, "timeout", &bad) };
-	if (bad)
-		return CMD_ERROR;
-	pm_value *args;
-	size_t nargs;
-	if (pm_taskargs_bind(c, a, "timeout", &args, &nargs) < 0)
-		return CMD_ERROR;
-	char err[512];
 	uint64_t id;
-	int rc = pm_engine_submit(c->e, a->words[0], args, nargs, &o, &id, err,
-				  sizeof err);
-	pm_values_free(args, nargs);
-	if (rc < 0)
-		return pm_cli_error(c, a, "%s", err);
+	if (submit_task(c, a, &id) != CMD_OK)
+		return CMD_ERROR;
 	pm_cli_mark_quiet(c, id, 1);
 	c->wait.ids = xmalloc(sizeof *c->wait.ids);
 	c->wait.ids[0] = id;
@@ -317,11 +314,13 @@ static pm_status cmd_apply(pm_cli *c, pm_args *a)
 	return start_wait(c, a, WAIT_RESULT, 0);
 }
 
-static pm_status cmd_map(pm_cli *c, pm_args *a)
+/* map and imap: the items of a range or list, then a wait that prints the
+ * results all at once (map) or as they come in order (imap). */
+static pm_status run_map(pm_cli *c, pm_args *a, size_t chunksize,
+			 wait_kind kind)
 {
 	const pm_value *items = &a->vals[1];
 	const pm_value *cs = pm_args_opt(a, "chunksize");
-	size_t chunksize = 0;
 	if (cs) {
 		if (cs->type != PM_INT || cs->u.i < 1)
 			return pm_cli_error(c, a,
@@ -347,34 +346,17 @@ static pm_status cmd_map(pm_cli *c, pm_args *a)
 	pm_cli_mark_quiet(c, first, items->u.list.len);
 	c->wait.first = first;
 	c->wait.count = items->u.list.len;
-	return start_wait(c, a, WAIT_MAP, 0);
+	return start_wait(c, a, kind, 0);
+}
+
+static pm_status cmd_map(pm_cli *c, pm_args *a)
+{
+	return run_map(c, a, 0, WAIT_MAP);
 }
 
 static pm_status cmd_imap(pm_cli *c, pm_args *a)
 {
-	const pm_value *items = &a->vals[1];
-	const pm_value *cs = pm_args_opt(a, "chunksize");
-	size_t chunksize = 1; /* Pool.imap's default */
-	if (cs) {
-		if (cs->type != PM_INT || cs->u.i < 1)
-			return pm_cli_error(c, a,
-					    "chunksize must be an integer >= 1");
-		chunksize = (size_t)cs->u.i;
-	}
-	if (items->type != PM_LIST)
-		return pm_cli_error(c, a,
-				    "expected a range or list (1..10 or 1,2,3), got '%s'",
-				    a->words[1]);
-	char err[512];
-	uint64_t first = 0;
-	if (pm_engine_map(c->e, a->words[0], items->u.list.items,
-			  items->u.list.len, chunksize, &first, err,
-			  sizeof err) < 0)
-		return pm_cli_error(c, a, "%s", err);
-	pm_cli_mark_quiet(c, first, items->u.list.len);
-	c->wait.first = first;
-	c->wait.count = items->u.list.len;
-	return start_wait(c, a, WAIT_IMAP, 0);
+	return run_map(c, a, 1, WAIT_IMAP); /* Pool.imap's chunksize 1 */
 }
 
 static pm_status cmd_starmap(pm_cli *c, pm_args *a)
