@@ -2,97 +2,7 @@
 # resize.sh — `workers N` at run time: grow at once, shrink by retiring idle
 # workers first and never killing a running task; nothing is lost.
 . "${srcdir:-.}/tests/lib.sh"
-
-cat >"$TEST_TMPDIR/q.py" <<'PY'
-import json, os, sys, time
-ev = []
-def load(path):
-    global ev
-    ev = []
-    for l in open(path, "rb"):
-        try:
-            ev.append(json.loads(l))
-        except ValueError:
-            pass
-def tasks(id=None, state=None):
-    return [e for e in ev if e.get("event") == "task"
-            and (id is None or e["id"] == id) and (state is None or e["state"] == state)]
-def workers(state=None):
-    # Workers of the session after its start: the initial ones are announced
-    # by the events that come before any command's output.
-    first = next((i for i, e in enumerate(ev) if e.get("event") != "worker"), len(ev))
-    return [e for e in ev[first:] if e.get("event") == "worker" and (state is None or e["state"] == state)]
-def status():
-    return [e for e in ev if e.get("event") == "status"]
-FINAL = {"done", "failed", "crashed", "timeout", "terminated", "cancelled"}
-def final(id):
-    return [e["state"] for e in tasks(id) if e["state"] in FINAL]
-def ids():
-    return sorted({e["id"] for e in tasks()}, key=lambda s: int(s[1:]))
-def value(expr):
-    try:
-        return eval(expr)
-    except (IndexError, KeyError, ValueError):
-        return None
-if sys.argv[1] == "--wait":
-    # --wait SECONDS PID FILE EXPR: poll until EXPR is true (exit 0), PID
-    # has exited (3) or SECONDS have passed (2)
-    deadline = time.time() + float(sys.argv[2])
-    pid, path, expr = int(sys.argv[3]), sys.argv[4], sys.argv[5]
-    while True:
-        try:
-            alive = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0] != "Z"
-        except OSError:
-            alive = False
-        load(path)
-        if value(expr):
-            sys.exit(0)
-        if not alive:
-            sys.exit(3)
-        if time.time() > deadline:
-            sys.exit(2)
-        time.sleep(0.03)
-load(sys.argv[1])
-r = value(sys.argv[2])
-print(r)
-sys.exit(0 if r else 1)
-PY
-q() { python3 "$TEST_TMPDIR/q.py" "$@"; }
-qt() { q "$@" >/dev/null; }
-
-alive() {
-	local p s
-	for p in "$@"; do
-		s=$(ps -o stat= -p "$p" 2>/dev/null) || continue
-		case $s in Z*) ;; *) return 0 ;; esac
-	done
-	return 1
-}
-gone() { ! alive "$@"; }
-
-live_n=0
-live_start() {
-	live_n=$((live_n + 1))
-	live=$TEST_TMPDIR/live$live_n.json
-	rm -f "$TEST_TMPDIR/fifo"
-	mkfifo "$TEST_TMPDIR/fifo"
-	"$poolmon" --batch --json "$@" <"$TEST_TMPDIR/fifo" >"$live" 2>"$TEST_TMPDIR/live$live_n.err" &
-	live_pid=$!
-	exec 3>"$TEST_TMPDIR/fifo"
-	on_exit "kill -9 $live_pid 2>/dev/null"
-}
-# a write to a poolmon that died fails (EPIPE) instead of killing this script
-trap '' PIPE
-send() { printf '%s\n' "$*" >&3 2>/dev/null; }
-live_stop() { send quit; exec 3>&-; wait "$live_pid"; }
-await() {
-	python3 "$TEST_TMPDIR/q.py" --wait "$1" "$live_pid" "$live" "$2"
-	case $? in
-	0) pass "$3" ;;
-	3) fail "$3" "poolmon exited while waiting for: $2" "$(tail -n 5 "$live")" "$(tail -n 5 "${live%.json}.err")" ;;
-	*) fail "$3" "timed out waiting for: $2" "$(tail -n 5 "$live")" ;;
-	esac
-}
+. "${srcdir:-.}/tests/live.sh"
 nchildren() { pgrep -P "$live_pid" | wc -l; }
 
 # --- grow ------------------------------------------------------------------
@@ -101,8 +11,8 @@ send 'apply square 2'
 await 10 '[e for e in ev if e["event"] == "result"]' "grow: pool of 2 answers"
 is "$(nchildren)" 2 "grow: 2 worker children before"
 send 'workers 4'
-await 10 'len(workers("started")) == 2' "workers 4: two worker started events"
-is "$(q "$live" 'sorted(w["id"] for w in workers("started"))')" "['w3', 'w4']" "workers 4: the new workers are w3 and w4"
+await 10 'len(new_workers("started")) == 2' "workers 4: two worker started events"
+is "$(q "$live" 'sorted(w["id"] for w in new_workers("started"))')" "['w3', 'w4']" "workers 4: the new workers are w3 and w4"
 send 'status'
 await 10 'status()' "workers 4: status answers"
 is "$(q "$live" '[(s["pool"]["workers"], len(s["workers"])) for s in status()]')" "[(4, 4)]" \
@@ -123,7 +33,7 @@ send 'workers 3'
 await 10 'len(tasks(state="running")) == 3' "workers 3: the queued tasks start on the new workers"
 is "$(q "$live" 'len([e for e in ev[:ev.index(tasks(state="running")[2])] if e.get("state") == "done"])')" 0 \
 	"workers 3: all three ran together (the third started before any was done)"
-is "$(q "$live" '[e["id"] for e in ev[:ev.index(workers("started")[0])] if e.get("state") == "running"]')" "['t1']" \
+is "$(q "$live" '[e["id"] for e in ev[:ev.index(new_workers("started")[0])] if e.get("state") == "running"]')" "['t1']" \
 	"grow while busy: until the new workers started, only t1 ran (t2, t3 waited)"
 send 'join'
 await 10 'all(final(i) for i in ids())' "grow while busy: every task final"
@@ -137,30 +47,30 @@ await 10 'len(tasks(state="running")) == 3' "shrink: three tasks running on a po
 busy=$(q "$live" 'sorted(e["worker"] for e in tasks(state="running"))')
 busypids=$(q "$live" '" ".join(str(e["pid"]) for e in tasks(state="running"))')
 send 'workers 1'
-await 10 'workers("exited")' "workers 1: a worker exits"
-is "$(q "$live" '[w["id"] not in '"$busy"' for w in workers("exited")][0]')" True \
+await 10 'new_workers("exited")' "workers 1: a worker exits"
+is "$(q "$live" '[w["id"] not in '"$busy"' for w in new_workers("exited")][0]')" True \
 	"workers 1: the idle worker is retired first"
-is "$(q "$live" 'len([e for e in ev[:ev.index(workers("exited")[0])] if e.get("event") == "task" and e["state"] in FINAL])')" 0 \
+is "$(q "$live" 'len([e for e in ev[:ev.index(new_workers("exited")[0])] if e.get("event") == "task" and e["state"] in FINAL])')" 0 \
 	"workers 1: the idle worker exits before any task ends (no task cut short)"
 send 'join'
 await 15 'all(final(i) for i in ids())' "shrink: every task reaches a final state"
 is "$(q "$live" '[(final(i), [e["result"] for e in tasks(i, "done")]) for i in ids()]')" \
 	"[(['done'], [2500]), (['done'], [2500]), (['done'], [2500])]" "shrink: all three sleep 2500 done, results kept"
-await 10 'len(workers("exited")) == 3' "shrink: three workers retired in all"
-is "$(q "$live" 'sorted((w.get("status"), w.get("signal")) for w in workers("exited"))')" \
+await 10 'len(new_workers("exited")) == 3' "shrink: three workers retired in all"
+is "$(q "$live" 'sorted((w.get("status"), w.get("signal")) for w in new_workers("exited"))')" \
 	"[(0, None), (0, None), (0, None)]" "shrink: retired workers exit with status 0, not by a signal"
 send 'status'
 await 10 'status()' "shrink: status answers"
 is "$(q "$live" '[(s["pool"]["workers"], len(s["workers"])) for s in status()]')" "[(1, 1)]" \
 	"workers 1: status shows 1 worker"
 is "$(nchildren)" 1 "workers 1: poolmon has 1 worker child"
-retired=$(q "$live" '" ".join(str(w["pid"]) for w in workers("exited"))')
+retired=$(q "$live" '" ".join(str(w["pid"]) for w in new_workers("exited"))')
 ok "shrink: the retired worker processes are gone" gone $retired
 # the queue still drains through the one worker, and the pool grows again
 send 'map square 1..5'
 await 10 '[e for e in ev if e.get("results") == [1, 4, 9, 16, 25]]' "after shrink: map square 1..5 works"
 send 'workers 2'
-await 10 'len(workers("started")) == 1' "workers 2: grows back by one worker"
+await 10 'len(new_workers("started")) == 1' "workers 2: grows back by one worker"
 live_stop
 is "$?" 0 "shrink session exits 0"
 
