@@ -125,23 +125,22 @@ typedef struct o_barrier {
  * it only when the cached value says full / empty.
  *
  * Waiting: a side that must wait (empty, full, join) spins briefly, then
- * registers its pid in its wait line and sleeps on the line's futex word in
- * slices.  The other side wakes it only if the wait line shows a sleeper
- * (a read of a line nobody writes while nobody sleeps: no system call and
- * no cache-line transfer per item).  A sleeper killed with -9 leaves its pid
- * behind; a waker whose wake-up woke nobody drops the pids of processes
- * that no longer exist, and registrations older than QW_STALE_MS (a live
- * sleeper renews its own every slice), so a dead sleeper costs a few
- * wake-ups, not one per item forever — and even a wrongly dropped live
- * sleeper only waits out its slice.  A sleeper that finds every slot taken
- * is not counted (nothing could drop it if it died): it sleeps in short
- * slices (QW_POLL_NS) and is woken anyway by the wake-ups for the others. */
+ * arms its wait line and sleeps on the line's futex word in slices.  The
+ * other side looks at `armed` after each change (a read of a line nobody
+ * writes while nobody sleeps: no system call and no cache-line transfer per
+ * item); the first to find it set clears it and wakes every sleeper, so a
+ * sleep costs one wake-up however many items go by before the sleeper runs
+ * again.  A sleeper killed -9 leaves it armed: that costs one wake-up.
+ *
+ * Sleepers also register their pid, for status ("waiters") only.  A waker
+ * whose wake-up woke nobody drops the pids of processes that no longer
+ * exist, and registrations older than QW_STALE_MS (a live sleeper renews its
+ * own every slice), so a sleeper killed -9 is not shown for ever. */
 #define QW_PIDS 14
 #define QW_STALE_MS 5000u
-#define QW_POLL_NS 1000000L
 typedef struct q_wait {
-	_Atomic uint32_t word; /* futex: bumped by every wake-up */
-	uint32_t pad;
+	_Atomic uint32_t word;  /* futex: bumped by every wake-up */
+	_Atomic uint32_t armed; /* someone sleeps (or is about to) */
 	_Atomic int32_t pid[QW_PIDS]; /* sleepers; 0: free slot */
 	/* Another line, read only when a wake-up woke nobody. */
 	_Alignas(64) _Atomic uint32_t since[QW_PIDS]; /* ms, registered */
@@ -203,15 +202,21 @@ typedef struct dl {
 	struct timespec at; /* CLOCK_MONOTONIC */
 } dl;
 
-static dl dl_make(double timeout)
+static dl dl_until(double timeout);
+
+/* Inline, and the common cases without the struct copy the slow case
+ * needs (a per-call store-forwarding stall on the queue's hot path). */
+static inline __attribute__((always_inline)) dl dl_make(double timeout)
+{
+	dl d = { timeout < 0 ? DL_FOREVER : DL_NOWAIT, { 0, 0 } };
+	if (timeout <= 0)
+		return d;
+	return dl_until(timeout);
+}
+
+static dl dl_until(double timeout)
 {
 	dl d = { DL_FOREVER, { 0, 0 } };
-	if (timeout < 0)
-		return d;
-	if (timeout == 0) {
-		d.mode = DL_NOWAIT;
-		return d;
-	}
 	if (timeout > 1e7)
 		timeout = 1e7;
 	d.mode = DL_UNTIL;
@@ -1477,9 +1482,10 @@ static unsigned qw_sleepers(q_wait *w)
 static void qw_wake(q_wait *w)
 {
 	/* Pairs with the fence in q_wait_for: either the sleeper sees the
-	 * change, or we see the sleeper. */
+	 * change, or we see it armed. */
 	atomic_thread_fence(memory_order_seq_cst);
-	if (!qw_sleepers(w))
+	if (!atomic_load_explicit(&w->armed, memory_order_relaxed) ||
+	    !atomic_exchange(&w->armed, 0))
 		return;
 	atomic_fetch_add(&w->word, 1);
 	if (pm_futex(&w->word, FUTEX_WAKE, INT32_MAX, NULL) > 0)
@@ -1545,8 +1551,7 @@ static bool q_wait_for(o_queue *q, q_wait *w, int what, size_t need,
 				rel.tv_nsec = (long)left;
 		}
 		int slot = qw_register(w);
-		if (slot < 0 && rel.tv_nsec > QW_POLL_NS)
-			rel.tv_nsec = QW_POLL_NS;
+		atomic_store(&w->armed, 1);
 		atomic_thread_fence(memory_order_seq_cst);
 		if (!q_ready(q, what, need))
 			pm_futex(&w->word, FUTEX_WAIT, seq, &rel);
@@ -1554,12 +1559,32 @@ static bool q_wait_for(o_queue *q, q_wait *w, int what, size_t need,
 	}
 }
 
-static int queue_put_bytes(o_queue *q, const unsigned char *p, uint32_t n,
-			   const dl *d)
+/* Writes v's record ([u32 n][encoded]) at off; returns the offset after. */
+static uint64_t record_put(o_queue *q, uint64_t off, const pm_value *v,
+			   uint32_t n)
 {
-	size_t need = sizeof n + n;
-	if (need > q->cap)
+	if (off + sizeof n + n <= q->cap) { /* contiguous: encode in place */
+		memcpy(q->buf + off, &n, sizeof n);
+		pm_value_encode(v, q->buf + off + sizeof n, n);
+		off += sizeof n + n;
+		return off == q->cap ? 0 : off;
+	}
+	unsigned char small[SMALL_ITEM];
+	unsigned char *p = n <= sizeof small ? small : xmalloc(n);
+	pm_value_encode(v, p, n);
+	off = ring_put(q, off, &n, sizeof n);
+	off = ring_put(q, off, p, n);
+	if (p != small)
+		free(p);
+	return off;
+}
+
+static int put_value(o_queue *q, const pm_value *v, const dl *d)
+{
+	size_t n = pm_value_encoded_size(v);
+	if (n > UINT32_MAX - sizeof(uint32_t) || sizeof(uint32_t) + n > q->cap)
 		return PM_SHM_TOO_BIG;
+	size_t need = sizeof(uint32_t) + n;
 	for (;;) {
 		if (atomic_load_explicit(&q->closed, memory_order_relaxed))
 			return PM_SHM_CLOSED;
@@ -1584,8 +1609,8 @@ static int queue_put_bytes(o_queue *q, const unsigned char *p, uint32_t n,
 				continue;
 			}
 		}
-		uint64_t off = ring_put(q, w_off(pw), &n, sizeof n);
-		off = ring_put(q, off, p, n);
+		uint64_t off = record_put(q, w_off(pw), v, (uint32_t)n);
+		/* The record and its count, published at once. */
 		atomic_store_explicit(&q->pw, w_make(w_items(pw) + 1, off),
 				      memory_order_release);
 		side_unlock(&q->plock);
@@ -1594,9 +1619,27 @@ static int queue_put_bytes(o_queue *q, const unsigned char *p, uint32_t n,
 	}
 }
 
-/* *out is `small` when the item fits, else malloc'd. */
-static int queue_get_bytes(o_queue *q, unsigned char *small,
-			   unsigned char **out, uint32_t *n, const dl *d)
+/* Reads the record at off into *out; returns the offset after it, and
+ * whether it decoded in *ok. */
+static uint64_t record_get(o_queue *q, uint64_t off, pm_value *out, bool *ok)
+{
+	uint32_t n;
+	off = ring_get(q, off, &n, sizeof n);
+	if (off + n <= q->cap) { /* contiguous: decode in place */
+		*ok = pm_value_decode(q->buf + off, n, out) != 0;
+		off += n;
+		return off == q->cap ? 0 : off;
+	}
+	unsigned char small[SMALL_ITEM];
+	unsigned char *p = n <= sizeof small ? small : xmalloc(n);
+	off = ring_get(q, off, p, n);
+	*ok = pm_value_decode(p, n, out) != 0;
+	if (p != small)
+		free(p);
+	return off;
+}
+
+static int get_value(o_queue *q, pm_value *out, const dl *d)
 {
 	for (;;) {
 		if (!side_lock(&q->clock, d))
@@ -1619,50 +1662,19 @@ static int queue_get_bytes(o_queue *q, unsigned char *small,
 				continue;
 			}
 		}
-		uint64_t off = ring_get(q, w_off(cw), n, sizeof *n);
-		*out = *n <= SMALL_ITEM ? small : xmalloc(*n);
-		off = ring_get(q, off, *out, *n);
+		bool ok;
+		uint64_t off = record_get(q, w_off(cw), out, &ok);
 		atomic_store_explicit(&q->cw, w_make(w_items(cw) + 1, off),
 				      memory_order_release);
 		side_unlock(&q->clock);
 		qw_wake(&q->putters);
+		if (!ok) {
+			pm_value_free(out);
+			*out = pm_none();
+			return PM_SHM_TYPE;
+		}
 		return PM_SHM_OK;
 	}
-}
-
-static int put_value(o_queue *q, const pm_value *v, const dl *d)
-{
-	unsigned char small[SMALL_ITEM];
-	size_t n = pm_value_encoded_size(v);
-	if (n > UINT32_MAX || sizeof(uint32_t) + n > q->cap)
-		return PM_SHM_TOO_BIG;
-	unsigned char *p = n <= sizeof small ? small : xmalloc(n);
-	if (!pm_value_encode(v, p, n)) {
-		if (p != small)
-			free(p);
-		return PM_SHM_TYPE;
-	}
-	int rc = queue_put_bytes(q, p, (uint32_t)n, d);
-	if (p != small)
-		free(p);
-	return rc;
-}
-
-static int get_value(o_queue *q, pm_value *out, const dl *d)
-{
-	unsigned char small[SMALL_ITEM];
-	unsigned char *p;
-	uint32_t n;
-	int rc = queue_get_bytes(q, small, &p, &n, d);
-	if (rc != PM_SHM_OK)
-		return rc;
-	if (!pm_value_decode(p, n, out)) {
-		*out = pm_none();
-		rc = PM_SHM_TYPE;
-	}
-	if (p != small)
-		free(p);
-	return rc;
 }
 
 static int api_queue_put(void *obj, const pm_value *item, double timeout)
