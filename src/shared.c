@@ -6,7 +6,8 @@
  * the futex in slices (so a wake-up lost to a killed process costs at most a
  * slice), and re-check.  Lock and RLock are the robust mutexes themselves, so
  * a holder killed with -9 leaves EOWNERDEAD, never a deadlock.  The manager
- * only ever tries locks (never blocks its event loop). */
+ * only ever tries locks (never blocks its event loop).  Queues (and pipes)
+ * are not monitors but two-lock rings, for throughput: see o_queue. */
 #define _GNU_SOURCE
 #include "shared.h"
 
@@ -1387,15 +1388,16 @@ static uint64_t ring_get(o_queue *q, uint64_t off, void *dst, size_t n)
 }
 
 /* A side's lock.  Nobody blocks while holding one (waiting happens outside),
- * so even a put/get that must not wait may wait for one: a little, never
- * failing just because another process is in the middle of a put/get. */
+ * so even a put/get that must not wait may wait for one, a little (at most
+ * 20 ms, for a holder that lost its CPU): nowait must not say Empty or Full
+ * just because another process is in the middle of a get or put. */
 static bool side_lock(shm_mutex *m, const dl *d)
 {
 	int rc = pthread_mutex_trylock(&m->mu);
 	if (rc == EBUSY) {
 		dl nowait_cap;
 		if (d->mode == DL_NOWAIT) {
-			nowait_cap = dl_make(0.05);
+			nowait_cap = dl_make(0.02);
 			d = &nowait_cap;
 		}
 		if (may_spin())

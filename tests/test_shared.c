@@ -784,6 +784,19 @@ static bool pattern_ok(const pm_value *v, size_t n, unsigned seed)
 	return true;
 }
 
+/* [seed, 'x…', [None, 2.5]] with a varying string. */
+static pm_value pattern_list(unsigned seed)
+{
+	pm_value *inner = xcalloc(2, sizeof *inner);
+	inner[0] = pm_none();
+	inner[1] = pm_float(2.5);
+	pm_value *items = xcalloc(3, sizeof *items);
+	items[0] = pm_int(seed);
+	items[1] = pattern_item(seed % 9, seed);
+	items[2] = pm_list_take(inner, 2);
+	return pm_list_take(items, 3);
+}
+
 static void test_queue_wrap(void **state)
 {
 	pm_shared *s = *state;
@@ -799,6 +812,7 @@ static void test_queue_wrap(void **state)
 		for (;;) {
 			size_t n = (seed * 13) % 40;
 			pm_value v = seed % 5 == 4 ? pm_int((int64_t)seed)
+				   : seed % 5 == 3 ? pattern_list(seed)
 						   : pattern_item(n, seed);
 			int rc = api->queue_put(q, &v, 0);
 			pm_value_free(&v);
@@ -817,6 +831,10 @@ static void test_queue_wrap(void **state)
 			if (next % 5 == 4) {
 				assert_int_equal(got.type, PM_INT);
 				assert_int_equal(got.u.i, next);
+			} else if (next % 5 == 3) {
+				pm_value want = pattern_list(next);
+				assert_true(pm_value_equal(&got, &want));
+				pm_value_free(&want);
 			} else {
 				assert_true(pattern_ok(&got, (next * 13) % 40,
 						       next));
