@@ -385,6 +385,255 @@ static int wait_task(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 	return 0;
 }
 
+/* consume(queue, ms): the seed's consumer() as printed: get until None
+ * (put back for the other consumers), log each item, then work ms on it
+ * (the seed's time.sleep(2)); the items in order. */
+static int consume(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	const char *name = a[0].u.s.ptr;
+	void *q = need(ctx, name, QUEUES);
+	if (!q)
+		return -1;
+	if (a[1].u.i < 0 || a[1].u.i > 3600000)
+		return ctx->fail(ctx, "ms must be 0..3600000");
+	pm_value *items = NULL;
+	size_t len = 0;
+	for (;;) {
+		pm_value v;
+		if (get_item(ctx, q, name, &v) < 0)
+			break;
+		if (v.type == PM_NONE) {
+			ctx->shm->queue_put(q, &v, PM_SHM_FOREVER);
+			r->type = PM_LIST;
+			r->u.list.items = items;
+			r->u.list.len = len;
+			return 0;
+		}
+		pm_value *grown = realloc(items, (len + 1) * sizeof *items);
+		if (!grown) {
+			if (v.type == PM_STR || v.type == PM_BYTES)
+				free(v.u.s.ptr);
+			ctx->fail(ctx, "out of memory");
+			break;
+		}
+		items = grown;
+		items[len++] = v;
+		if (v.type == PM_STR)
+			ctx->log(ctx, "consumed %s", v.u.s.ptr);
+		else
+			ctx->log(ctx, "consumed an item");
+		if (a[1].u.i > 0)
+			sleep_ms((long)a[1].u.i);
+	}
+	for (size_t i = 0; i < len; i++)
+		if (items[i].type == PM_STR || items[i].type == PM_BYTES)
+			free(items[i].u.s.ptr);
+	free(items);
+	return -1;
+}
+
+/* full(queue) / empty(queue): Queue.full() and Queue.empty(), asked from a
+ * worker: 1 (True) or 0 (False). */
+static int q_full(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	void *q = need(ctx, a[0].u.s.ptr, QUEUES);
+	if (!q)
+		return -1;
+	int rc = ctx->shm->queue_full(q);
+	if (rc < 0)
+		return shm_fail(ctx, "full() of", a[0].u.s.ptr, -rc);
+	*r = pm_int(rc != 0);
+	return 0;
+}
+
+static int q_empty(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	void *q = need(ctx, a[0].u.s.ptr, QUEUES);
+	if (!q)
+		return -1;
+	int rc = ctx->shm->queue_empty(q);
+	if (rc < 0)
+		return shm_fail(ctx, "empty() of", a[0].u.s.ptr, -rc);
+	*r = pm_int(rc != 0);
+	return 0;
+}
+
+/* job_q(queue, n): seed 001 part 3's job(q): res = sum of i + i² + i³ for
+ * i < n, q.put(res).  An int while it fits, else its decimal digits. */
+static int job_q(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	void *q = need(ctx, a[0].u.s.ptr, QUEUES);
+	if (!q)
+		return -1;
+	int64_t limit = a[1].u.i;
+	if (limit < 0 || limit > 100000000)
+		return ctx->fail(ctx, "n must be 0..100000000");
+	unsigned __int128 res = 0;
+	for (int64_t i = 0; i < limit; i++) {
+		unsigned __int128 x = (unsigned __int128)i;
+		res += x + x * x + x * x * x;
+	}
+	pm_value v;
+	if (res <= (unsigned __int128)INT64_MAX) {
+		v = pm_int((int64_t)res);
+	} else {
+		char digits[48];
+		int pos = (int)sizeof digits - 1;
+		digits[pos] = '\0';
+		while (res) {
+			digits[--pos] = (char)('0' + (int)(res % 10));
+			res /= 10;
+		}
+		v = pm_str(digits + pos);
+	}
+	int rc = ctx->shm->queue_put(q, &v, PM_SHM_FOREVER);
+	if (rc != PM_SHM_OK) {
+		if (v.type == PM_STR)
+			free(v.u.s.ptr);
+		return shm_fail(ctx, "put to", a[0].u.s.ptr, rc);
+	}
+	*r = v;
+	return 0;
+}
+
+/* send(pipe, end, *items): conn.send(item) for each item, then None (the
+ * reader's cue that nothing more comes: conn.close()).
+ * recv(pipe, end): conn.recv() until None; the items in order. */
+static int send_task(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	void *p = need(ctx, a[0].u.s.ptr, "pipe");
+	if (!p)
+		return -1;
+	void *c = ctx->shm->pipe_end(p, (int)a[1].u.i);
+	if (!c)
+		return ctx->fail(ctx, "end must be 0 or 1");
+	pm_value none = pm_none();
+	for (size_t i = 2; i <= n; i++) {
+		int rc = ctx->shm->send(c, i < n ? &a[i] : &none);
+		if (rc != PM_SHM_OK)
+			return shm_fail(ctx, "send over", a[0].u.s.ptr, rc);
+	}
+	*r = pm_int((int64_t)(n - 2));
+	return 0;
+}
+
+static int recv_task(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	void *p = need(ctx, a[0].u.s.ptr, "pipe");
+	if (!p)
+		return -1;
+	void *c = ctx->shm->pipe_end(p, (int)a[1].u.i);
+	if (!c)
+		return ctx->fail(ctx, "end must be 0 or 1");
+	pm_value *items = NULL;
+	size_t len = 0;
+	for (;;) {
+		pm_value v;
+		int rc = ctx->shm->recv(c, &v, POLL_S);
+		if (rc == PM_SHM_TIMEOUT) {
+			if (!ctx->cancelled(ctx))
+				continue;
+			rc = ctx->fail(ctx, "cancelled");
+		} else if (rc != PM_SHM_OK) {
+			rc = shm_fail(ctx, "recv over", a[0].u.s.ptr, rc);
+		} else if (v.type == PM_NONE) {
+			r->type = PM_LIST;
+			r->u.list.items = items;
+			r->u.list.len = len;
+			return 0;
+		} else {
+			pm_value *grown = realloc(items, (len + 1) * sizeof *items);
+			if (grown) {
+				items = grown;
+				items[len++] = v;
+				continue;
+			}
+			rc = ctx->fail(ctx, "out of memory");
+		}
+		for (size_t i = 0; i < len; i++)
+			if (items[i].type == PM_STR || items[i].type == PM_BYTES)
+				free(items[i].u.s.ptr);
+		free(items);
+		return -1;
+	}
+}
+
+/* typecode(name): the seed's type-code table row for a Value or Array:
+ * [code, C type, Python type, size in bytes, value (an Array: its
+ * values)].  The size is that of the C type poolmon stores (this
+ * machine's: 'l' is 8 bytes on 64-bit Linux; the seed gives minimums). */
+static int typecode(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	static const struct {
+		char code;
+		const char *ctype, *pytype;
+		size_t size;
+	} codes[] = {
+		{ 'b', "signed char", "int", sizeof(signed char) },
+		{ 'B', "unsigned char", "int", sizeof(unsigned char) },
+		{ 'h', "signed short", "int", sizeof(short) },
+		{ 'H', "unsigned short", "int", sizeof(unsigned short) },
+		{ 'i', "signed int", "int", sizeof(int) },
+		{ 'I', "unsigned int", "int", sizeof(unsigned int) },
+		{ 'l', "signed long", "int", sizeof(long) },
+		{ 'L', "unsigned long", "int", sizeof(unsigned long) },
+		{ 'q', "signed long long", "int", sizeof(long long) },
+		{ 'Q', "unsigned long long", "int", sizeof(unsigned long long) },
+		{ 'f', "float", "float", sizeof(float) },
+		{ 'd', "double", "float", sizeof(double) },
+		{ 'c', "char", "bytes", sizeof(char) },
+	};
+	void *obj = need(ctx, a[0].u.s.ptr, "value,array");
+	if (!obj)
+		return -1;
+	char code = ctx->shm->code(obj);
+	size_t k = 0, nc = sizeof codes / sizeof codes[0];
+	while (k < nc && codes[k].code != code)
+		k++;
+	if (k == nc)
+		return ctx->fail(ctx, "unknown type code '%c'", code);
+	int is_array = !strcmp(ctx->shm->kind(obj), "array");
+	size_t len = is_array ? ctx->shm->len(obj) : 1;
+	pm_value *row = calloc(5, sizeof *row);
+	pm_value *vals = is_array ? calloc(len, sizeof *vals) : NULL;
+	if (!row || (is_array && !vals)) {
+		free(row);
+		free(vals);
+		return ctx->fail(ctx, "out of memory");
+	}
+	for (size_t i = 0; i < len; i++) {
+		int rc = ctx->shm->value_get(obj, i, is_array ? &vals[i] : &row[4]);
+		if (rc != PM_SHM_OK) {
+			for (size_t j = 0; j < i && is_array; j++)
+				if (vals[j].type == PM_STR || vals[j].type == PM_BYTES)
+					free(vals[j].u.s.ptr);
+			free(vals);
+			free(row);
+			return shm_fail(ctx, "read", a[0].u.s.ptr, rc);
+		}
+	}
+	char c[2] = { code, '\0' };
+	row[0] = pm_str(c);
+	row[1] = pm_str(codes[k].ctype);
+	row[2] = pm_str(codes[k].pytype);
+	row[3] = pm_int((int64_t)codes[k].size);
+	if (is_array) {
+		row[4].type = PM_LIST;
+		row[4].u.list.items = vals;
+		row[4].u.list.len = len;
+	}
+	r->type = PM_LIST;
+	r->u.list.items = row;
+	r->u.list.len = 5;
+	return 0;
+}
+
 static const struct pm_task_def tasks[] = {
 	{ "incr", "name:str, times:int, locked:int", "int",
 	  "add 1 to a shared value times times (locked=1: under its lock)",
@@ -414,6 +663,24 @@ static const struct pm_task_def tasks[] = {
 	  "hold a lock (or a value's lock) for ms milliseconds", hold },
 	{ "wait", "name:str, timeout:float", "int",
 	  "Event.wait / Barrier.wait; 1 if released, 0 on timeout", wait_task },
+	{ "consume", "queue:str, ms:int", "list",
+	  "the seed's consumer(): get until None (put back), log each, work ms",
+	  consume },
+	{ "full", "queue:str", "int",
+	  "Queue.full() from a worker: 1 (True) or 0 (False)", q_full },
+	{ "empty", "queue:str", "int",
+	  "Queue.empty() from a worker: 1 (True) or 0 (False)", q_empty },
+	{ "job_q", "queue:str, n:int", "any",
+	  "seed 001's job(q): put sum of i + i*i + i*i*i for i < n on the queue",
+	  job_q },
+	{ "send", "pipe:str, end:int, *items", "int",
+	  "conn.send() each item over a pipe end, then None (close)", send_task },
+	{ "recv", "pipe:str, end:int", "list",
+	  "conn.recv() over a pipe end until None; the items in order",
+	  recv_task },
+	{ "typecode", "name:str", "list",
+	  "a Value/Array's type-code row: code, C type, Python type, bytes, value",
+	  typecode },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

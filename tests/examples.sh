@@ -7,18 +7,26 @@
 
 ex=$srcdir/examples
 
-# run NAME — runs examples/NAME.poolmon as text into $txt and with --json
-# into $json; checks the exit status and stderr of both.
+# run NAME [RC STDERR] — runs examples/NAME.poolmon as text into $txt and
+# with --json into $json.  The text run must exit RC (0) with exactly
+# STDERR (nothing) on stderr: the error lines of a seed that shows an
+# exception; the --json run exits RC too, its errors are events on stdout
+# and its stderr is empty.
 run() {
-	local name=$1 rc
+	local name=$1 want_rc=${2:-0} want_err=${3:-} rc
 	txt=$TEST_TMPDIR/$name.txt
 	json=$TEST_TMPDIR/$name.json
 	"$poolmon" --script "$ex/$name.poolmon" >"$txt" 2>"$TEST_TMPDIR/$name.err"
 	rc=$?
-	is "$rc $(cat "$TEST_TMPDIR/$name.err")" "0 " "$name: runs, exit 0, nothing on stderr"
+	if [ -z "$want_err" ]; then
+		is "$rc $(cat "$TEST_TMPDIR/$name.err")" "$want_rc " "$name: runs, exit $want_rc, nothing on stderr"
+	else
+		is "$rc $(cat "$TEST_TMPDIR/$name.err")" "$want_rc $want_err" \
+			"$name: runs, exit $want_rc, stderr: the seed's errors, exactly"
+	fi
 	"$poolmon" --script "$ex/$name.poolmon" --json >"$json" 2>"$TEST_TMPDIR/$name.jerr"
 	rc=$?
-	is "$rc $(cat "$TEST_TMPDIR/$name.jerr")" "0 " "$name: runs with --json, exit 0, nothing on stderr"
+	is "$rc $(cat "$TEST_TMPDIR/$name.jerr")" "$want_rc " "$name: runs with --json, exit $want_rc, nothing on stderr"
 }
 
 # q PYEXPR — evaluate over ev (the JSON events of $json), with helpers.
@@ -37,8 +45,18 @@ def procs():
     return [e for e in ev if e["event"] == "process"]
 def results():
     return [e.get("result", e.get("results")) for e in ev if e["event"] == "result"]
-def logs():
-    return [e["message"] for e in ev if e["event"] == "log"]
+def logs(id=None):
+    return [e["message"] for e in ev if e["event"] == "log" and (id is None or e["id"] == id)]
+def result_of(task):
+    return [e["result"] for e in tasks("done", task)]
+def shown(name):
+    return [e["object"] for e in ev if e["event"] == "shared" and e["object"]["name"] == name]
+def gets():
+    return [e["item"] for e in ev if e["event"] == "get"]
+def errors():
+    return [e["message"] for e in ev if e["event"] == "error"]
+def exited():
+    return sorted((p["id"], p["name"], p["exitcode"]) for p in procs() if p["state"] == "exited")
 print(eval(sys.argv[2]))' "$json" "$1"
 }
 
@@ -138,5 +156,137 @@ is "$(grep -E '^(serial|threads|processes):$' "$txt" | tr '\n' ' ')" "serial: th
 	"text: the three ways are labelled"
 is "$(q 'len({e["pid"] for e in tasks("done", "demo.job_timed")[:2]})')" 1 "serial: one process ran both"
 is "$(q 'len({e["pid"] for e in tasks("done", "demo.job_timed")[2:]})')" 2 "processes: two processes ran them"
+
+# --- Queue(3): full(), Full, empty(), get order -------------------------------
+run queue_full 1 "error: put: queue: timed out: queue is full (Full)
+error: put: queue: queue is full (Full)"
+is "$(q 'results()')" "[0, 1, 1, 0, 1]" \
+	"full() False after 2 puts, True after 3 and after the refused puts; empty() False, then True after 3 gets"
+is "$(q 'errors()')" "['queue: timed out: queue is full (Full)', 'queue: queue is full (Full)']" \
+	"put timeout=2 and put nowait=1 on the full queue: Full"
+is "$(q '[(o["qsize"], o["maxsize"]) for o in shown("queue")]')" "[(3, 3), (0, 3)]" \
+	"qsize() 3 of maxsize 3 (the refused 消息4 not added), then 0"
+is "$(q 'gets()')" "['消息1', '消息2', '消息3']" "get_nowait × 3: 消息1 消息2 消息3, in put order"
+is "$(grep -E "^('消息[0-9]'|[01])\$" "$txt" | tr '\n' ' ')" "0 1 1 0 '消息1' '消息2' '消息3' 1 " \
+	"text: full() 0 then 1, the three messages in order, empty() 1"
+
+# --- job(q): two processes put their results on one queue --------------------
+run queue_job
+is "$(q 'sorted((e["worker"], e["result"]) for e in tasks("done", "shared.job_q"))')" \
+	"[('p1', 249833583000), ('p2', 249833583000)]" "p1 and p2 each computed job(1000) = 249833583000"
+is "$(q 'gets(), sum(gets())')" "([249833583000, 249833583000], 499667166000)" \
+	"res1 and res2 come off the queue; res1 + res2 = 499667166000 (the seed's print)"
+is "$(q '[o["qsize"] for o in shown("q")]')" "[0]" "the queue is empty after the two gets"
+is "$(q 'exited()')" "[('p1', 'Process-1', 0), ('p2', 'Process-2', 0)]" "both processes exit 0"
+
+# --- write / read over a Queue, sentinel from the main program -------------------
+run queue_write_read
+is "$(q 'result_of("shared.writer"), result_of("shared.consumer")')" "([3], [['A', 'B', 'C']])" \
+	"write() put A B C; read() got A B C in order and stopped on None"
+is "$(q 'logs("t1")')" "['put item 1', 'put item 2', 'put item 3']" "the writer logged its three puts"
+is "$(q '[(o["qsize"]) for o in shown("q")]')" "[1]" "only the sentinel is left"
+is "$(tail -n 1 "$txt")" "主程序即将退出..." "text: then 主程序即将退出..."
+
+# --- producer / consumer with a sentinel: one consumer ------------------------
+run producer_consumer
+is "$(q '[(e["worker"], e["result"]) for e in tasks("done", "shared.consume")]')" \
+	"[('p2', ['产品1', '产品2', '产品3', '产品4', '产品5'])]" "小红 consumed 产品1 … 产品5 in order, then stopped on None"
+is "$(q 'logs("t2")')" "['consumed 产品1', 'consumed 产品2', 'consumed 产品3', 'consumed 产品4', 'consumed 产品5']" \
+	"a log line per item consumed"
+is "$(q 'exited()')" "[('p1', '小明', 0), ('p2', '小红', 0)]" "producer 小明 and consumer 小红 exit 0"
+is "$(q '[o["qsize"] for o in shown("q")]')" "[1]" "the sentinel put back is the one item left"
+is "$(tail -n 1 "$txt")" "程序结束" "text: then 程序结束"
+
+# --- producer / consumer with a sentinel: three consumers ---------------------
+run producer_consumers
+is "$(q 'len(tasks("done", "shared.consume"))')" 3 "all three consumers stop on the one None"
+items=$(python3 -c 'print(["产品:%d" % i for i in range(1, 21)])')
+is "$(q 'sorted((x for r in result_of("shared.consume") for x in r), key=lambda x: int(x[3:]))')" "$items" \
+	"each of the 20 items consumed exactly once"
+is "$(q 'all(r == sorted(r, key=lambda x: int(x[3:])) for r in result_of("shared.consume"))')" True \
+	"each consumer got its items in the producer's order"
+is "$(q 'exited()')" "[('p1', '小明', 0), ('p2', '小红', 0), ('p3', '小刚', 0), ('p4', '小丽', 0)]" \
+	"the producer and the three consumers exit 0"
+is "$(q '[o["qsize"] for o in shown("q")]')" "[1]" "the sentinel is the one item left"
+
+# --- seed 000's producer / consumer -------------------------------------------------
+run queue_producer_consumer
+is "$(q 'result_of("shared.writer"), result_of("shared.consume")')" \
+	"([5], [['Item 0', 'Item 1', 'Item 2', 'Item 3', 'Item 4']])" "Item 0 … Item 4 produced and consumed in order"
+is "$(q 'exited()')" "[('p1', 'Process-1', 0), ('p2', 'Process-2', 0)]" "both join: the consumer stopped on None"
+
+# --- JoinableQueue: task_done, join, a daemon consumer ------------------------------
+run joinable_queue
+is "$(q '[(o["kind"], o["qsize"], o["unfinished"]) for o in shown("q")]')" "[('joinable_queue', 0, 0)]" \
+	"after q.join(): 0 items, 0 unfinished"
+is "$(q '[(e["result"], e["worker"][0]) for e in tasks("done", "shared.join_queue")]')" "[(None, 'w')]" \
+	"q.join() (a pool task) returned"
+is "$(q 'logs("t2")')" "['consumed 产品1', 'consumed 产品2', 'consumed 产品3', 'consumed 产品4', 'consumed 产品5']" \
+	"the daemon consumer took the five items in order"
+is "$(q '[(p["id"], p["name"], p["daemon"], p["alive"]) for p in status()["processes"]]')" \
+	"[('p1', '小明', False, False), ('p2', '小红', True, True)]" \
+	"status: the producer has exited, the daemon consumer still runs (blocked in get)"
+daemon=$(q '[p["pid"] for p in status()["processes"] if p["daemon"]][0]')
+alive() { # alive PID: a live (non-zombie) process
+	local s
+	s=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	case $s in Z*) return 1 ;; esac
+}
+nok "the daemon consumer ($daemon) is ended when poolmon quits" alive "$daemon"
+like "$(cat "$txt")" '^主程序结束\.\.\.$' "text: 主程序结束..."
+
+# --- Pool: writer and reader tasks over one queue -------------------------------------
+run queue_pool_writer_reader
+urls="['https://www.baidu.com', 'https://www.goole.com', 'https://www.facebook.com', 'https://www.yahoo.com', 'https://www.linkedin.com', 'https://www.github.com', 'https://www.bing.com']"
+is "$(q 'result_of("shared.writer"), result_of("shared.consume")')" "([7], [$urls])" \
+	"the reader got the writer's seven URLs in order, then None"
+is "$(q 'sorted(e["worker"][0] for e in tasks("done"))')" "['w', 'w']" "both ran as pool tasks"
+is "$(q '[o["qsize"] for o in shown("q")]')" "[1]" "the sentinel is left"
+is "$(tail -n 1 "$txt")" "主程序即将退出..." "text: then 主程序即将退出..."
+
+# --- Pipe: one-way send/recv and duplex ping-pong ------------------------------------
+run pipe
+is "$(q 'result_of("shared.recv"), result_of("shared.send")')" "([['A', 'B', 3, 4.5]], [4])" \
+	"one-way pipe: recv got A, B, 3, 4.5 (types kept) then None"
+is "$(q 'result_of("shared.ping"), result_of("shared.pong")')" "([5], [5])" "duplex pipe: 5 rounds of ping-pong"
+is "$(q '[(o["name"], o["text"]) for o in shown("p") + shown("pp")]')" \
+	"[('p', 'one-way, 0 for end 0, 0 for end 1'), ('pp', 'duplex, 0 for end 0, 0 for end 1')]" \
+	"both pipes are drained"
+is "$(q '[x[2] for x in exited()]')" "[0, 0, 0, 0]" "the four processes exit 0"
+
+# --- Value, Array and the type-code table --------------------------------------------
+run value_array 1 "error: array: an array is one-dimensional: '[[1,2],[3,4]]' is a list of lists (TypeError: an integer is required)
+error: value: bad type code 'u' (one of b B h H i I l L q Q f d c)"
+is "$(q '[(o["name"], o["code"], o.get("value", o.get("values"))) for e in ev if e["event"] == "shared" for o in [e["object"]]]')" \
+	"[('value1', 'i', 0), ('value2', 'd', 3.14), ('array', 'i', [1, 2, 3, 4])]" \
+	"Value('i', 0), Value('d', 3.14), Array('i', [1, 2, 3, 4])"
+is "$(q 'errors()')" \
+	"[\"an array is one-dimensional: '[[1,2],[3,4]]' is a list of lists (TypeError: an integer is required)\", \"bad type code 'u' (one of b B h H i I l L q Q f d c)\"]" \
+	"the 2-D initializer: TypeError: an integer is required; 'u' is not a code"
+is "$(q '"\n".join(str(r) for r in results())')" "['i', 'signed int', 'int', 4, [1, 2, 3, 4]]
+['b', 'signed char', 'int', 1, 127]
+['B', 'unsigned char', 'int', 1, 255]
+['h', 'signed short', 'int', 2, 32767]
+['H', 'unsigned short', 'int', 2, 65535]
+['i', 'signed int', 'int', 4, 2147483647]
+['I', 'unsigned int', 'int', 4, 4294967295]
+['l', 'signed long', 'int', 8, 9223372036854775807]
+['L', 'unsigned long', 'int', 8, 9223372036854775807]
+['q', 'signed long long', 'int', 8, -9223372036854775808]
+['Q', 'unsigned long long', 'int', 8, 9223372036854775807]
+['f', 'float', 'float', 4, 3.140000104904175]
+['d', 'double', 'float', 8, 3.14]
+['c', 'char', 'bytes', 1, 'a']" "the type-code table: each code's C type, Python type, size and value, read in a worker"
+is "$(grep -c "^\['[bBhHiIlLqQfdc]', " "$txt")" 14 "text: the 14 rows"
+like "$(cat "$txt")" "^\['c', 'char', 'bytes', 1, b'a'\]\$" "text: 'c' holds bytes b'a'"
+
+# --- Lock: job(v, 1, l) and job(v, 3, l) ⇒ 40 ----------------------------------------------
+run lock_job
+is "$(q '[(o["value"], o["locked"]) for o in shown("v")] + [o["locked"] for o in shown("l")]')" "[(40, False), False]" \
+	"v.value is 40 (10·1 + 10·3), and the lock is free"
+is "$(q '[int(m) for m in logs()] in (list(range(1, 11)) + list(range(13, 41, 3)), list(range(3, 31, 3)) + list(range(31, 41)))')" \
+	True "under the lock one job's ten prints come before the other's ($(q '" ".join(logs())'))"
+is "$(q 'sorted(result_of("shared.job")) in ([10, 40], [30, 40])')" True "the second job to run ends at 40"
+is "$(q 'exited()')" "[('p1', 'Process-1', 0), ('p2', 'Process-2', 0)]" "p1 and p2 exit 0"
 
 done_testing
