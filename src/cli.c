@@ -92,6 +92,10 @@ int pm_parse_value(const char *w, bool quoted, pm_value *out, char *err,
 		int64_t lo, hi;
 		int ra = parse_int(a, &lo), rb = parse_int(dots + 2, &hi);
 		free(a);
+		if (ra > 0) { /* "wait..." is a word, not a range */
+			*out = pm_str(w);
+			return 0;
+		}
 		if (ra || rb)
 			return pm_err(err, errlen,
 				      "bad range '%s' (write FIRST..LAST, e.g. 1..10)",
@@ -546,7 +550,8 @@ static void on_event(void *ud, const pm_event *ev)
 				pm_buf_printf(&b, ",\"id\":\"t%llu\"",
 					      (unsigned long long)ev->id);
 			if (ev->worker)
-				pm_buf_printf(&b, ",\"worker\":\"w%llu\"",
+				pm_buf_printf(&b, ",\"worker\":\"%c%llu\"",
+					      ev->in_process ? 'p' : 'w',
 					      (unsigned long long)ev->worker);
 			pm_buf_puts(&b, ",\"message\":");
 			pm_json_string(&b, ev->error ? ev->error : "");

@@ -369,12 +369,13 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static void wait_for_work(pm_engine *e, shm_worker *s)
+static void wait_for_work(pm_engine *e, shm_worker *s, bool spin)
 {
-	/* Work often follows at once (apply in a loop, the next chunk):
-	 * a short spin saves two context switches. */
-	double until = pm_now() + SPIN_SECONDS;
-	for (unsigned k = 1; pm_ring_empty(&s->down); k++) {
+	/* Work often follows work at once (apply in a loop, the next chunk):
+	 * a short spin then saves two context switches.  A worker that has
+	 * not worked yet sleeps at once, leaving the CPU to the others. */
+	double until = pm_now() + (spin ? SPIN_SECONDS : 0);
+	for (unsigned k = 1; spin && pm_ring_empty(&s->down); k++) {
 		cpu_relax();
 		if (k % 64 == 0 && pm_now() >= until)
 			break;
@@ -428,16 +429,19 @@ static __attribute__((noreturn)) void worker_main(pm_engine *e, worker *w)
 			_exit(INIT_FAILED_STATUS);
 		}
 	}
+	bool worked = false; /* since the last sleep */
 	for (;;) {
 		pm_rec_hdr h;
 		const unsigned char *p = pm_ring_peek(&s->down, &h);
 		if (!p) {
-			wait_for_work(e, s);
+			wait_for_work(e, s, worked);
+			worked = false;
 			continue;
 		}
 		switch (h.type) {
 		case DOWN_TASKS:
 			run_chunk(&wc, p, h.len);
+			worked = true;
 			break;
 		case DOWN_LOAD: {
 			char path[PATH_MAX];
@@ -1211,6 +1215,7 @@ static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 		ev.kind = PM_EV_LOG;
 		ev.id = id;
 		ev.worker = w->id;
+		ev.in_process = w->is_process;
 		ev.pid = w->pid;
 		ev.task = t ? t->name : NULL;
 		ev.error = v.type == PM_STR ? v.u.s.ptr : "";

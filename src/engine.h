@@ -60,6 +60,7 @@ typedef struct pm_event {
 	const char *error;    /* PM_TASK_FAILED: message; log: the line */
 	int signo;            /* PM_TASK_CRASHED, or the worker's death signal */
 	int exit_status;      /* worker exited normally: its status */
+	bool in_process;      /* worker is a standalone process (p-id) */
 } pm_event;
 
 typedef void (*pm_event_fn)(void *ud, const pm_event *ev);

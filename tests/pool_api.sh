@@ -46,4 +46,10 @@ json=$("$poolmon" --batch --json -w 1 -x 'submit sleep 2000; join t1 timeout=0.2
 is "$(printf '%s\n' "$json" | python3 -c 'import json,sys
 e=[e for e in map(json.loads, sys.stdin) if "ready" in e][0]
 print(e["state"], e["ready"], e["successful"])')" "running False None" "show --json: a running task is not ready, successful null"
+
+# A task's log line names where it ran: a process as p1, a worker as w1.
+json=$("$poolmon" --batch --json -w 1 -x 'spawn job_timed 10; join p1; apply job_timed 10')
+is "$(printf '%s\n' "$json" | python3 -c 'import json,sys
+print([e["worker"] for e in map(json.loads, sys.stdin) if e["event"]=="log"])')" \
+	"['p1', 'w1']" "log events name the process (p1) or the worker (w1) they came from"
 done_testing

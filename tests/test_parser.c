@@ -96,7 +96,11 @@ static void test_values(void **state)
 					sizeof err), -1);
 	assert_string_equal(err, "integer out of range (64 bits): 9223372036854775808");
 	assert_int_equal(pm_parse_value("5..1", false, &v, err, sizeof err), -1);
-	assert_int_equal(pm_parse_value("a..b", false, &v, err, sizeof err), -1);
+	assert_int_equal(pm_parse_value("a..b", false, &v, err, sizeof err), 0);
+	assert_int_equal(v.type, PM_STR); /* "wait..." is a word */
+	pm_value_free(&v);
+	assert_int_equal(pm_parse_value("1..b", false, &v, err, sizeof err), -1);
+	assert_string_equal(err, "bad range '1..b' (write FIRST..LAST, e.g. 1..10)");
 	assert_int_equal(pm_parse_value("1..20000000", false, &v, err, sizeof err), -1);
 	assert_int_equal(pm_parse_value("1,,2", false, &v, err, sizeof err), -1);
 	assert_int_equal(pm_parse_value("hello", false, &v, err, sizeof err), 0);
