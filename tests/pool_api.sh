@@ -52,4 +52,16 @@ json=$("$poolmon" --batch --json -w 1 -x 'spawn job_timed 10; join p1; apply job
 is "$(printf '%s\n' "$json" | python3 -c 'import json,sys
 print([e["worker"] for e in map(json.loads, sys.stdin) if e["event"]=="log"])')" \
 	"['p1', 'w1']" "log events name the process (p1) or the worker (w1) they came from"
+
+# Nothing is left in /dev/shm: all shared memory is anonymous, whatever the
+# way out (quit, a crash, kill -9 of poolmon itself).
+before=$(ls -A /dev/shm | sort)
+"$poolmon" --batch -w 2 -x 'value v i 1; array a d 4; queue q 3; lock l; load shared; apply incr v 10 1; submit crash; join' >/dev/null 2>&1
+"$poolmon" --batch -w 2 -x 'value v i 1; queue q; submit sleep 30000; sleep 30' >/dev/null 2>&1 &
+pm=$!
+has_children() { [ -n "$(pgrep -P "$1")" ]; }
+wait_for 10 has_children $pm
+kill -9 $pm
+wait $pm 2>/dev/null
+is "$(ls -A /dev/shm | sort)" "$before" "nothing added to /dev/shm by a run, a crash or kill -9 of poolmon"
 done_testing
