@@ -138,6 +138,8 @@ struct pm_engine {
 	double now; /* pm_now() at the start of the current poll */
 	bool started; /* the pool was brought up to its size once */
 	bool force_spread; /* starmap: every item is an argument list */
+	char *found_name; /* find_task's memory */
+	size_t found_nplugins, found_plugin, found_def;
 	pm_value **blocks; /* the arguments of big maps (map_block) */
 	size_t nblocks;
 	/* Pool initializer, run in each worker as it starts. */
@@ -768,6 +770,7 @@ void pm_engine_free(pm_engine *e)
 	free(e->procs);
 	pm_values_free(e->init_args, e->init_nargs);
 	free(e->init_error);
+	free(e->found_name);
 	for (uint64_t id = 1; id <= e->ntasks; id++) {
 		task *t = task_get(e, id);
 		if (!t->args_borrowed)
@@ -902,13 +905,34 @@ static int accepting(const pm_engine *e, char *err, size_t errlen)
 	return 0;
 }
 
+/* Task names resolve the same way until a plugin is loaded: remember the
+ * last one (a loop of submits names the same task). */
+static int find_task(pm_engine *e, const char *name, size_t *p, size_t *d,
+		     char *err, size_t errlen)
+{
+	if (e->found_name && e->found_nplugins == e->reg.n &&
+	    !strcmp(e->found_name, name)) {
+		*p = e->found_plugin;
+		*d = e->found_def;
+		return 0;
+	}
+	if (pm_registry_find(&e->reg, name, p, d, err, errlen) < 0)
+		return -1;
+	free(e->found_name);
+	e->found_name = xstrdup(name);
+	e->found_nplugins = e->reg.n;
+	e->found_plugin = *p;
+	e->found_def = *d;
+	return 0;
+}
+
 int pm_engine_submit(pm_engine *e, const char *name, const pm_value *args,
 		     size_t nargs, const pm_submit_opts *opts, uint64_t *id,
 		     char *err, size_t errlen)
 {
 	size_t p, d;
-	if (accepting(e, err, errlen) < 0 ||
-	    pm_registry_find(&e->reg, name, &p, &d, err, errlen) < 0)
+	if (accepting(e, err, errlen) < 0 || find_task(e, name, &p, &d, err,
+						       errlen) < 0)
 		return -1;
 	if (opts && opts->timeout < 0)
 		return pm_err(err, errlen, "timeout must be positive");
@@ -1056,8 +1080,8 @@ static void dispatch_to(pm_engine *e, worker *w)
 		limit = e->qlen / (2 * nw);
 		if (limit < 1)
 			limit = 1;
-		if (limit > 256)
-			limit = 256;
+		if (limit > CHUNK_MAX)
+			limit = CHUNK_MAX;
 	}
 	size_t n = 0;
 	while (t && n < limit && b.len < PM_REC_MAX / 2) {
