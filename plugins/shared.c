@@ -435,30 +435,29 @@ static int consume(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 
 /* full(queue) / empty(queue): Queue.full() and Queue.empty(), asked from a
  * worker: 1 (True) or 0 (False). */
+static int q_ask(pm_ctx *ctx, const char *name, int (*ask)(const void *),
+		 const char *what, pm_value *r)
+{
+	void *q = need(ctx, name, QUEUES);
+	if (!q)
+		return -1;
+	int rc = ask(q);
+	if (rc < 0)
+		return shm_fail(ctx, what, name, -rc);
+	*r = pm_int(rc != 0);
+	return 0;
+}
+
 static int q_full(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 {
 	(void)n;
-	void *q = need(ctx, a[0].u.s.ptr, QUEUES);
-	if (!q)
-		return -1;
-	int rc = ctx->shm->queue_full(q);
-	if (rc < 0)
-		return shm_fail(ctx, "full() of", a[0].u.s.ptr, -rc);
-	*r = pm_int(rc != 0);
-	return 0;
+	return q_ask(ctx, a[0].u.s.ptr, ctx->shm->queue_full, "full() of", r);
 }
 
 static int q_empty(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 {
 	(void)n;
-	void *q = need(ctx, a[0].u.s.ptr, QUEUES);
-	if (!q)
-		return -1;
-	int rc = ctx->shm->queue_empty(q);
-	if (rc < 0)
-		return shm_fail(ctx, "empty() of", a[0].u.s.ptr, -rc);
-	*r = pm_int(rc != 0);
-	return 0;
+	return q_ask(ctx, a[0].u.s.ptr, ctx->shm->queue_empty, "empty() of", r);
 }
 
 /* job_q(queue, n): seed 001 part 3's job(q): res = sum of i + i² + i³ for

@@ -352,17 +352,32 @@ static const char *op_name(int op)
 	return op == OP_GET ? "get" : op == OP_PUT ? "put" : "acquire";
 }
 
+/* put and get: the queue named first, nowait= and timeout=; NULL after
+ * an error was reported. */
+static void *queue_arg(pm_cli *c, pm_args *a, size_t *idx, int *nowait,
+		       double *timeout)
+{
+	void *q = lookup(c, a, a->words[0], idx);
+	*nowait = opt_flag(c, a, "nowait", 0);
+	*timeout = opt_timeout(c, a);
+	if (!q || *nowait < 0 || isnan(*timeout))
+		return NULL;
+	if (!is_queue(pm_shared_kind_of(q))) {
+		pm_cli_error(c, a, "'%s' is a %s, not a queue", a->words[0],
+			     api()->kind(q));
+		return NULL;
+	}
+	return q;
+}
+
 pm_status pm_cmd_put(pm_cli *c, pm_args *a)
 {
 	size_t idx;
-	void *q = lookup(c, a, a->words[0], &idx);
-	int nowait = opt_flag(c, a, "nowait", 0);
-	double timeout = opt_timeout(c, a);
-	if (!q || nowait < 0 || isnan(timeout))
+	int nowait;
+	double timeout;
+	void *q = queue_arg(c, a, &idx, &nowait, &timeout);
+	if (!q)
 		return CMD_ERROR;
-	if (!is_queue(pm_shared_kind_of(q)))
-		return pm_cli_error(c, a, "'%s' is a %s, not a queue",
-				    a->words[0], api()->kind(q));
 	pm_value item = item_of(a, 1);
 	int rc = api()->queue_put(q, &item, 0);
 	if (rc == PM_SHM_FULL && !nowait && timeout != 0) {
@@ -382,14 +397,11 @@ pm_status pm_cmd_put(pm_cli *c, pm_args *a)
 pm_status pm_cmd_get(pm_cli *c, pm_args *a)
 {
 	size_t idx;
-	void *q = lookup(c, a, a->words[0], &idx);
-	int nowait = opt_flag(c, a, "nowait", 0);
-	double timeout = opt_timeout(c, a);
-	if (!q || nowait < 0 || isnan(timeout))
+	int nowait;
+	double timeout;
+	void *q = queue_arg(c, a, &idx, &nowait, &timeout);
+	if (!q)
 		return CMD_ERROR;
-	if (!is_queue(pm_shared_kind_of(q)))
-		return pm_cli_error(c, a, "'%s' is a %s, not a queue",
-				    a->words[0], api()->kind(q));
 	pm_value v;
 	int rc = api()->queue_get(q, &v, 0);
 	if (rc == PM_SHM_OK) {

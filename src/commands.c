@@ -634,6 +634,24 @@ static void sample_workers(pm_engine *e, pm_proc_sample **out, size_t *n)
 	free(pids);
 }
 
+/* One worker as `workers` and `status` show it under --json. */
+static void worker_json(pm_buf *b, const pm_worker_info *wi,
+			const pm_proc_sample *ps)
+{
+	pm_buf_printf(b,
+		      "{\"id\":\"w%llu\",\"pid\":%d,\"state\":\"%s\",\"kernel_state\":\"%c\",\"task\":",
+		      (unsigned long long)wi->id, (int)wi->pid,
+		      pm_worker_state_name(wi->state), ps->state);
+	if (wi->task)
+		pm_buf_printf(b, "\"t%llu\"", (unsigned long long)wi->task);
+	else
+		pm_buf_puts(b, "null");
+	pm_buf_printf(b,
+		      ",\"cpu\":%.1f,\"rss_kb\":%lu,\"done\":%llu,\"restarts\":%u}",
+		      ps->cpu_pct, ps->rss_kb, (unsigned long long)wi->done,
+		      wi->restarts);
+}
+
 static pm_status cmd_workers(pm_cli *c, pm_args *a)
 {
 	if (a->argc == 1) {
@@ -662,18 +680,9 @@ static pm_status cmd_workers(pm_cli *c, pm_args *a)
 		pm_worker_info wi;
 		pm_engine_worker_info(c->e, i, &wi);
 		if (c->mode == PM_OUT_JSON) {
-			pm_buf_printf(&b,
-				      "%s{\"id\":\"w%llu\",\"pid\":%d,\"state\":\"%s\",\"kernel_state\":\"%c\",\"task\":",
-				      i ? "," : "", (unsigned long long)wi.id,
-				      (int)wi.pid, pm_worker_state_name(wi.state),
-				      ps[i].state);
-			if (wi.task)
-				pm_buf_printf(&b, "\"t%llu\"",
-					      (unsigned long long)wi.task);
-			else
-				pm_buf_puts(&b, "null");
-			pm_buf_printf(&b, ",\"done\":%llu,\"restarts\":%u}",
-				      (unsigned long long)wi.done, wi.restarts);
+			if (i)
+				pm_buf_puts(&b, ",");
+			worker_json(&b, &wi, &ps[i]);
 		} else {
 			char task[24] = "-";
 			if (wi.task)
@@ -709,20 +718,9 @@ char *pm_cli_status_json(pm_cli *c)
 	for (size_t i = 0; i < n; i++) {
 		pm_worker_info wi;
 		pm_engine_worker_info(e, i, &wi);
-		pm_buf_printf(&b,
-			      "%s{\"id\":\"w%llu\",\"pid\":%d,\"state\":\"%s\",\"kernel_state\":\"%c\",\"task\":",
-			      i ? "," : "", (unsigned long long)wi.id,
-			      (int)wi.pid, pm_worker_state_name(wi.state),
-			      ps[i].state);
-		if (wi.task)
-			pm_buf_printf(&b, "\"t%llu\"",
-				      (unsigned long long)wi.task);
-		else
-			pm_buf_puts(&b, "null");
-		pm_buf_printf(&b,
-			      ",\"cpu\":%.1f,\"rss_kb\":%lu,\"done\":%llu,\"restarts\":%u}",
-			      ps[i].cpu_pct, ps[i].rss_kb,
-			      (unsigned long long)wi.done, wi.restarts);
+		if (i)
+			pm_buf_puts(&b, ",");
+		worker_json(&b, &wi, &ps[i]);
 	}
 	pm_buf_puts(&b, "],\"processes\":[");
 	for (size_t i = 0; i < pm_engine_process_count(e); i++) {
