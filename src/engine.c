@@ -23,6 +23,7 @@
 #include "value.h"
 
 #define CHUNK_MAX 1024
+#define CHUNK_SLOTS (2 * CHUNK_MAX) /* items in flight to one worker */
 #define TASK_SLAB 4096
 #define KILL_GRACE 1.0    /* seconds between SIGTERM and SIGKILL */
 #define BUSY_POLL_MS 5    /* ring check period while workers are busy */
@@ -41,7 +42,7 @@ typedef struct shm_worker {
 	_Atomic uint64_t cur_task; /* the task running now, 0 if none */
 	_Atomic int64_t cur_started_ns; /* when it started (pm_now, ns) */
 	_Atomic uint32_t cancel;   /* the running task should stop */
-	_Atomic uint8_t skip[CHUNK_MAX]; /* do not start chunk item i */
+	_Atomic uint8_t skip[CHUNK_SLOTS]; /* do not start the item in slot i */
 	pm_ring down;
 	pm_ring up;
 } shm_worker;
@@ -82,13 +83,41 @@ typedef struct task {
 	bool queued_in_deque;
 } task;
 
+/* A map's items, kept in bulk: a state byte, a result and where it ran per
+ * item, no task record.  An item gets a task record of its own (B_OWN)
+ * only when someone acts on it or it ends other than done/cancelled. */
+enum { B_QUEUED, B_SENT, B_RUNNING, B_DONE, B_CANCELLED, B_OWN };
+
+typedef struct mapgrp {
+	uint64_t first; /* task id of item 0 */
+	size_t n;
+	uint64_t gid;   /* the group number its own tasks carry */
+	size_t plugin, def;
+	const char *name;
+	size_t chunksize;
+	bool spread;      /* a list item is the argument list */
+	pm_value *items;  /* checked copies */
+	uint8_t *st;      /* B_* */
+	pm_value *results;
+	uint32_t *wk;     /* the worker it was sent to */
+	pid_t *pid;
+} mapgrp;
+
+/* A deque entry: ids first..first+n-1, the queued ones among them. */
+typedef struct qent {
+	uint64_t first, n;
+} qent;
+
 typedef struct worker {
 	uint64_t id;
 	pid_t pid;
 	pm_worker_state state;
 	shm_worker *shm;
-	uint64_t chunk[CHUNK_MAX];
-	size_t chunk_n, chunk_left;
+	/* Items sent and not finished, in order: slots head..tail-1 (mod
+	 * CHUNK_SLOTS).  Results come back in that order. */
+	uint64_t chunk[CHUNK_SLOTS];
+	uint64_t head, tail;
+	uint64_t last_chunk; /* slot where the last chunk sent begins */
 	uint64_t running;
 	uint64_t done;
 	unsigned restarts;
@@ -122,9 +151,12 @@ struct pm_engine {
 	int target;
 	worker **procs; /* standalone processes, alive or not */
 	size_t nprocs;
-	task **slabs; /* tasks by id, TASK_SLAB at a time: ids never move */
+	task **slabs; /* tasks by id, TASK_SLAB at a time: ids never move;
+		       * NULL where only map items (bulk) live */
 	size_t ntasks, nslabs;
-	uint64_t *q; /* deque of queued, undispatched task ids */
+	mapgrp **groups; /* maps, by first id */
+	size_t ngroups, ghit;
+	qent *q; /* deque of ranges of queued, undispatched task ids */
 	size_t qhead, qlen, qcap;
 	pm_pool_state state;
 	bool dispatch_paused;
@@ -140,8 +172,6 @@ struct pm_engine {
 	bool force_spread; /* starmap: every item is an argument list */
 	char *found_name; /* find_task's memory */
 	size_t found_nplugins, found_plugin, found_def;
-	pm_value **blocks; /* the arguments of big maps (map_block) */
-	size_t nblocks;
 	/* Pool initializer, run in each worker as it starts. */
 	const char *init_task;
 	size_t init_plugin, init_def;
@@ -165,6 +195,7 @@ typedef struct worker_ctx {
 	double last_notify; /* when we last woke the manager */
 	unsigned since_notify;
 	bool last_in_chunk; /* the item running is the chunk's last */
+	int64_t started_ns; /* when the task running began (pm_now, ns) */
 } worker_ctx;
 
 static worker_ctx *g_wctx; /* the one running task in this worker */
@@ -206,6 +237,12 @@ static void up_send(worker_ctx *wc, uint32_t type, const void *head,
 			atomic_store(&s->up.prod_waiting, 0);
 			break;
 		}
+		/* Full: the manager must read it now, not at its next look. */
+		if (atomic_exchange(&wc->e->g->mgr_sleeping, 0)) {
+			uint64_t one = 1;
+			ssize_t r = write(wc->e->efd, &one, sizeof one);
+			(void)r;
+		}
 		struct timespec ts = { 1, 0 };
 		pm_futex(&s->up.cons_seq, FUTEX_WAIT, seq, &ts);
 		check_parent(wc->e);
@@ -213,7 +250,8 @@ static void up_send(worker_ctx *wc, uint32_t type, const void *head,
 	memcpy(p, head, hlen);
 	if (v)
 		pm_value_encode(v, p + hlen, vlen);
-	pm_ring_commit(&s->up, type, len);
+	/* The manager never sleeps on this ring: publishing is one store. */
+	pm_ring_commit_quiet(&s->up, type, len);
 	/* Wake a sleeping manager only when it has to act now: this worker
 	 * is about to run out of work, or a millisecond passed since the last
 	 * wake-up.  Busy workers thus cost no system call per task; the
@@ -226,6 +264,7 @@ static void up_send(worker_ctx *wc, uint32_t type, const void *head,
 	double now = pm_now();
 	if (!ends_chunk && now - wc->last_notify < 0.001)
 		return;
+	atomic_thread_fence(memory_order_seq_cst); /* the record, then the flag */
 	if (atomic_exchange(&wc->e->g->mgr_sleeping, 0)) {
 		uint64_t one = 1;
 		ssize_t r = write(wc->e->efd, &one, sizeof one);
@@ -244,7 +283,12 @@ static void up_send_text(worker_ctx *wc, uint32_t type, uint64_t id,
 	v.type = PM_STR;
 	v.u.s.ptr = (char *)text;
 	v.u.s.len = len;
-	up_send(wc, type, &id, sizeof id, &v);
+	if (type == UP_FAILED) {
+		int64_t head[2] = { (int64_t)id, wc->started_ns };
+		up_send(wc, type, head, sizeof head, &v);
+	} else {
+		up_send(wc, type, &id, sizeof id, &v);
+	}
 }
 
 static int ctx_cancelled(pm_ctx *ctx)
@@ -299,11 +343,22 @@ static void *ctx_shared(pm_ctx *ctx, const char *name)
 static void run_one(worker_ctx *wc, const struct pm_task_def *def,
 		    uint64_t id, const unsigned char *enc, size_t enclen)
 {
+	wc->started_ns = 0;
+	/* Few arguments (the common case) are decoded on the stack. */
+	pm_value few[8];
 	pm_value args = pm_none();
-	if (!pm_value_decode(enc, enclen, &args) || args.type != PM_LIST) {
-		up_send_text(wc, UP_FAILED, id, "corrupt task arguments");
-		pm_value_free(&args);
-		return;
+	size_t nargs = 0;
+	pm_value *argv = few;
+	if (!pm_value_decode_items(enc, enclen, few, 8, &nargs)) {
+		if (!pm_value_decode(enc, enclen, &args) ||
+		    args.type != PM_LIST) {
+			up_send_text(wc, UP_FAILED, id,
+				     "corrupt task arguments");
+			pm_value_free(&args);
+			return;
+		}
+		argv = args.u.list.items;
+		nargs = args.u.list.len;
 	}
 	wc->task = id;
 	wc->error[0] = '\0';
@@ -311,11 +366,12 @@ static void run_one(worker_ctx *wc, const struct pm_task_def *def,
 	format_id(wc->task_id, 't', id);
 	/* No message for the start: the manager reads cur_task (the hot
 	 * path sends one record per task, its result). */
-	atomic_store(&wc->w->shm->cur_started_ns, (int64_t)(pm_now() * 1e9));
-	atomic_store(&wc->w->shm->cur_task, id);
+	wc->started_ns = (int64_t)(pm_now() * 1e9);
+	atomic_store_explicit(&wc->w->shm->cur_started_ns, wc->started_ns,
+			      memory_order_relaxed);
+	atomic_store_explicit(&wc->w->shm->cur_task, id, memory_order_release);
 	pm_value result = pm_none();
-	int rc = def->fn(&wc->ctx, args.u.list.items, args.u.list.len,
-			 &result);
+	int rc = def->fn(&wc->ctx, argv, nargs, &result);
 	if (rc == 0 && pm_value_encoded_size(&result) + 8 > PM_REC_MAX) {
 		rc = -1;
 		snprintf(wc->error, sizeof wc->error,
@@ -324,18 +380,23 @@ static void run_one(worker_ctx *wc, const struct pm_task_def *def,
 			 (size_t)PM_REC_MAX - 8);
 	}
 	if (rc == 0)
-		up_send(wc, UP_DONE, &id, sizeof id, &result);
+		up_send(wc, UP_DONE, (int64_t[2]){ (int64_t)id, wc->started_ns },
+			16, &result);
 	else
 		up_send_text(wc, UP_FAILED, id,
 			     wc->error[0] ? wc->error : "task failed");
-	atomic_store(&wc->w->shm->cur_task, 0);
+	atomic_store_explicit(&wc->w->shm->cur_task, 0, memory_order_release);
 	pm_value_free(&result);
-	pm_value_free(&args);
+	if (argv == few)
+		for (size_t i = 0; i < nargs; i++)
+			pm_value_free(&few[i]);
+	else
+		pm_value_free(&args);
 }
 
 static void run_chunk(worker_ctx *wc, const unsigned char *p, size_t len)
 {
-	uint32_t hdr[3];
+	uint32_t hdr[4]; /* plugin, task, items, first slot */
 	if (len < sizeof hdr)
 		return;
 	memcpy(hdr, p, sizeof hdr);
@@ -353,7 +414,10 @@ static void run_chunk(worker_ctx *wc, const unsigned char *p, size_t len)
 		if (enclen > len - off)
 			break;
 		wc->last_in_chunk = i + 1 == hdr[2];
-		if (atomic_load(&wc->w->shm->skip[i]))
+		wc->started_ns = 0;
+		if (atomic_load_explicit(
+			    &wc->w->shm->skip[(hdr[3] + i) % CHUNK_SLOTS],
+			    memory_order_acquire))
 			up_send(wc, UP_SKIPPED, &id, sizeof id, NULL);
 		else if (!def)
 			up_send_text(wc, UP_FAILED, id,
@@ -470,8 +534,95 @@ static task *task_get(const pm_engine *e, uint64_t id)
 {
 	if (id < 1 || id > e->ntasks)
 		return NULL;
-	return &e->slabs[(id - 1) / TASK_SLAB][(id - 1) % TASK_SLAB];
+	size_t k = (size_t)((id - 1) / TASK_SLAB);
+	if (k >= e->nslabs || !e->slabs[k])
+		return NULL;
+	task *t = &e->slabs[k][(id - 1) % TASK_SLAB];
+	return t->id ? t : NULL;
 }
+
+/* Where task id's record goes (its slab is made if need be). */
+static task *task_slot(pm_engine *e, uint64_t id)
+{
+	size_t k = (size_t)((id - 1) / TASK_SLAB);
+	if (k >= e->nslabs) {
+		e->slabs = xrealloc(e->slabs, (k + 1) * sizeof *e->slabs);
+		memset(e->slabs + e->nslabs, 0,
+		       (k + 1 - e->nslabs) * sizeof *e->slabs);
+		e->nslabs = k + 1;
+	}
+	if (!e->slabs[k])
+		e->slabs[k] = xcalloc(TASK_SLAB, sizeof(task));
+	return &e->slabs[k][(id - 1) % TASK_SLAB];
+}
+
+/* The index in e->groups of the map whose ids hold id, or ngroups. */
+static size_t group_index(const pm_engine *e, uint64_t id)
+{
+	size_t lo = 0, hi = e->ngroups;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const mapgrp *g = e->groups[mid];
+		if (id < g->first)
+			hi = mid;
+		else if (id >= g->first + g->n)
+			lo = mid + 1;
+		else
+			return mid;
+	}
+	return e->ngroups;
+}
+
+/* The map holding id as a bulk item (not B_OWN), and its index there. */
+static mapgrp *group_find(const pm_engine *e, uint64_t id, size_t *idx)
+{
+	size_t k = group_index(e, id);
+	if (k == e->ngroups)
+		return NULL;
+	mapgrp *g = e->groups[k];
+	*idx = (size_t)(id - g->first);
+	return g->st[*idx] == B_OWN ? NULL : g;
+}
+
+/* The same, remembering the last map hit (results come in runs). */
+static mapgrp *group_of(pm_engine *e, uint64_t id, size_t *idx)
+{
+	mapgrp *g = e->ghit < e->ngroups ? e->groups[e->ghit] : NULL;
+	if (!g || id < g->first || id >= g->first + g->n) {
+		e->ghit = group_index(e, id);
+		if (e->ghit == e->ngroups)
+			return NULL;
+		g = e->groups[e->ghit];
+	}
+	*idx = (size_t)(id - g->first);
+	return g->st[*idx] == B_OWN ? NULL : g;
+}
+
+static pm_task_state bulk_state(uint8_t st)
+{
+	switch (st) {
+	case B_RUNNING: return PM_TASK_RUNNING;
+	case B_DONE: return PM_TASK_DONE;
+	case B_CANCELLED: return PM_TASK_CANCELLED;
+	default: return PM_TASK_QUEUED;
+	}
+}
+
+static void bulk_args(const mapgrp *g, size_t i, const pm_value **args,
+		      size_t *nargs)
+{
+	const pm_value *it = &g->items[i];
+	if (g->spread && it->type == PM_LIST) {
+		*args = it->u.list.items;
+		*nargs = it->u.list.len;
+	} else {
+		*args = it;
+		*nargs = 1;
+	}
+}
+
+static task *new_task_q(pm_engine *e, size_t p, size_t d, pm_value *args,
+			size_t nargs, bool queue);
 
 static worker *worker_get(const pm_engine *e, uint64_t id)
 {
@@ -554,12 +705,94 @@ static void set_state(pm_engine *e, task *t, pm_task_state s)
 	emit_task(e, t);
 }
 
+static void emit_bulk(pm_engine *e, const mapgrp *g, size_t i)
+{
+	if (!e->listener)
+		return;
+	pm_event ev = { 0 };
+	ev.kind = PM_EV_TASK;
+	ev.id = g->first + i;
+	ev.state = (int)bulk_state(g->st[i]);
+	ev.task = g->name;
+	if (g->st[i] == B_RUNNING || g->st[i] == B_DONE) {
+		ev.worker = g->wk[i];
+		ev.pid = g->pid[i];
+	}
+	ev.result = g->st[i] == B_DONE ? &g->results[i] : NULL;
+	emit(e, &ev);
+}
+
+/* A bulk item's new state: the counts, and an event when the state a user
+ * sees changes (sent is still queued). */
+static void bulk_set(pm_engine *e, mapgrp *g, size_t i, uint8_t st)
+{
+	pm_task_state from = bulk_state(g->st[i]), to = bulk_state(st);
+	g->st[i] = st;
+	if (from == to)
+		return;
+	--*count_slot(&e->counts, from);
+	++*count_slot(&e->counts, to);
+	emit_bulk(e, g, i);
+}
+
+/* The task record of id, made from its map's bulk item if it has none
+ * yet.  NULL if there is no such task. */
+static task *task_own(pm_engine *e, uint64_t id)
+{
+	task *t = task_get(e, id);
+	size_t i;
+	mapgrp *g;
+	if (t || !(g = group_find(e, id, &i)))
+		return t;
+	t = task_slot(e, id);
+	memset(t, 0, sizeof *t);
+	t->id = id;
+	t->plugin = g->plugin;
+	t->def = g->def;
+	t->name = g->name;
+	const pm_value *args;
+	bulk_args(g, i, &args, &t->nargs);
+	t->args = (pm_value *)args;
+	t->args_borrowed = true;
+	t->group = g->gid;
+	t->chunksize = g->chunksize;
+	t->state = bulk_state(g->st[i]);
+	switch (g->st[i]) {
+	case B_QUEUED:
+		t->queued_in_deque = true; /* its range is still queued */
+		break;
+	case B_SENT:
+		t->dispatched = true;
+		break;
+	case B_DONE:
+		t->result = g->results[i];
+		g->results[i] = pm_none();
+		t->progress = 1.0;
+		break;
+	}
+	if (g->st[i] != B_QUEUED) {
+		t->worker = g->wk[i];
+		t->pid = g->pid[i];
+	}
+	if (g->st[i] == B_RUNNING) {
+		const worker *w = NULL;
+		for (size_t k = 0; k < e->nworkers && !w; k++)
+			if (e->workers[k]->id == t->worker)
+				w = e->workers[k];
+		t->started = w && w->shm && atomic_load(&w->shm->cur_task) == id
+				     ? (double)atomic_load(&w->shm->cur_started_ns) / 1e9
+				     : pm_now();
+	}
+	g->st[i] = B_OWN;
+	return t;
+}
+
 static void q_grow(pm_engine *e)
 {
 	if (e->qlen < e->qcap)
 		return;
 	size_t cap = e->qcap ? e->qcap * 2 : 256;
-	uint64_t *q = xmalloc(cap * sizeof *q);
+	qent *q = xmalloc(cap * sizeof *q);
 	for (size_t i = 0; i < e->qlen; i++)
 		q[i] = e->q[(e->qhead + i) % e->qcap];
 	free(e->q);
@@ -568,41 +801,66 @@ static void q_grow(pm_engine *e)
 	e->qhead = 0;
 }
 
-static void q_push_back(pm_engine *e, uint64_t id)
+static void q_push_range(pm_engine *e, uint64_t first, uint64_t n)
 {
 	q_grow(e);
-	e->q[(e->qhead + e->qlen++) % e->qcap] = id;
+	e->q[(e->qhead + e->qlen++) % e->qcap] = (qent){ first, n };
+}
+
+static void q_push_back(pm_engine *e, uint64_t id)
+{
+	q_push_range(e, id, 1);
 }
 
 static void q_push_front(pm_engine *e, uint64_t id)
 {
 	q_grow(e);
 	e->qhead = (e->qhead + e->qcap - 1) % e->qcap;
-	e->q[e->qhead] = id;
+	e->q[e->qhead] = (qent){ id, 1 };
 	e->qlen++;
 }
 
-/* Skips ids that left the queue (cancelled or held) since they were
- * pushed. */
-static task *q_front(pm_engine *e)
+/* The queue's next item: a task record (it->t) or a map's bulk item
+ * (it->g, it->i).  Skips ids that left the queue since they were pushed
+ * (cancelled, held, sent). */
+typedef struct qitem {
+	uint64_t id;
+	task *t;
+	mapgrp *g;
+	size_t i;
+} qitem;
+
+static bool q_front(pm_engine *e, qitem *it)
 {
 	while (e->qlen) {
-		task *t = task_get(e, e->q[e->qhead]);
-		if (t && t->queued_in_deque)
-			return t;
+		qent *q = &e->q[e->qhead];
+		while (q->n) {
+			it->id = q->first;
+			it->t = task_get(e, q->first);
+			it->g = it->t ? NULL : group_of(e, q->first, &it->i);
+			if (it->t ? it->t->queued_in_deque
+				  : it->g && it->g->st[it->i] == B_QUEUED)
+				return true;
+			q->first++;
+			q->n--;
+		}
 		e->qhead = (e->qhead + 1) % e->qcap;
 		e->qlen--;
 	}
-	return NULL;
+	return false;
 }
 
-static void q_pop_front(pm_engine *e)
+/* Takes the item q_front just returned off the queue. */
+static void q_pop_front(pm_engine *e, qitem *it)
 {
-	task *t = task_get(e, e->q[e->qhead]);
-	if (t)
-		t->queued_in_deque = false;
-	e->qhead = (e->qhead + 1) % e->qcap;
-	e->qlen--;
+	qent *q = &e->q[e->qhead];
+	if (it->t)
+		it->t->queued_in_deque = false;
+	q->first++;
+	if (!--q->n) {
+		e->qhead = (e->qhead + 1) % e->qcap;
+		e->qlen--;
+	}
 }
 
 static void send_down(worker *w, uint32_t type, const void *p, size_t len)
@@ -649,7 +907,7 @@ static int start_worker(pm_engine *e, worker *w)
 	}
 	w->pid = pid;
 	w->state = PM_WORKER_IDLE;
-	w->chunk_n = w->chunk_left = 0;
+	w->head = w->tail = w->last_chunk = 0;
 	w->running = 0;
 	w->since_start = 0;
 	w->exit_sent = w->stopped = w->recycling = false;
@@ -771,19 +1029,31 @@ void pm_engine_free(pm_engine *e)
 	pm_values_free(e->init_args, e->init_nargs);
 	free(e->init_error);
 	free(e->found_name);
-	for (uint64_t id = 1; id <= e->ntasks; id++) {
-		task *t = task_get(e, id);
-		if (!t->args_borrowed)
-			pm_values_free(t->args, t->nargs);
-		pm_value_free(&t->result);
-		free(t->error);
+	for (size_t k = 0; k < e->nslabs; k++) {
+		for (size_t j = 0; e->slabs[k] && j < TASK_SLAB; j++) {
+			task *t = &e->slabs[k][j];
+			if (!t->id)
+				continue;
+			if (!t->args_borrowed)
+				pm_values_free(t->args, t->nargs);
+			pm_value_free(&t->result);
+			free(t->error);
+		}
+		free(e->slabs[k]);
 	}
-	for (size_t i = 0; i < e->nslabs; i++)
-		free(e->slabs[i]);
-	for (size_t i = 0; i < e->nblocks; i++)
-		free(e->blocks[i]);
-	free(e->blocks);
 	free(e->slabs);
+	for (size_t k = 0; k < e->ngroups; k++) {
+		mapgrp *g = e->groups[k];
+		pm_values_free(g->items, g->n);
+		for (size_t i = 0; i < g->n; i++)
+			pm_value_free(&g->results[i]);
+		free(g->results);
+		free(g->st);
+		free(g->wk);
+		free(g->pid);
+		free(g);
+	}
+	free(e->groups);
 	free(e->q);
 	pm_loop_remove_fd(e->loop, e->efd);
 	pm_loop_remove_hook(e->loop, e);
@@ -848,12 +1118,8 @@ const struct pm_task_def *pm_engine_find_task(const pm_engine *e,
 static task *new_task_q(pm_engine *e, size_t p, size_t d, pm_value *args,
 			size_t nargs, bool queue)
 {
-	if (e->ntasks == e->nslabs * TASK_SLAB) {
-		e->slabs = xrealloc(e->slabs, (e->nslabs + 1) * sizeof *e->slabs);
-		e->slabs[e->nslabs++] = xcalloc(TASK_SLAB, sizeof(task));
-	}
 	e->ntasks++;
-	task *t = task_get(e, e->ntasks);
+	task *t = task_slot(e, e->ntasks);
 	t->id = e->ntasks;
 	t->plugin = p;
 	t->def = d;
@@ -983,31 +1249,6 @@ static bool map_scalars(const pm_signature *sig, const pm_value *items,
 	return true;
 }
 
-/* The common big map: one copy of all the items, each task's argument
- * pointing into it. */
-static int map_block(pm_engine *e, size_t p, size_t d, const pm_value *items,
-		     size_t nitems, size_t chunksize, uint64_t *first)
-{
-	pm_value *block = xmalloc((nitems ? nitems : 1) * sizeof *block);
-	memcpy(block, items, nitems * sizeof *block);
-	e->blocks = xrealloc(e->blocks, (e->nblocks + 1) * sizeof *e->blocks);
-	e->blocks[e->nblocks++] = block;
-	chunksize = map_chunksize(e, nitems, chunksize);
-	uint64_t group = ++e->next_group;
-	for (size_t i = 0; i < nitems; i++) {
-		task *t = new_task(e, p, d, &block[i], 1);
-		t->args_borrowed = true;
-		t->group = group;
-		t->chunksize = chunksize;
-		if (i == 0)
-			*first = t->id;
-		emit_task(e, t);
-	}
-	if (!e->in_poll)
-		dispatch(e);
-	return 0;
-}
-
 int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 		  size_t nitems, size_t chunksize, uint64_t *first, char *err,
 		  size_t errlen)
@@ -1017,43 +1258,50 @@ int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 	    pm_registry_find(&e->reg, name, &p, &d, err, errlen) < 0)
 		return -1;
 	const pm_signature *sig = &e->reg.entries[p].sigs[d];
-	bool spread = e->force_spread || sig->n != 1 || sig->params[0].variadic;
-	if (!spread && map_scalars(sig, items, nitems))
-		return map_block(e, p, d, items, nitems, chunksize, first);
-	pm_value **argv = xcalloc(nitems ? nitems : 1, sizeof *argv);
-	size_t *argc = xcalloc(nitems ? nitems : 1, sizeof *argc);
-	for (size_t i = 0; i < nitems; i++) {
-		const pm_value *it = &items[i];
-		if (spread && it->type == PM_LIST) {
-			argc[i] = it->u.list.len;
-			argv[i] = pm_values_copy(it->u.list.items, argc[i]);
-		} else {
-			argc[i] = 1;
-			argv[i] = pm_values_copy(it, 1);
-		}
-		char why[400];
-		if (check_args(e, p, d, argv[i], argc[i], why, sizeof why) <
-		    0) {
-			pm_err(err, errlen, "item %zu: %s", i + 1, why);
-			for (size_t k = 0; k <= i; k++)
-				pm_values_free(argv[k], argc[k]);
-			free(argv);
-			free(argc);
-			return -1;
+	mapgrp *g = xcalloc(1, sizeof *g);
+	g->spread = e->force_spread || sig->n != 1 || sig->params[0].variadic;
+	g->n = nitems;
+	size_t cap = nitems ? nitems : 1;
+	if (!g->spread && map_scalars(sig, items, nitems)) {
+		/* Numbers of the parameter's own type: nothing to check or
+		 * convert per item. */
+		g->items = xmalloc(cap * sizeof *g->items);
+		memcpy(g->items, items, nitems * sizeof *items);
+	} else {
+		g->items = pm_values_copy(items, nitems);
+		for (size_t i = 0; i < nitems; i++) {
+			pm_value *it = &g->items[i];
+			bool list = g->spread && it->type == PM_LIST;
+			char why[400];
+			if (check_args(e, p, d, list ? it->u.list.items : it,
+				       list ? it->u.list.len : 1, why,
+				       sizeof why) < 0) {
+				pm_err(err, errlen, "item %zu: %s", i + 1, why);
+				pm_values_free(g->items, nitems);
+				free(g);
+				return -1;
+			}
 		}
 	}
-	chunksize = map_chunksize(e, nitems, chunksize);
-	uint64_t group = ++e->next_group;
-	for (size_t i = 0; i < nitems; i++) {
-		task *t = new_task(e, p, d, argv[i], argc[i]);
-		t->group = group;
-		t->chunksize = chunksize;
-		if (i == 0)
-			*first = t->id;
-		emit_task(e, t);
-	}
-	free(argv);
-	free(argc);
+	g->first = e->ntasks + 1;
+	g->gid = ++e->next_group;
+	g->plugin = p;
+	g->def = d;
+	g->name = e->reg.entries[p].full_names[d];
+	g->chunksize = map_chunksize(e, nitems, chunksize);
+	g->st = xcalloc(cap, 1); /* B_QUEUED */
+	g->results = xcalloc(cap, sizeof *g->results);
+	g->wk = xmalloc(cap * sizeof *g->wk);
+	g->pid = xmalloc(cap * sizeof *g->pid);
+	e->groups = xrealloc(e->groups, (e->ngroups + 1) * sizeof *e->groups);
+	e->groups[e->ngroups++] = g;
+	e->ntasks += nitems;
+	e->counts.queued += nitems;
+	*first = g->first;
+	if (nitems)
+		q_push_range(e, g->first, nitems);
+	for (size_t i = 0; e->listener && i < nitems; i++)
+		emit_bulk(e, g, i);
 	if (!e->in_poll)
 		dispatch(e); /* idle workers start at once; the rest at poll */
 	return 0;
@@ -1061,16 +1309,25 @@ int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 
 /* ---- dispatch, messages, children ------------------------------------- */
 
+static uint64_t item_group(const qitem *it)
+{
+	return it->t ? it->t->group : it->g->gid;
+}
+
 static void dispatch_to(pm_engine *e, worker *w)
 {
-	task *t = q_front(e);
-	if (!t)
+	qitem it;
+	if (!q_front(e, &it))
 		return;
 	pm_buf b = { 0 };
-	uint32_t hdr[3] = { (uint32_t)t->plugin, (uint32_t)t->def, 0 };
+	uint32_t hdr[4] = {
+		(uint32_t)(it.t ? it.t->plugin : it.g->plugin),
+		(uint32_t)(it.t ? it.t->def : it.g->def), 0,
+		(uint32_t)(w->tail % CHUNK_SLOTS),
+	};
 	pm_buf_add(&b, (const char *)hdr, sizeof hdr);
-	uint64_t group = t->group;
-	size_t limit = t->chunksize ? t->chunksize : 1;
+	uint64_t group = item_group(&it);
+	size_t limit = it.t ? it.t->chunksize : it.g->chunksize;
 	if (!group) {
 		/* Single submits: when the queue is deep, send a worker its
 		 * share in one record (guided self-scheduling: a fraction of
@@ -1078,37 +1335,57 @@ static void dispatch_to(pm_engine *e, worker *w)
 		 * need no system call per task. */
 		size_t nw = e->nworkers ? e->nworkers : 1;
 		limit = e->qlen / (2 * nw);
-		if (limit < 1)
-			limit = 1;
 		if (limit > CHUNK_MAX)
 			limit = CHUNK_MAX;
 	}
+	if (limit < 1)
+		limit = 1;
+	if (limit > CHUNK_SLOTS - (w->tail - w->head))
+		limit = CHUNK_SLOTS - (w->tail - w->head);
+	w->last_chunk = w->tail;
 	size_t n = 0;
-	while (t && n < limit && b.len < PM_REC_MAX / 2) {
-		if (n && group && t->group != group)
+	for (bool more = true; more && n < limit && b.len < PM_REC_MAX / 2;
+	     more = q_front(e, &it)) {
+		if (n && group && item_group(&it) != group)
 			break;
-		if (n && !group && (t->group || t->plugin != hdr[0] ||
-				    t->def != hdr[1]))
+		if (n && !group &&
+		    (item_group(&it) || it.t->plugin != hdr[0] ||
+		     it.t->def != hdr[1]))
 			break;
-		q_pop_front(e);
-		pm_value list = pm_list_take(t->args, t->nargs);
+		q_pop_front(e, &it);
+		const pm_value *args;
+		size_t nargs;
+		if (it.t) {
+			args = it.t->args;
+			nargs = it.t->nargs;
+		} else {
+			bulk_args(it.g, it.i, &args, &nargs);
+		}
+		pm_value list = pm_list_take((pm_value *)args, nargs);
 		uint32_t enclen = (uint32_t)pm_value_encoded_size(&list);
-		pm_buf_add(&b, (const char *)&t->id, 8);
-		pm_buf_add(&b, (const char *)&enclen, 4);
 		size_t off = b.len;
-		pm_buf_reserve(&b, enclen);
-		pm_value_encode(&list, (unsigned char *)b.s + off, enclen);
-		b.len = off + enclen;
-		atomic_store(&w->shm->skip[n], 0);
-		w->chunk[n++] = t->id;
-		t->dispatched = true;
-		t->worker = w->id;
-		t->pid = w->pid;
-		t = q_front(e);
+		pm_buf_reserve(&b, 12 + enclen);
+		memcpy(b.s + off, &it.id, 8);
+		memcpy(b.s + off + 8, &enclen, 4);
+		pm_value_encode(&list, (unsigned char *)b.s + off + 12, enclen);
+		b.len = off + 12 + enclen;
+		size_t slot = (size_t)(w->tail++ % CHUNK_SLOTS);
+		atomic_store_explicit(&w->shm->skip[slot], 0,
+				      memory_order_relaxed);
+		w->chunk[slot] = it.id;
+		if (it.t) {
+			it.t->dispatched = true;
+			it.t->worker = w->id;
+			it.t->pid = w->pid;
+		} else {
+			it.g->st[it.i] = B_SENT;
+			it.g->wk[it.i] = (uint32_t)w->id;
+			it.g->pid[it.i] = w->pid;
+		}
+		n++;
 	}
 	hdr[2] = (uint32_t)n;
 	memcpy(b.s, hdr, sizeof hdr);
-	w->chunk_n = w->chunk_left = n;
 	w->sent_at = pm_now();
 	w->state = PM_WORKER_BUSY;
 	w->since_start += (unsigned)n;
@@ -1116,27 +1393,42 @@ static void dispatch_to(pm_engine *e, worker *w)
 	pm_buf_free(&b);
 }
 
+/* May w be sent a chunk now?  An idle worker may.  A busy one may get a
+ * second chunk of a big map, so that it never waits for the manager
+ * between chunks; near the end of the queue work goes only to workers
+ * that are free, which keeps the tail balanced. */
+static bool can_take(pm_engine *e, worker *w)
+{
+	if (w->pid <= 0 || w->retiring || w->recycling || w->exit_sent ||
+	    w->stopped)
+		return false;
+	if (w->state == PM_WORKER_IDLE)
+		return true;
+	if (w->state != PM_WORKER_BUSY || w->head < w->last_chunk)
+		return false; /* not started on its last chunk yet */
+	qitem it;
+	if (!q_front(e, &it) || it.t || it.g->chunksize < 2)
+		return false;
+	return e->q[e->qhead].n >= 2 * e->nworkers * it.g->chunksize;
+}
+
 static void dispatch(pm_engine *e)
 {
 	if (e->dispatch_paused || e->state == PM_POOL_TERMINATED)
 		return;
-	for (size_t i = 0; i < e->nworkers && q_front(e); i++) {
-		worker *w = e->workers[i];
-		if (w->pid > 0 && w->state == PM_WORKER_IDLE && !w->retiring &&
-		    !w->recycling && !w->exit_sent && !w->stopped)
-			dispatch_to(e, w);
-	}
+	qitem it;
+	for (size_t i = 0; i < e->nworkers && q_front(e, &it); i++)
+		if (can_take(e, e->workers[i]))
+			dispatch_to(e, e->workers[i]);
 }
 
+/* The worker's oldest item in flight has ended. */
 static void chunk_item_finished(worker *w)
 {
-	if (w->chunk_left)
-		w->chunk_left--;
-	if (!w->chunk_left) {
-		w->chunk_n = 0;
-		if (w->state == PM_WORKER_BUSY)
-			w->state = PM_WORKER_IDLE;
-	}
+	if (w->head < w->tail)
+		w->head++;
+	if (w->head == w->tail && w->state == PM_WORKER_BUSY)
+		w->state = PM_WORKER_IDLE;
 }
 
 static void kill_worker(worker *w, kill_reason why)
@@ -1159,7 +1451,7 @@ static void stop_worker(pm_engine *e, worker *w)
 	w->stopped = true;
 	w->state = PM_WORKER_PAUSED;
 	emit_worker(e, w, "paused", 0, 0);
-	task *t = task_get(e, w->running);
+	task *t = task_own(e, w->running);
 	if (t && t->state == PM_TASK_RUNNING)
 		set_state(e, t, PM_TASK_PAUSED);
 }
@@ -1170,7 +1462,7 @@ static void continue_worker(pm_engine *e, worker *w)
 		return;
 	kill(w->pid, SIGCONT);
 	w->stopped = false;
-	w->state = w->chunk_left ? PM_WORKER_BUSY : PM_WORKER_IDLE;
+	w->state = w->head < w->tail ? PM_WORKER_BUSY : PM_WORKER_IDLE;
 	emit_worker(e, w, "resumed", 0, 0);
 	task *t = task_get(e, w->running);
 	if (t && t->state == PM_TASK_PAUSED)
@@ -1196,12 +1488,55 @@ static void mark_running(pm_engine *e, worker *w, task *t)
 /* What the worker runs now, as its shared page says. */
 static void sync_running(pm_engine *e, worker *w)
 {
-	if (!w->shm || !w->chunk_left)
+	if (!w->shm || w->head == w->tail)
 		return;
-	task *t = task_get(e, atomic_load(&w->shm->cur_task));
-	if (t && t->state == PM_TASK_QUEUED && t->dispatched &&
-	    t->worker == w->id)
-		mark_running(e, w, t);
+	uint64_t id = atomic_load_explicit(&w->shm->cur_task,
+					   memory_order_acquire);
+	if (!id)
+		return;
+	task *t = task_get(e, id);
+	size_t i;
+	mapgrp *g;
+	if (t) {
+		if (t->state == PM_TASK_QUEUED && t->dispatched &&
+		    t->worker == w->id)
+			mark_running(e, w, t);
+	} else if ((g = group_of(e, id, &i)) && g->st[i] == B_SENT &&
+		   g->wk[i] == w->id) {
+		w->running = id;
+		bulk_set(e, g, i, B_RUNNING);
+	}
+}
+
+static const char *task_name(pm_engine *e, uint64_t id)
+{
+	const task *t = task_get(e, id);
+	size_t i;
+	const mapgrp *g = t ? NULL : group_of(e, id, &i);
+	return t ? t->name : g ? g->name : NULL;
+}
+
+/* A map item done, the common case: no task record. */
+static bool bulk_done(pm_engine *e, worker *w, uint64_t id,
+		      const unsigned char *enc, size_t len)
+{
+	size_t i;
+	mapgrp *g = group_of(e, id, &i);
+	if (!g || (g->st[i] != B_SENT && g->st[i] != B_RUNNING) ||
+	    g->wk[i] != w->id)
+		return false;
+	pm_value v;
+	if (!pm_value_decode(enc, len, &v))
+		return false;
+	if (g->st[i] == B_SENT) /* ran between two looks */
+		bulk_set(e, g, i, B_RUNNING);
+	g->results[i] = v;
+	w->done++;
+	bulk_set(e, g, i, B_DONE);
+	if (w->running == id)
+		w->running = 0;
+	chunk_item_finished(w);
+	return true;
 }
 
 static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
@@ -1211,7 +1546,6 @@ static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 	if (h->len < 8)
 		return;
 	memcpy(&id, p, 8);
-	task *t = task_get(e, id);
 	if (h->type == UP_INIT_FAILED) {
 		pm_value v;
 		if (!pm_value_decode(p + 8, h->len - 8, &v))
@@ -1241,14 +1575,28 @@ static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 		ev.worker = w->id;
 		ev.in_process = w->is_process;
 		ev.pid = w->pid;
-		ev.task = t ? t->name : NULL;
+		ev.task = task_name(e, id);
 		ev.error = v.type == PM_STR ? v.u.s.ptr : "";
 		emit(e, &ev);
 		pm_value_free(&v);
 		return;
 	}
-	if (!t || pm_task_state_final(t->state))
+	/* Results carry when their task started, after the id. */
+	bool result = h->type == UP_DONE || h->type == UP_FAILED;
+	if (result && h->len < 16)
 		return;
+	if (h->type == UP_DONE && !task_get(e, id) &&
+	    bulk_done(e, w, id, p + 16, h->len - 16))
+		return;
+	/* Anything else about a map item needs its own record. */
+	task *t = task_own(e, id);
+	bool ends = h->type == UP_DONE || h->type == UP_FAILED ||
+		    h->type == UP_SKIPPED;
+	if (!t || pm_task_state_final(t->state)) {
+		if (ends)
+			chunk_item_finished(w);
+		return;
+	}
 	switch (h->type) {
 	case UP_SKIPPED:
 		t->dispatched = false;
@@ -1265,9 +1613,21 @@ static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 	case UP_DONE:
 	case UP_FAILED: {
 		pm_value v;
-		if (t->state == PM_TASK_QUEUED) /* ran between two looks */
-			mark_running(e, w, t);
-		if (!pm_value_decode(p + 8, h->len - 8, &v))
+		if (t->state == PM_TASK_QUEUED) {
+			/* It ran between two looks: it is over, what the
+			 * worker runs now is another task (w->running stays),
+			 * and a pause or terminate asked meanwhile is moot. */
+			t->dispatched = false;
+			t->worker = w->id;
+			t->pid = w->pid;
+			t->pending = ACT_NONE;
+			int64_t ns;
+			memcpy(&ns, p + 8, 8);
+			if (ns > 0 && t->started == 0)
+				t->started = (double)ns / 1e9;
+			set_state(e, t, PM_TASK_RUNNING);
+		}
+		if (!pm_value_decode(p + 16, h->len - 16, &v))
 			v = pm_str("undecodable result");
 		if (h->type == UP_DONE) {
 			t->result = v;
@@ -1289,7 +1649,8 @@ static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 			set_state(e, t, PM_TASK_FAILED);
 		}
 		t->progress = h->type == UP_DONE ? 1.0 : t->progress;
-		w->running = 0;
+		if (w->running == t->id)
+			w->running = 0;
 		chunk_item_finished(w);
 		break;
 	}
@@ -1300,17 +1661,23 @@ static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 	}
 }
 
+typedef struct drain_ctx {
+	pm_engine *e;
+	worker *w;
+} drain_ctx;
+
+static void drain_one(void *ud, const pm_rec_hdr *h, const unsigned char *p)
+{
+	drain_ctx *dc = ud;
+	handle_up(dc->e, dc->w, h, p);
+}
+
 static void drain_worker(pm_engine *e, worker *w)
 {
 	if (!w->shm)
 		return;
-	pm_rec_hdr h;
-	const unsigned char *p;
-	while ((p = pm_ring_peek(&w->shm->up, &h))) {
-		handle_up(e, w, &h, p);
-		if (pm_ring_pop(&w->shm->up, &h))
-			pm_futex_wake(&w->shm->up.cons_seq);
-	}
+	drain_ctx dc = { e, w };
+	pm_ring_drain(&w->shm->up, drain_one, &dc);
 	/* After the records: what runs now started after they were sent. */
 	sync_running(e, w);
 }
@@ -1342,8 +1709,10 @@ static bool wants_workers(const pm_engine *e)
 static void give_up_on_initializer(pm_engine *e)
 {
 	e->init_broken = true;
-	for (task *t; (t = q_front(e));) {
-		q_pop_front(e);
+	for (qitem it; q_front(e, &it);) {
+		q_pop_front(e, &it);
+		task *t = it.t ? it.t : task_own(e, it.id);
+		t->queued_in_deque = false;
 		t->error = xasprintf("worker initializer %s failed: %s",
 				     e->init_task, e->init_error);
 		set_state(e, t, PM_TASK_FAILED);
@@ -1362,8 +1731,11 @@ static void worker_exited(pm_engine *e, worker *w, int status)
 	drain_worker(e, w);
 	int signo = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
-	/* The task it was running ends here, with the reason we know. */
-	task *t = task_get(e, w->running);
+	/* The task it was running ends here, with the reason we know.  Its
+	 * shared page says which: set before each task, cleared after its
+	 * result was sent. */
+	uint64_t cur = w->shm ? atomic_load(&w->shm->cur_task) : 0;
+	task *t = task_own(e, cur ? cur : w->running);
 	if (t && !pm_task_state_final(t->state)) {
 		if (w->kill == KILL_TIMEOUT) {
 			t->error = xstrdup("timed out");
@@ -1383,8 +1755,23 @@ static void worker_exited(pm_engine *e, worker *w, int status)
 	}
 	/* Items of its chunk it never started go back to the queue front,
 	 * in order. */
-	for (size_t i = w->chunk_n; i-- > 0;) {
-		task *c = task_get(e, w->chunk[i]);
+	for (uint64_t k = w->tail; k-- > w->head;) {
+		uint64_t id = w->chunk[k % CHUNK_SLOTS];
+		task *c = task_get(e, id);
+		size_t i;
+		mapgrp *g = c ? NULL : group_of(e, id, &i);
+		if (g && g->st[i] == B_SENT) {
+			if (e->state == PM_POOL_TERMINATED) {
+				bulk_set(e, g, i, B_CANCELLED);
+				continue;
+			}
+			if (!e->init_broken) {
+				g->st[i] = B_QUEUED;
+				q_push_front(e, id);
+				continue;
+			}
+			c = task_own(e, id);
+		}
 		if (!c || !c->dispatched || pm_task_state_final(c->state))
 			continue;
 		c->dispatched = false;
@@ -1405,7 +1792,7 @@ static void worker_exited(pm_engine *e, worker *w, int status)
 		}
 		c->pending = ACT_NONE;
 	}
-	w->chunk_n = w->chunk_left = 0;
+	w->head = w->tail = w->last_chunk = 0;
 	w->running = 0;
 	w->state = PM_WORKER_DEAD;
 	if (w->is_process) {
@@ -1590,7 +1977,7 @@ static int engine_timeout(void *ud)
 	double now = pm_now();
 	for (size_t i = 0; i < e->nworkers; i++) {
 		worker *w = e->workers[i];
-		if (!w->chunk_left || now - w->sent_at > SPIN_SECONDS)
+		if (w->head == w->tail || now - w->sent_at > SPIN_SECONDS)
 			continue;
 		double until = now + SPIN_SECONDS;
 		for (unsigned k = 1; pm_ring_empty(&w->shm->up); k++) {
@@ -1615,7 +2002,7 @@ static int engine_timeout(void *ud)
 	for (size_t i = 0; i < e->nworkers + e->nprocs && busy_ms < 0; i++) {
 		const worker *w = i < e->nworkers ? e->workers[i]
 						  : e->procs[i - e->nworkers];
-		if (w->chunk_left)
+		if (w->head != w->tail)
 			busy_ms = BUSY_POLL_MS;
 	}
 	if (!d)
@@ -1662,11 +2049,44 @@ const char *pm_pool_state_name(pm_pool_state s)
 	return (unsigned)s < sizeof names / sizeof *names ? names[s] : "?";
 }
 
+/* A map's bulk item, as a task. */
+static bool bulk_info(const pm_engine *e, uint64_t id, pm_task_info *out)
+{
+	size_t i;
+	const mapgrp *g = group_find(e, id, &i);
+	if (!g)
+		return false;
+	memset(out, 0, sizeof *out);
+	out->id = id;
+	out->task = g->name;
+	out->state = bulk_state(g->st[i]);
+	bulk_args(g, i, &out->args, &out->nargs);
+	if (g->st[i] != B_QUEUED) {
+		out->worker = g->wk[i];
+		out->pid = g->pid[i];
+	}
+	if (g->st[i] == B_DONE) {
+		out->result = &g->results[i];
+		out->progress = 1.0;
+	}
+	if (g->st[i] == B_RUNNING) {
+		for (size_t k = 0; k < e->nworkers; k++) {
+			const worker *w = e->workers[k];
+			if (w->id == out->worker && w->shm &&
+			    atomic_load(&w->shm->cur_task) == id)
+				out->elapsed =
+					pm_now() -
+					(double)atomic_load(&w->shm->cur_started_ns) / 1e9;
+		}
+	}
+	return true;
+}
+
 bool pm_engine_task_info(const pm_engine *e, uint64_t id, pm_task_info *out)
 {
 	const task *t = task_get(e, id);
 	if (!t)
-		return false;
+		return bulk_info(e, id, out);
 	memset(out, 0, sizeof *out);
 	out->id = t->id;
 	out->task = t->name;
@@ -1788,7 +2208,7 @@ static worker *proc_get(const pm_engine *e, uint64_t id)
 	return NULL;
 }
 
-static target_kind parse_target(const pm_engine *e, const char *s,
+static target_kind parse_target(pm_engine *e, const char *s,
 				task **t, worker **w, char *err,
 				size_t errlen)
 {
@@ -1800,7 +2220,7 @@ static target_kind parse_target(const pm_engine *e, const char *s,
 	if (!strcmp(s, "pool"))
 		return TGT_POOL;
 	if (parse_id(s, 't', &id) == 0) {
-		if (!(*t = task_get(e, id))) {
+		if (!(*t = task_own(e, id))) {
 			pm_err(err, errlen, "no task %s", s);
 			return (target_kind)-1;
 		}
@@ -1837,20 +2257,21 @@ static worker *worker_of(const pm_engine *e, const task *t)
 	return t->in_process ? proc_get(e, t->worker) : worker_get(e, t->worker);
 }
 
+/* The slot of id among w's items in flight, or CHUNK_SLOTS. */
 static size_t chunk_pos(const worker *w, uint64_t id)
 {
-	for (size_t i = 0; i < w->chunk_n; i++)
-		if (w->chunk[i] == id)
-			return i;
-	return CHUNK_MAX;
+	for (uint64_t k = w->head; k < w->tail; k++)
+		if (w->chunk[k % CHUNK_SLOTS] == id)
+			return (size_t)(k % CHUNK_SLOTS);
+	return CHUNK_SLOTS;
 }
 
 /* A task sent to a worker but not started: ask the worker to skip it. */
 static void request_skip(const pm_engine *e, task *t, pending_action act)
 {
 	worker *w = worker_of(e, t);
-	size_t pos = w ? chunk_pos(w, t->id) : CHUNK_MAX;
-	if (pos < CHUNK_MAX)
+	size_t pos = w ? chunk_pos(w, t->id) : CHUNK_SLOTS;
+	if (pos < CHUNK_SLOTS)
 		atomic_store(&w->shm->skip[pos], 1);
 	t->pending = act;
 }
@@ -1956,12 +2377,17 @@ int pm_engine_resume(pm_engine *e, const char *target, char *err,
 static void terminate_pool(pm_engine *e)
 {
 	e->state = PM_POOL_TERMINATED;
-	for (task *t; (t = q_front(e));) {
-		q_pop_front(e);
-		set_state(e, t, PM_TASK_CANCELLED);
+	for (qitem it; q_front(e, &it);) {
+		q_pop_front(e, &it);
+		if (it.t)
+			set_state(e, it.t, PM_TASK_CANCELLED);
+		else
+			bulk_set(e, it.g, it.i, B_CANCELLED);
 	}
 	for (uint64_t id = 1; id <= e->ntasks; id++) {
 		task *t = task_get(e, id);
+		if (!t)
+			continue; /* a map's bulk item: see worker_exited */
 		if (t->state == PM_TASK_PAUSED && !t->worker)
 			set_state(e, t, PM_TASK_CANCELLED);
 		else if (t->state == PM_TASK_QUEUED && t->dispatched)

@@ -26,7 +26,8 @@ typedef struct pm_ring {
 	_Atomic uint64_t head;          /* bytes produced */
 	_Atomic uint32_t prod_seq;      /* bumped after each push (futex) */
 	_Atomic uint32_t cons_waiting;  /* consumer sleeps on prod_seq */
-	char pad1[48];
+	uint64_t tail_seen;             /* producer's last look at tail */
+	char pad1[40];
 	_Atomic uint64_t tail;          /* bytes consumed */
 	_Atomic uint32_t cons_seq;      /* bumped after each pop (futex) */
 	_Atomic uint32_t prod_waiting;  /* producer sleeps on cons_seq */
@@ -58,13 +59,20 @@ static inline size_t pm_rec_space(size_t len)
 static inline unsigned char *pm_ring_reserve(pm_ring *r, size_t len)
 {
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
 	size_t need = pm_rec_space(len);
 	size_t off = (size_t)(head % PM_RING_BYTES);
 	size_t to_end = PM_RING_BYTES - off;
 	size_t wrap = need > to_end ? to_end : 0;
-	if (len > PM_REC_MAX || head + wrap + need - tail > PM_RING_BYTES)
+	if (len > PM_REC_MAX)
 		return NULL;
+	/* The consumer's tail is read only when the last look says the ring
+	 * is full: its cache line then stays with the consumer. */
+	if (head + wrap + need - r->tail_seen > PM_RING_BYTES) {
+		r->tail_seen = atomic_load_explicit(&r->tail,
+						    memory_order_acquire);
+		if (head + wrap + need - r->tail_seen > PM_RING_BYTES)
+			return NULL;
+	}
 	if (wrap) {
 		/* Too little room before the end: mark the rest skipped. */
 		if (to_end >= sizeof(pm_rec_hdr)) {
@@ -93,6 +101,67 @@ static inline bool pm_ring_commit(pm_ring *r, uint32_t type, size_t len)
 	atomic_store_explicit(&r->head, head + need, memory_order_seq_cst);
 	atomic_fetch_add_explicit(&r->prod_seq, 1, memory_order_seq_cst);
 	return atomic_exchange(&r->cons_waiting, 0) != 0;
+}
+
+/* Publishes the record reserved last without a wake-up or a barrier beyond
+ * release: for a consumer that polls, or is woken some other way. */
+static inline void pm_ring_commit_quiet(pm_ring *r, uint32_t type, size_t len)
+{
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	size_t off = (size_t)(head % PM_RING_BYTES);
+	size_t to_end = PM_RING_BYTES - off;
+	size_t need = pm_rec_space(len);
+	if (need > to_end) {
+		head += to_end;
+		off = 0;
+	}
+	pm_rec_hdr h = { (uint32_t)len, type };
+	memcpy(r->data + off, &h, sizeof h);
+	atomic_store_explicit(&r->head, head + need, memory_order_release);
+}
+
+/* Calls fn for every record published now, in order, releasing each after
+ * fn returns; one wake-up check at the end instead of one per record.
+ * Returns the number of records. */
+static inline size_t pm_ring_drain(pm_ring *r,
+				   void (*fn)(void *ud, const pm_rec_hdr *h,
+					      const unsigned char *p),
+				   void *ud)
+{
+	size_t n = 0;
+	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	/* What is there now, not what keeps coming: the caller has other
+	 * work (the next chunk to send) and comes back soon. */
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+	while (tail != head) {
+		size_t off = (size_t)(tail % PM_RING_BYTES);
+		size_t to_end = PM_RING_BYTES - off;
+		pm_rec_hdr h;
+		if (to_end < sizeof h) {
+			tail += to_end;
+			continue;
+		}
+		memcpy(&h, r->data + off, sizeof h);
+		if (h.type == PM_REC_WRAP) {
+			tail += to_end;
+			continue;
+		}
+		fn(ud, &h, r->data + off + sizeof h);
+		tail += pm_rec_space(h.len);
+		n++;
+		/* Room for a producer that waits, now and then. */
+		if ((n & 255) == 0)
+			atomic_store_explicit(&r->tail, tail,
+					      memory_order_release);
+	}
+	atomic_store_explicit(&r->tail, tail, memory_order_release);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load(&r->prod_waiting)) {
+		atomic_store(&r->prod_waiting, 0);
+		atomic_fetch_add(&r->cons_seq, 1);
+		pm_futex_wake(&r->cons_seq);
+	}
+	return n;
 }
 
 /* The next record, or NULL if empty.  Release it with pm_ring_pop. */

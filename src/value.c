@@ -435,3 +435,26 @@ size_t pm_value_decode(const unsigned char *in, size_t len, pm_value *out)
 {
 	return decode(in, len, out, 0);
 }
+
+size_t pm_value_decode_items(const unsigned char *in, size_t len,
+			     pm_value *items, size_t cap, size_t *n)
+{
+	uint32_t count;
+	if (len < 5 || in[0] != PM_LIST)
+		return 0;
+	memcpy(&count, in + 1, 4);
+	if (count > cap || count > len - 5)
+		return 0;
+	size_t off = 5;
+	for (uint32_t i = 0; i < count; i++) {
+		size_t used = decode(in + off, len - off, &items[i], 1);
+		if (!used) {
+			for (uint32_t k = 0; k < i; k++)
+				pm_value_free(&items[k]);
+			return 0;
+		}
+		off += used;
+	}
+	*n = count;
+	return off;
+}

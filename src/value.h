@@ -33,5 +33,9 @@ size_t pm_value_encode(const pm_value *v, unsigned char *out, size_t cap);
 size_t pm_value_encoded_size(const pm_value *v);
 /* Returns bytes read, 0 if malformed. */
 size_t pm_value_decode(const unsigned char *in, size_t len, pm_value *out);
+/* A list's items into items[cap] (no allocation for the list itself);
+ * bytes used, or 0 if in is not a list of at most cap items. */
+size_t pm_value_decode_items(const unsigned char *in, size_t len,
+			     pm_value *items, size_t cap, size_t *n);
 
 #endif
