@@ -96,6 +96,7 @@ typedef struct mapgrp {
 	const char *name;
 	size_t chunksize;
 	bool spread;      /* a list item is the argument list */
+	bool big_items;   /* items are numbers in a grp_alloc array */
 	pm_value *items;  /* checked copies */
 	uint8_t *st;      /* B_* */
 	pm_value *results;
@@ -196,6 +197,7 @@ typedef struct worker_ctx {
 	unsigned since_notify;
 	bool last_in_chunk; /* the item running is the chunk's last */
 	int64_t started_ns; /* when the task running began (pm_now, ns) */
+	bool coarse_clock;  /* items of a map: the tick clock */
 } worker_ctx;
 
 static worker_ctx *g_wctx; /* the one running task in this worker */
@@ -366,7 +368,9 @@ static void run_one(worker_ctx *wc, const struct pm_task_def *def,
 	format_id(wc->task_id, 't', id);
 	/* No message for the start: the manager reads cur_task (the hot
 	 * path sends one record per task, its result). */
-	wc->started_ns = (int64_t)(pm_now() * 1e9);
+	/* A map's items are many and short: the tick clock will do. */
+	wc->started_ns = (int64_t)((wc->coarse_clock ? pm_now_coarse()
+						     : pm_now()) * 1e9);
 	atomic_store_explicit(&wc->w->shm->cur_started_ns, wc->started_ns,
 			      memory_order_relaxed);
 	atomic_store_explicit(&wc->w->shm->cur_task, id, memory_order_release);
@@ -396,9 +400,10 @@ static void run_one(worker_ctx *wc, const struct pm_task_def *def,
 
 static void run_chunk(worker_ctx *wc, const unsigned char *p, size_t len)
 {
-	uint32_t hdr[4]; /* plugin, task, items, first slot */
+	uint32_t hdr[5]; /* plugin, task, items, first slot, map */
 	if (len < sizeof hdr)
 		return;
+	wc->coarse_clock = hdr[4] != 0;
 	memcpy(hdr, p, sizeof hdr);
 	size_t off = sizeof hdr;
 	const pm_registry *reg = &wc->e->reg;
@@ -596,6 +601,32 @@ static mapgrp *group_of(pm_engine *e, uint64_t id, size_t *idx)
 	}
 	*idx = (size_t)(id - g->first);
 	return g->st[*idx] == B_OWN ? NULL : g;
+}
+
+/* A map's per-item arrays, zeroed.  Big ones are mapped with huge pages
+ * where the kernel allows (a million results are 24 MB: 6,000 page
+ * faults less). */
+#define BIG_ARRAY (2u << 20)
+static void *grp_alloc(size_t size)
+{
+	if (size < BIG_ARRAY)
+		return xcalloc(1, size ? size : 1);
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return xcalloc(1, size);
+#ifdef MADV_HUGEPAGE
+	madvise(p, size, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+static void grp_free(void *p, size_t size)
+{
+	if (size < BIG_ARRAY)
+		free(p);
+	else
+		munmap(p, size);
 }
 
 static pm_task_state bulk_state(uint8_t st)
@@ -1044,13 +1075,17 @@ void pm_engine_free(pm_engine *e)
 	free(e->slabs);
 	for (size_t k = 0; k < e->ngroups; k++) {
 		mapgrp *g = e->groups[k];
-		pm_values_free(g->items, g->n);
+		size_t cap = g->n ? g->n : 1;
+		if (g->big_items)
+			grp_free(g->items, cap * sizeof *g->items); /* numbers */
+		else
+			pm_values_free(g->items, g->n);
 		for (size_t i = 0; i < g->n; i++)
 			pm_value_free(&g->results[i]);
-		free(g->results);
-		free(g->st);
-		free(g->wk);
-		free(g->pid);
+		grp_free(g->results, cap * sizeof *g->results);
+		grp_free(g->st, cap);
+		grp_free(g->wk, cap * sizeof *g->wk);
+		grp_free(g->pid, cap * sizeof *g->pid);
 		free(g);
 	}
 	free(e->groups);
@@ -1265,7 +1300,8 @@ int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 	if (!g->spread && map_scalars(sig, items, nitems)) {
 		/* Numbers of the parameter's own type: nothing to check or
 		 * convert per item. */
-		g->items = xmalloc(cap * sizeof *g->items);
+		g->items = grp_alloc(cap * sizeof *g->items);
+		g->big_items = true;
 		memcpy(g->items, items, nitems * sizeof *items);
 	} else {
 		g->items = pm_values_copy(items, nitems);
@@ -1289,10 +1325,10 @@ int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 	g->def = d;
 	g->name = e->reg.entries[p].full_names[d];
 	g->chunksize = map_chunksize(e, nitems, chunksize);
-	g->st = xcalloc(cap, 1); /* B_QUEUED */
-	g->results = xcalloc(cap, sizeof *g->results);
-	g->wk = xmalloc(cap * sizeof *g->wk);
-	g->pid = xmalloc(cap * sizeof *g->pid);
+	g->st = grp_alloc(cap); /* B_QUEUED */
+	g->results = grp_alloc(cap * sizeof *g->results);
+	g->wk = grp_alloc(cap * sizeof *g->wk);
+	g->pid = grp_alloc(cap * sizeof *g->pid);
 	e->groups = xrealloc(e->groups, (e->ngroups + 1) * sizeof *e->groups);
 	e->groups[e->ngroups++] = g;
 	e->ntasks += nitems;
@@ -1320,10 +1356,10 @@ static void dispatch_to(pm_engine *e, worker *w)
 	if (!q_front(e, &it))
 		return;
 	pm_buf b = { 0 };
-	uint32_t hdr[4] = {
+	uint32_t hdr[5] = {
 		(uint32_t)(it.t ? it.t->plugin : it.g->plugin),
 		(uint32_t)(it.t ? it.t->def : it.g->def), 0,
-		(uint32_t)(w->tail % CHUNK_SLOTS),
+		(uint32_t)(w->tail % CHUNK_SLOTS), it.g != NULL,
 	};
 	pm_buf_add(&b, (const char *)hdr, sizeof hdr);
 	uint64_t group = item_group(&it);
@@ -1361,13 +1397,21 @@ static void dispatch_to(pm_engine *e, worker *w)
 		} else {
 			bulk_args(it.g, it.i, &args, &nargs);
 		}
-		pm_value list = pm_list_take((pm_value *)args, nargs);
-		uint32_t enclen = (uint32_t)pm_value_encoded_size(&list);
+		/* id, length, then the argument list as value.c encodes it. */
+		size_t enclen = 5;
+		for (size_t k = 0; k < nargs; k++)
+			enclen += pm_value_encoded_size(&args[k]);
 		size_t off = b.len;
 		pm_buf_reserve(&b, 12 + enclen);
-		memcpy(b.s + off, &it.id, 8);
-		memcpy(b.s + off + 8, &enclen, 4);
-		pm_value_encode(&list, (unsigned char *)b.s + off + 12, enclen);
+		unsigned char *out = (unsigned char *)b.s + off;
+		uint32_t len32 = (uint32_t)enclen, n32 = (uint32_t)nargs;
+		memcpy(out, &it.id, 8);
+		memcpy(out + 8, &len32, 4);
+		out[12] = PM_LIST;
+		memcpy(out + 13, &n32, 4);
+		for (size_t k = 0, at = 17; k < nargs; k++)
+			at += pm_value_encode(&args[k], out + at,
+					      12 + enclen - at);
 		b.len = off + 12 + enclen;
 		size_t slot = (size_t)(w->tail++ % CHUNK_SLOTS);
 		atomic_store_explicit(&w->shm->skip[slot], 0,
@@ -1977,7 +2021,9 @@ static int engine_timeout(void *ud)
 	double now = pm_now();
 	for (size_t i = 0; i < e->nworkers; i++) {
 		worker *w = e->workers[i];
-		if (w->head == w->tail || now - w->sent_at > SPIN_SECONDS)
+		/* Only for a task or a few: big chunks take longer. */
+		if (w->head == w->tail || w->tail - w->head > 4 ||
+		    now - w->sent_at > SPIN_SECONDS)
 			continue;
 		double until = now + SPIN_SECONDS;
 		for (unsigned k = 1; pm_ring_empty(&w->shm->up); k++) {

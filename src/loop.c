@@ -53,6 +53,13 @@ double pm_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+double pm_now_coarse(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 pm_loop *pm_loop_new(void)
 {
 	pm_loop *l = xcalloc(1, sizeof *l);

@@ -37,5 +37,8 @@ void pm_loop_child_reset(pm_loop *l);
 
 /* Monotonic time in seconds. */
 double pm_now(void);
+/* The same clock at the last timer tick (a few ms behind, ~5x cheaper):
+ * for the start of a map's items. */
+double pm_now_coarse(void);
 
 #endif
