@@ -96,13 +96,26 @@ typedef struct mapgrp {
 	const char *name;
 	size_t chunksize;
 	bool spread;      /* a list item is the argument list */
-	bool big_items;   /* items are numbers in a grp_alloc array */
-	pm_value *items;  /* checked copies */
+	/* The items: numbers of one type (raw, the common case), or checked
+	 * copies of any values (items). */
+	pm_type itype;
+	uint64_t *raw;
+	pm_value *items;
 	uint8_t *st;      /* B_* */
+	/* Results: a number is its type in rt and its bits in rraw; any
+	 * other value goes to results (made when first needed), rt R_VALUE. */
+	uint8_t *rt;
+	uint64_t *rraw;
 	pm_value *results;
-	uint32_t *wk;     /* the worker it was sent to */
-	pid_t *pid;
+	uint32_t *inc;    /* the worker run (e->runs) it was sent to */
 } mapgrp;
+#define R_VALUE 0xff
+
+/* Each start of a worker, for the map items it ran. */
+typedef struct worker_run {
+	uint64_t worker;
+	pid_t pid;
+} worker_run;
 
 /* A deque entry: ids first..first+n-1, the queued ones among them. */
 typedef struct qent {
@@ -122,6 +135,7 @@ typedef struct worker {
 	uint64_t running;
 	uint64_t done;
 	unsigned restarts;
+	uint32_t run; /* its index in e->runs for this start */
 	unsigned since_start;
 	bool retiring; /* asked to exit; the slot goes away */
 	bool recycling; /* asked to exit (maxtasks); the slot is refilled */
@@ -157,6 +171,12 @@ struct pm_engine {
 	size_t ntasks, nslabs;
 	mapgrp **groups; /* maps, by first id */
 	size_t ngroups, ghit;
+	worker_run *runs;
+	size_t nruns;
+	/* What pm_engine_task_info and events show of a map item, valid until
+	 * the next call (a separate block: info is given from a const
+	 * engine). */
+	struct bulk_view *view;
 	qent *q; /* deque of ranges of queued, undispatched task ids */
 	size_t qhead, qlen, qcap;
 	pm_pool_state state;
@@ -590,10 +610,11 @@ static mapgrp *group_find(const pm_engine *e, uint64_t id, size_t *idx)
 }
 
 /* The same, remembering the last map hit (results come in runs). */
-static mapgrp *group_of(pm_engine *e, uint64_t id, size_t *idx)
+static inline mapgrp *group_of(pm_engine *e, uint64_t id, size_t *idx)
 {
 	mapgrp *g = e->ghit < e->ngroups ? e->groups[e->ghit] : NULL;
-	if (!g || id < g->first || id >= g->first + g->n) {
+	if (__builtin_expect(!g || id < g->first || id >= g->first + g->n,
+			     0)) {
 		e->ghit = group_index(e, id);
 		if (e->ghit == e->ngroups)
 			return NULL;
@@ -639,9 +660,29 @@ static pm_task_state bulk_state(uint8_t st)
 	}
 }
 
-static void bulk_args(const mapgrp *g, size_t i, const pm_value **args,
-		      size_t *nargs)
+typedef struct bulk_view {
+	pm_value arg, result;
+} bulk_view;
+
+static pm_value raw_value(pm_type type, uint64_t bits)
 {
+	pm_value v = pm_none();
+	v.type = type;
+	if (type == PM_INT || type == PM_FLOAT)
+		memcpy(&v.u.i, &bits, 8);
+	return v;
+}
+
+/* Item i's arguments; numbers are shown through *tmp. */
+static void bulk_args(const mapgrp *g, size_t i, pm_value *tmp,
+		      const pm_value **args, size_t *nargs)
+{
+	if (g->raw) {
+		*tmp = raw_value(g->itype, g->raw[i]);
+		*args = tmp;
+		*nargs = 1;
+		return;
+	}
 	const pm_value *it = &g->items[i];
 	if (g->spread && it->type == PM_LIST) {
 		*args = it->u.list.items;
@@ -650,6 +691,15 @@ static void bulk_args(const mapgrp *g, size_t i, const pm_value **args,
 		*args = it;
 		*nargs = 1;
 	}
+}
+
+/* Item i's result (done), through *tmp for a number. */
+static const pm_value *bulk_result(const mapgrp *g, size_t i, pm_value *tmp)
+{
+	if (g->rt[i] == R_VALUE)
+		return &g->results[i];
+	*tmp = raw_value((pm_type)g->rt[i], g->rraw[i]);
+	return tmp;
 }
 
 static task *new_task_q(pm_engine *e, size_t p, size_t d, pm_value *args,
@@ -746,10 +796,11 @@ static void emit_bulk(pm_engine *e, const mapgrp *g, size_t i)
 	ev.state = (int)bulk_state(g->st[i]);
 	ev.task = g->name;
 	if (g->st[i] == B_RUNNING || g->st[i] == B_DONE) {
-		ev.worker = g->wk[i];
-		ev.pid = g->pid[i];
+		ev.worker = e->runs[g->inc[i]].worker;
+		ev.pid = e->runs[g->inc[i]].pid;
 	}
-	ev.result = g->st[i] == B_DONE ? &g->results[i] : NULL;
+	pm_value tmp;
+	ev.result = g->st[i] == B_DONE ? bulk_result(g, i, &tmp) : NULL;
 	emit(e, &ev);
 }
 
@@ -782,9 +833,14 @@ static task *task_own(pm_engine *e, uint64_t id)
 	t->def = g->def;
 	t->name = g->name;
 	const pm_value *args;
-	bulk_args(g, i, &args, &t->nargs);
-	t->args = (pm_value *)args;
-	t->args_borrowed = true;
+	pm_value tmp;
+	bulk_args(g, i, &tmp, &args, &t->nargs);
+	if (args == &tmp) {
+		t->args = pm_values_copy(&tmp, 1);
+	} else {
+		t->args = (pm_value *)args;
+		t->args_borrowed = true;
+	}
 	t->group = g->gid;
 	t->chunksize = g->chunksize;
 	t->state = bulk_state(g->st[i]);
@@ -796,14 +852,18 @@ static task *task_own(pm_engine *e, uint64_t id)
 		t->dispatched = true;
 		break;
 	case B_DONE:
-		t->result = g->results[i];
-		g->results[i] = pm_none();
+		if (g->rt[i] == R_VALUE) {
+			t->result = g->results[i];
+			g->results[i] = pm_none();
+		} else {
+			t->result = raw_value((pm_type)g->rt[i], g->rraw[i]);
+		}
 		t->progress = 1.0;
 		break;
 	}
 	if (g->st[i] != B_QUEUED) {
-		t->worker = g->wk[i];
-		t->pid = g->pid[i];
+		t->worker = e->runs[g->inc[i]].worker;
+		t->pid = e->runs[g->inc[i]].pid;
 	}
 	if (g->st[i] == B_RUNNING) {
 		const worker *w = NULL;
@@ -938,6 +998,9 @@ static int start_worker(pm_engine *e, worker *w)
 	}
 	w->pid = pid;
 	w->state = PM_WORKER_IDLE;
+	e->runs = xrealloc(e->runs, (e->nruns + 1) * sizeof *e->runs);
+	e->runs[e->nruns] = (worker_run){ w->id, pid };
+	w->run = (uint32_t)e->nruns++;
 	w->head = w->tail = w->last_chunk = 0;
 	w->running = 0;
 	w->since_start = 0;
@@ -1002,6 +1065,7 @@ pm_engine *pm_engine_new(pm_loop *loop, const pm_engine_config *cfg,
 		free(e);
 		return NULL;
 	}
+	e->view = xcalloc(1, sizeof *e->view);
 	pm_loop_watch_signal(loop, SIGCHLD, engine_sigchld, e);
 	pm_loop_add_fd(loop, e->efd, POLLIN, engine_efd, e);
 	pm_loop_add_hook(loop, engine_timeout, engine_tick, e);
@@ -1076,19 +1140,23 @@ void pm_engine_free(pm_engine *e)
 	for (size_t k = 0; k < e->ngroups; k++) {
 		mapgrp *g = e->groups[k];
 		size_t cap = g->n ? g->n : 1;
-		if (g->big_items)
-			grp_free(g->items, cap * sizeof *g->items); /* numbers */
+		if (g->raw)
+			grp_free(g->raw, cap * sizeof *g->raw);
 		else
 			pm_values_free(g->items, g->n);
-		for (size_t i = 0; i < g->n; i++)
+		for (size_t i = 0; g->results && i < g->n; i++)
 			pm_value_free(&g->results[i]);
-		grp_free(g->results, cap * sizeof *g->results);
+		if (g->results)
+			grp_free(g->results, cap * sizeof *g->results);
 		grp_free(g->st, cap);
-		grp_free(g->wk, cap * sizeof *g->wk);
-		grp_free(g->pid, cap * sizeof *g->pid);
+		grp_free(g->rt, cap);
+		grp_free(g->rraw, cap * sizeof *g->rraw);
+		grp_free(g->inc, cap * sizeof *g->inc);
 		free(g);
 	}
 	free(e->groups);
+	free(e->runs);
+	free(e->view);
 	free(e->q);
 	pm_loop_remove_fd(e->loop, e->efd);
 	pm_loop_remove_hook(e->loop, e);
@@ -1267,7 +1335,7 @@ static size_t map_chunksize(const pm_engine *e, size_t nitems,
 	return chunksize;
 }
 
-/* Numbers of exactly the one parameter's type: nothing to convert, nothing
+/* Numbers of one type, the one parameter's: nothing to convert, nothing
  * to own per item. */
 static bool map_scalars(const pm_signature *sig, const pm_value *items,
 			size_t n)
@@ -1278,7 +1346,7 @@ static bool map_scalars(const pm_signature *sig, const pm_value *items,
 	for (size_t i = 0; i < n; i++) {
 		pm_type t = items[i].type;
 		if ((t != PM_INT && t != PM_FLOAT && t != PM_NONE) ||
-		    (want != PM_NONE && t != want))
+		    (want != PM_NONE && t != want) || t != items[0].type)
 			return false;
 	}
 	return true;
@@ -1299,10 +1367,11 @@ int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 	size_t cap = nitems ? nitems : 1;
 	if (!g->spread && map_scalars(sig, items, nitems)) {
 		/* Numbers of the parameter's own type: nothing to check or
-		 * convert per item. */
-		g->items = grp_alloc(cap * sizeof *g->items);
-		g->big_items = true;
-		memcpy(g->items, items, nitems * sizeof *items);
+		 * convert per item, eight bytes each. */
+		g->itype = nitems ? items[0].type : PM_INT;
+		g->raw = grp_alloc(cap * sizeof *g->raw);
+		for (size_t i = 0; i < nitems; i++)
+			memcpy(&g->raw[i], &items[i].u.i, 8);
 	} else {
 		g->items = pm_values_copy(items, nitems);
 		for (size_t i = 0; i < nitems; i++) {
@@ -1326,9 +1395,9 @@ int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 	g->name = e->reg.entries[p].full_names[d];
 	g->chunksize = map_chunksize(e, nitems, chunksize);
 	g->st = grp_alloc(cap); /* B_QUEUED */
-	g->results = grp_alloc(cap * sizeof *g->results);
-	g->wk = grp_alloc(cap * sizeof *g->wk);
-	g->pid = grp_alloc(cap * sizeof *g->pid);
+	g->rt = grp_alloc(cap);
+	g->rraw = grp_alloc(cap * sizeof *g->rraw);
+	g->inc = grp_alloc(cap * sizeof *g->inc);
 	e->groups = xrealloc(e->groups, (e->ngroups + 1) * sizeof *e->groups);
 	e->groups[e->ngroups++] = g;
 	e->ntasks += nitems;
@@ -1380,7 +1449,50 @@ static void dispatch_to(pm_engine *e, worker *w)
 		limit = CHUNK_SLOTS - (w->tail - w->head);
 	w->last_chunk = w->tail;
 	size_t n = 0;
-	for (bool more = true; more && n < limit && b.len < PM_REC_MAX / 2;
+	pm_value tmp;
+	if (it.g && it.g->raw) {
+		/* A map of numbers: straight from its arrays, along the
+		 * queue's range (an item with a record of its own is left to
+		 * the loop below). */
+		mapgrp *g = it.g;
+		qent *q = &e->q[e->qhead];
+		size_t i = it.i;
+		pm_buf_reserve(&b, limit * 26);
+		while (n < limit && q->n && b.len < PM_REC_MAX / 2) {
+			if (g->st[i] != B_QUEUED) {
+				if (g->st[i] == B_OWN)
+					break;
+				q->first++, q->n--, i++;
+				continue;
+			}
+			unsigned char *out = (unsigned char *)b.s + b.len;
+			static const unsigned char list1[5] = { PM_LIST, 1 };
+			uint32_t len32 = 14;
+			memcpy(out, &q->first, 8);
+			memcpy(out + 8, &len32, 4);
+			memcpy(out + 12, list1, 5);
+			out[17] = (unsigned char)g->itype;
+			memcpy(out + 18, &g->raw[i], 8);
+			b.len += g->itype == PM_NONE ? 18 : 26;
+			if (g->itype == PM_NONE) {
+				len32 = 6;
+				memcpy(out + 8, &len32, 4);
+			}
+			size_t slot = (size_t)(w->tail++ % CHUNK_SLOTS);
+			atomic_store_explicit(&w->shm->skip[slot], 0,
+					      memory_order_relaxed);
+			w->chunk[slot] = q->first;
+			g->st[i] = B_SENT;
+			g->inc[i] = w->run;
+			q->first++, q->n--, i++;
+			n++;
+		}
+		if (!q->n) {
+			e->qhead = (e->qhead + 1) % e->qcap;
+			e->qlen--;
+		}
+	}
+	for (bool more = q_front(e, &it); more && n < limit && b.len < PM_REC_MAX / 2;
 	     more = q_front(e, &it)) {
 		if (n && group && item_group(&it) != group)
 			break;
@@ -1395,7 +1507,7 @@ static void dispatch_to(pm_engine *e, worker *w)
 			args = it.t->args;
 			nargs = it.t->nargs;
 		} else {
-			bulk_args(it.g, it.i, &args, &nargs);
+			bulk_args(it.g, it.i, &tmp, &args, &nargs);
 		}
 		/* id, length, then the argument list as value.c encodes it. */
 		size_t enclen = 5;
@@ -1423,8 +1535,7 @@ static void dispatch_to(pm_engine *e, worker *w)
 			it.t->pid = w->pid;
 		} else {
 			it.g->st[it.i] = B_SENT;
-			it.g->wk[it.i] = (uint32_t)w->id;
-			it.g->pid[it.i] = w->pid;
+			it.g->inc[it.i] = w->run;
 		}
 		n++;
 	}
@@ -1546,7 +1657,7 @@ static void sync_running(pm_engine *e, worker *w)
 		    t->worker == w->id)
 			mark_running(e, w, t);
 	} else if ((g = group_of(e, id, &i)) && g->st[i] == B_SENT &&
-		   g->wk[i] == w->id) {
+		   g->inc[i] == w->run) {
 		w->running = id;
 		bulk_set(e, g, i, B_RUNNING);
 	}
@@ -1567,14 +1678,39 @@ static bool bulk_done(pm_engine *e, worker *w, uint64_t id,
 	size_t i;
 	mapgrp *g = group_of(e, id, &i);
 	if (!g || (g->st[i] != B_SENT && g->st[i] != B_RUNNING) ||
-	    g->wk[i] != w->id)
+	    g->inc[i] != w->run)
 		return false;
 	pm_value v;
-	if (!pm_value_decode(enc, len, &v))
+	if (len == 9 && (enc[0] == PM_INT || enc[0] == PM_FLOAT)) {
+		g->rt[i] = enc[0]; /* a number: its bits, no decoding */
+		memcpy(&g->rraw[i], enc + 1, 8);
+	} else if (len == 1 && enc[0] == PM_NONE) {
+		g->rt[i] = PM_NONE;
+	} else if (pm_value_decode(enc, len, &v)) {
+		if (!g->results)
+			g->results = grp_alloc((g->n ? g->n : 1) *
+					       sizeof *g->results);
+		g->results[i] = v;
+		g->rt[i] = R_VALUE;
+	} else {
 		return false;
+	}
+	if (!e->listener) {
+		/* Nobody to tell: the counts only. */
+		if (g->st[i] == B_SENT)
+			e->counts.queued--;
+		else
+			e->counts.running--;
+		e->counts.done++;
+		g->st[i] = B_DONE;
+		w->done++;
+		if (w->running == id)
+			w->running = 0;
+		chunk_item_finished(w);
+		return true;
+	}
 	if (g->st[i] == B_SENT) /* ran between two looks */
 		bulk_set(e, g, i, B_RUNNING);
-	g->results[i] = v;
 	w->done++;
 	bulk_set(e, g, i, B_DONE);
 	if (w->running == id)
@@ -2106,13 +2242,13 @@ static bool bulk_info(const pm_engine *e, uint64_t id, pm_task_info *out)
 	out->id = id;
 	out->task = g->name;
 	out->state = bulk_state(g->st[i]);
-	bulk_args(g, i, &out->args, &out->nargs);
+	bulk_args(g, i, &e->view->arg, &out->args, &out->nargs);
 	if (g->st[i] != B_QUEUED) {
-		out->worker = g->wk[i];
-		out->pid = g->pid[i];
+		out->worker = e->runs[g->inc[i]].worker;
+		out->pid = e->runs[g->inc[i]].pid;
 	}
 	if (g->st[i] == B_DONE) {
-		out->result = &g->results[i];
+		out->result = bulk_result(g, i, &e->view->result);
 		out->progress = 1.0;
 	}
 	if (g->st[i] == B_RUNNING) {

@@ -145,6 +145,8 @@ int pm_engine_starmap(pm_engine *e, const char *task, const pm_value *items,
 		      size_t nitems, size_t chunksize, uint64_t *first,
 		      char *err, size_t errlen);
 
+/* A map's items are kept in bulk: for those, args and result may point
+ * into memory that the next call of this function reuses. */
 bool pm_engine_task_info(const pm_engine *e, uint64_t id, pm_task_info *out);
 bool pm_task_state_final(pm_task_state s);
 const char *pm_task_state_name(pm_task_state s);

@@ -71,6 +71,12 @@ static int setup2(void **state)
 	return 0;
 }
 
+static int setup1(void **state)
+{
+	*state = setup_n(1);
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	fixture *f = *state;
@@ -223,6 +229,143 @@ static void test_map_ordered(void **state)
 		assert_int_equal(ti.state, PM_TASK_DONE);
 		assert_int_equal(ti.result->u.i, (int64_t)(i + 1) * (i + 1));
 	}
+}
+
+static bool task_is(fixture *f, uint64_t id, pm_task_state st)
+{
+	pm_task_info ti;
+	return pm_engine_task_info(f->e, id, &ti) && ti.state == st;
+}
+
+static bool running_map_item(fixture *f, uint64_t id)
+{
+	return task_is(f, id, PM_TASK_RUNNING);
+}
+
+/* A map's items are kept in bulk; acting on one (terminate, pause, resume,
+ * kill) works as on any task, and each item's events are queued, running,
+ * then one final state. */
+static void test_map_items_controlled(void **state)
+{
+	fixture *f = *state;
+	pm_value items[6];
+	for (int i = 0; i < 6; i++)
+		items[i] = pm_int(i == 1 ? 5000 : 30);
+	uint64_t first = 0;
+	assert_int_equal(pm_engine_map(f->e, "sleep", items, 6, 1, &first,
+				       f->err, sizeof f->err), 0);
+	char id[32];
+	/* Item 2 sleeps 5 s: wait until it runs, then terminate it. */
+	assert_true(run_until(f, running_map_item, first + 1));
+	snprintf(id, sizeof id, "t%llu", (unsigned long long)(first + 1));
+	assert_int_equal(pm_engine_terminate(f->e, id, f->err, sizeof f->err), 0);
+	/* The last item is still queued (one sent ahead at most): held,
+	 * then let go; the one before it is cancelled while queued. */
+	snprintf(id, sizeof id, "t%llu", (unsigned long long)(first + 5));
+	assert_int_equal(pm_engine_pause(f->e, id, f->err, sizeof f->err), 0);
+	snprintf(id, sizeof id, "t%llu", (unsigned long long)(first + 4));
+	assert_int_equal(pm_engine_terminate(f->e, id, f->err, sizeof f->err), 0);
+	assert_true(run_until(f, task_final, first + 3));
+	assert_true(task_is(f, first + 5, PM_TASK_PAUSED));
+	snprintf(id, sizeof id, "t%llu", (unsigned long long)(first + 5));
+	assert_int_equal(pm_engine_resume(f->e, id, f->err, sizeof f->err), 0);
+	assert_true(run_until(f, is_idle, 0));
+	static const pm_task_state want[6] = {
+		PM_TASK_DONE, PM_TASK_TERMINATED, PM_TASK_DONE,
+		PM_TASK_DONE, PM_TASK_CANCELLED, PM_TASK_DONE,
+	};
+	for (int i = 0; i < 6; i++) {
+		pm_task_info ti;
+		assert_true(pm_engine_task_info(f->e, first + (uint64_t)i, &ti));
+		assert_int_equal(ti.state, want[i]);
+		assert_int_equal(ti.nargs, 1);
+		assert_int_equal(ti.args[0].u.i, i == 1 ? 5000 : 30);
+		if (want[i] == PM_TASK_DONE) {
+			assert_int_equal(ti.result->u.i, 30);
+			assert_int_not_equal(ti.pid, 0);
+		}
+		/* Exactly one final event, after queued (and running). */
+		int n = f->nstates[first + (uint64_t)i];
+		assert_true(n >= 2);
+		assert_int_equal(f->states[first + (uint64_t)i][0], PM_TASK_QUEUED);
+		assert_int_equal(f->states[first + (uint64_t)i][n - 1], want[i]);
+		for (int k = 0; k < n - 1; k++)
+			assert_false(pm_task_state_final(
+				f->states[first + (uint64_t)i][k]));
+	}
+	assert_int_equal(f->states[first][1], PM_TASK_RUNNING);
+	pm_counts c = pm_engine_counts(f->e);
+	assert_int_equal(c.done, 4);
+	assert_int_equal(c.terminated, 1);
+	assert_int_equal(c.cancelled, 1);
+}
+
+/* Items and results of every kind come back as they went: numbers of
+ * either type, None, strings, lists (a map of echo). */
+static void test_map_value_kinds(void **state)
+{
+	fixture *f = *state;
+	pm_value items[5] = { pm_int(-7), pm_float(2.5), pm_none(),
+			      pm_str("héllo"), pm_none() };
+	pm_value two[2] = { pm_int(1), pm_str("x") };
+	items[4] = pm_list_take(pm_values_copy(two, 2), 2);
+	uint64_t first = 0;
+	assert_int_equal(pm_engine_map(f->e, "echo", items, 5, 0, &first,
+				       f->err, sizeof f->err), 0);
+	assert_true(run_until(f, is_idle, 0));
+	for (int i = 0; i < 5; i++) {
+		pm_task_info ti;
+		assert_true(pm_engine_task_info(f->e, first + (uint64_t)i, &ti));
+		assert_int_equal(ti.state, PM_TASK_DONE);
+		/* echo(*args) returns its one argument, or the list of them
+		 * (a list item is the argument list): the item either way. */
+		assert_true(pm_value_equal(ti.result, &items[i]));
+	}
+	pm_value_free(&items[3]);
+	pm_value_free(&items[4]);
+	/* Floats of a map of one int parameter are refused, item named. */
+	pm_value fl[2] = { pm_int(1), pm_float(1.5) };
+	assert_int_equal(pm_engine_map(f->e, "square", fl, 2, 0, &first,
+				       f->err, sizeof f->err), -1);
+	assert_string_equal(f->err,
+			    "item 2: demo.square(n:int): argument 'n' must be int, got float 1.5");
+}
+
+/* Without a listener (the fast path) a crash inside a big map still ends
+ * each item once: the crashed one crashed, the rest done. */
+static void test_map_crash_no_listener(void **state)
+{
+	fixture *f = *state;
+	pm_engine_set_listener(f->e, NULL, NULL);
+	enum { N = 5000 };
+	pm_value *items = xcalloc(N, sizeof *items);
+	size_t crash = 0;
+	for (int i = 0; i < N; i++) {
+		items[i] = pm_int(i);
+		uint64_t h = (uint64_t)i * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+		if (h % 1000 < 10) /* chaos: SIGSEGV */
+			crash++;
+		else if (h % 1000 < 25)
+			items[i] = pm_int(1); /* anything else: keep it done */
+	}
+	uint64_t first = 0;
+	assert_int_equal(pm_engine_map(f->e, "chaos", items, N, 0, &first,
+				       f->err, sizeof f->err), 0);
+	assert_true(run_until(f, is_idle, 0));
+	pm_counts c = pm_engine_counts(f->e);
+	assert_int_equal(c.crashed, crash);
+	assert_int_equal(c.done, N - crash);
+	assert_int_equal(c.queued + c.running + c.paused + c.failed, 0);
+	for (int i = 0; i < N; i++) {
+		pm_task_info ti;
+		assert_true(pm_engine_task_info(f->e, first + (uint64_t)i, &ti));
+		if (ti.state == PM_TASK_DONE)
+			assert_int_equal(ti.result->u.i, items[i].u.i);
+		else
+			assert_int_equal(ti.signo, SIGSEGV);
+	}
+	free(items);
 }
 
 static void test_crash_others_finish(void **state)
@@ -519,6 +662,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failed, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_rejected_before_queue, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_map_ordered, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_map_items_controlled, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_map_value_kinds, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_map_crash_no_listener, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_others_finish, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_external_kill, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout, setup2, teardown),
