@@ -309,6 +309,7 @@ static void test_map_value_kinds(void **state)
 			      pm_str("héllo"), pm_none() };
 	pm_value two[2] = { pm_int(1), pm_str("x") };
 	items[4] = pm_list_take(pm_values_copy(two, 2), 2);
+	pm_value_free(&two[1]);
 	uint64_t first = 0;
 	assert_int_equal(pm_engine_map(f->e, "echo", items, 5, 0, &first,
 				       f->err, sizeof f->err), 0);
