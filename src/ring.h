@@ -84,25 +84,6 @@ static inline unsigned char *pm_ring_reserve(pm_ring *r, size_t len)
 	return r->data + off + sizeof(pm_rec_hdr);
 }
 
-/* Publishes the record reserved last; returns true if the consumer should
- * be woken (it said it sleeps). */
-static inline bool pm_ring_commit(pm_ring *r, uint32_t type, size_t len)
-{
-	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-	size_t off = (size_t)(head % PM_RING_BYTES);
-	size_t to_end = PM_RING_BYTES - off;
-	size_t need = pm_rec_space(len);
-	if (need > to_end) {
-		head += to_end;
-		off = 0;
-	}
-	pm_rec_hdr h = { (uint32_t)len, type };
-	memcpy(r->data + off, &h, sizeof h);
-	atomic_store_explicit(&r->head, head + need, memory_order_seq_cst);
-	atomic_fetch_add_explicit(&r->prod_seq, 1, memory_order_seq_cst);
-	return atomic_exchange(&r->cons_waiting, 0) != 0;
-}
-
 /* Publishes the record reserved last without a wake-up or a barrier beyond
  * release: for a consumer that polls, or is woken some other way. */
 static inline void pm_ring_commit_quiet(pm_ring *r, uint32_t type, size_t len)
@@ -118,6 +99,15 @@ static inline void pm_ring_commit_quiet(pm_ring *r, uint32_t type, size_t len)
 	pm_rec_hdr h = { (uint32_t)len, type };
 	memcpy(r->data + off, &h, sizeof h);
 	atomic_store_explicit(&r->head, head + need, memory_order_release);
+}
+
+/* Publishes the record reserved last; returns true if the consumer should
+ * be woken (it said it sleeps). */
+static inline bool pm_ring_commit(pm_ring *r, uint32_t type, size_t len)
+{
+	pm_ring_commit_quiet(r, type, len);
+	atomic_fetch_add_explicit(&r->prod_seq, 1, memory_order_seq_cst);
+	return atomic_exchange(&r->cons_waiting, 0) != 0;
 }
 
 /* Calls fn for every record published now, in order, releasing each after
