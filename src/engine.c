@@ -1703,16 +1703,12 @@ static bool bulk_done(pm_engine *e, worker *w, uint64_t id,
 			e->counts.running--;
 		e->counts.done++;
 		g->st[i] = B_DONE;
-		w->done++;
-		if (w->running == id)
-			w->running = 0;
-		chunk_item_finished(w);
-		return true;
+	} else {
+		if (g->st[i] == B_SENT) /* ran between two looks */
+			bulk_set(e, g, i, B_RUNNING);
+		bulk_set(e, g, i, B_DONE);
 	}
-	if (g->st[i] == B_SENT) /* ran between two looks */
-		bulk_set(e, g, i, B_RUNNING);
 	w->done++;
-	bulk_set(e, g, i, B_DONE);
 	if (w->running == id)
 		w->running = 0;
 	chunk_item_finished(w);
