@@ -817,6 +817,16 @@ static void bulk_set(pm_engine *e, mapgrp *g, size_t i, uint8_t st)
 	emit_bulk(e, g, i);
 }
 
+/* When worker wid started running task id, as its shared page says; 0 if
+ * it does not run it now. */
+static double bulk_started(const pm_engine *e, uint64_t wid, uint64_t id)
+{
+	const worker *w = worker_get(e, wid);
+	if (!w || !w->shm || atomic_load(&w->shm->cur_task) != id)
+		return 0;
+	return (double)atomic_load(&w->shm->cur_started_ns) / 1e9;
+}
+
 /* The task record of id, made from its map's bulk item if it has none
  * yet.  NULL if there is no such task. */
 static task *task_own(pm_engine *e, uint64_t id)
@@ -866,13 +876,8 @@ static task *task_own(pm_engine *e, uint64_t id)
 		t->pid = e->runs[g->inc[i]].pid;
 	}
 	if (g->st[i] == B_RUNNING) {
-		const worker *w = NULL;
-		for (size_t k = 0; k < e->nworkers && !w; k++)
-			if (e->workers[k]->id == t->worker)
-				w = e->workers[k];
-		t->started = w && w->shm && atomic_load(&w->shm->cur_task) == id
-				     ? (double)atomic_load(&w->shm->cur_started_ns) / 1e9
-				     : pm_now();
+		double started = bulk_started(e, t->worker, id);
+		t->started = started > 0 ? started : pm_now();
 	}
 	g->st[i] = B_OWN;
 	return t;
@@ -2248,14 +2253,9 @@ static bool bulk_info(const pm_engine *e, uint64_t id, pm_task_info *out)
 		out->progress = 1.0;
 	}
 	if (g->st[i] == B_RUNNING) {
-		for (size_t k = 0; k < e->nworkers; k++) {
-			const worker *w = e->workers[k];
-			if (w->id == out->worker && w->shm &&
-			    atomic_load(&w->shm->cur_task) == id)
-				out->elapsed =
-					pm_now() -
-					(double)atomic_load(&w->shm->cur_started_ns) / 1e9;
-		}
+		double started = bulk_started(e, out->worker, id);
+		if (started > 0)
+			out->elapsed = pm_now() - started;
 	}
 	return true;
 }
