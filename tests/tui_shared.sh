@@ -147,14 +147,20 @@ confirm_terminate big Tab "$task" "^$task +demo\\.sleep\\(60000\\) +terminated"
 
 # Every command of the table is in the help overlay (scrolled page by page).
 commands=$("$POOLMON" --no-demo -x help | awk '/^[a-z]/ && !/^Words /{print $1}')
+# A page is read only once it is drawn whole: its footer ("more: Down") or,
+# on the last page, the table's last command is on the screen.
+last=$(printf '%s\n' $commands | tail -n 1)
+page_drawn="more: Down|[│|x] +$last( |\$)|^ +$last( |\$)"
 tm send-keys -t main:big F1
 expect big 'poolmon help' "F1 opens the help overlay"
+wait_screen big "$page_drawn" 5
 seen=$(screen big)
 for _ in $(seq 1 20); do
 	has big 'more: Down' || break
 	before=$(screen big)
 	tm send-keys -t main:big NPage
 	wait_for 5 sh -c "[ \"\$(tmux -L '$sock' capture-pane -t main:big -p)\" != \"\$1\" ]" _ "$before"
+	wait_screen big "$page_drawn" 5
 	seen="$seen
 $(screen big)"
 done
