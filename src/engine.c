@@ -23,17 +23,26 @@
 #include "value.h"
 
 #define CHUNK_MAX 1024
-#define CHUNK_SLOTS (2 * CHUNK_MAX) /* items in flight to one worker */
+/* A chunk of numbers costs the manager nothing per item in flight: bigger
+ * chunks, fewer round trips. */
+#define MAP_CHUNK_MAX 8192
+#define CHUNK_SLOTS (2 * MAP_CHUNK_MAX) /* items in flight to one worker */
 #define TASK_SLAB 4096
 #define KILL_GRACE 1.0    /* seconds between SIGTERM and SIGKILL */
 #define BUSY_POLL_MS 5    /* ring check period while workers are busy */
 #define SPIN_SECONDS 50e-6 /* spin before sleeping, when work is likely */
 #define MAX_WORKERS 1024
 
+/* A slot of a chunk of numbers: pending, or done with its result in out[]
+ * (the worker wrote it; the manager counts it, then the slot is free). */
+enum { SLOT_PENDING, SLOT_DONE };
 /* Records from the manager to a worker. */
-enum { DOWN_TASKS = 1, DOWN_LOAD, DOWN_EXIT };
+enum { DOWN_TASKS = 1, DOWN_LOAD, DOWN_EXIT, DOWN_MAP };
 /* Records from a worker to the manager. */
-enum { UP_DONE = 1, UP_FAILED, UP_PROGRESS, UP_LOG, UP_SKIPPED, UP_INIT_FAILED };
+enum {
+	UP_DONE = 1, UP_FAILED, UP_PROGRESS, UP_LOG, UP_SKIPPED,
+	UP_INIT_FAILED, UP_MAP_END,
+};
 #define INIT_FAILED_STATUS 121 /* a worker whose initializer failed exits so */
 #define INIT_MAX_FAILURES 3    /* in a row, then the pool stops refilling */
 
@@ -43,6 +52,12 @@ typedef struct shm_worker {
 	_Atomic int64_t cur_started_ns; /* when it started (pm_now, ns) */
 	_Atomic uint32_t cancel;   /* the running task should stop */
 	_Atomic uint8_t skip[CHUNK_SLOTS]; /* do not start the item in slot i */
+	/* A chunk of numbers (DOWN_MAP) goes through these, by slot: the
+	 * item, and its result (out_type, out) if a number. */
+	uint64_t in[CHUNK_SLOTS];
+	uint64_t out[CHUNK_SLOTS];
+	uint8_t out_type[CHUNK_SLOTS];
+	_Atomic uint8_t out_st[CHUNK_SLOTS]; /* SLOT_* */
 	pm_ring down;
 	pm_ring up;
 } shm_worker;
@@ -132,6 +147,10 @@ typedef struct worker {
 	uint64_t chunk[CHUNK_SLOTS];
 	uint64_t head, tail;
 	uint64_t last_chunk; /* slot where the last chunk sent begins */
+	/* Per slot: ended out of order (a record came for it while an item
+	 * before it was still on); its result may come in shm->out. */
+	bool fin[CHUNK_SLOTS];
+	bool in_shared[CHUNK_SLOTS];
 	uint64_t running;
 	uint64_t done;
 	unsigned restarts;
@@ -222,6 +241,25 @@ typedef struct worker_ctx {
 
 static worker_ctx *g_wctx; /* the one running task in this worker */
 
+/* DOWN_MAP: tasks first_id.. of a map of numbers of type itype, the
+ * items in shm->in[slot..slot+n-1] (mod CHUNK_SLOTS). */
+typedef struct map_chunk {
+	uint32_t plugin, def, n, slot;
+	uint32_t itype, pad;
+	uint64_t first_id;
+} map_chunk;
+
+/* A number's type and bits, as a value. */
+static pm_value raw_value(pm_type type, uint64_t bits)
+{
+	pm_value v = pm_none();
+	v.type = type;
+	if (type == PM_INT || type == PM_FLOAT)
+		memcpy(&v.u.i, &bits, 8);
+	return v;
+}
+
+
 /* "t123" without printf: this runs once per task. */
 static void format_id(char out[24], char prefix, uint64_t id)
 {
@@ -235,6 +273,21 @@ static void format_id(char out[24], char prefix, uint64_t id)
 	for (int i = 0; i < n; i++)
 		out[1 + i] = tmp[n - 1 - i];
 	out[1 + n] = '\0';
+}
+
+/* The decimal id in s (after its one-letter prefix), plus one. */
+static void id_increment(char *s)
+{
+	size_t n = strlen(s);
+	size_t k = n;
+	while (k > 1 && s[k - 1] == '9')
+		s[--k] = '0';
+	if (k > 1) {
+		s[k - 1]++;
+		return;
+	}
+	memmove(s + 2, s + 1, n); /* 9..9 + 1: one digit more */
+	s[1] = '1';
 }
 
 static void check_parent(pm_engine *e)
@@ -280,7 +333,7 @@ static void up_send(worker_ctx *wc, uint32_t type, const void *head,
 	 * manager looks at the rings every few ms while anyone is busy. */
 	bool ends_chunk = wc->last_in_chunk &&
 			  (type == UP_DONE || type == UP_FAILED ||
-			   type == UP_SKIPPED);
+			   type == UP_SKIPPED || type == UP_MAP_END);
 	if (!ends_chunk && ++wc->since_notify % 32)
 		return; /* read the clock once per 32 records */
 	double now = pm_now();
@@ -362,6 +415,46 @@ static void *ctx_shared(pm_ctx *ctx, const char *name)
 	return pm_shared_find(wc->e->shared, name);
 }
 
+/* A task's end, told through the ring: its result, or why it failed. */
+static void send_result(worker_ctx *wc, uint64_t id, int rc,
+			const pm_value *result)
+{
+	if (rc == 0 && pm_value_encoded_size(result) + 8 > PM_REC_MAX) {
+		rc = -1;
+		snprintf(wc->error, sizeof wc->error,
+			 "result too large (%zu bytes, limit %zu)",
+			 pm_value_encoded_size(result),
+			 (size_t)PM_REC_MAX - 8);
+	}
+	if (rc == 0)
+		up_send(wc, UP_DONE, (int64_t[2]){ (int64_t)id, wc->started_ns },
+			16, result);
+	else
+		up_send_text(wc, UP_FAILED, id,
+			     wc->error[0] ? wc->error : "task failed");
+}
+
+/* The task about to run, on the worker's page and in its context. */
+static void begin_task(worker_ctx *wc, uint64_t id)
+{
+	/* Items of a chunk of numbers come one after the other. */
+	if (wc->task && id == wc->task + 1)
+		id_increment(wc->task_id);
+	else
+		format_id(wc->task_id, 't', id);
+	wc->task = id;
+	wc->error[0] = '\0';
+	wc->last_progress = 0;
+	/* No message for the start: the manager reads cur_task (the hot
+	 * path sends one record per task, its result). */
+	/* A map's items are many and short: the tick clock will do. */
+	wc->started_ns = (int64_t)((wc->coarse_clock ? pm_now_coarse()
+						     : pm_now()) * 1e9);
+	atomic_store_explicit(&wc->w->shm->cur_started_ns, wc->started_ns,
+			      memory_order_relaxed);
+	atomic_store_explicit(&wc->w->shm->cur_task, id, memory_order_release);
+}
+
 static void run_one(worker_ctx *wc, const struct pm_task_def *def,
 		    uint64_t id, const unsigned char *enc, size_t enclen)
 {
@@ -382,33 +475,10 @@ static void run_one(worker_ctx *wc, const struct pm_task_def *def,
 		argv = args.u.list.items;
 		nargs = args.u.list.len;
 	}
-	wc->task = id;
-	wc->error[0] = '\0';
-	wc->last_progress = 0;
-	format_id(wc->task_id, 't', id);
-	/* No message for the start: the manager reads cur_task (the hot
-	 * path sends one record per task, its result). */
-	/* A map's items are many and short: the tick clock will do. */
-	wc->started_ns = (int64_t)((wc->coarse_clock ? pm_now_coarse()
-						     : pm_now()) * 1e9);
-	atomic_store_explicit(&wc->w->shm->cur_started_ns, wc->started_ns,
-			      memory_order_relaxed);
-	atomic_store_explicit(&wc->w->shm->cur_task, id, memory_order_release);
+	begin_task(wc, id);
 	pm_value result = pm_none();
 	int rc = def->fn(&wc->ctx, argv, nargs, &result);
-	if (rc == 0 && pm_value_encoded_size(&result) + 8 > PM_REC_MAX) {
-		rc = -1;
-		snprintf(wc->error, sizeof wc->error,
-			 "result too large (%zu bytes, limit %zu)",
-			 pm_value_encoded_size(&result),
-			 (size_t)PM_REC_MAX - 8);
-	}
-	if (rc == 0)
-		up_send(wc, UP_DONE, (int64_t[2]){ (int64_t)id, wc->started_ns },
-			16, &result);
-	else
-		up_send_text(wc, UP_FAILED, id,
-			     wc->error[0] ? wc->error : "task failed");
+	send_result(wc, id, rc, &result);
 	atomic_store_explicit(&wc->w->shm->cur_task, 0, memory_order_release);
 	pm_value_free(&result);
 	if (argv == few)
@@ -423,8 +493,8 @@ static void run_chunk(worker_ctx *wc, const unsigned char *p, size_t len)
 	uint32_t hdr[5]; /* plugin, task, items, first slot, map */
 	if (len < sizeof hdr)
 		return;
-	wc->coarse_clock = hdr[4] != 0;
 	memcpy(hdr, p, sizeof hdr);
+	wc->coarse_clock = hdr[4] != 0;
 	size_t off = sizeof hdr;
 	const pm_registry *reg = &wc->e->reg;
 	const struct pm_task_def *def = NULL;
@@ -451,6 +521,69 @@ static void run_chunk(worker_ctx *wc, const unsigned char *p, size_t len)
 			run_one(wc, def, id, p + off, enclen);
 		off += enclen;
 	}
+}
+
+/* A number's result left in its slot for the manager to count (one plain
+ * store publishes it); false if it is not a number: then it goes through
+ * the ring. */
+static bool result_in_slot(shm_worker *s, size_t slot, const pm_value *r)
+{
+	if (r->type != PM_INT && r->type != PM_FLOAT && r->type != PM_NONE)
+		return false;
+	uint64_t bits = 0;
+	if (r->type != PM_NONE)
+		memcpy(&bits, &r->u.i, 8);
+	s->out[slot] = bits;
+	s->out_type[slot] = (uint8_t)r->type;
+	atomic_store_explicit(&s->out_st[slot], SLOT_DONE,
+			      memory_order_release);
+	return true;
+}
+
+/* A chunk of numbers: no record per item unless it fails or returns
+ * something other than a number; one record at the end, which wakes the
+ * manager. */
+static void run_map_chunk(worker_ctx *wc, const unsigned char *p, size_t len)
+{
+	map_chunk mc;
+	if (len < sizeof mc)
+		return;
+	memcpy(&mc, p, sizeof mc);
+	const pm_registry *reg = &wc->e->reg;
+	const struct pm_task_def *def = NULL;
+	if (mc.plugin < reg->n && mc.def < reg->entries[mc.plugin].ntasks)
+		def = &reg->entries[mc.plugin].plugin->tasks[mc.def];
+	shm_worker *s = wc->w->shm;
+	wc->coarse_clock = true;
+	wc->last_in_chunk = false;
+	for (uint32_t k = 0; k < mc.n; k++) {
+		uint64_t id = mc.first_id + k;
+		size_t slot = (mc.slot + k) % CHUNK_SLOTS;
+		wc->started_ns = 0;
+		if (atomic_load_explicit(&s->skip[slot], memory_order_acquire)) {
+			up_send(wc, UP_SKIPPED, &id, sizeof id, NULL);
+			continue;
+		}
+		if (!def) {
+			up_send_text(wc, UP_FAILED, id,
+				     "task not loaded in this worker");
+			continue;
+		}
+		begin_task(wc, id);
+		pm_value arg, result = pm_none();
+		memset(&arg, 0, sizeof arg);
+		arg.type = (pm_type)mc.itype;
+		if (arg.type != PM_NONE)
+			memcpy(&arg.u.i, &s->in[slot], 8);
+		int rc = def->fn(&wc->ctx, &arg, 1, &result);
+		if (rc == 0 && result_in_slot(s, slot, &result))
+			continue;
+		send_result(wc, id, rc, &result);
+		pm_value_free(&result);
+	}
+	atomic_store_explicit(&s->cur_task, 0, memory_order_release);
+	wc->last_in_chunk = true;
+	up_send(wc, UP_MAP_END, &mc.first_id, sizeof mc.first_id, NULL);
 }
 
 static inline void cpu_relax(void)
@@ -532,6 +665,10 @@ static __attribute__((noreturn)) void worker_main(pm_engine *e, worker *w)
 		switch (h.type) {
 		case DOWN_TASKS:
 			run_chunk(&wc, p, h.len);
+			worked = true;
+			break;
+		case DOWN_MAP:
+			run_map_chunk(&wc, p, h.len);
 			worked = true;
 			break;
 		case DOWN_LOAD: {
@@ -664,15 +801,6 @@ typedef struct bulk_view {
 	pm_value arg, result;
 } bulk_view;
 
-static pm_value raw_value(pm_type type, uint64_t bits)
-{
-	pm_value v = pm_none();
-	v.type = type;
-	if (type == PM_INT || type == PM_FLOAT)
-		memcpy(&v.u.i, &bits, 8);
-	return v;
-}
-
 /* Item i's arguments; numbers are shown through *tmp. */
 static void bulk_args(const mapgrp *g, size_t i, pm_value *tmp,
 		      const pm_value **args, size_t *nargs)
@@ -793,17 +921,20 @@ static void emit_bulk(pm_engine *e, const mapgrp *g, size_t i)
 	pm_event ev = { 0 };
 	ev.kind = PM_EV_TASK;
 	ev.id = g->first + i;
-	ev.state = (int)bulk_state(g->st[i]);
+	uint8_t st = g->st[i];
+	ev.state = (int)bulk_state(st);
 	ev.task = g->name;
-	if (g->st[i] == B_RUNNING || g->st[i] == B_DONE) {
+	if (st == B_RUNNING || st == B_DONE) {
 		ev.worker = e->runs[g->inc[i]].worker;
 		ev.pid = e->runs[g->inc[i]].pid;
 	}
 	pm_value tmp;
-	ev.result = g->st[i] == B_DONE ? bulk_result(g, i, &tmp) : NULL;
+	ev.result = st == B_DONE ? bulk_result(g, i, &tmp) : NULL;
 	emit(e, &ev);
 }
 
+/* A bulk item's new state: the counts, and an event when the state a user
+ * sees changes (sent is still queued). */
 /* A bulk item's new state: the counts, and an event when the state a user
  * sees changes (sent is still queued). */
 static void bulk_set(pm_engine *e, mapgrp *g, size_t i, uint8_t st)
@@ -817,6 +948,95 @@ static void bulk_set(pm_engine *e, mapgrp *g, size_t i, uint8_t st)
 	emit_bulk(e, g, i);
 }
 
+/* A map item done: the counts (and events), the worker's figures. */
+static void bulk_finish(pm_engine *e, worker *w, mapgrp *g, size_t i)
+{
+	if (!e->listener) {
+		/* Nobody to tell: the counts only. */
+		if (g->st[i] == B_SENT)
+			e->counts.queued--;
+		else
+			e->counts.running--;
+		e->counts.done++;
+		g->st[i] = B_DONE;
+	} else {
+		if (g->st[i] == B_SENT) /* ran between two looks */
+			bulk_set(e, g, i, B_RUNNING);
+		bulk_set(e, g, i, B_DONE);
+	}
+	w->done++;
+	if (w->running == g->first + i)
+		w->running = 0;
+}
+
+/* Task t (with a record, not ended) that ran in w has ended: done with
+ * result v, or failed with v as the message; started_ns is when it
+ * started as the worker saw it (0: unknown).  Takes v. */
+static void task_ended(pm_engine *e, worker *w, task *t, bool done,
+		       int64_t started_ns, pm_value v)
+{
+	if (t->state == PM_TASK_QUEUED) {
+		/* It ran between two looks: it is over, what the worker runs
+		 * now is another task (w->running stays), and a pause or
+		 * terminate asked meanwhile is moot. */
+		t->dispatched = false;
+		t->worker = w->id;
+		t->pid = w->pid;
+		t->pending = ACT_NONE;
+		if (started_ns > 0 && t->started == 0)
+			t->started = (double)started_ns / 1e9;
+		set_state(e, t, PM_TASK_RUNNING);
+	}
+	if (done) {
+		t->result = v;
+		w->done++;
+		t->progress = 1.0;
+		set_state(e, t, PM_TASK_DONE);
+	} else if (w->kill == KILL_TIMEOUT || w->kill == KILL_TERMINATE) {
+		/* It gave up because we asked it to stop. */
+		pm_value_free(&v);
+		if (w->kill == KILL_TIMEOUT)
+			t->error = xstrdup("timed out");
+		set_state(e, t, w->kill == KILL_TIMEOUT ? PM_TASK_TIMEOUT
+							: PM_TASK_TERMINATED);
+	} else {
+		t->error = xstrdup(v.type == PM_STR ? v.u.s.ptr
+						    : "task failed");
+		pm_value_free(&v);
+		set_state(e, t, PM_TASK_FAILED);
+	}
+	if (w->running == t->id)
+		w->running = 0;
+}
+
+/* Counts the item in w's slot if its worker left it done there (a chunk
+ * of numbers); false otherwise. */
+static bool slot_settle(pm_engine *e, worker *w, size_t slot)
+{
+	if (!w->in_shared[slot] ||
+	    atomic_load_explicit(&w->shm->out_st[slot],
+				 memory_order_acquire) != SLOT_DONE)
+		return false;
+	w->in_shared[slot] = false; /* counted once */
+	uint64_t id = w->chunk[slot];
+	uint8_t type = w->shm->out_type[slot];
+	uint64_t bits = w->shm->out[slot];
+	size_t i;
+	mapgrp *g = group_of(e, id, &i);
+	if (g && g->inc[i] == w->run &&
+	    (g->st[i] == B_SENT || g->st[i] == B_RUNNING)) {
+		g->rt[i] = type;
+		g->rraw[i] = bits;
+		bulk_finish(e, w, g, i);
+		return true;
+	}
+	/* Someone acted on it meanwhile: it has a record of its own. */
+	task *t = task_get(e, id);
+	if (t && !pm_task_state_final(t->state))
+		task_ended(e, w, t, true, 0, raw_value((pm_type)type, bits));
+	return true;
+}
+
 /* When worker wid started running task id, as its shared page says; 0 if
  * it does not run it now. */
 static double bulk_started(const pm_engine *e, uint64_t wid, uint64_t id)
@@ -825,6 +1045,18 @@ static double bulk_started(const pm_engine *e, uint64_t wid, uint64_t id)
 	if (!w || !w->shm || atomic_load(&w->shm->cur_task) != id)
 		return 0;
 	return (double)atomic_load(&w->shm->cur_started_ns) / 1e9;
+}
+
+/* The slot of id among w's items in flight that have not ended, or
+ * CHUNK_SLOTS. */
+static size_t live_slot(const worker *w, uint64_t id)
+{
+	for (uint64_t k = w->head; k < w->tail; k++) {
+		size_t slot = (size_t)(k % CHUNK_SLOTS);
+		if (w->chunk[slot] == id && !w->fin[slot])
+			return slot;
+	}
+	return CHUNK_SLOTS;
 }
 
 /* The task record of id, made from its map's bulk item if it has none
@@ -836,6 +1068,7 @@ static task *task_own(pm_engine *e, uint64_t id)
 	mapgrp *g;
 	if (t || !(g = group_find(e, id, &i)))
 		return t;
+	uint8_t st = g->st[i];
 	t = task_slot(e, id);
 	memset(t, 0, sizeof *t);
 	t->id = id;
@@ -853,8 +1086,8 @@ static task *task_own(pm_engine *e, uint64_t id)
 	}
 	t->group = g->gid;
 	t->chunksize = g->chunksize;
-	t->state = bulk_state(g->st[i]);
-	switch (g->st[i]) {
+	t->state = bulk_state(st);
+	switch (st) {
 	case B_QUEUED:
 		t->queued_in_deque = true; /* its range is still queued */
 		break;
@@ -871,11 +1104,11 @@ static task *task_own(pm_engine *e, uint64_t id)
 		t->progress = 1.0;
 		break;
 	}
-	if (g->st[i] != B_QUEUED) {
+	if (st != B_QUEUED) {
 		t->worker = e->runs[g->inc[i]].worker;
 		t->pid = e->runs[g->inc[i]].pid;
 	}
-	if (g->st[i] == B_RUNNING) {
+	if (st == B_RUNNING) {
 		double started = bulk_started(e, t->worker, id);
 		t->started = started > 0 ? started : pm_now();
 	}
@@ -1326,7 +1559,7 @@ int pm_engine_submit(pm_engine *e, const char *name, const pm_value *args,
 }
 
 static size_t map_chunksize(const pm_engine *e, size_t nitems,
-			    size_t chunksize)
+			    size_t chunksize, size_t most)
 {
 	if (chunksize == 0) {
 		/* Python's rule: about four chunks per worker. */
@@ -1335,8 +1568,8 @@ static size_t map_chunksize(const pm_engine *e, size_t nitems,
 	}
 	if (chunksize < 1)
 		chunksize = 1;
-	if (chunksize > CHUNK_MAX)
-		chunksize = CHUNK_MAX;
+	if (chunksize > most)
+		chunksize = most;
 	return chunksize;
 }
 
@@ -1398,7 +1631,8 @@ int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 	g->plugin = p;
 	g->def = d;
 	g->name = e->reg.entries[p].full_names[d];
-	g->chunksize = map_chunksize(e, nitems, chunksize);
+	g->chunksize = map_chunksize(e, nitems, chunksize,
+				     g->raw ? MAP_CHUNK_MAX : CHUNK_MAX);
 	g->st = grp_alloc(cap); /* B_QUEUED */
 	g->rt = grp_alloc(cap);
 	g->rraw = grp_alloc(cap * sizeof *g->rraw);
@@ -1424,11 +1658,67 @@ static uint64_t item_group(const qitem *it)
 	return it->t ? it->t->group : it->g->gid;
 }
 
+/* The next run of queued items of a map of numbers, from item i on (the
+ * queue's front), through the worker's slots. */
+static void dispatch_shared(pm_engine *e, worker *w, mapgrp *g, size_t i)
+{
+	qent *q = &e->q[e->qhead];
+	size_t limit = g->chunksize;
+	if (limit > CHUNK_SLOTS - (w->tail - w->head))
+		limit = CHUNK_SLOTS - (w->tail - w->head);
+	size_t n = 0;
+	while (n < limit && n < q->n && g->st[i + n] == B_QUEUED)
+		n++;
+	if (!n)
+		return; /* no free slot (callers keep two chunks at most) */
+	map_chunk mc = {
+		.plugin = (uint32_t)g->plugin, .def = (uint32_t)g->def,
+		.n = (uint32_t)n, .slot = (uint32_t)(w->tail % CHUNK_SLOTS),
+		.itype = (uint32_t)g->itype, .first_id = q->first,
+	};
+	shm_worker *s = w->shm;
+	w->last_chunk = w->tail;
+	/* In bulk, in at most two runs of slots (the slots wrap around);
+	 * the record published after them makes them visible. */
+	for (size_t k = 0; k < n;) {
+		size_t slot = (size_t)(w->tail % CHUNK_SLOTS);
+		size_t m = n - k;
+		if (m > CHUNK_SLOTS - slot)
+			m = CHUNK_SLOTS - slot;
+		memset(w->fin + slot, 0, m);
+		memset(w->in_shared + slot, 1, m);
+		memset((void *)(s->skip + slot), 0, m);
+		memset((void *)(s->out_st + slot), SLOT_PENDING, m);
+		memcpy(s->in + slot, g->raw + i + k, 8 * m);
+		for (size_t j = 0; j < m; j++)
+			w->chunk[slot + j] = q->first + k + j;
+		w->tail += m;
+		k += m;
+	}
+	for (size_t k = 0; k < n; k++)
+		g->inc[i + k] = w->run;
+	memset(g->st + i, B_SENT, n);
+	q->first += n;
+	q->n -= n;
+	if (!q->n) {
+		e->qhead = (e->qhead + 1) % e->qcap;
+		e->qlen--;
+	}
+	w->sent_at = pm_now();
+	w->state = PM_WORKER_BUSY;
+	w->since_start += (unsigned)n;
+	send_down(w, DOWN_MAP, &mc, sizeof mc);
+}
+
 static void dispatch_to(pm_engine *e, worker *w)
 {
 	qitem it;
 	if (!q_front(e, &it))
 		return;
+	if (it.g && it.g->raw) {
+		dispatch_shared(e, w, it.g, it.i);
+		return;
+	}
 	pm_buf b = { 0 };
 	uint32_t hdr[5] = {
 		(uint32_t)(it.t ? it.t->plugin : it.g->plugin),
@@ -1455,48 +1745,6 @@ static void dispatch_to(pm_engine *e, worker *w)
 	w->last_chunk = w->tail;
 	size_t n = 0;
 	pm_value tmp;
-	if (it.g && it.g->raw) {
-		/* A map of numbers: straight from its arrays, along the
-		 * queue's range (an item with a record of its own is left to
-		 * the loop below). */
-		mapgrp *g = it.g;
-		qent *q = &e->q[e->qhead];
-		size_t i = it.i;
-		pm_buf_reserve(&b, limit * 26);
-		while (n < limit && q->n && b.len < PM_REC_MAX / 2) {
-			if (g->st[i] != B_QUEUED) {
-				if (g->st[i] == B_OWN)
-					break;
-				q->first++, q->n--, i++;
-				continue;
-			}
-			unsigned char *out = (unsigned char *)b.s + b.len;
-			static const unsigned char list1[5] = { PM_LIST, 1 };
-			uint32_t len32 = 14;
-			memcpy(out, &q->first, 8);
-			memcpy(out + 8, &len32, 4);
-			memcpy(out + 12, list1, 5);
-			out[17] = (unsigned char)g->itype;
-			memcpy(out + 18, &g->raw[i], 8);
-			b.len += g->itype == PM_NONE ? 18 : 26;
-			if (g->itype == PM_NONE) {
-				len32 = 6;
-				memcpy(out + 8, &len32, 4);
-			}
-			size_t slot = (size_t)(w->tail++ % CHUNK_SLOTS);
-			atomic_store_explicit(&w->shm->skip[slot], 0,
-					      memory_order_relaxed);
-			w->chunk[slot] = q->first;
-			g->st[i] = B_SENT;
-			g->inc[i] = w->run;
-			q->first++, q->n--, i++;
-			n++;
-		}
-		if (!q->n) {
-			e->qhead = (e->qhead + 1) % e->qcap;
-			e->qlen--;
-		}
-	}
 	for (bool more = q_front(e, &it); more && n < limit && b.len < PM_REC_MAX / 2;
 	     more = q_front(e, &it)) {
 		if (n && group && item_group(&it) != group)
@@ -1531,6 +1779,7 @@ static void dispatch_to(pm_engine *e, worker *w)
 					      12 + enclen - at);
 		b.len = off + 12 + enclen;
 		size_t slot = (size_t)(w->tail++ % CHUNK_SLOTS);
+		w->fin[slot] = w->in_shared[slot] = false;
 		atomic_store_explicit(&w->shm->skip[slot], 0,
 				      memory_order_relaxed);
 		w->chunk[slot] = it.id;
@@ -1582,13 +1831,82 @@ static void dispatch(pm_engine *e)
 			dispatch_to(e, e->workers[i]);
 }
 
-/* The worker's oldest item in flight has ended. */
-static void chunk_item_finished(worker *w)
+/* Counts at once the items from w's oldest slot on that its worker left
+ * done in their slots, as long as they are a run of one map's bulk items:
+ * their results copied in bulk.  Only without a listener (events go item
+ * by item).  Returns how many. */
+static size_t slots_settle_run(pm_engine *e, worker *w)
 {
-	if (w->head < w->tail)
+	size_t slot = (size_t)(w->head % CHUNK_SLOTS);
+	if (e->listener || !w->in_shared[slot])
+		return 0;
+	uint64_t id = w->chunk[slot];
+	size_t i;
+	mapgrp *g = group_of(e, id, &i);
+	if (!g)
+		return 0;
+	size_t most = (size_t)(w->tail - w->head);
+	if (most > CHUNK_SLOTS - slot)
+		most = CHUNK_SLOTS - slot;
+	if (most > g->n - i)
+		most = g->n - i;
+	shm_worker *s = w->shm;
+	size_t m = 0, running = 0;
+	while (m < most && w->in_shared[slot + m] &&
+	       w->chunk[slot + m] == id + m && g->inc[i + m] == w->run &&
+	       atomic_load_explicit(&s->out_st[slot + m],
+				    memory_order_acquire) == SLOT_DONE) {
+		uint8_t st = g->st[i + m];
+		if (st == B_RUNNING)
+			running++;
+		else if (st != B_SENT)
+			break;
+		m++;
+	}
+	if (!m)
+		return 0;
+	memcpy(g->rraw + i, s->out + slot, 8 * m);
+	memcpy(g->rt + i, s->out_type + slot, m);
+	memset(g->st + i, B_DONE, m);
+	memset(w->in_shared + slot, 0, m);
+	e->counts.queued -= m - running;
+	e->counts.running -= running;
+	e->counts.done += m;
+	w->done += m;
+	if (w->running >= id && w->running < id + m)
+		w->running = 0;
+	w->head += m;
+	return m;
+}
+
+/* Moves w's oldest slot on past every item that has ended: those whose
+ * end came out of order, and the numbers' items its worker left done in
+ * their slots (counted here, in order). */
+static void chunk_advance(pm_engine *e, worker *w)
+{
+	while (w->head < w->tail) {
+		size_t slot = (size_t)(w->head % CHUNK_SLOTS);
+		if (slots_settle_run(e, w))
+			continue;
+		if (w->fin[slot])
+			w->fin[slot] = false;
+		else if (!slot_settle(e, w, slot))
+			break;
 		w->head++;
+	}
 	if (w->head == w->tail && w->state == PM_WORKER_BUSY)
 		w->state = PM_WORKER_IDLE;
+}
+
+/* Item id, in flight to w, has ended. */
+static void chunk_item_finished(pm_engine *e, worker *w, uint64_t id)
+{
+	size_t slot = live_slot(w, id);
+	if (slot < CHUNK_SLOTS)
+		w->fin[slot] = true;
+	else if (w->head < w->tail)
+		w->head++; /* not in flight: cannot be; as it always was */
+	chunk_advance(e, w);
 }
 
 static void kill_worker(worker *w, kill_reason why)
@@ -1700,23 +2018,8 @@ static bool bulk_done(pm_engine *e, worker *w, uint64_t id,
 	} else {
 		return false;
 	}
-	if (!e->listener) {
-		/* Nobody to tell: the counts only. */
-		if (g->st[i] == B_SENT)
-			e->counts.queued--;
-		else
-			e->counts.running--;
-		e->counts.done++;
-		g->st[i] = B_DONE;
-	} else {
-		if (g->st[i] == B_SENT) /* ran between two looks */
-			bulk_set(e, g, i, B_RUNNING);
-		bulk_set(e, g, i, B_DONE);
-	}
-	w->done++;
-	if (w->running == id)
-		w->running = 0;
-	chunk_item_finished(w);
+	bulk_finish(e, w, g, i);
+	chunk_item_finished(e, w, id);
 	return true;
 }
 
@@ -1746,6 +2049,8 @@ static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 		free(line);
 		return;
 	}
+	if (h->type == UP_MAP_END)
+		return; /* a wake-up: drain_worker counts the chunk */
 	if (h->type == UP_LOG) {
 		pm_value v;
 		if (!pm_value_decode(p + 8, h->len - 8, &v))
@@ -1775,7 +2080,7 @@ static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 		    h->type == UP_SKIPPED;
 	if (!t || pm_task_state_final(t->state)) {
 		if (ends)
-			chunk_item_finished(w);
+			chunk_item_finished(e, w, id);
 		return;
 	}
 	switch (h->type) {
@@ -1789,50 +2094,17 @@ static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 			set_state(e, t, PM_TASK_PAUSED);
 		}
 		t->pending = ACT_NONE;
-		chunk_item_finished(w);
+		chunk_item_finished(e, w, id);
 		break;
 	case UP_DONE:
 	case UP_FAILED: {
+		int64_t ns;
+		memcpy(&ns, p + 8, 8);
 		pm_value v;
-		if (t->state == PM_TASK_QUEUED) {
-			/* It ran between two looks: it is over, what the
-			 * worker runs now is another task (w->running stays),
-			 * and a pause or terminate asked meanwhile is moot. */
-			t->dispatched = false;
-			t->worker = w->id;
-			t->pid = w->pid;
-			t->pending = ACT_NONE;
-			int64_t ns;
-			memcpy(&ns, p + 8, 8);
-			if (ns > 0 && t->started == 0)
-				t->started = (double)ns / 1e9;
-			set_state(e, t, PM_TASK_RUNNING);
-		}
 		if (!pm_value_decode(p + 16, h->len - 16, &v))
 			v = pm_str("undecodable result");
-		if (h->type == UP_DONE) {
-			t->result = v;
-			w->done++;
-			set_state(e, t, PM_TASK_DONE);
-		} else if (w->kill == KILL_TIMEOUT ||
-			   w->kill == KILL_TERMINATE) {
-			/* It gave up because we asked it to stop. */
-			pm_value_free(&v);
-			if (w->kill == KILL_TIMEOUT)
-				t->error = xstrdup("timed out");
-			set_state(e, t, w->kill == KILL_TIMEOUT
-						? PM_TASK_TIMEOUT
-						: PM_TASK_TERMINATED);
-		} else {
-			t->error = xstrdup(v.type == PM_STR ? v.u.s.ptr
-							    : "task failed");
-			pm_value_free(&v);
-			set_state(e, t, PM_TASK_FAILED);
-		}
-		t->progress = h->type == UP_DONE ? 1.0 : t->progress;
-		if (w->running == t->id)
-			w->running = 0;
-		chunk_item_finished(w);
+		task_ended(e, w, t, h->type == UP_DONE, ns, v);
+		chunk_item_finished(e, w, id);
 		break;
 	}
 	case UP_PROGRESS:
@@ -1859,7 +2131,9 @@ static void drain_worker(pm_engine *e, worker *w)
 		return;
 	drain_ctx dc = { e, w };
 	pm_ring_drain(&w->shm->up, drain_one, &dc);
-	/* After the records: what runs now started after they were sent. */
+	/* The items it marked done in shared maps, then what runs now (it
+	 * started after those records were sent). */
+	chunk_advance(e, w);
 	sync_running(e, w);
 }
 
@@ -1941,6 +2215,8 @@ static void worker_exited(pm_engine *e, worker *w, int status)
 		task *c = task_get(e, id);
 		size_t i;
 		mapgrp *g = c ? NULL : group_of(e, id, &i);
+		if (slot_settle(e, w, (size_t)(k % CHUNK_SLOTS)))
+			continue; /* done just before the end */
 		if (g && g->st[i] == B_SENT) {
 			if (e->state == PM_POOL_TERMINATED) {
 				bulk_set(e, g, i, B_CANCELLED);
@@ -2242,17 +2518,18 @@ static bool bulk_info(const pm_engine *e, uint64_t id, pm_task_info *out)
 	memset(out, 0, sizeof *out);
 	out->id = id;
 	out->task = g->name;
-	out->state = bulk_state(g->st[i]);
+	uint8_t st = g->st[i];
+	out->state = bulk_state(st);
 	bulk_args(g, i, &e->view->arg, &out->args, &out->nargs);
-	if (g->st[i] != B_QUEUED) {
+	if (st != B_QUEUED) {
 		out->worker = e->runs[g->inc[i]].worker;
 		out->pid = e->runs[g->inc[i]].pid;
 	}
-	if (g->st[i] == B_DONE) {
+	if (st == B_DONE) {
 		out->result = bulk_result(g, i, &e->view->result);
 		out->progress = 1.0;
 	}
-	if (g->st[i] == B_RUNNING) {
+	if (st == B_RUNNING) {
 		double started = bulk_started(e, out->worker, id);
 		if (started > 0)
 			out->elapsed = pm_now() - started;
