@@ -137,6 +137,17 @@ typedef struct qent {
 	uint64_t first, n;
 } qent;
 
+/* A worker's items in flight, by slot; only workers that got work have
+ * them (a pool of idle workers forks faster). */
+typedef struct worker_slots {
+	uint64_t chunk[CHUNK_SLOTS]; /* the item's task id */
+	/* Ended out of order (a record came for it while an item before it
+	 * was still on). */
+	bool fin[CHUNK_SLOTS];
+	/* In a chunk of numbers: its result may come in shm->out. */
+	bool in_shared[CHUNK_SLOTS];
+} worker_slots;
+
 typedef struct worker {
 	uint64_t id;
 	pid_t pid;
@@ -144,14 +155,12 @@ typedef struct worker {
 	shm_worker *shm;
 	/* Items sent and not finished, in order: slots head..tail-1 (mod
 	 * CHUNK_SLOTS).  Results come back in that order. */
-	uint64_t chunk[CHUNK_SLOTS];
+	struct worker_slots *sl; /* made at the first dispatch */
 	uint64_t head, tail;
 	uint64_t last_chunk; /* slot where the last chunk sent begins */
-	/* Per slot: ended out of order (a record came for it while an item
-	 * before it was still on); its result may come in shm->out. */
-	bool fin[CHUNK_SLOTS];
-	bool in_shared[CHUNK_SLOTS];
 	uint64_t running;
+	double running_since; /* when we saw it start, if its worker does
+			       * not say (a chunk of numbers) */
 	uint64_t done;
 	unsigned restarts;
 	uint32_t run; /* its index in e->runs for this start */
@@ -434,10 +443,10 @@ static void send_result(worker_ctx *wc, uint64_t id, int rc,
 			     wc->error[0] ? wc->error : "task failed");
 }
 
-/* The task about to run, on the worker's page and in its context. */
-static void begin_task(worker_ctx *wc, uint64_t id)
+/* The task about to run, in the worker's context. */
+static void name_task(worker_ctx *wc, uint64_t id)
 {
-	/* Items of a chunk of numbers come one after the other. */
+	/* Items of a chunk come one after the other. */
 	if (wc->task && id == wc->task + 1)
 		id_increment(wc->task_id);
 	else
@@ -445,6 +454,12 @@ static void begin_task(worker_ctx *wc, uint64_t id)
 	wc->task = id;
 	wc->error[0] = '\0';
 	wc->last_progress = 0;
+}
+
+/* The task about to run, on the worker's page and in its context. */
+static void begin_task(worker_ctx *wc, uint64_t id)
+{
+	name_task(wc, id);
 	/* No message for the start: the manager reads cur_task (the hot
 	 * path sends one record per task, its result). */
 	/* A map's items are many and short: the tick clock will do. */
@@ -556,6 +571,7 @@ static void run_map_chunk(worker_ctx *wc, const unsigned char *p, size_t len)
 	shm_worker *s = wc->w->shm;
 	wc->coarse_clock = true;
 	wc->last_in_chunk = false;
+	atomic_store_explicit(&s->cur_started_ns, 0, memory_order_relaxed);
 	for (uint32_t k = 0; k < mc.n; k++) {
 		uint64_t id = mc.first_id + k;
 		size_t slot = (mc.slot + k) % CHUNK_SLOTS;
@@ -569,7 +585,11 @@ static void run_map_chunk(worker_ctx *wc, const unsigned char *p, size_t len)
 				     "task not loaded in this worker");
 			continue;
 		}
-		begin_task(wc, id);
+		/* As begin_task, without a clock: a chunk of numbers holds
+		 * many short items, and the manager notes when it sees one
+		 * running. */
+		name_task(wc, id);
+		atomic_store_explicit(&s->cur_task, id, memory_order_release);
 		pm_value arg, result = pm_none();
 		memset(&arg, 0, sizeof arg);
 		arg.type = (pm_type)mc.itype;
@@ -1013,12 +1033,12 @@ static void task_ended(pm_engine *e, worker *w, task *t, bool done,
  * of numbers); false otherwise. */
 static bool slot_settle(pm_engine *e, worker *w, size_t slot)
 {
-	if (!w->in_shared[slot] ||
+	if (!w->sl->in_shared[slot] ||
 	    atomic_load_explicit(&w->shm->out_st[slot],
 				 memory_order_acquire) != SLOT_DONE)
 		return false;
-	w->in_shared[slot] = false; /* counted once */
-	uint64_t id = w->chunk[slot];
+	w->sl->in_shared[slot] = false; /* counted once */
+	uint64_t id = w->sl->chunk[slot];
 	uint8_t type = w->shm->out_type[slot];
 	uint64_t bits = w->shm->out[slot];
 	size_t i;
@@ -1044,7 +1064,10 @@ static double bulk_started(const pm_engine *e, uint64_t wid, uint64_t id)
 	const worker *w = worker_get(e, wid);
 	if (!w || !w->shm || atomic_load(&w->shm->cur_task) != id)
 		return 0;
-	return (double)atomic_load(&w->shm->cur_started_ns) / 1e9;
+	int64_t ns = atomic_load(&w->shm->cur_started_ns);
+	if (ns > 0)
+		return (double)ns / 1e9;
+	return w->running == id ? w->running_since : 0;
 }
 
 /* The slot of id among w's items in flight that have not ended, or
@@ -1053,7 +1076,7 @@ static size_t live_slot(const worker *w, uint64_t id)
 {
 	for (uint64_t k = w->head; k < w->tail; k++) {
 		size_t slot = (size_t)(k % CHUNK_SLOTS);
-		if (w->chunk[slot] == id && !w->fin[slot])
+		if (w->sl->chunk[slot] == id && !w->sl->fin[slot])
 			return slot;
 	}
 	return CHUNK_SLOTS;
@@ -1347,6 +1370,7 @@ void pm_engine_free(pm_engine *e)
 		kill_and_reap(w);
 		if (w->shm)
 			munmap(w->shm, sizeof(shm_worker));
+		free(w->sl);
 		free(w);
 	}
 	free(e->workers);
@@ -1356,6 +1380,7 @@ void pm_engine_free(pm_engine *e)
 		if (w->shm)
 			munmap(w->shm, sizeof(shm_worker));
 		free(w->name);
+		free(w->sl);
 		free(w);
 	}
 	free(e->procs);
@@ -1573,10 +1598,10 @@ static size_t map_chunksize(const pm_engine *e, size_t nitems,
 	return chunksize;
 }
 
-/* Numbers of one type, the one parameter's: nothing to convert, nothing
- * to own per item. */
+/* Numbers of one type, the one parameter's, copied as their bits to raw
+ * (one pass over the items); false if they are not. */
 static bool map_scalars(const pm_signature *sig, const pm_value *items,
-			size_t n)
+			size_t n, uint64_t *raw)
 {
 	pm_type want = sig->params[0].type;
 	if (sig->params[0].kwargs)
@@ -1586,6 +1611,7 @@ static bool map_scalars(const pm_signature *sig, const pm_value *items,
 		if ((t != PM_INT && t != PM_FLOAT && t != PM_NONE) ||
 		    (want != PM_NONE && t != want) || t != items[0].type)
 			return false;
+		memcpy(&raw[i], &items[i].u.i, 8);
 	}
 	return true;
 }
@@ -1603,13 +1629,17 @@ int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 	g->spread = e->force_spread || sig->n != 1 || sig->params[0].variadic;
 	g->n = nitems;
 	size_t cap = nitems ? nitems : 1;
-	if (!g->spread && map_scalars(sig, items, nitems)) {
+	if (!g->spread) {
+		g->raw = grp_alloc(cap * sizeof *g->raw);
+		if (!map_scalars(sig, items, nitems, g->raw)) {
+			grp_free(g->raw, cap * sizeof *g->raw);
+			g->raw = NULL;
+		}
+	}
+	if (g->raw) {
 		/* Numbers of the parameter's own type: nothing to check or
 		 * convert per item, eight bytes each. */
 		g->itype = nitems ? items[0].type : PM_INT;
-		g->raw = grp_alloc(cap * sizeof *g->raw);
-		for (size_t i = 0; i < nitems; i++)
-			memcpy(&g->raw[i], &items[i].u.i, 8);
 	} else {
 		g->items = pm_values_copy(items, nitems);
 		for (size_t i = 0; i < nitems; i++) {
@@ -1685,13 +1715,13 @@ static void dispatch_shared(pm_engine *e, worker *w, mapgrp *g, size_t i)
 		size_t m = n - k;
 		if (m > CHUNK_SLOTS - slot)
 			m = CHUNK_SLOTS - slot;
-		memset(w->fin + slot, 0, m);
-		memset(w->in_shared + slot, 1, m);
+		memset(w->sl->fin + slot, 0, m);
+		memset(w->sl->in_shared + slot, 1, m);
 		memset((void *)(s->skip + slot), 0, m);
 		memset((void *)(s->out_st + slot), SLOT_PENDING, m);
 		memcpy(s->in + slot, g->raw + i + k, 8 * m);
 		for (size_t j = 0; j < m; j++)
-			w->chunk[slot + j] = q->first + k + j;
+			w->sl->chunk[slot + j] = q->first + k + j;
 		w->tail += m;
 		k += m;
 	}
@@ -1715,6 +1745,8 @@ static void dispatch_to(pm_engine *e, worker *w)
 	qitem it;
 	if (!q_front(e, &it))
 		return;
+	if (!w->sl)
+		w->sl = xcalloc(1, sizeof *w->sl);
 	if (it.g && it.g->raw) {
 		dispatch_shared(e, w, it.g, it.i);
 		return;
@@ -1779,10 +1811,10 @@ static void dispatch_to(pm_engine *e, worker *w)
 					      12 + enclen - at);
 		b.len = off + 12 + enclen;
 		size_t slot = (size_t)(w->tail++ % CHUNK_SLOTS);
-		w->fin[slot] = w->in_shared[slot] = false;
+		w->sl->fin[slot] = w->sl->in_shared[slot] = false;
 		atomic_store_explicit(&w->shm->skip[slot], 0,
 				      memory_order_relaxed);
-		w->chunk[slot] = it.id;
+		w->sl->chunk[slot] = it.id;
 		if (it.t) {
 			it.t->dispatched = true;
 			it.t->worker = w->id;
@@ -1838,9 +1870,9 @@ static void dispatch(pm_engine *e)
 static size_t slots_settle_run(pm_engine *e, worker *w)
 {
 	size_t slot = (size_t)(w->head % CHUNK_SLOTS);
-	if (e->listener || !w->in_shared[slot])
+	if (e->listener || !w->sl->in_shared[slot])
 		return 0;
-	uint64_t id = w->chunk[slot];
+	uint64_t id = w->sl->chunk[slot];
 	size_t i;
 	mapgrp *g = group_of(e, id, &i);
 	if (!g)
@@ -1852,8 +1884,8 @@ static size_t slots_settle_run(pm_engine *e, worker *w)
 		most = g->n - i;
 	shm_worker *s = w->shm;
 	size_t m = 0, running = 0;
-	while (m < most && w->in_shared[slot + m] &&
-	       w->chunk[slot + m] == id + m && g->inc[i + m] == w->run &&
+	while (m < most && w->sl->in_shared[slot + m] &&
+	       w->sl->chunk[slot + m] == id + m && g->inc[i + m] == w->run &&
 	       atomic_load_explicit(&s->out_st[slot + m],
 				    memory_order_acquire) == SLOT_DONE) {
 		uint8_t st = g->st[i + m];
@@ -1868,7 +1900,7 @@ static size_t slots_settle_run(pm_engine *e, worker *w)
 	memcpy(g->rraw + i, s->out + slot, 8 * m);
 	memcpy(g->rt + i, s->out_type + slot, m);
 	memset(g->st + i, B_DONE, m);
-	memset(w->in_shared + slot, 0, m);
+	memset(w->sl->in_shared + slot, 0, m);
 	e->counts.queued -= m - running;
 	e->counts.running -= running;
 	e->counts.done += m;
@@ -1888,8 +1920,8 @@ static void chunk_advance(pm_engine *e, worker *w)
 		size_t slot = (size_t)(w->head % CHUNK_SLOTS);
 		if (slots_settle_run(e, w))
 			continue;
-		if (w->fin[slot])
-			w->fin[slot] = false;
+		if (w->sl->fin[slot])
+			w->sl->fin[slot] = false;
 		else if (!slot_settle(e, w, slot))
 			break;
 		w->head++;
@@ -1903,7 +1935,7 @@ static void chunk_item_finished(pm_engine *e, worker *w, uint64_t id)
 {
 	size_t slot = live_slot(w, id);
 	if (slot < CHUNK_SLOTS)
-		w->fin[slot] = true;
+		w->sl->fin[slot] = true;
 	else if (w->head < w->tail)
 		w->head++; /* not in flight: cannot be; as it always was */
 	chunk_advance(e, w);
@@ -1982,6 +2014,7 @@ static void sync_running(pm_engine *e, worker *w)
 	} else if ((g = group_of(e, id, &i)) && g->st[i] == B_SENT &&
 		   g->inc[i] == w->run) {
 		w->running = id;
+		w->running_since = e->in_poll ? e->now : pm_now();
 		bulk_set(e, g, i, B_RUNNING);
 	}
 }
@@ -2147,6 +2180,7 @@ static void remove_worker(pm_engine *e, worker *w)
 		e->nworkers--;
 		break;
 	}
+	free(w->sl);
 	free(w);
 }
 
@@ -2211,7 +2245,7 @@ static void worker_exited(pm_engine *e, worker *w, int status)
 	/* Items of its chunk it never started go back to the queue front,
 	 * in order. */
 	for (uint64_t k = w->tail; k-- > w->head;) {
-		uint64_t id = w->chunk[k % CHUNK_SLOTS];
+		uint64_t id = w->sl->chunk[k % CHUNK_SLOTS];
 		task *c = task_get(e, id);
 		size_t i;
 		mapgrp *g = c ? NULL : group_of(e, id, &i);
@@ -2716,7 +2750,7 @@ static worker *worker_of(const pm_engine *e, const task *t)
 static size_t chunk_pos(const worker *w, uint64_t id)
 {
 	for (uint64_t k = w->head; k < w->tail; k++)
-		if (w->chunk[k % CHUNK_SLOTS] == id)
+		if (w->sl->chunk[k % CHUNK_SLOTS] == id)
 			return (size_t)(k % CHUNK_SLOTS);
 	return CHUNK_SLOTS;
 }

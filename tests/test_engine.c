@@ -369,6 +369,123 @@ static void test_map_crash_no_listener(void **state)
 	free(items);
 }
 
+/* Items of one chunk of numbers (one worker's slots): one paused while it
+ * runs ends done with its result once resumed; one held and one
+ * cancelled before their turn are skipped by the worker; the others end
+ * done, each with exactly one final event. */
+static void test_map_chunk_controlled(void **state)
+{
+	fixture *f = *state;
+	pm_value items[5] = { pm_int(400), pm_int(20), pm_int(21), pm_int(22),
+			      pm_int(23) };
+	uint64_t first = 0;
+	assert_int_equal(pm_engine_map(f->e, "sleep", items, 5, 5, &first,
+				       f->err, sizeof f->err), 0);
+	char id[32];
+	assert_true(run_until(f, running_map_item, first));
+	snprintf(id, sizeof id, "t%llu", (unsigned long long)first);
+	assert_int_equal(pm_engine_pause(f->e, id, f->err, sizeof f->err), 0);
+	assert_int_equal(state_of(f, first), PM_TASK_PAUSED);
+	snprintf(id, sizeof id, "t%llu", (unsigned long long)(first + 2));
+	assert_int_equal(pm_engine_pause(f->e, id, f->err, sizeof f->err), 0);
+	snprintf(id, sizeof id, "t%llu", (unsigned long long)(first + 3));
+	assert_int_equal(pm_engine_terminate(f->e, id, f->err, sizeof f->err), 0);
+	snprintf(id, sizeof id, "t%llu", (unsigned long long)first);
+	assert_int_equal(pm_engine_resume(f->e, id, f->err, sizeof f->err), 0);
+	assert_true(run_until(f, task_final, first + 4));
+	assert_int_equal(state_of(f, first + 2), PM_TASK_PAUSED);
+	snprintf(id, sizeof id, "t%llu", (unsigned long long)(first + 2));
+	assert_int_equal(pm_engine_resume(f->e, id, f->err, sizeof f->err), 0);
+	assert_true(run_until(f, is_idle, 0));
+	for (int i = 0; i < 5; i++) {
+		pm_task_info ti;
+		uint64_t t = first + (uint64_t)i;
+		pm_task_state want = i == 3 ? PM_TASK_CANCELLED : PM_TASK_DONE;
+		assert_true(pm_engine_task_info(f->e, t, &ti));
+		assert_int_equal(ti.state, want);
+		if (want == PM_TASK_DONE)
+			assert_int_equal(ti.result->u.i, items[i].u.i);
+		int n = f->nstates[t];
+		assert_int_equal(f->states[t][0], PM_TASK_QUEUED);
+		assert_int_equal(f->states[t][n - 1], want);
+		for (int k = 0; k < n - 1; k++)
+			assert_false(pm_task_state_final(f->states[t][k]));
+	}
+	pm_counts c = pm_engine_counts(f->e);
+	assert_int_equal(c.done, 4);
+	assert_int_equal(c.cancelled, 1);
+	assert_int_equal(c.queued + c.running + c.paused, 0);
+}
+
+/* A big map of numbers whose results are numbers, strings, None or
+ * failures, with and without a listener: every item ends once, with its
+ * own result, in order. */
+static void check_mixed_map(fixture *f)
+{
+	enum { N = 20000 };
+	char path[4096];
+	snprintf(path, sizeof path, "%s/../tests/plugins/extra.so",
+		 plugin_dir());
+	assert_int_equal(pm_engine_load(f->e, path, f->err, sizeof f->err), 0);
+	pm_value *items = xcalloc(N, sizeof *items);
+	for (int i = 0; i < N; i++)
+		items[i] = pm_int(i);
+	uint64_t first = 0;
+	assert_int_equal(pm_engine_map(f->e, "mixed", items, N, 0, &first,
+				       f->err, sizeof f->err), 0);
+	assert_true(run_until(f, is_idle, 0));
+	pm_counts c = pm_engine_counts(f->e);
+	assert_int_equal(c.done, N - N / 5);
+	assert_int_equal(c.failed, N / 5);
+	assert_int_equal(c.queued + c.running + c.paused + c.crashed, 0);
+	for (int i = 0; i < N; i++) {
+		pm_task_info ti;
+		assert_true(pm_engine_task_info(f->e, first + (uint64_t)i, &ti));
+		switch (i % 5) {
+		case 0:
+			assert_int_equal(ti.state, PM_TASK_DONE);
+			assert_int_equal(ti.result->type, PM_INT);
+			assert_int_equal(ti.result->u.i, i);
+			break;
+		case 1:
+			assert_int_equal(ti.state, PM_TASK_DONE);
+			assert_int_equal(ti.result->type, PM_STR);
+			assert_string_equal(ti.result->u.s.ptr,
+					    i % 2 ? "odd" : "even");
+			break;
+		case 2:
+			assert_int_equal(ti.state, PM_TASK_DONE);
+			assert_int_equal(ti.result->type, PM_FLOAT);
+			assert_true(ti.result->u.f == (double)i / 4);
+			break;
+		case 3:
+			assert_int_equal(ti.state, PM_TASK_DONE);
+			assert_int_equal(ti.result->type, PM_NONE);
+			break;
+		case 4: {
+			char want[64];
+			snprintf(want, sizeof want, "no to %d", i);
+			assert_int_equal(ti.state, PM_TASK_FAILED);
+			assert_string_equal(ti.error, want);
+			break;
+		}
+		}
+	}
+	free(items);
+}
+
+static void test_map_mixed_results(void **state)
+{
+	check_mixed_map(*state);
+}
+
+static void test_map_mixed_results_no_listener(void **state)
+{
+	fixture *f = *state;
+	pm_engine_set_listener(f->e, NULL, NULL);
+	check_mixed_map(f);
+}
+
 static void test_crash_others_finish(void **state)
 {
 	fixture *f = *state;
@@ -666,6 +783,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_map_items_controlled, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_map_value_kinds, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_map_crash_no_listener, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_map_chunk_controlled, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_map_mixed_results, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_map_mixed_results_no_listener, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_others_finish, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_external_kill, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout, setup2, teardown),

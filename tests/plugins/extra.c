@@ -22,9 +22,34 @@ static int twice(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 	return 0;
 }
 
+/* By n mod 5: n itself, a string, a float, None, or a failure; for maps
+ * whose numbers' results are not all numbers. */
+static int mixed(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	int64_t v = a[0].u.i;
+	switch (v % 5) {
+	case 1:
+		*r = pm_str(v % 2 ? "odd" : "even");
+		return 0;
+	case 2:
+		*r = pm_float((double)v / 4);
+		return 0;
+	case 3:
+		*r = pm_none();
+		return 0;
+	case 4:
+		return ctx->fail(ctx, "no to %lld", (long long)v);
+	}
+	*r = pm_int(v);
+	return 0;
+}
+
 static const struct pm_task_def tasks[] = {
 	{ "pid", "", "int", "the pid of the process that runs it", pid },
 	{ "twice", "n:int", "int", "n * 2", twice },
+	{ "mixed", "n:int", "any", "by n % 5: n, a string, n / 4, None, failure",
+	  mixed },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
