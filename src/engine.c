@@ -145,7 +145,7 @@ typedef struct worker_slots {
 	 * was still on). */
 	bool fin[CHUNK_SLOTS];
 	/* In a chunk of numbers: its result may come in shm->out. */
-	bool in_shared[CHUNK_SLOTS];
+	bool by_slot[CHUNK_SLOTS];
 } worker_slots;
 
 typedef struct worker {
@@ -267,7 +267,6 @@ static pm_value raw_value(pm_type type, uint64_t bits)
 		memcpy(&v.u.i, &bits, 8);
 	return v;
 }
-
 
 /* "t123" without printf: this runs once per task. */
 static void format_id(char out[24], char prefix, uint64_t id)
@@ -955,8 +954,6 @@ static void emit_bulk(pm_engine *e, const mapgrp *g, size_t i)
 
 /* A bulk item's new state: the counts, and an event when the state a user
  * sees changes (sent is still queued). */
-/* A bulk item's new state: the counts, and an event when the state a user
- * sees changes (sent is still queued). */
 static void bulk_set(pm_engine *e, mapgrp *g, size_t i, uint8_t st)
 {
 	pm_task_state from = bulk_state(g->st[i]), to = bulk_state(st);
@@ -1033,11 +1030,11 @@ static void task_ended(pm_engine *e, worker *w, task *t, bool done,
  * of numbers); false otherwise. */
 static bool slot_settle(pm_engine *e, worker *w, size_t slot)
 {
-	if (!w->sl->in_shared[slot] ||
+	if (!w->sl->by_slot[slot] ||
 	    atomic_load_explicit(&w->shm->out_st[slot],
 				 memory_order_acquire) != SLOT_DONE)
 		return false;
-	w->sl->in_shared[slot] = false; /* counted once */
+	w->sl->by_slot[slot] = false; /* counted once */
 	uint64_t id = w->sl->chunk[slot];
 	uint8_t type = w->shm->out_type[slot];
 	uint64_t bits = w->shm->out[slot];
@@ -1690,7 +1687,7 @@ static uint64_t item_group(const qitem *it)
 
 /* The next run of queued items of a map of numbers, from item i on (the
  * queue's front), through the worker's slots. */
-static void dispatch_shared(pm_engine *e, worker *w, mapgrp *g, size_t i)
+static void dispatch_numbers(pm_engine *e, worker *w, mapgrp *g, size_t i)
 {
 	qent *q = &e->q[e->qhead];
 	size_t limit = g->chunksize;
@@ -1716,7 +1713,7 @@ static void dispatch_shared(pm_engine *e, worker *w, mapgrp *g, size_t i)
 		if (m > CHUNK_SLOTS - slot)
 			m = CHUNK_SLOTS - slot;
 		memset(w->sl->fin + slot, 0, m);
-		memset(w->sl->in_shared + slot, 1, m);
+		memset(w->sl->by_slot + slot, 1, m);
 		memset((void *)(s->skip + slot), 0, m);
 		memset((void *)(s->out_st + slot), SLOT_PENDING, m);
 		memcpy(s->in + slot, g->raw + i + k, 8 * m);
@@ -1748,7 +1745,7 @@ static void dispatch_to(pm_engine *e, worker *w)
 	if (!w->sl)
 		w->sl = xcalloc(1, sizeof *w->sl);
 	if (it.g && it.g->raw) {
-		dispatch_shared(e, w, it.g, it.i);
+		dispatch_numbers(e, w, it.g, it.i);
 		return;
 	}
 	pm_buf b = { 0 };
@@ -1767,11 +1764,11 @@ static void dispatch_to(pm_engine *e, worker *w)
 		 * need no system call per task. */
 		size_t nw = e->nworkers ? e->nworkers : 1;
 		limit = e->qlen / (2 * nw);
-		if (limit > CHUNK_MAX)
-			limit = CHUNK_MAX;
 	}
 	if (limit < 1)
 		limit = 1;
+	if (limit > CHUNK_MAX)
+		limit = CHUNK_MAX; /* also for a map of numbers' own records */
 	if (limit > CHUNK_SLOTS - (w->tail - w->head))
 		limit = CHUNK_SLOTS - (w->tail - w->head);
 	w->last_chunk = w->tail;
@@ -1811,7 +1808,7 @@ static void dispatch_to(pm_engine *e, worker *w)
 					      12 + enclen - at);
 		b.len = off + 12 + enclen;
 		size_t slot = (size_t)(w->tail++ % CHUNK_SLOTS);
-		w->sl->fin[slot] = w->sl->in_shared[slot] = false;
+		w->sl->fin[slot] = w->sl->by_slot[slot] = false;
 		atomic_store_explicit(&w->shm->skip[slot], 0,
 				      memory_order_relaxed);
 		w->sl->chunk[slot] = it.id;
@@ -1870,7 +1867,7 @@ static void dispatch(pm_engine *e)
 static size_t slots_settle_run(pm_engine *e, worker *w)
 {
 	size_t slot = (size_t)(w->head % CHUNK_SLOTS);
-	if (e->listener || !w->sl->in_shared[slot])
+	if (e->listener || !w->sl->by_slot[slot])
 		return 0;
 	uint64_t id = w->sl->chunk[slot];
 	size_t i;
@@ -1884,7 +1881,7 @@ static size_t slots_settle_run(pm_engine *e, worker *w)
 		most = g->n - i;
 	shm_worker *s = w->shm;
 	size_t m = 0, running = 0;
-	while (m < most && w->sl->in_shared[slot + m] &&
+	while (m < most && w->sl->by_slot[slot + m] &&
 	       w->sl->chunk[slot + m] == id + m && g->inc[i + m] == w->run &&
 	       atomic_load_explicit(&s->out_st[slot + m],
 				    memory_order_acquire) == SLOT_DONE) {
@@ -1900,7 +1897,7 @@ static size_t slots_settle_run(pm_engine *e, worker *w)
 	memcpy(g->rraw + i, s->out + slot, 8 * m);
 	memcpy(g->rt + i, s->out_type + slot, m);
 	memset(g->st + i, B_DONE, m);
-	memset(w->sl->in_shared + slot, 0, m);
+	memset(w->sl->by_slot + slot, 0, m);
 	e->counts.queued -= m - running;
 	e->counts.running -= running;
 	e->counts.done += m;
