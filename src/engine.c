@@ -158,6 +158,7 @@ typedef struct worker {
 	struct worker_slots *sl; /* made at the first dispatch */
 	uint64_t head, tail;
 	uint64_t last_chunk; /* slot where the last chunk sent begins */
+	bool last_chunk_map; /* ... and it was a map's */
 	uint64_t running;
 	double running_since; /* when we saw it start, if its worker does
 			       * not say (a chunk of numbers) */
@@ -884,6 +885,8 @@ static void emit(pm_engine *e, const pm_event *ev)
 
 static void emit_task(pm_engine *e, const task *t)
 {
+	if (!e->listener)
+		return;
 	pm_event ev = { 0 };
 	ev.kind = PM_EV_TASK;
 	ev.id = t->id;
@@ -1705,6 +1708,7 @@ static void dispatch_numbers(pm_engine *e, worker *w, mapgrp *g, size_t i)
 	};
 	shm_worker *s = w->shm;
 	w->last_chunk = w->tail;
+	w->last_chunk_map = true;
 	/* In bulk, in at most two runs of slots (the slots wrap around);
 	 * the record published after them makes them visible. */
 	for (size_t k = 0; k < n;) {
@@ -1772,6 +1776,7 @@ static void dispatch_to(pm_engine *e, worker *w)
 	if (limit > CHUNK_SLOTS - (w->tail - w->head))
 		limit = CHUNK_SLOTS - (w->tail - w->head);
 	w->last_chunk = w->tail;
+	w->last_chunk_map = group != 0;
 	size_t n = 0;
 	pm_value tmp;
 	for (bool more = q_front(e, &it); more && n < limit && b.len < PM_REC_MAX / 2;
@@ -1844,6 +1849,8 @@ static bool can_take(pm_engine *e, worker *w)
 		return true;
 	if (w->state != PM_WORKER_BUSY || w->head < w->last_chunk)
 		return false; /* not started on its last chunk yet */
+	if (!w->last_chunk_map)
+		return false; /* spares a look at the queue on every submit */
 	qitem it;
 	if (!q_front(e, &it) || it.t || it.g->chunksize < 2)
 		return false;
@@ -1854,8 +1861,9 @@ static void dispatch(pm_engine *e)
 {
 	if (e->dispatch_paused || e->state == PM_POOL_TERMINATED)
 		return;
-	qitem it;
-	for (size_t i = 0; i < e->nworkers && q_front(e, &it); i++)
+	/* Who can take work first: the queue's front (often a record long
+	 * out of the cache) only for them. */
+	for (size_t i = 0; i < e->nworkers && e->qlen; i++)
 		if (can_take(e, e->workers[i]))
 			dispatch_to(e, e->workers[i]);
 }
