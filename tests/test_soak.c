@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
@@ -135,10 +136,120 @@ static void test_soak(void **state)
 	free(s.finals);
 }
 
+/* A map of numbers (items in the workers' slots) under fire: random
+ * pause, resume, terminate and kill of its items while it runs, with and
+ * without a listener.  Every item ends exactly once (one final event where
+ * there is a listener), a done item has its own result, and nothing is
+ * left queued, running or paused once the held ones are let go. */
+static void soak_map_control(bool listen)
+{
+	enum { N = 4000, ACTIONS = 1500, WINDOW = 600 };
+	soak s = { 0 };
+	s.cap = N + 16;
+	s.finals = xcalloc(s.cap, 1);
+	pm_loop *loop = pm_loop_new();
+	char *err = NULL, buf[512], id[32];
+	pm_engine_config cfg = { .workers = 2 };
+	pm_engine *e = pm_engine_new(loop, &cfg, &err);
+	assert_non_null(e);
+	const char *dir = getenv("POOLMON_PLUGIN_PATH");
+	pm_engine_add_plugin_dir(e, dir ? dir : "plugins");
+	assert_int_equal(pm_engine_load(e, "demo", buf, sizeof buf), 0);
+	if (listen)
+		pm_engine_set_listener(e, on_event, &s);
+	pm_value *items = xcalloc(N, sizeof *items);
+	for (int i = 0; i < N; i++)
+		items[i] = pm_int(i % 3 == 0 ? 2 : 0); /* sleep 0 or 2 ms */
+	uint64_t first;
+	assert_int_equal(pm_engine_map(e, "sleep", items, N, 0, &first, buf,
+				       sizeof buf), 0);
+	uint64_t rng = 0x2545f4914f6cdd1dULL;
+	double end = pm_now() + 120; /* only against a hung engine */
+	for (int k = 0; k < ACTIONS && !pm_engine_idle(e) && pm_now() < end;
+	     k++) {
+		pm_loop_run_once(loop, 1);
+		/* Near the front: what runs, or waits in a worker's slots. */
+		pm_counts now = pm_engine_counts(e);
+		uint64_t front = now.done + now.crashed + now.terminated +
+				 now.cancelled;
+		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+		uint64_t t = first + (front + (rng >> 8) % WINDOW) % N;
+		/* Every fourth action: what a worker runs now. */
+		pm_worker_info wi;
+		if (rng % 16 < 4 &&
+		    pm_engine_worker_info(e, (size_t)(rng >> 40) % 2, &wi) &&
+		    wi.task >= first && wi.task < first + N)
+			t = wi.task;
+		snprintf(id, sizeof id, "t%llu", (unsigned long long)t);
+		switch ((rng >> 4) % 4) {
+		case 0: pm_engine_pause(e, id, buf, sizeof buf); break;
+		case 1: pm_engine_resume(e, id, buf, sizeof buf); break;
+		case 2: pm_engine_terminate(e, id, buf, sizeof buf); break;
+		case 3: pm_engine_kill(e, id, buf, sizeof buf); break;
+		}
+	}
+	/* Let the held ones go until all have ended. */
+	while (!pm_engine_idle(e) && pm_now() < end) {
+		for (int i = 0; i < N; i++) {
+			pm_task_info ti;
+			if (pm_engine_task_info(e, first + (uint64_t)i, &ti) &&
+			    ti.state == PM_TASK_PAUSED) {
+				snprintf(id, sizeof id, "t%llu",
+					 (unsigned long long)(first + (uint64_t)i));
+				pm_engine_resume(e, id, buf, sizeof buf);
+			}
+		}
+		pm_loop_run_once(loop, 20);
+	}
+	assert_true(pm_engine_idle(e));
+	pm_counts c = pm_engine_counts(e);
+	assert_int_equal(c.queued + c.running + c.paused, 0);
+	assert_int_equal(c.done + c.crashed + c.terminated + c.cancelled, N);
+	assert_int_equal(c.failed + c.timeout, 0);
+	size_t done = 0;
+	for (int i = 0; i < N; i++) {
+		pm_task_info ti;
+		assert_true(pm_engine_task_info(e, first + (uint64_t)i, &ti));
+		assert_true(pm_task_state_final(ti.state));
+		if (ti.state == PM_TASK_DONE) {
+			done++;
+			assert_int_equal(ti.result->type, PM_INT);
+			assert_int_equal(ti.result->u.i, items[i].u.i);
+		}
+		if (listen)
+			assert_int_equal(s.finals[first + (uint64_t)i], 1);
+	}
+	assert_int_equal(done, c.done);
+	if (listen) {
+		assert_int_equal(s.final_events, N);
+		assert_int_equal(s.double_finals, 0);
+	}
+	pm_engine_free(e);
+	pm_loop_free(loop);
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	free(items);
+	free(s.finals);
+}
+
+static void test_soak_map_control(void **state)
+{
+	(void)state;
+	soak_map_control(true);
+}
+
+static void test_soak_map_control_no_listener(void **state)
+{
+	(void)state;
+	soak_map_control(false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_soak),
+		cmocka_unit_test(test_soak_map_control),
+		cmocka_unit_test(test_soak_map_control_no_listener),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
