@@ -783,7 +783,9 @@ static void draw_tasks(tui *t, int y, int rows, int w)
 		put_cell(row, &x, call_w, false, call.s);
 		put_cell(row, &x, state_w, false, pm_task_state_name(ti.state));
 		cell[0] = '\0';
-		if (ti.state != PM_TASK_QUEUED)
+		/* A map's items that ended keep no run time: blank, not 0. */
+		if (ti.state != PM_TASK_QUEUED &&
+		    !(pm_task_state_final(ti.state) && ti.elapsed <= 0))
 			fmt_elapsed(cell, sizeof cell, ti.elapsed);
 		put_cell(row, &x, el_w, true, cell);
 		fmt_outcome(&out, &ti);
@@ -1240,8 +1242,9 @@ static char **details_lines(tui *t, size_t *n)
 		if (ti.worker)
 			ADDF("worker   w%llu (pid %d)",
 			     (unsigned long long)ti.worker, (int)ti.pid);
-		char el[32];
-		fmt_elapsed(el, sizeof el, ti.elapsed);
+		char el[32] = "-";
+		if (!(pm_task_state_final(ti.state) && ti.elapsed <= 0))
+			fmt_elapsed(el, sizeof el, ti.elapsed);
 		ADDF("time     %s   progress %.0f%%", el, ti.progress * 100.0);
 		if (ti.result) {
 			pm_value_format(&b, ti.result);
