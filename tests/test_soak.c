@@ -52,13 +52,9 @@ static int chaos_kind(int64_t seed)
 	return k < 10 ? 1 : k < 15 ? 2 : k < 20 ? 3 : k < 25 ? 4 : 0;
 }
 
-static void test_soak(void **state)
+/* Two workers and the demo plugin. */
+static pm_engine *soak_engine(pm_loop *loop)
 {
-	(void)state;
-	soak s = { 0 };
-	s.cap = N_CHAOS + N_HANG + N_TERM + 16;
-	s.finals = xcalloc(s.cap, 1);
-	pm_loop *loop = pm_loop_new();
 	char *err = NULL, buf[512];
 	pm_engine_config cfg = { .workers = 2 };
 	pm_engine *e = pm_engine_new(loop, &cfg, &err);
@@ -66,6 +62,18 @@ static void test_soak(void **state)
 	const char *dir = getenv("POOLMON_PLUGIN_PATH");
 	pm_engine_add_plugin_dir(e, dir ? dir : "plugins");
 	assert_int_equal(pm_engine_load(e, "demo", buf, sizeof buf), 0);
+	return e;
+}
+
+static void test_soak(void **state)
+{
+	(void)state;
+	soak s = { 0 };
+	s.cap = N_CHAOS + N_HANG + N_TERM + 16;
+	s.finals = xcalloc(s.cap, 1);
+	pm_loop *loop = pm_loop_new();
+	char buf[512];
+	pm_engine *e = soak_engine(loop);
 	pm_engine_set_listener(e, on_event, &s);
 
 	/* Hangs that time out, then sleeps to terminate, then the chaos map:
@@ -148,13 +156,8 @@ static void soak_map_control(bool listen)
 	s.cap = N + 16;
 	s.finals = xcalloc(s.cap, 1);
 	pm_loop *loop = pm_loop_new();
-	char *err = NULL, buf[512], id[32];
-	pm_engine_config cfg = { .workers = 2 };
-	pm_engine *e = pm_engine_new(loop, &cfg, &err);
-	assert_non_null(e);
-	const char *dir = getenv("POOLMON_PLUGIN_PATH");
-	pm_engine_add_plugin_dir(e, dir ? dir : "plugins");
-	assert_int_equal(pm_engine_load(e, "demo", buf, sizeof buf), 0);
+	char buf[512], id[32];
+	pm_engine *e = soak_engine(loop);
 	if (listen)
 		pm_engine_set_listener(e, on_event, &s);
 	pm_value *items = xcalloc(N, sizeof *items);
