@@ -2769,20 +2769,12 @@ static worker *worker_of(const pm_engine *e, const task *t)
 	return t->in_process ? proc_get(e, t->worker) : worker_get(e, t->worker);
 }
 
-/* The slot of id among w's items in flight, or CHUNK_SLOTS. */
-static size_t chunk_pos(const worker *w, uint64_t id)
-{
-	for (uint64_t k = w->head; k < w->tail; k++)
-		if (w->sl->chunk[k % CHUNK_SLOTS] == id)
-			return (size_t)(k % CHUNK_SLOTS);
-	return CHUNK_SLOTS;
-}
 
 /* A task sent to a worker but not started: ask the worker to skip it. */
 static void request_skip(const pm_engine *e, task *t, pending_action act)
 {
 	worker *w = worker_of(e, t);
-	size_t pos = w ? chunk_pos(w, t->id) : CHUNK_SLOTS;
+	size_t pos = w ? live_slot(w, t->id) : CHUNK_SLOTS;
 	if (pos < CHUNK_SLOTS)
 		atomic_store(&w->shm->skip[pos], 1);
 	t->pending = act;
