@@ -170,7 +170,9 @@ typedef struct worker {
 	bool recycling; /* asked to exit (maxtasks); the slot is refilled */
 	bool exit_sent;
 	bool stopped;  /* SIGSTOPped */
+	uint64_t stop_task; /* ... for this task (0: the worker itself) */
 	kill_reason kill;
+	uint64_t kill_task; /* the task it is killed for; 0: the worker */
 	double kill_at; /* SIGKILL deadline, 0 if none */
 	double sent_at; /* when its current chunk was sent */
 	/* Standalone processes (spawn) reuse the worker machinery. */
@@ -751,7 +753,10 @@ static task *task_slot(pm_engine *e, uint64_t id)
 	}
 	if (!e->slabs[k]) {
 		e->slabs[k] = xcalloc(TASK_SLAB, sizeof(task));
-		prefault(e->slabs[k], TASK_SLAB * sizeof(task));
+		/* Its first id: submits fill it in order; else one map item
+		 * getting a record needs a page, not the slab. */
+		if ((id - 1) % TASK_SLAB == 0)
+			prefault(e->slabs[k], TASK_SLAB * sizeof(task));
 	}
 	return &e->slabs[k][(id - 1) % TASK_SLAB];
 }
@@ -1184,6 +1189,14 @@ static void q_push_back(pm_engine *e, uint64_t id)
 
 static void q_push_front(pm_engine *e, uint64_t id)
 {
+	qent *front = e->qlen ? &e->q[e->qhead] : NULL;
+	if (front && front->n && front->first == id + 1) {
+		/* Items put back in order, last first (a dead worker's):
+		 * one range, so they go out in chunks again. */
+		front->first = id;
+		front->n++;
+		return;
+	}
 	q_grow(e);
 	e->qhead = (e->qhead + e->qcap - 1) % e->qcap;
 	e->q[e->qhead] = (qent){ id, 1 };
@@ -1284,7 +1297,9 @@ static int start_worker(pm_engine *e, worker *w)
 	w->running = 0;
 	w->since_start = 0;
 	w->exit_sent = w->stopped = w->recycling = false;
+	w->stop_task = 0;
 	w->kill = KILL_NONE;
+	w->kill_task = 0;
 	w->kill_at = 0;
 	emit_worker(e, w, "started", 0, 0);
 	return 0;
@@ -1647,7 +1662,10 @@ int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 	g->spread = e->force_spread || sig->n != 1 || sig->params[0].variadic;
 	g->n = nitems;
 	size_t cap = nitems ? nitems : 1;
-	if (!g->spread) {
+	bool number = nitems && (items[0].type == PM_INT ||
+				 items[0].type == PM_FLOAT ||
+				 items[0].type == PM_NONE);
+	if (!g->spread && (number || !nitems)) {
 		g->raw = grp_alloc(cap * sizeof *g->raw);
 		if (!map_scalars(sig, items, nitems, g->raw)) {
 			grp_free(g->raw, cap * sizeof *g->raw);
@@ -1736,11 +1754,15 @@ static void dispatch_numbers(pm_engine *e, worker *w, mapgrp *g, size_t i)
 			m = CHUNK_SLOTS - slot;
 		memset(w->sl->fin + slot, 0, m);
 		memset(w->sl->by_slot + slot, 1, m);
-		memset((void *)(s->skip + slot), 0, m);
-		memset((void *)(s->out_st + slot), SLOT_PENDING, m);
 		memcpy(s->in + slot, g->raw + i + k, 8 * m);
-		for (size_t j = 0; j < m; j++)
+		for (size_t j = 0; j < m; j++) {
+			atomic_store_explicit(&s->skip[slot + j], 0,
+					      memory_order_relaxed);
+			atomic_store_explicit(&s->out_st[slot + j],
+					      SLOT_PENDING,
+					      memory_order_relaxed);
 			w->sl->chunk[slot + j] = q->first + k + j;
+		}
 		w->tail += m;
 		k += m;
 	}
@@ -1964,6 +1986,20 @@ static void chunk_item_finished(pm_engine *e, worker *w, uint64_t id)
 	chunk_advance(e, w);
 }
 
+static void kill_worker(worker *w, kill_reason why);
+
+/* Kills w to end task id (0: w itself, whatever it runs).  Should the task
+ * end just before the signal lands, what w runs then is not what was
+ * meant: worker_exited puts that one back in the queue. */
+static void kill_for(worker *w, kill_reason why, uint64_t id)
+{
+	if (w->kill == KILL_NONE)
+		w->kill_task = id;
+	else if (!id)
+		w->kill_task = 0; /* now the worker itself */
+	kill_worker(w, why);
+}
+
 static void kill_worker(worker *w, kill_reason why)
 {
 	if (w->pid <= 0 || w->kill != KILL_NONE)
@@ -1976,12 +2012,14 @@ static void kill_worker(worker *w, kill_reason why)
 	w->kill_at = pm_now() + KILL_GRACE;
 }
 
-static void stop_worker(pm_engine *e, worker *w)
+/* SIGSTOPs w, for task id (0: for itself, as pause of the worker). */
+static void stop_worker(pm_engine *e, worker *w, uint64_t id)
 {
 	if (w->stopped || w->pid <= 0)
 		return;
 	kill(w->pid, SIGSTOP);
 	w->stopped = true;
+	w->stop_task = id;
 	w->state = PM_WORKER_PAUSED;
 	emit_worker(e, w, "paused", 0, 0);
 	task *t = task_own(e, w->running);
@@ -1995,6 +2033,7 @@ static void continue_worker(pm_engine *e, worker *w)
 		return;
 	kill(w->pid, SIGCONT);
 	w->stopped = false;
+	w->stop_task = 0;
 	w->state = w->head < w->tail ? PM_WORKER_BUSY : PM_WORKER_IDLE;
 	emit_worker(e, w, "resumed", 0, 0);
 	task *t = task_get(e, w->running);
@@ -2012,9 +2051,9 @@ static void mark_running(pm_engine *e, worker *w, task *t)
 		t->started = (double)atomic_load(&w->shm->cur_started_ns) / 1e9;
 	set_state(e, t, PM_TASK_RUNNING);
 	if (t->pending == ACT_HOLD)
-		stop_worker(e, w);
+		stop_worker(e, w, t->id);
 	else if (t->pending == ACT_CANCEL)
-		kill_worker(w, KILL_TERMINATE);
+		kill_for(w, KILL_TERMINATE, t->id);
 	t->pending = ACT_NONE;
 }
 
@@ -2039,6 +2078,13 @@ static void sync_running(pm_engine *e, worker *w)
 		w->running = id;
 		w->running_since = e->in_poll ? e->now : pm_now();
 		bulk_set(e, g, i, B_RUNNING);
+	}
+	/* The worker, paused, had gone on to this one just before: this one
+	 * is paused now. */
+	if (w->stopped && !w->stop_task && w->running == id) {
+		task *r = task_own(e, id);
+		if (r && r->state == PM_TASK_RUNNING)
+			set_state(e, r, PM_TASK_PAUSED);
 	}
 }
 
@@ -2144,10 +2190,15 @@ static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 		t->dispatched = false;
 		t->worker = 0;
 		t->pid = 0;
-		if (t->pending == ACT_CANCEL) {
+		if (t->pending == ACT_CANCEL ||
+		    e->state == PM_POOL_TERMINATED) {
 			set_state(e, t, PM_TASK_CANCELLED);
-		} else {
+		} else if (t->pending == ACT_HOLD) {
 			set_state(e, t, PM_TASK_PAUSED);
+		} else {
+			/* Resumed after its worker had read the hold. */
+			t->queued_in_deque = true;
+			q_push_front(e, t->id);
 		}
 		t->pending = ACT_NONE;
 		chunk_item_finished(e, w, id);
@@ -2248,7 +2299,14 @@ static void worker_exited(pm_engine *e, worker *w, int status)
 	 * result was sent. */
 	uint64_t cur = w->shm ? atomic_load(&w->shm->cur_task) : 0;
 	task *t = task_own(e, cur ? cur : w->running);
-	if (t && !pm_task_state_final(t->state)) {
+	/* Killed for a task that ended just before: what it ran then was
+	 * not meant, and goes back to the queue (after the loop below, so
+	 * that it comes first). */
+	bool bystander = t && !pm_task_state_final(t->state) &&
+			 (w->kill == KILL_TIMEOUT || w->kill == KILL_TERMINATE) &&
+			 w->kill_task && t->id != w->kill_task &&
+			 e->state != PM_POOL_TERMINATED && !e->init_broken;
+	if (t && !pm_task_state_final(t->state) && !bystander) {
 		if (w->kill == KILL_TIMEOUT) {
 			t->error = xstrdup("timed out");
 			set_state(e, t, PM_TASK_TIMEOUT);
@@ -2305,6 +2363,16 @@ static void worker_exited(pm_engine *e, worker *w, int status)
 			q_push_front(e, c->id);
 		}
 		c->pending = ACT_NONE;
+	}
+	if (bystander) {
+		t->dispatched = false;
+		t->worker = 0;
+		t->pid = 0;
+		t->pending = ACT_NONE;
+		t->queued_in_deque = true;
+		q_push_front(e, t->id);
+		set_state(e, t, PM_TASK_QUEUED);
+		t->started = t->paused_total = 0; /* it starts over */
 	}
 	w->head = w->tail = w->last_chunk = 0;
 	w->running = 0;
@@ -2380,7 +2448,7 @@ static void check_deadline(pm_engine *e, worker *w, double now)
 		task *t = task_get(e, w->running);
 		if (t && t->state == PM_TASK_RUNNING && t->timeout > 0 &&
 		    now >= t->started + t->paused_total + t->timeout)
-			kill_worker(w, KILL_TIMEOUT);
+			kill_for(w, KILL_TIMEOUT, t->id);
 	}
 }
 
@@ -2443,6 +2511,24 @@ static void send_exits(pm_engine *e)
 	}
 }
 
+/* A worker stopped for a task that has ended meanwhile (it was done as
+ * the pause came) goes on: there is nothing of it left to pause. */
+static void continue_if_moot(pm_engine *e, worker *w)
+{
+	if (!w->stopped || !w->stop_task)
+		return;
+	const task *t = task_get(e, w->stop_task);
+	if (t && !pm_task_state_final(t->state))
+		return;
+	if (!t) {
+		size_t i;
+		const mapgrp *g = group_find(e, w->stop_task, &i);
+		if (g && !pm_task_state_final(bulk_state(g->st[i])))
+			return;
+	}
+	continue_worker(e, w);
+}
+
 void pm_engine_poll(pm_engine *e)
 {
 	if (e->in_poll)
@@ -2452,8 +2538,10 @@ void pm_engine_poll(pm_engine *e)
 	uint64_t junk;
 	while (read(e->efd, &junk, sizeof junk) > 0)
 		;
-	for (size_t i = 0; i < e->nworkers; i++)
+	for (size_t i = 0; i < e->nworkers; i++) {
 		drain_worker(e, e->workers[i]);
+		continue_if_moot(e, e->workers[i]);
+	}
 	for (size_t i = 0; i < e->nprocs; i++)
 		drain_worker(e, e->procs[i]);
 	if (e->sigchld) {
@@ -2795,7 +2883,7 @@ int pm_engine_pause(pm_engine *e, const char *target, char *err,
 		if (k == TGT_ALL)
 			for (size_t i = 0; i < e->nworkers; i++)
 				if (e->workers[i]->pid > 0)
-					stop_worker(e, e->workers[i]);
+					stop_worker(e, e->workers[i], 0);
 		return 0;
 	case TGT_POOL:
 		e->dispatch_paused = true;
@@ -2805,7 +2893,7 @@ int pm_engine_pause(pm_engine *e, const char *target, char *err,
 			return pm_err(err, errlen, "%c%llu is already paused",
 				      w->is_process ? 'p' : 'w',
 				      (unsigned long long)w->id);
-		stop_worker(e, w);
+		stop_worker(e, w, 0);
 		return 0;
 	case TGT_TASK:
 		break;
@@ -2817,7 +2905,7 @@ int pm_engine_pause(pm_engine *e, const char *target, char *err,
 			      (unsigned long long)t->id,
 			      pm_task_state_name(t->state));
 	if (t->state == PM_TASK_RUNNING) {
-		stop_worker(e, worker_of(e, t));
+		stop_worker(e, worker_of(e, t), t->id);
 		return 0;
 	}
 	if (t->dispatched) {
@@ -2859,7 +2947,14 @@ int pm_engine_resume(pm_engine *e, const char *target, char *err,
 		return -1;
 	}
 	if (t->pending == ACT_HOLD) {
-		t->pending = ACT_NONE; /* not skipped yet: nothing to undo */
+		/* Not skipped yet: let its worker run it after all.  If the
+		 * worker has read the flag already, the skip puts it back in
+		 * the queue. */
+		t->pending = ACT_NONE;
+		w = worker_of(e, t);
+		size_t slot = w && w->shm ? live_slot(w, t->id) : CHUNK_SLOTS;
+		if (slot < CHUNK_SLOTS)
+			atomic_store(&w->shm->skip[slot], 0);
 		return 0;
 	}
 	if (t->state != PM_TASK_PAUSED)
@@ -2900,7 +2995,7 @@ static void terminate_pool(pm_engine *e)
 	for (size_t i = 0; i < e->nworkers; i++) {
 		worker *w = e->workers[i];
 		w->retiring = true;
-		kill_worker(w, KILL_TERMINATE);
+		kill_for(w, KILL_TERMINATE, 0);
 	}
 }
 
@@ -2921,7 +3016,7 @@ int pm_engine_terminate(pm_engine *e, const char *target, char *err,
 		terminate_pool(e);
 		return 0;
 	case TGT_WORKER:
-		kill_worker(w, KILL_TERMINATE);
+		kill_for(w, KILL_TERMINATE, 0);
 		return 0;
 	case TGT_TASK:
 		break;
@@ -2934,7 +3029,7 @@ int pm_engine_terminate(pm_engine *e, const char *target, char *err,
 			      pm_task_state_name(t->state));
 	w = worker_of(e, t);
 	if (w && w->running == t->id) {
-		kill_worker(w, KILL_TERMINATE);
+		kill_for(w, KILL_TERMINATE, t->id);
 		return 0;
 	}
 	if (t->dispatched) {
@@ -3146,8 +3241,12 @@ int pm_engine_kill(pm_engine *e, const char *target, char *err, size_t errlen)
 		return pm_err(err, errlen,
 			      "kill what? a task (t1), a worker (w1) or a process (p1)");
 	}
-	if (w->kill == KILL_NONE)
+	if (w->kill == KILL_NONE) {
 		w->kill = KILL_TERMINATE;
+		w->kill_task = k == TGT_TASK ? t->id : 0;
+	} else if (k == TGT_WORKER) {
+		w->kill_task = 0;
+	}
 	kill(w->pid, SIGKILL); /* stopped or not */
 	w->kill_at = 0;
 	return 0;

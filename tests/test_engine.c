@@ -417,6 +417,100 @@ static void test_map_chunk_controlled(void **state)
 	assert_int_equal(c.queued + c.running + c.paused, 0);
 }
 
+/* resume of an item held before its turn (its worker told to skip it):
+ * it runs after all, and ends done, not paused. */
+static void test_map_hold_then_resume(void **state)
+{
+	fixture *f = *state;
+	pm_value items[3] = { pm_int(300), pm_int(20), pm_int(21) };
+	uint64_t first = 0;
+	assert_int_equal(pm_engine_map(f->e, "sleep", items, 3, 3, &first,
+				       f->err, sizeof f->err), 0);
+	assert_true(run_until(f, running_map_item, first));
+	char id[32];
+	snprintf(id, sizeof id, "t%llu", (unsigned long long)(first + 2));
+	assert_int_equal(pm_engine_pause(f->e, id, f->err, sizeof f->err), 0);
+	assert_int_equal(pm_engine_resume(f->e, id, f->err, sizeof f->err), 0);
+	assert_true(run_until(f, is_idle, 0));
+	for (int i = 0; i < 3; i++) {
+		pm_task_info ti;
+		assert_true(pm_engine_task_info(f->e, first + (uint64_t)i, &ti));
+		assert_int_equal(ti.state, PM_TASK_DONE);
+		assert_int_equal(ti.result->u.i, items[i].u.i);
+	}
+}
+
+/* pause of an item that has just ended while the manager still counts it
+ * running (its worker is on the next one): the worker is stopped for a
+ * moment and goes on; nothing stays paused and every item ends done. */
+static void test_pause_of_just_ended(void **state)
+{
+	fixture *f = *state;
+	pm_value items[3] = { pm_int(30), pm_int(1500), pm_int(20) };
+	uint64_t first = 0;
+	assert_int_equal(pm_engine_map(f->e, "sleep", items, 3, 3, &first,
+				       f->err, sizeof f->err), 0);
+	assert_true(run_until(f, running_map_item, first));
+	/* The worker ends the 30 ms item and starts the next; the manager
+	 * does not look meanwhile. */
+	usleep(500 * 1000);
+	char id[32];
+	snprintf(id, sizeof id, "t%llu", (unsigned long long)first);
+	assert_int_equal(pm_engine_pause(f->e, id, f->err, sizeof f->err), 0);
+	if (!run_until(f, task_final, first)) {
+		/* Still paused after 20 s: the machine stalled for half a
+		 * second and the pause hit the item itself, not the case this
+		 * test is for. */
+		assert_true(task_is(f, first, PM_TASK_PAUSED));
+		assert_int_equal(pm_engine_resume(f->e, id, f->err,
+						  sizeof f->err), 0);
+		assert_true(run_until(f, is_idle, 0));
+		skip();
+	}
+	assert_true(run_until(f, is_idle, 0));
+	for (int i = 0; i < 3; i++) {
+		pm_task_info ti;
+		assert_true(pm_engine_task_info(f->e, first + (uint64_t)i, &ti));
+		assert_int_equal(ti.state, PM_TASK_DONE);
+		assert_int_equal(ti.result->u.i, items[i].u.i);
+	}
+	pm_worker_info wi;
+	assert_true(pm_engine_worker_info(f->e, 0, &wi));
+	assert_int_not_equal(wi.state, PM_WORKER_PAUSED);
+}
+
+/* terminate of an item that has just ended while the manager still counts
+ * it running: the worker is killed on the next item, which was not meant,
+ * so that one goes back to the queue and runs again; nothing is marked
+ * terminated. */
+static void test_terminate_of_just_ended(void **state)
+{
+	fixture *f = *state;
+	pm_value items[3] = { pm_int(30), pm_int(1500), pm_int(20) };
+	uint64_t first = 0;
+	assert_int_equal(pm_engine_map(f->e, "sleep", items, 3, 3, &first,
+				       f->err, sizeof f->err), 0);
+	assert_true(run_until(f, running_map_item, first));
+	usleep(500 * 1000); /* as in test_pause_of_just_ended */
+	char id[32];
+	snprintf(id, sizeof id, "t%llu", (unsigned long long)first);
+	assert_int_equal(pm_engine_terminate(f->e, id, f->err, sizeof f->err),
+			 0);
+	assert_true(run_until(f, is_idle, 0));
+	if (state_of(f, first) == PM_TASK_TERMINATED)
+		skip(); /* the machine stalled: it hit the item itself */
+	for (int i = 0; i < 3; i++) {
+		pm_task_info ti;
+		assert_true(pm_engine_task_info(f->e, first + (uint64_t)i, &ti));
+		assert_int_equal(ti.state, PM_TASK_DONE);
+		assert_int_equal(ti.result->u.i, items[i].u.i);
+	}
+	pm_counts c = pm_engine_counts(f->e);
+	assert_int_equal(c.done, 3);
+	assert_int_equal(c.terminated, 0);
+	assert_int_equal(f->worker_exited, 1); /* and was replaced */
+}
+
 /* A big map of numbers whose results are numbers, strings, None or
  * failures, with and without a listener: every item ends once, with its
  * own result, in order. */
@@ -784,6 +878,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_map_value_kinds, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_map_crash_no_listener, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_map_chunk_controlled, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_map_hold_then_resume, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_pause_of_just_ended, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_terminate_of_just_ended, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_map_mixed_results, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_map_mixed_results_no_listener, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_others_finish, setup2, teardown),
