@@ -204,8 +204,11 @@ static void soak_map_control(bool listen)
 		}
 		pm_loop_run_once(loop, 20);
 	}
-	assert_true(pm_engine_idle(e));
 	pm_counts c = pm_engine_counts(e);
+	if (!pm_engine_idle(e))
+		print_message("not idle: queued %zu running %zu paused %zu\n",
+			      c.queued, c.running, c.paused);
+	assert_true(pm_engine_idle(e));
 	assert_int_equal(c.queued + c.running + c.paused, 0);
 	assert_int_equal(c.done + c.crashed + c.terminated + c.cancelled, N);
 	assert_int_equal(c.failed + c.timeout, 0);
