@@ -1733,7 +1733,8 @@ static void dispatch_numbers(pm_engine *e, worker *w, mapgrp *g, size_t i)
 	if (limit > CHUNK_SLOTS - (w->tail - w->head))
 		limit = CHUNK_SLOTS - (w->tail - w->head);
 	size_t n = 0;
-	while (n < limit && n < q->n && g->st[i + n] == B_QUEUED)
+	while (n < limit && n < q->n && i + n < g->n &&
+	       g->st[i + n] == B_QUEUED)
 		n++;
 	if (!n)
 		return; /* no free slot (callers keep two chunks at most) */
@@ -1813,6 +1814,8 @@ static void dispatch_to(pm_engine *e, worker *w)
 		limit = 1;
 	if (limit > CHUNK_MAX)
 		limit = CHUNK_MAX; /* also for a map of numbers' own records */
+	if (w->is_process)
+		limit = 1; /* its own task, none of the pool's */
 	if (limit > CHUNK_SLOTS - (w->tail - w->head))
 		limit = CHUNK_SLOTS - (w->tail - w->head);
 	w->last_chunk = w->tail;
@@ -1995,8 +1998,8 @@ static void kill_for(worker *w, kill_reason why, uint64_t id)
 {
 	if (w->kill == KILL_NONE)
 		w->kill_task = id;
-	else if (!id)
-		w->kill_task = 0; /* now the worker itself */
+	else if (w->kill_task && (!id || id == w->running))
+		w->kill_task = id; /* what it runs now is meant too */
 	kill_worker(w, why);
 }
 
@@ -2015,13 +2018,19 @@ static void kill_worker(worker *w, kill_reason why)
 /* SIGSTOPs w, for task id (0: for itself, as pause of the worker). */
 static void stop_worker(pm_engine *e, worker *w, uint64_t id)
 {
-	if (w->stopped || w->pid <= 0)
+	if (w->pid <= 0)
 		return;
-	kill(w->pid, SIGSTOP);
-	w->stopped = true;
-	w->stop_task = id;
-	w->state = PM_WORKER_PAUSED;
-	emit_worker(e, w, "paused", 0, 0);
+	if (w->stopped) {
+		if (!w->stop_task || (id && id != w->running))
+			return;
+		w->stop_task = id; /* now for this one, or the worker */
+	} else {
+		kill(w->pid, SIGSTOP);
+		w->stopped = true;
+		w->stop_task = id;
+		w->state = PM_WORKER_PAUSED;
+		emit_worker(e, w, "paused", 0, 0);
+	}
 	task *t = task_own(e, w->running);
 	if (t && t->state == PM_TASK_RUNNING)
 		set_state(e, t, PM_TASK_PAUSED);
@@ -2369,10 +2378,12 @@ static void worker_exited(pm_engine *e, worker *w, int status)
 		t->worker = 0;
 		t->pid = 0;
 		t->pending = ACT_NONE;
-		t->queued_in_deque = true;
-		q_push_front(e, t->id);
-		set_state(e, t, PM_TASK_QUEUED);
-		t->started = t->paused_total = 0; /* it starts over */
+		if (!(t->state == PM_TASK_PAUSED && w->stop_task == t->id)) {
+			t->queued_in_deque = true;
+			q_push_front(e, t->id);
+			set_state(e, t, PM_TASK_QUEUED);
+			t->started = t->paused_total = 0; /* it starts over */
+		}
 	}
 	w->head = w->tail = w->last_chunk = 0;
 	w->running = 0;
@@ -2542,8 +2553,10 @@ void pm_engine_poll(pm_engine *e)
 		drain_worker(e, e->workers[i]);
 		continue_if_moot(e, e->workers[i]);
 	}
-	for (size_t i = 0; i < e->nprocs; i++)
+	for (size_t i = 0; i < e->nprocs; i++) {
 		drain_worker(e, e->procs[i]);
+		continue_if_moot(e, e->procs[i]);
+	}
 	if (e->sigchld) {
 		e->sigchld = false;
 		reap(e);
@@ -2889,7 +2902,8 @@ int pm_engine_pause(pm_engine *e, const char *target, char *err,
 		e->dispatch_paused = true;
 		return 0;
 	case TGT_WORKER:
-		if (w->stopped)
+		/* Stopped for a task's pause: now for the worker itself. */
+		if (w->stopped && !w->stop_task)
 			return pm_err(err, errlen, "%c%llu is already paused",
 				      w->is_process ? 'p' : 'w',
 				      (unsigned long long)w->id);
@@ -3244,8 +3258,8 @@ int pm_engine_kill(pm_engine *e, const char *target, char *err, size_t errlen)
 	if (w->kill == KILL_NONE) {
 		w->kill = KILL_TERMINATE;
 		w->kill_task = k == TGT_TASK ? t->id : 0;
-	} else if (k == TGT_WORKER) {
-		w->kill_task = 0;
+	} else if (w->kill_task) {
+		w->kill_task = k == TGT_TASK ? t->id : 0;
 	}
 	kill(w->pid, SIGKILL); /* stopped or not */
 	w->kill_at = 0;

@@ -511,6 +511,191 @@ static void test_terminate_of_just_ended(void **state)
 	assert_int_equal(f->worker_exited, 1); /* and was replaced */
 }
 
+/* A map of numbers on one worker, its first item (sleep ms0) running, and
+ * the manager kept from looking while the worker ends it and starts the
+ * next (sleep ms1): the manager still counts the first running. */
+static uint64_t map_first_ended_unseen(fixture *f, int64_t ms1)
+{
+	pm_value items[3] = { pm_int(30), pm_int(ms1), pm_int(20) };
+	uint64_t first = 0;
+	assert_int_equal(pm_engine_map(f->e, "sleep", items, 3, 3, &first,
+				       f->err, sizeof f->err), 0);
+	assert_true(run_until(f, running_map_item, first));
+	usleep(500 * 1000);
+	return first;
+}
+
+static void act(fixture *f, int (*fn)(pm_engine *, const char *, char *,
+				      size_t), uint64_t id)
+{
+	char s[32];
+	snprintf(s, sizeof s, "t%llu", (unsigned long long)id);
+	assert_int_equal(fn(f->e, s, f->err, sizeof f->err), 0);
+}
+
+static pid_t worker_pid(fixture *f)
+{
+	pm_worker_info wi;
+	assert_true(pm_engine_worker_info(f->e, 0, &wi));
+	return wi.pid;
+}
+
+static bool all_done(fixture *f, uint64_t first, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (state_of(f, first + (uint64_t)i) != PM_TASK_DONE)
+			return false;
+	return true;
+}
+
+/* terminate of an item that had just ended, then of the one its worker is
+ * on: that second one is meant, and ends terminated. */
+static void test_terminate_just_ended_then_next(void **state)
+{
+	fixture *f = *state;
+	uint64_t first = map_first_ended_unseen(f, 1500);
+	act(f, pm_engine_terminate, first);
+	act(f, pm_engine_terminate, first + 1);
+	assert_true(run_until(f, is_idle, 0));
+	if (state_of(f, first) == PM_TASK_TERMINATED)
+		skip(); /* the machine stalled: it hit the item itself */
+	assert_int_equal(state_of(f, first), PM_TASK_DONE);
+	assert_int_equal(state_of(f, first + 1), PM_TASK_TERMINATED);
+	assert_int_equal(state_of(f, first + 2), PM_TASK_DONE);
+}
+
+/* pause of an item that had just ended, then of the one its worker is on:
+ * the worker stays stopped (kernel state T) for that one until it is
+ * resumed. */
+static void test_pause_just_ended_then_next(void **state)
+{
+	fixture *f = *state;
+	uint64_t first = map_first_ended_unseen(f, 1500);
+	act(f, pm_engine_pause, first);
+	act(f, pm_engine_pause, first + 1);
+	assert_true(run_until(f, task_final, first));
+	if (state_of(f, first) != PM_TASK_DONE)
+		skip(); /* the machine stalled: it hit the item itself */
+	assert_int_equal(state_of(f, first + 1), PM_TASK_PAUSED);
+	assert_int_equal(kernel_state(worker_pid(f)), 'T');
+	act(f, pm_engine_resume, first + 1);
+	assert_true(run_until(f, is_idle, 0));
+	assert_true(all_done(f, first, 3));
+}
+
+/* pause of an item that had just ended, then pause all: the worker stays
+ * stopped with the item it is on paused, until resume all. */
+static void test_pause_just_ended_then_all(void **state)
+{
+	fixture *f = *state;
+	uint64_t first = map_first_ended_unseen(f, 1500);
+	act(f, pm_engine_pause, first);
+	assert_int_equal(pm_engine_pause(f->e, "all", f->err, sizeof f->err), 0);
+	assert_true(run_until(f, task_final, first));
+	if (state_of(f, first) != PM_TASK_DONE)
+		skip(); /* the machine stalled: it hit the item itself */
+	assert_int_equal(state_of(f, first + 1), PM_TASK_PAUSED);
+	assert_int_equal(kernel_state(worker_pid(f)), 'T');
+	assert_int_equal(pm_engine_resume(f->e, "all", f->err, sizeof f->err), 0);
+	assert_true(run_until(f, is_idle, 0));
+	assert_true(all_done(f, first, 3));
+}
+
+static bool paused_and_replaced(fixture *f, uint64_t id)
+{
+	return task_is(f, id, PM_TASK_PAUSED) && f->worker_exited == 1 &&
+	       f->worker_started == 1;
+}
+
+/* terminate of an item that had just ended, then pause of the next: the
+ * worker is killed on that next one, which stays paused (as asked) instead
+ * of running again at once; resumed, it runs on the new worker. */
+static void test_terminate_just_ended_then_pause_next(void **state)
+{
+	fixture *f = *state;
+	uint64_t first = map_first_ended_unseen(f, 1500);
+	act(f, pm_engine_terminate, first);
+	act(f, pm_engine_pause, first + 1);
+	assert_true(run_until(f, paused_and_replaced, first + 1));
+	if (state_of(f, first) != PM_TASK_DONE)
+		skip(); /* the machine stalled: it hit the item itself */
+	act(f, pm_engine_resume, first + 1);
+	assert_true(run_until(f, is_idle, 0));
+	assert_true(all_done(f, first, 3));
+	assert_int_equal(pm_engine_counts(f->e).terminated, 0);
+}
+
+/* A worker that dies mid-chunk of a map puts its unstarted items back:
+ * they run as that map's, and a task queued after them stays its own. */
+static void test_worker_death_requeues_map_only(void **state)
+{
+	fixture *f = *state;
+	pm_value items[3] = { pm_int(300), pm_int(300), pm_int(300) };
+	pm_value sq[3] = { pm_int(2), pm_int(3), pm_int(4) };
+	uint64_t first = 0, first2 = 0;
+	assert_int_equal(pm_engine_map(f->e, "sleep", items, 3, 3, &first,
+				       f->err, sizeof f->err), 0);
+	assert_int_equal(pm_engine_map(f->e, "square", sq, 3, 3, &first2,
+				       f->err, sizeof f->err), 0);
+	uint64_t t = submit_int(f, "square", 5, 0);
+	assert_true(run_until(f, running_map_item, first));
+	assert_int_equal(pm_engine_terminate(f->e, "w1", f->err, sizeof f->err),
+			 0);
+	assert_true(run_until(f, is_idle, 0));
+	assert_int_equal(state_of(f, first), PM_TASK_TERMINATED);
+	for (int i = 1; i < 3; i++) {
+		pm_task_info ti;
+		assert_true(pm_engine_task_info(f->e, first + (uint64_t)i, &ti));
+		assert_int_equal(ti.state, PM_TASK_DONE);
+		assert_int_equal(ti.result->u.i, 300);
+	}
+	for (int i = 0; i < 3; i++) {
+		pm_task_info ti;
+		assert_true(pm_engine_task_info(f->e, first2 + (uint64_t)i, &ti));
+		assert_int_equal(ti.state, PM_TASK_DONE);
+		assert_int_equal(ti.result->u.i, sq[i].u.i * sq[i].u.i);
+	}
+	pm_task_info ti;
+	assert_true(pm_engine_task_info(f->e, t, &ti));
+	assert_int_equal(ti.state, PM_TASK_DONE);
+	assert_int_equal(ti.result->u.i, 25);
+}
+
+static bool process_exited(fixture *f, uint64_t id)
+{
+	pm_process_info pi;
+	return pm_engine_process_by_id(f->e, id, &pi) && pi.pid == 0;
+}
+
+/* spawn while the pool's queue holds tasks of the same kind: the process
+ * runs its own task only. */
+static void test_spawn_takes_only_its_task(void **state)
+{
+	fixture *f = *state;
+	uint64_t h = submit(f, "hang", NULL, 0, 0);
+	assert_true(run_until(f, task_running, h));
+	uint64_t queued[20];
+	for (int i = 0; i < 20; i++)
+		queued[i] = submit_int(f, "square", i, 0);
+	pm_value a = pm_int(3);
+	uint64_t proc = 0, tid = 0;
+	assert_int_equal(pm_engine_spawn(f->e, "square", &a, 1, NULL, &proc,
+					 &tid, f->err, sizeof f->err), 0);
+	assert_true(run_until(f, process_exited, proc));
+	pm_task_info ti;
+	assert_true(pm_engine_task_info(f->e, tid, &ti));
+	assert_int_equal(ti.state, PM_TASK_DONE);
+	assert_int_equal(ti.result->u.i, 9);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(state_of(f, queued[i]), PM_TASK_QUEUED);
+	char id[32];
+	snprintf(id, sizeof id, "t%llu", (unsigned long long)h);
+	assert_int_equal(pm_engine_terminate(f->e, id, f->err, sizeof f->err), 0);
+	assert_true(run_until(f, is_idle, 0));
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(state_of(f, queued[i]), PM_TASK_DONE);
+}
+
 /* A big map of numbers whose results are numbers, strings, None or
  * failures, with and without a listener: every item ends once, with its
  * own result, in order. */
@@ -881,6 +1066,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_map_hold_then_resume, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_of_just_ended, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_terminate_of_just_ended, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_terminate_just_ended_then_next, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_pause_just_ended_then_next, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_pause_just_ended_then_all, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_terminate_just_ended_then_pause_next, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_worker_death_requeues_map_only, setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_spawn_takes_only_its_task, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_map_mixed_results, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_map_mixed_results_no_listener, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_others_finish, setup2, teardown),
