@@ -417,109 +417,20 @@ static void test_map_chunk_controlled(void **state)
 	assert_int_equal(c.queued + c.running + c.paused, 0);
 }
 
-/* resume of an item held before its turn (its worker told to skip it):
- * it runs after all, and ends done, not paused. */
-static void test_map_hold_then_resume(void **state)
-{
-	fixture *f = *state;
-	pm_value items[3] = { pm_int(300), pm_int(20), pm_int(21) };
-	uint64_t first = 0;
-	assert_int_equal(pm_engine_map(f->e, "sleep", items, 3, 3, &first,
-				       f->err, sizeof f->err), 0);
-	assert_true(run_until(f, running_map_item, first));
-	char id[32];
-	snprintf(id, sizeof id, "t%llu", (unsigned long long)(first + 2));
-	assert_int_equal(pm_engine_pause(f->e, id, f->err, sizeof f->err), 0);
-	assert_int_equal(pm_engine_resume(f->e, id, f->err, sizeof f->err), 0);
-	assert_true(run_until(f, is_idle, 0));
-	for (int i = 0; i < 3; i++) {
-		pm_task_info ti;
-		assert_true(pm_engine_task_info(f->e, first + (uint64_t)i, &ti));
-		assert_int_equal(ti.state, PM_TASK_DONE);
-		assert_int_equal(ti.result->u.i, items[i].u.i);
-	}
-}
+static const pm_value ended_unseen_items[3] = {
+	{ .type = PM_INT, .u.i = 30 },
+	{ .type = PM_INT, .u.i = 1500 },
+	{ .type = PM_INT, .u.i = 20 },
+};
 
-/* pause of an item that has just ended while the manager still counts it
- * running (its worker is on the next one): the worker is stopped for a
- * moment and goes on; nothing stays paused and every item ends done. */
-static void test_pause_of_just_ended(void **state)
+/* A map of numbers on one worker (sleep 30, 1500, 20 ms), its first item
+ * running, and the manager kept from looking while the worker ends it and
+ * starts the next: the manager still counts the first running. */
+static uint64_t map_first_ended_unseen(fixture *f)
 {
-	fixture *f = *state;
-	pm_value items[3] = { pm_int(30), pm_int(1500), pm_int(20) };
 	uint64_t first = 0;
-	assert_int_equal(pm_engine_map(f->e, "sleep", items, 3, 3, &first,
-				       f->err, sizeof f->err), 0);
-	assert_true(run_until(f, running_map_item, first));
-	/* The worker ends the 30 ms item and starts the next; the manager
-	 * does not look meanwhile. */
-	usleep(500 * 1000);
-	char id[32];
-	snprintf(id, sizeof id, "t%llu", (unsigned long long)first);
-	assert_int_equal(pm_engine_pause(f->e, id, f->err, sizeof f->err), 0);
-	if (!run_until(f, task_final, first)) {
-		/* Still paused after 20 s: the machine stalled for half a
-		 * second and the pause hit the item itself, not the case this
-		 * test is for. */
-		assert_true(task_is(f, first, PM_TASK_PAUSED));
-		assert_int_equal(pm_engine_resume(f->e, id, f->err,
-						  sizeof f->err), 0);
-		assert_true(run_until(f, is_idle, 0));
-		skip();
-	}
-	assert_true(run_until(f, is_idle, 0));
-	for (int i = 0; i < 3; i++) {
-		pm_task_info ti;
-		assert_true(pm_engine_task_info(f->e, first + (uint64_t)i, &ti));
-		assert_int_equal(ti.state, PM_TASK_DONE);
-		assert_int_equal(ti.result->u.i, items[i].u.i);
-	}
-	pm_worker_info wi;
-	assert_true(pm_engine_worker_info(f->e, 0, &wi));
-	assert_int_not_equal(wi.state, PM_WORKER_PAUSED);
-}
-
-/* terminate of an item that has just ended while the manager still counts
- * it running: the worker is killed on the next item, which was not meant,
- * so that one goes back to the queue and runs again; nothing is marked
- * terminated. */
-static void test_terminate_of_just_ended(void **state)
-{
-	fixture *f = *state;
-	pm_value items[3] = { pm_int(30), pm_int(1500), pm_int(20) };
-	uint64_t first = 0;
-	assert_int_equal(pm_engine_map(f->e, "sleep", items, 3, 3, &first,
-				       f->err, sizeof f->err), 0);
-	assert_true(run_until(f, running_map_item, first));
-	usleep(500 * 1000); /* as in test_pause_of_just_ended */
-	char id[32];
-	snprintf(id, sizeof id, "t%llu", (unsigned long long)first);
-	assert_int_equal(pm_engine_terminate(f->e, id, f->err, sizeof f->err),
-			 0);
-	assert_true(run_until(f, is_idle, 0));
-	if (state_of(f, first) == PM_TASK_TERMINATED)
-		skip(); /* the machine stalled: it hit the item itself */
-	for (int i = 0; i < 3; i++) {
-		pm_task_info ti;
-		assert_true(pm_engine_task_info(f->e, first + (uint64_t)i, &ti));
-		assert_int_equal(ti.state, PM_TASK_DONE);
-		assert_int_equal(ti.result->u.i, items[i].u.i);
-	}
-	pm_counts c = pm_engine_counts(f->e);
-	assert_int_equal(c.done, 3);
-	assert_int_equal(c.terminated, 0);
-	assert_int_equal(f->worker_exited, 1); /* and was replaced */
-}
-
-/* A map of numbers on one worker, its first item (sleep ms0) running, and
- * the manager kept from looking while the worker ends it and starts the
- * next (sleep ms1): the manager still counts the first running. */
-static uint64_t map_first_ended_unseen(fixture *f, int64_t ms1)
-{
-	pm_value items[3] = { pm_int(30), pm_int(ms1), pm_int(20) };
-	uint64_t first = 0;
-	assert_int_equal(pm_engine_map(f->e, "sleep", items, 3, 3, &first,
-				       f->err, sizeof f->err), 0);
+	assert_int_equal(pm_engine_map(f->e, "sleep", ended_unseen_items, 3,
+				       3, &first, f->err, sizeof f->err), 0);
 	assert_true(run_until(f, running_map_item, first));
 	usleep(500 * 1000);
 	return first;
@@ -540,12 +451,75 @@ static pid_t worker_pid(fixture *f)
 	return wi.pid;
 }
 
-static bool all_done(fixture *f, uint64_t first, int n)
+/* Items first.. are done, each with its own result (sleep returns ms). */
+static void assert_done_with(fixture *f, uint64_t first, const pm_value *items,
+			     int n)
 {
-	for (int i = 0; i < n; i++)
-		if (state_of(f, first + (uint64_t)i) != PM_TASK_DONE)
-			return false;
-	return true;
+	for (int i = 0; i < n; i++) {
+		pm_task_info ti;
+		assert_true(pm_engine_task_info(f->e, first + (uint64_t)i, &ti));
+		assert_int_equal(ti.state, PM_TASK_DONE);
+		assert_int_equal(ti.result->u.i, items[i].u.i);
+	}
+}
+
+/* resume of an item held before its turn (its worker told to skip it):
+ * it runs after all, and ends done, not paused. */
+static void test_map_hold_then_resume(void **state)
+{
+	fixture *f = *state;
+	pm_value items[3] = { pm_int(300), pm_int(20), pm_int(21) };
+	uint64_t first = 0;
+	assert_int_equal(pm_engine_map(f->e, "sleep", items, 3, 3, &first,
+				       f->err, sizeof f->err), 0);
+	assert_true(run_until(f, running_map_item, first));
+	act(f, pm_engine_pause, first + 2);
+	act(f, pm_engine_resume, first + 2);
+	assert_true(run_until(f, is_idle, 0));
+	assert_done_with(f, first, items, 3);
+}
+
+/* pause of an item that has just ended while the manager still counts it
+ * running (its worker is on the next one): the worker is stopped for a
+ * moment and goes on; nothing stays paused and every item ends done. */
+static void test_pause_of_just_ended(void **state)
+{
+	fixture *f = *state;
+	uint64_t first = map_first_ended_unseen(f);
+	act(f, pm_engine_pause, first);
+	if (!run_until(f, task_final, first)) {
+		/* Still paused after 20 s: the machine stalled for half a
+		 * second and the pause hit the item itself, not the case this
+		 * test is for. */
+		assert_true(task_is(f, first, PM_TASK_PAUSED));
+		act(f, pm_engine_resume, first);
+		assert_true(run_until(f, is_idle, 0));
+		skip();
+	}
+	assert_true(run_until(f, is_idle, 0));
+	assert_done_with(f, first, ended_unseen_items, 3);
+	pm_worker_info wi;
+	assert_true(pm_engine_worker_info(f->e, 0, &wi));
+	assert_int_not_equal(wi.state, PM_WORKER_PAUSED);
+}
+
+/* terminate of an item that has just ended while the manager still counts
+ * it running: the worker is killed on the next item, which was not meant,
+ * so that one goes back to the queue and runs again; nothing is marked
+ * terminated. */
+static void test_terminate_of_just_ended(void **state)
+{
+	fixture *f = *state;
+	uint64_t first = map_first_ended_unseen(f);
+	act(f, pm_engine_terminate, first);
+	assert_true(run_until(f, is_idle, 0));
+	if (state_of(f, first) == PM_TASK_TERMINATED)
+		skip(); /* the machine stalled: it hit the item itself */
+	assert_done_with(f, first, ended_unseen_items, 3);
+	pm_counts c = pm_engine_counts(f->e);
+	assert_int_equal(c.done, 3);
+	assert_int_equal(c.terminated, 0);
+	assert_int_equal(f->worker_exited, 1); /* and was replaced */
 }
 
 /* terminate of an item that had just ended, then of the one its worker is
@@ -553,7 +527,7 @@ static bool all_done(fixture *f, uint64_t first, int n)
 static void test_terminate_just_ended_then_next(void **state)
 {
 	fixture *f = *state;
-	uint64_t first = map_first_ended_unseen(f, 1500);
+	uint64_t first = map_first_ended_unseen(f);
 	act(f, pm_engine_terminate, first);
 	act(f, pm_engine_terminate, first + 1);
 	assert_true(run_until(f, is_idle, 0));
@@ -570,7 +544,7 @@ static void test_terminate_just_ended_then_next(void **state)
 static void test_pause_just_ended_then_next(void **state)
 {
 	fixture *f = *state;
-	uint64_t first = map_first_ended_unseen(f, 1500);
+	uint64_t first = map_first_ended_unseen(f);
 	act(f, pm_engine_pause, first);
 	act(f, pm_engine_pause, first + 1);
 	assert_true(run_until(f, task_final, first));
@@ -580,7 +554,7 @@ static void test_pause_just_ended_then_next(void **state)
 	assert_int_equal(kernel_state(worker_pid(f)), 'T');
 	act(f, pm_engine_resume, first + 1);
 	assert_true(run_until(f, is_idle, 0));
-	assert_true(all_done(f, first, 3));
+	assert_done_with(f, first, ended_unseen_items, 3);
 }
 
 /* pause of an item that had just ended, then pause all: the worker stays
@@ -588,7 +562,7 @@ static void test_pause_just_ended_then_next(void **state)
 static void test_pause_just_ended_then_all(void **state)
 {
 	fixture *f = *state;
-	uint64_t first = map_first_ended_unseen(f, 1500);
+	uint64_t first = map_first_ended_unseen(f);
 	act(f, pm_engine_pause, first);
 	assert_int_equal(pm_engine_pause(f->e, "all", f->err, sizeof f->err), 0);
 	assert_true(run_until(f, task_final, first));
@@ -598,7 +572,7 @@ static void test_pause_just_ended_then_all(void **state)
 	assert_int_equal(kernel_state(worker_pid(f)), 'T');
 	assert_int_equal(pm_engine_resume(f->e, "all", f->err, sizeof f->err), 0);
 	assert_true(run_until(f, is_idle, 0));
-	assert_true(all_done(f, first, 3));
+	assert_done_with(f, first, ended_unseen_items, 3);
 }
 
 static bool paused_and_replaced(fixture *f, uint64_t id)
@@ -613,7 +587,7 @@ static bool paused_and_replaced(fixture *f, uint64_t id)
 static void test_terminate_just_ended_then_pause_next(void **state)
 {
 	fixture *f = *state;
-	uint64_t first = map_first_ended_unseen(f, 1500);
+	uint64_t first = map_first_ended_unseen(f);
 	act(f, pm_engine_terminate, first);
 	act(f, pm_engine_pause, first + 1);
 	assert_true(run_until(f, paused_and_replaced, first + 1));
@@ -621,7 +595,7 @@ static void test_terminate_just_ended_then_pause_next(void **state)
 		skip(); /* the machine stalled: it hit the item itself */
 	act(f, pm_engine_resume, first + 1);
 	assert_true(run_until(f, is_idle, 0));
-	assert_true(all_done(f, first, 3));
+	assert_done_with(f, first, ended_unseen_items, 3);
 	assert_int_equal(pm_engine_counts(f->e).terminated, 0);
 }
 
