@@ -725,7 +725,6 @@ static task *task_get(const pm_engine *e, uint64_t id)
 	return t->id ? t : NULL;
 }
 
-/* Where task id's record goes (its slab is made if need be). */
 /* Faults in the whole pages of a block about to be filled in a burst (a
  * slab of tasks): one call instead of a page fault every few records. */
 static void prefault(void *p, size_t len)
@@ -742,6 +741,7 @@ static void prefault(void *p, size_t len)
 #endif
 }
 
+/* Where task id's record goes (its slab is made if need be). */
 static task *task_slot(pm_engine *e, uint64_t id)
 {
 	size_t k = (size_t)((id - 1) / TASK_SLAB);
@@ -2739,6 +2739,7 @@ static void fill_worker(const worker *w, pm_worker_info *out)
 	out->pid = w->pid;
 	out->state = w->state;
 	out->task = w->running;
+	out->task_now = w->shm ? atomic_load(&w->shm->cur_task) : 0;
 	out->done = w->done;
 	out->restarts = w->restarts;
 }

@@ -92,6 +92,9 @@ typedef struct pm_worker_info {
 	pid_t pid;
 	pm_worker_state state;
 	uint64_t task; /* current task id, 0 if none */
+	/* What its shared page says it runs now (0: nothing): may be ahead
+	 * of task, which is what the manager saw at its last look. */
+	uint64_t task_now;
 	uint64_t done; /* tasks completed by this worker */
 	unsigned restarts; /* replacements of this slot */
 } pm_worker_info;
