@@ -392,9 +392,15 @@ static bool is_quiet(const pm_cli *c, uint64_t id)
 	return false;
 }
 
+/* A time of the engine's clock as seconds since it started. */
+static double since_start(pm_engine *e, double t)
+{
+	double d = t - pm_engine_t0(e);
+	return d > 0 ? d : 0;
+}
+
 void pm_cli_task_json(pm_buf *b, pm_engine *e, const pm_task_info *ti)
 {
-	(void)e;
 	pm_buf_printf(b, "{\"event\":\"task\",\"id\":\"t%llu\",\"task\":",
 		      (unsigned long long)ti->id);
 	pm_json_string(b, ti->task);
@@ -424,6 +430,20 @@ void pm_cli_task_json(pm_buf *b, pm_engine *e, const pm_task_info *ti)
 			      pm_signal_name(ti->signo));
 	if (pm_task_state_final(ti->state) && ti->elapsed > 0)
 		pm_buf_printf(b, ",\"elapsed\":%.6f", ti->elapsed);
+	/* When it changed to this state, and when it was queued, started
+	 * and ended: seconds since poolmon started. */
+	if (ti->changed_at > 0)
+		pm_buf_printf(b, ",\"time\":%.6f",
+			      since_start(e, ti->changed_at));
+	if (ti->queued_at > 0)
+		pm_buf_printf(b, ",\"queued\":%.6f",
+			      since_start(e, ti->queued_at));
+	if (ti->started_at > 0)
+		pm_buf_printf(b, ",\"started\":%.6f",
+			      since_start(e, ti->started_at));
+	if (ti->ended_at > 0)
+		pm_buf_printf(b, ",\"ended\":%.6f",
+			      since_start(e, ti->ended_at));
 	pm_buf_puts(b, "}");
 }
 

@@ -32,10 +32,27 @@
 #define BUSY_POLL_MS 5    /* ring check period while workers are busy */
 #define SPIN_SECONDS 50e-6 /* spin before sleeping, when work is likely */
 #define MAX_WORKERS 1024
+/* Single submits of a task that runs shorter than this (its mean so far)
+ * go to a worker several at a time; longer or unknown ones one by one, so
+ * they start in the order they were submitted. */
+#define BATCH_BELOW 500e-6
+/* A worker whose task has run this long while items sent after it wait
+ * in its ring has those items taken back for an idle worker. */
+#define STUCK_AFTER 1e-3
 
 /* A slot of a chunk of numbers: pending, or done with its result in out[]
  * (the worker wrote it; the manager counts it, then the slot is free). */
 enum { SLOT_PENDING, SLOT_DONE };
+/* A result's record begins with the task id, when it started and when it
+ * ended (ns of the worker's clock, 0 if unknown). */
+#define RESULT_HEAD 24
+/* Who has an item sent to a worker, by slot (shm->claim): nobody yet, the
+ * manager's skip (hold or cancel: the worker reports it skipped), the
+ * worker (it started it), or the manager again (it took the item back for
+ * another worker: the worker passes over it without a word).  The worker
+ * and the manager change it only with a compare-and-swap from CLAIM_OPEN,
+ * so an item is started or taken back, never both. */
+enum { CLAIM_OPEN, CLAIM_SKIP, CLAIM_TAKEN, CLAIM_REVOKED };
 /* Records from the manager to a worker. */
 enum { DOWN_TASKS = 1, DOWN_LOAD, DOWN_EXIT, DOWN_MAP };
 /* Records from a worker to the manager. */
@@ -51,7 +68,7 @@ typedef struct shm_worker {
 	_Atomic uint64_t cur_task; /* the task running now, 0 if none */
 	_Atomic int64_t cur_started_ns; /* when it started (pm_now, ns) */
 	_Atomic uint32_t cancel;   /* the running task should stop */
-	_Atomic uint8_t skip[CHUNK_SLOTS]; /* do not start the item in slot i */
+	_Atomic uint8_t claim[CHUNK_SLOTS]; /* CLAIM_*, by slot */
 	/* A chunk of numbers (DOWN_MAP) goes through these, by slot: the
 	 * item, and its result (out_type, out) if a number. */
 	uint64_t in[CHUNK_SLOTS];
@@ -82,7 +99,7 @@ typedef struct task {
 	size_t nargs;
 	pm_task_state state;
 	double timeout;
-	double started, ended, paused_at, paused_total;
+	double queued_at, started, ended, paused_at, paused_total;
 	uint64_t worker;
 	pid_t pid;
 	pm_value result;
@@ -122,7 +139,8 @@ typedef struct mapgrp {
 	uint8_t *rt;
 	uint64_t *rraw;
 	pm_value *results;
-	uint32_t *inc;    /* the worker run (e->runs) it was sent to */
+	uint32_t *inc;    /* the chunk (e->spans) it was last sent in */
+	double queued_at; /* when the map was queued */
 } mapgrp;
 #define R_VALUE 0xff
 
@@ -131,6 +149,14 @@ typedef struct worker_run {
 	uint64_t worker;
 	pid_t pid;
 } worker_run;
+
+/* A chunk of a map's items sent to a worker: which start of which worker
+ * (e->runs), when its first item started and its last ended (0: not
+ * yet), as the worker's clock said.  A map item's times are its chunk's. */
+typedef struct span {
+	uint32_t run;
+	double started, ended;
+} span;
 
 /* A deque entry: ids first..first+n-1, the queued ones among them. */
 typedef struct qent {
@@ -204,6 +230,8 @@ struct pm_engine {
 	size_t ngroups, ghit;
 	worker_run *runs;
 	size_t nruns;
+	span *spans;
+	size_t nspans, spans_cap;
 	/* What pm_engine_task_info and events show of a map item, valid until
 	 * the next call (a separate block: info is given from a const
 	 * engine). */
@@ -213,6 +241,13 @@ struct pm_engine {
 	pm_pool_state state;
 	bool dispatch_paused;
 	int maxtasks;
+	/* Mean run time of each task of each plugin (seconds, < 0: none
+	 * seen yet), by plugin then task: single submits of a task measured
+	 * shorter than batch_below go out in batches. */
+	double **run_mean;
+	size_t nrun_mean;
+	double batch_below;
+	double t0; /* when the engine was made */
 	uint64_t next_group;
 	pm_event_fn listener;
 	void *ud;
@@ -359,6 +394,15 @@ static void up_send(worker_ctx *wc, uint32_t type, const void *head,
 	}
 }
 
+/* When the task running ended, as its result is sent (the clock its
+ * start was read with). */
+static int64_t ended_ns(const worker_ctx *wc)
+{
+	if (!wc->started_ns)
+		return 0;
+	return (int64_t)((wc->coarse_clock ? pm_now_coarse() : pm_now()) * 1e9);
+}
+
 static void up_send_text(worker_ctx *wc, uint32_t type, uint64_t id,
 			 const char *text)
 {
@@ -370,7 +414,8 @@ static void up_send_text(worker_ctx *wc, uint32_t type, uint64_t id,
 	v.u.s.ptr = (char *)text;
 	v.u.s.len = len;
 	if (type == UP_FAILED) {
-		int64_t head[2] = { (int64_t)id, wc->started_ns };
+		int64_t head[3] = { (int64_t)id, wc->started_ns,
+				    ended_ns(wc) };
 		up_send(wc, type, head, sizeof head, &v);
 	} else {
 		up_send(wc, type, &id, sizeof id, &v);
@@ -438,8 +483,10 @@ static void send_result(worker_ctx *wc, uint64_t id, int rc,
 			 (size_t)PM_REC_MAX - 8);
 	}
 	if (rc == 0)
-		up_send(wc, UP_DONE, (int64_t[2]){ (int64_t)id, wc->started_ns },
-			16, result);
+		up_send(wc, UP_DONE,
+			(int64_t[3]){ (int64_t)id, wc->started_ns,
+				      ended_ns(wc) },
+			RESULT_HEAD, result);
 	else
 		up_send_text(wc, UP_FAILED, id,
 			     wc->error[0] ? wc->error : "task failed");
@@ -505,6 +552,30 @@ static void run_one(worker_ctx *wc, const struct pm_task_def *def,
 		pm_value_free(&args);
 }
 
+/* The worker takes the item in slot before it starts it: CLAIM_TAKEN if
+ * it may run it, else what the manager said first (skip, or taken back). */
+static int claim_slot(shm_worker *s, size_t slot)
+{
+	uint8_t want = CLAIM_OPEN;
+	if (atomic_compare_exchange_strong_explicit(
+		    &s->claim[slot], &want, CLAIM_TAKEN, memory_order_acq_rel,
+		    memory_order_acquire))
+		return CLAIM_TAKEN;
+	return want;
+}
+
+/* An item the manager took back: nothing to say about it, but the manager
+ * should look soon, this worker may be out of work now. */
+static void revoked_passed(worker_ctx *wc)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_exchange(&wc->e->g->mgr_sleeping, 0)) {
+		uint64_t one = 1;
+		ssize_t r = write(wc->e->efd, &one, sizeof one);
+		(void)r;
+	}
+}
+
 static void run_chunk(worker_ctx *wc, const unsigned char *p, size_t len)
 {
 	uint32_t hdr[5]; /* plugin, task, items, first slot, map */
@@ -527,9 +598,10 @@ static void run_chunk(worker_ctx *wc, const unsigned char *p, size_t len)
 			break;
 		wc->last_in_chunk = i + 1 == hdr[2];
 		wc->started_ns = 0;
-		if (atomic_load_explicit(
-			    &wc->w->shm->skip[(hdr[3] + i) % CHUNK_SLOTS],
-			    memory_order_acquire))
+		int claim = claim_slot(wc->w->shm, (hdr[3] + i) % CHUNK_SLOTS);
+		if (claim == CLAIM_REVOKED)
+			revoked_passed(wc);
+		else if (claim == CLAIM_SKIP)
 			up_send(wc, UP_SKIPPED, &id, sizeof id, NULL);
 		else if (!def)
 			up_send_text(wc, UP_FAILED, id,
@@ -574,11 +646,19 @@ static void run_map_chunk(worker_ctx *wc, const unsigned char *p, size_t len)
 	wc->coarse_clock = true;
 	wc->last_in_chunk = false;
 	atomic_store_explicit(&s->cur_started_ns, 0, memory_order_relaxed);
+	/* The chunk's times: two clock reads for all its items. */
+	int64_t times[3] = { (int64_t)mc.first_id, (int64_t)(pm_now() * 1e9),
+			     0 };
 	for (uint32_t k = 0; k < mc.n; k++) {
 		uint64_t id = mc.first_id + k;
 		size_t slot = (mc.slot + k) % CHUNK_SLOTS;
 		wc->started_ns = 0;
-		if (atomic_load_explicit(&s->skip[slot], memory_order_acquire)) {
+		int claim = claim_slot(s, slot);
+		if (claim == CLAIM_REVOKED) {
+			revoked_passed(wc);
+			continue;
+		}
+		if (claim == CLAIM_SKIP) {
 			up_send(wc, UP_SKIPPED, &id, sizeof id, NULL);
 			continue;
 		}
@@ -605,7 +685,8 @@ static void run_map_chunk(worker_ctx *wc, const unsigned char *p, size_t len)
 	}
 	atomic_store_explicit(&s->cur_task, 0, memory_order_release);
 	wc->last_in_chunk = true;
-	up_send(wc, UP_MAP_END, &mc.first_id, sizeof mc.first_id, NULL);
+	times[2] = (int64_t)(pm_now() * 1e9);
+	up_send(wc, UP_MAP_END, times, sizeof times, NULL);
 }
 
 static inline void cpu_relax(void)
@@ -906,12 +987,13 @@ static void emit(pm_engine *e, const pm_event *ev)
 		e->listener(e->ud, ev);
 }
 
-static void emit_task(pm_engine *e, const task *t)
+static void emit_task_at(pm_engine *e, const task *t, double at)
 {
 	if (!e->listener)
 		return;
 	pm_event ev = { 0 };
 	ev.kind = PM_EV_TASK;
+	ev.time = at;
 	ev.id = t->id;
 	ev.state = (int)t->state;
 	ev.task = t->name;
@@ -921,6 +1003,11 @@ static void emit_task(pm_engine *e, const task *t)
 	ev.error = t->error;
 	ev.signo = t->signo;
 	emit(e, &ev);
+}
+
+static void emit_task(pm_engine *e, const task *t)
+{
+	emit_task_at(e, t, e->in_poll ? e->now : pm_now());
 }
 
 static void emit_worker(pm_engine *e, const worker *w, const char *what,
@@ -935,14 +1022,16 @@ static void emit_worker(pm_engine *e, const worker *w, const char *what,
 	ev.signo = signo;
 	ev.exit_status = status;
 	ev.worker = w->id;
+	ev.time = e->in_poll ? e->now : pm_now();
 	emit(e, &ev);
 }
 
-static void set_state(pm_engine *e, task *t, pm_task_state s)
+/* Task t's state is s from time at (0: now). */
+static void set_state_at(pm_engine *e, task *t, pm_task_state s, double at)
 {
 	/* The time of the current poll: one clock read per batch of
 	 * messages, not three per task. */
-	double now = e->in_poll ? e->now : pm_now();
+	double now = at > 0 ? at : e->in_poll ? e->now : pm_now();
 	--*count_slot(&e->counts, t->state);
 	++*count_slot(&e->counts, s);
 	if (t->state == PM_TASK_PAUSED && t->paused_at > 0) {
@@ -956,7 +1045,12 @@ static void set_state(pm_engine *e, task *t, pm_task_state s)
 	t->state = s;
 	if (pm_task_state_final(s))
 		t->ended = now;
-	emit_task(e, t);
+	emit_task_at(e, t, now);
+}
+
+static void set_state(pm_engine *e, task *t, pm_task_state s)
+{
+	set_state_at(e, t, s, 0);
 }
 
 static void emit_bulk(pm_engine *e, const mapgrp *g, size_t i)
@@ -965,13 +1059,14 @@ static void emit_bulk(pm_engine *e, const mapgrp *g, size_t i)
 		return;
 	pm_event ev = { 0 };
 	ev.kind = PM_EV_TASK;
+	ev.time = e->in_poll ? e->now : pm_now();
 	ev.id = g->first + i;
 	uint8_t st = g->st[i];
 	ev.state = (int)bulk_state(st);
 	ev.task = g->name;
 	if (st == B_RUNNING || st == B_DONE) {
-		ev.worker = e->runs[g->inc[i]].worker;
-		ev.pid = e->runs[g->inc[i]].pid;
+		ev.worker = e->runs[e->spans[g->inc[i]].run].worker;
+		ev.pid = e->runs[e->spans[g->inc[i]].run].pid;
 	}
 	pm_value tmp;
 	ev.result = st == B_DONE ? bulk_result(g, i, &tmp) : NULL;
@@ -1012,12 +1107,57 @@ static void bulk_finish(pm_engine *e, worker *w, mapgrp *g, size_t i)
 		w->running = 0;
 }
 
+/* The mean run time of task d of plugin p, its slot made if need be. */
+static double *run_mean_of(pm_engine *e, size_t p, size_t d)
+{
+	if (p >= e->reg.n || d >= e->reg.entries[p].ntasks)
+		return NULL;
+	if (p >= e->nrun_mean) {
+		e->run_mean = xrealloc(e->run_mean,
+				       (p + 1) * sizeof *e->run_mean);
+		memset(e->run_mean + e->nrun_mean, 0,
+		       (p + 1 - e->nrun_mean) * sizeof *e->run_mean);
+		e->nrun_mean = p + 1;
+	}
+	if (!e->run_mean[p]) {
+		size_t n = e->reg.entries[p].ntasks;
+		e->run_mean[p] = xmalloc((n ? n : 1) * sizeof(double));
+		for (size_t k = 0; k < n; k++)
+			e->run_mean[p][k] = -1;
+	}
+	return &e->run_mean[p][d];
+}
+
+/* A run of task d of plugin p took secs: into its mean (a long run
+ * counts at once, short ones bring the mean down slowly). */
+static void note_run_time(pm_engine *e, size_t p, size_t d, double secs)
+{
+	double *m = run_mean_of(e, p, d);
+	if (!m)
+		return;
+	if (*m < 0 || secs > *m)
+		*m = secs;
+	else
+		*m += (secs - *m) / 8;
+}
+
+/* Are single submits of this task short enough to be sent in batches? */
+static bool batchable(pm_engine *e, size_t p, size_t d)
+{
+	const double *m = run_mean_of(e, p, d);
+	return m && *m >= 0 && *m < e->batch_below;
+}
+
 /* Task t (with a record, not ended) that ran in w has ended: done with
  * result v, or failed with v as the message; started_ns is when it
  * started as the worker saw it (0: unknown).  Takes v. */
 static void task_ended(pm_engine *e, worker *w, task *t, bool done,
-		       int64_t started_ns, pm_value v)
+		       int64_t started_ns, int64_t ended_ns, pm_value v)
 {
+	if (started_ns > 0 && ended_ns >= started_ns && !t->group)
+		note_run_time(e, t->plugin, t->def,
+			      (double)(ended_ns - started_ns) / 1e9);
+	double end = ended_ns > 0 ? (double)ended_ns / 1e9 : 0;
 	if (t->state == PM_TASK_QUEUED) {
 		/* It ran between two looks: it is over, what the worker runs
 		 * now is another task (w->running stays), and a pause or
@@ -1028,13 +1168,13 @@ static void task_ended(pm_engine *e, worker *w, task *t, bool done,
 		t->pending = ACT_NONE;
 		if (started_ns > 0 && t->started == 0)
 			t->started = (double)started_ns / 1e9;
-		set_state(e, t, PM_TASK_RUNNING);
+		set_state_at(e, t, PM_TASK_RUNNING, t->started);
 	}
 	if (done) {
 		t->result = v;
 		w->done++;
 		t->progress = 1.0;
-		set_state(e, t, PM_TASK_DONE);
+		set_state_at(e, t, PM_TASK_DONE, end);
 	} else if (w->kill == KILL_TIMEOUT || w->kill == KILL_TERMINATE) {
 		/* It gave up because we asked it to stop. */
 		pm_value_free(&v);
@@ -1046,7 +1186,7 @@ static void task_ended(pm_engine *e, worker *w, task *t, bool done,
 		t->error = xstrdup(v.type == PM_STR ? v.u.s.ptr
 						    : "task failed");
 		pm_value_free(&v);
-		set_state(e, t, PM_TASK_FAILED);
+		set_state_at(e, t, PM_TASK_FAILED, end);
 	}
 	if (w->running == t->id)
 		w->running = 0;
@@ -1066,7 +1206,7 @@ static bool slot_settle(pm_engine *e, worker *w, size_t slot)
 	uint64_t bits = w->shm->out[slot];
 	size_t i;
 	mapgrp *g = group_of(e, id, &i);
-	if (g && g->inc[i] == w->run &&
+	if (g && e->spans[g->inc[i]].run == w->run &&
 	    (g->st[i] == B_SENT || g->st[i] == B_RUNNING)) {
 		g->rt[i] = type;
 		g->rraw[i] = bits;
@@ -1076,7 +1216,7 @@ static bool slot_settle(pm_engine *e, worker *w, size_t slot)
 	/* Someone acted on it meanwhile: it has a record of its own. */
 	task *t = task_get(e, id);
 	if (t && !pm_task_state_final(t->state))
-		task_ended(e, w, t, true, 0, raw_value((pm_type)type, bits));
+		task_ended(e, w, t, true, 0, 0, raw_value((pm_type)type, bits));
 	return true;
 }
 
@@ -1151,9 +1291,10 @@ static task *task_own(pm_engine *e, uint64_t id)
 		break;
 	}
 	if (st != B_QUEUED) {
-		t->worker = e->runs[g->inc[i]].worker;
-		t->pid = e->runs[g->inc[i]].pid;
+		t->worker = e->runs[e->spans[g->inc[i]].run].worker;
+		t->pid = e->runs[e->spans[g->inc[i]].run].pid;
 	}
+	t->queued_at = g->queued_at;
 	if (st == B_RUNNING) {
 		double started = bulk_started(e, t->worker, id);
 		t->started = started > 0 ? started : pm_now();
@@ -1257,6 +1398,7 @@ static void send_down(worker *w, uint32_t type, const void *p, size_t len)
 }
 
 static void dispatch(pm_engine *e);
+static void chunk_advance(pm_engine *e, worker *w);
 static void engine_sigchld(void *ud, int signo);
 static void engine_efd(void *ud, int fd, short revents);
 static int engine_timeout(void *ud);
@@ -1326,6 +1468,9 @@ pm_engine *pm_engine_new(pm_loop *loop, const pm_engine_config *cfg,
 	e->loop = loop;
 	e->manager_pid = getpid();
 	e->maxtasks = cfg && cfg->maxtasks > 0 ? cfg->maxtasks : 0;
+	e->t0 = pm_now();
+	e->batch_below = cfg && cfg->batch_below > 0 ? cfg->batch_below
+						     : BATCH_BELOW;
 	int n = cfg && cfg->workers > 0 ? cfg->workers
 					: (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (n < 1)
@@ -1452,8 +1597,12 @@ void pm_engine_free(pm_engine *e)
 	}
 	free(e->groups);
 	free(e->runs);
+	free(e->spans);
 	free(e->view);
 	free(e->q);
+	for (size_t k = 0; k < e->nrun_mean; k++)
+		free(e->run_mean[k]);
+	free(e->run_mean);
 	pm_loop_remove_fd(e->loop, e->efd);
 	pm_loop_remove_hook(e->loop, e);
 	close(e->efd);
@@ -1526,6 +1675,7 @@ static task *new_task_q(pm_engine *e, size_t p, size_t d, pm_value *args,
 	t->args = args;
 	t->nargs = nargs;
 	t->state = PM_TASK_QUEUED;
+	t->queued_at = e->in_poll ? e->now : pm_now();
 	e->counts.queued++;
 	if (queue) {
 		t->queued_in_deque = true;
@@ -1693,6 +1843,7 @@ int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 		}
 	}
 	g->first = e->ntasks + 1;
+	g->queued_at = e->in_poll ? e->now : pm_now();
 	g->gid = ++e->next_group;
 	g->plugin = p;
 	g->def = d;
@@ -1726,6 +1877,33 @@ static uint64_t item_group(const qitem *it)
 
 /* The next run of queued items of a map of numbers, from item i on (the
  * queue's front), through the worker's slots. */
+/* A new chunk for w: its index in e->spans. */
+static uint32_t new_span(pm_engine *e, const worker *w)
+{
+	if (e->nspans + 2 > e->spans_cap) {
+		e->spans_cap = e->spans_cap ? 2 * e->spans_cap : 256;
+		e->spans = xrealloc(e->spans, e->spans_cap * sizeof *e->spans);
+	}
+	if (!e->nspans) /* 0 is no chunk */
+		e->spans[e->nspans++] = (span){ UINT32_MAX, 0, 0 };
+	e->spans[e->nspans] = (span){ w->run, 0, 0 };
+	return (uint32_t)e->nspans++;
+}
+
+/* Item times (ns of the worker's clock) into its chunk's. */
+static void span_note(pm_engine *e, uint32_t sp, int64_t started_ns,
+		      int64_t ended_ns)
+{
+	if (!sp || sp >= e->nspans)
+		return;
+	span *c = &e->spans[sp];
+	double a = (double)started_ns / 1e9, b = (double)ended_ns / 1e9;
+	if (started_ns > 0 && (c->started == 0 || a < c->started))
+		c->started = a;
+	if (ended_ns > 0 && b > c->ended)
+		c->ended = b;
+}
+
 static void dispatch_numbers(pm_engine *e, worker *w, mapgrp *g, size_t i)
 {
 	qent *q = &e->q[e->qhead];
@@ -1757,8 +1935,8 @@ static void dispatch_numbers(pm_engine *e, worker *w, mapgrp *g, size_t i)
 		memset(w->sl->by_slot + slot, 1, m);
 		memcpy(s->in + slot, g->raw + i + k, 8 * m);
 		for (size_t j = 0; j < m; j++) {
-			atomic_store_explicit(&s->skip[slot + j], 0,
-					      memory_order_relaxed);
+			atomic_store_explicit(&s->claim[slot + j],
+					      CLAIM_OPEN, memory_order_relaxed);
 			atomic_store_explicit(&s->out_st[slot + j],
 					      SLOT_PENDING,
 					      memory_order_relaxed);
@@ -1767,8 +1945,9 @@ static void dispatch_numbers(pm_engine *e, worker *w, mapgrp *g, size_t i)
 		w->tail += m;
 		k += m;
 	}
+	uint32_t sp = new_span(e, w);
 	for (size_t k = 0; k < n; k++)
-		g->inc[i + k] = w->run;
+		g->inc[i + k] = sp;
 	memset(g->st + i, B_SENT, n);
 	q->first += n;
 	q->n -= n;
@@ -1803,12 +1982,15 @@ static void dispatch_to(pm_engine *e, worker *w)
 	uint64_t group = item_group(&it);
 	size_t limit = it.t ? it.t->chunksize : it.g->chunksize;
 	if (!group) {
-		/* Single submits: when the queue is deep, send a worker its
-		 * share in one record (guided self-scheduling: a fraction of
-		 * what is left, so the tail stays balanced).  Busy workers then
-		 * need no system call per task. */
+		/* Single submits of a short task: when the queue is deep,
+		 * send a worker its share in one record (guided
+		 * self-scheduling: a fraction of what is left, so the tail
+		 * stays balanced).  Busy workers then need no system call per
+		 * task; should one of them run long after all, take_back gives
+		 * what waits behind it to an idle worker.  Other tasks go one
+		 * by one: they start in the order they were submitted. */
 		size_t nw = e->nworkers ? e->nworkers : 1;
-		limit = e->qlen / (2 * nw);
+		limit = batchable(e, hdr[0], hdr[1]) ? e->qlen / (2 * nw) : 1;
 	}
 	if (limit < 1)
 		limit = 1;
@@ -1821,6 +2003,7 @@ static void dispatch_to(pm_engine *e, worker *w)
 	w->last_chunk = w->tail;
 	w->last_chunk_map = group != 0;
 	size_t n = 0;
+	uint32_t sp = UINT32_MAX; /* a map's chunk, made at its first item */
 	pm_value tmp;
 	for (bool more = q_front(e, &it); more && n < limit && b.len < PM_REC_MAX / 2;
 	     more = q_front(e, &it)) {
@@ -1857,7 +2040,7 @@ static void dispatch_to(pm_engine *e, worker *w)
 		b.len = off + 12 + enclen;
 		size_t slot = (size_t)(w->tail++ % CHUNK_SLOTS);
 		w->sl->fin[slot] = w->sl->by_slot[slot] = false;
-		atomic_store_explicit(&w->shm->skip[slot], 0,
+		atomic_store_explicit(&w->shm->claim[slot], CLAIM_OPEN,
 				      memory_order_relaxed);
 		w->sl->chunk[slot] = it.id;
 		if (it.t) {
@@ -1866,7 +2049,9 @@ static void dispatch_to(pm_engine *e, worker *w)
 			it.t->pid = w->pid;
 		} else {
 			it.g->st[it.i] = B_SENT;
-			it.g->inc[it.i] = w->run;
+			if (sp == UINT32_MAX)
+				sp = new_span(e, w);
+			it.g->inc[it.i] = sp;
 		}
 		n++;
 	}
@@ -1900,10 +2085,112 @@ static bool can_take(pm_engine *e, worker *w)
 	return e->q[e->qhead].n >= 2 * e->nworkers * it.g->chunksize;
 }
 
+/* Has w run what it runs now for longer than STUCK_AFTER (or is it
+ * stopped), while it holds items not started? */
+static bool stuck(const pm_engine *e, const worker *w)
+{
+	if (w->stopped)
+		return true;
+	int64_t ns = atomic_load_explicit(&w->shm->cur_started_ns,
+					  memory_order_relaxed);
+	double since = ns > 0 ? (double)ns / 1e9
+		       : w->running ? w->running_since : w->sent_at;
+	double now = e->in_poll ? e->now : pm_now();
+	return since > 0 && now - since > STUCK_AFTER;
+}
+
+static int by_id_desc(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Takes back from w the items it was sent and has not started, newest
+ * first, as far as it may: single submits always; a map's items only when
+ * the queue is empty (qempty) and only from its last chunk (a chunk is
+ * the unit a map hands out, as Python's).  Each one is claimed in shared
+ * memory first: the worker runs it or the manager has it, never both.
+ * The ids go to ids[*n]. */
+static void take_back_from(pm_engine *e, worker *w, bool qempty,
+			   uint64_t **ids, size_t *n, size_t *cap)
+{
+	for (uint64_t k = w->tail; k-- > w->head;) {
+		size_t slot = (size_t)(k % CHUNK_SLOTS);
+		if (w->sl->fin[slot])
+			continue;
+		uint64_t id = w->sl->chunk[slot];
+		task *t = task_get(e, id);
+		size_t i = 0;
+		mapgrp *g = t ? NULL : group_of(e, id, &i);
+		bool single = t && !t->group && !t->in_process;
+		if (!single && !(qempty && k >= w->last_chunk))
+			break;
+		if (!t && (!g || g->st[i] != B_SENT))
+			break;
+		if (t && (!t->dispatched || t->state != PM_TASK_QUEUED))
+			break;
+		uint8_t want = CLAIM_OPEN;
+		if (!atomic_compare_exchange_strong(&w->shm->claim[slot],
+						    &want, CLAIM_REVOKED)) {
+			if (want == CLAIM_SKIP)
+				continue; /* held or cancelled: it says so */
+			break; /* started: so is all before it */
+		}
+		w->sl->fin[slot] = true;
+		w->sl->by_slot[slot] = false;
+		w->sl->chunk[slot] = 0;
+		if (w->since_start)
+			w->since_start--;
+		if (t) {
+			t->dispatched = false;
+			t->worker = 0;
+			t->pid = 0;
+			t->queued_in_deque = true;
+		} else {
+			g->st[i] = B_QUEUED;
+		}
+		if (*n == *cap) {
+			*cap = *cap ? 2 * *cap : 64;
+			*ids = xrealloc(*ids, *cap * sizeof **ids);
+		}
+		(*ids)[(*n)++] = id;
+	}
+	chunk_advance(e, w);
+}
+
+/* Work conservation: while a worker is idle, nothing waits in another
+ * worker's ring behind a task that runs long (or a stopped worker), nor
+ * at all when the queue is empty.  What is taken back goes to the queue's
+ * front, in id order. */
+static void take_back(pm_engine *e)
+{
+	bool qempty = !e->qlen;
+	uint64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	for (size_t i = 0; i < e->nworkers; i++) {
+		worker *w = e->workers[i];
+		if (w->pid <= 0 || !w->sl || w->tail - w->head < 2 ||
+		    w->kill != KILL_NONE || (!qempty && !stuck(e, w)))
+			continue;
+		take_back_from(e, w, qempty, &ids, &n, &cap);
+	}
+	if (n > 1)
+		qsort(ids, n, sizeof *ids, by_id_desc);
+	for (size_t k = 0; k < n; k++)
+		q_push_front(e, ids[k]);
+	free(ids);
+}
+
 static void dispatch(pm_engine *e)
 {
 	if (e->dispatch_paused || e->state == PM_POOL_TERMINATED)
 		return;
+	bool idle = false;
+	for (size_t i = 0; i < e->nworkers && !idle; i++)
+		idle = e->workers[i]->state == PM_WORKER_IDLE &&
+		       can_take(e, e->workers[i]);
+	if (idle)
+		take_back(e);
 	/* Who can take work first: the queue's front (often a record long
 	 * out of the cache) only for them. */
 	for (size_t i = 0; i < e->nworkers && e->qlen; i++)
@@ -1933,7 +2220,8 @@ static size_t slots_settle_run(pm_engine *e, worker *w)
 	shm_worker *s = w->shm;
 	size_t m = 0, running = 0;
 	while (m < most && w->sl->by_slot[slot + m] &&
-	       w->sl->chunk[slot + m] == id + m && g->inc[i + m] == w->run &&
+	       w->sl->chunk[slot + m] == id + m &&
+	       e->spans[g->inc[i + m]].run == w->run &&
 	       atomic_load_explicit(&s->out_st[slot + m],
 				    memory_order_acquire) == SLOT_DONE) {
 		uint8_t st = g->st[i + m];
@@ -2058,7 +2346,7 @@ static void mark_running(pm_engine *e, worker *w, task *t)
 	t->pid = w->pid;
 	if (t->started == 0)
 		t->started = (double)atomic_load(&w->shm->cur_started_ns) / 1e9;
-	set_state(e, t, PM_TASK_RUNNING);
+	set_state_at(e, t, PM_TASK_RUNNING, t->started);
 	if (t->pending == ACT_HOLD)
 		stop_worker(e, w, t->id);
 	else if (t->pending == ACT_CANCEL)
@@ -2083,7 +2371,7 @@ static void sync_running(pm_engine *e, worker *w)
 		    t->worker == w->id)
 			mark_running(e, w, t);
 	} else if ((g = group_of(e, id, &i)) && g->st[i] == B_SENT &&
-		   g->inc[i] == w->run) {
+		   e->spans[g->inc[i]].run == w->run) {
 		w->running = id;
 		w->running_since = e->in_poll ? e->now : pm_now();
 		bulk_set(e, g, i, B_RUNNING);
@@ -2107,12 +2395,12 @@ static const char *task_name(pm_engine *e, uint64_t id)
 
 /* A map item done, the common case: no task record. */
 static bool bulk_done(pm_engine *e, worker *w, uint64_t id,
-		      const unsigned char *enc, size_t len)
+		      const int64_t ns[2], const unsigned char *enc, size_t len)
 {
 	size_t i;
 	mapgrp *g = group_of(e, id, &i);
 	if (!g || (g->st[i] != B_SENT && g->st[i] != B_RUNNING) ||
-	    g->inc[i] != w->run)
+	    e->spans[g->inc[i]].run != w->run)
 		return false;
 	pm_value v;
 	if (len == 9 && (enc[0] == PM_INT || enc[0] == PM_FLOAT)) {
@@ -2129,6 +2417,7 @@ static bool bulk_done(pm_engine *e, worker *w, uint64_t id,
 	} else {
 		return false;
 	}
+	span_note(e, g->inc[i], ns[0], ns[1]);
 	bulk_finish(e, w, g, i);
 	chunk_item_finished(e, w, id);
 	return true;
@@ -2160,8 +2449,18 @@ static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 		free(line);
 		return;
 	}
-	if (h->type == UP_MAP_END)
-		return; /* a wake-up: drain_worker counts the chunk */
+	if (h->type == UP_MAP_END) {
+		/* The chunk's times; drain_worker counts its items. */
+		int64_t ns[2];
+		size_t i;
+		mapgrp *g = group_of(e, id, &i);
+		if (h->len >= RESULT_HEAD && g &&
+		    e->spans[g->inc[i]].run == w->run) {
+			memcpy(ns, p + 8, 16);
+			span_note(e, g->inc[i], ns[0], ns[1]);
+		}
+		return;
+	}
 	if (h->type == UP_LOG) {
 		pm_value v;
 		if (!pm_value_decode(p + 8, h->len - 8, &v))
@@ -2180,10 +2479,13 @@ static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 	}
 	/* Results carry when their task started, after the id. */
 	bool result = h->type == UP_DONE || h->type == UP_FAILED;
-	if (result && h->len < 16)
+	if (result && h->len < RESULT_HEAD)
 		return;
+	int64_t ns[2] = { 0, 0 };
+	if (result)
+		memcpy(ns, p + 8, 16);
 	if (h->type == UP_DONE && !task_get(e, id) &&
-	    bulk_done(e, w, id, p + 16, h->len - 16))
+	    bulk_done(e, w, id, ns, p + RESULT_HEAD, h->len - RESULT_HEAD))
 		return;
 	/* Anything else about a map item needs its own record. */
 	task *t = task_own(e, id);
@@ -2214,12 +2516,10 @@ static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 		break;
 	case UP_DONE:
 	case UP_FAILED: {
-		int64_t ns;
-		memcpy(&ns, p + 8, 8);
 		pm_value v;
-		if (!pm_value_decode(p + 16, h->len - 16, &v))
+		if (!pm_value_decode(p + RESULT_HEAD, h->len - RESULT_HEAD, &v))
 			v = pm_str("undecodable result");
-		task_ended(e, w, t, h->type == UP_DONE, ns, v);
+		task_ended(e, w, t, h->type == UP_DONE, ns[0], ns[1], v);
 		chunk_item_finished(e, w, id);
 		break;
 	}
@@ -2680,18 +2980,30 @@ static bool bulk_info(const pm_engine *e, uint64_t id, pm_task_info *out)
 	out->state = bulk_state(st);
 	bulk_args(g, i, &e->view->arg, &out->args, &out->nargs);
 	if (st != B_QUEUED) {
-		out->worker = e->runs[g->inc[i]].worker;
-		out->pid = e->runs[g->inc[i]].pid;
+		out->worker = e->runs[e->spans[g->inc[i]].run].worker;
+		out->pid = e->runs[e->spans[g->inc[i]].run].pid;
 	}
 	if (st == B_DONE) {
 		out->result = bulk_result(g, i, &e->view->result);
 		out->progress = 1.0;
 	}
+	out->queued_at = g->queued_at;
+	if (st != B_QUEUED && g->inc[i] < e->nspans) {
+		/* A map item's times are its chunk's. */
+		out->started_at = e->spans[g->inc[i]].started;
+		if (st == B_DONE || st == B_CANCELLED)
+			out->ended_at = e->spans[g->inc[i]].ended;
+	}
 	if (st == B_RUNNING) {
 		double started = bulk_started(e, out->worker, id);
-		if (started > 0)
+		if (started > 0) {
 			out->elapsed = pm_now() - started;
+			out->started_at = started;
+		}
 	}
+	out->changed_at = out->ended_at > 0 ? out->ended_at
+			  : out->started_at > 0 ? out->started_at
+						: out->queued_at;
 	return true;
 }
 
@@ -2713,6 +3025,12 @@ bool pm_engine_task_info(const pm_engine *e, uint64_t id, pm_task_info *out)
 	out->error = t->error;
 	out->signo = t->signo;
 	out->progress = t->progress;
+	out->queued_at = t->queued_at;
+	out->started_at = t->started;
+	out->ended_at = t->ended;
+	out->changed_at = t->ended > 0 ? t->ended
+			  : t->paused_at > 0 ? t->paused_at
+			  : t->started > 0 ? t->started : t->queued_at;
 	if (t->started > 0) {
 		double end = t->ended > 0 ? t->ended : pm_now();
 		double paused = t->paused_total;
@@ -2721,6 +3039,11 @@ bool pm_engine_task_info(const pm_engine *e, uint64_t id, pm_task_info *out)
 		out->elapsed = end - t->started - paused;
 	}
 	return true;
+}
+
+double pm_engine_t0(const pm_engine *e)
+{
+	return e->t0;
 }
 
 uint64_t pm_engine_last_task_id(const pm_engine *e)
@@ -2877,8 +3200,13 @@ static void request_skip(const pm_engine *e, task *t, pending_action act)
 {
 	worker *w = worker_of(e, t);
 	size_t pos = w ? live_slot(w, t->id) : CHUNK_SLOTS;
-	if (pos < CHUNK_SLOTS)
-		atomic_store(&w->shm->skip[pos], 1);
+	if (pos < CHUNK_SLOTS) {
+		/* If the worker took it first, it runs: mark_running applies
+		 * the pending action when the manager sees it start. */
+		uint8_t want = CLAIM_OPEN;
+		atomic_compare_exchange_strong(&w->shm->claim[pos], &want,
+					       CLAIM_SKIP);
+	}
 	t->pending = act;
 }
 
@@ -2968,8 +3296,11 @@ int pm_engine_resume(pm_engine *e, const char *target, char *err,
 		t->pending = ACT_NONE;
 		w = worker_of(e, t);
 		size_t slot = w && w->shm ? live_slot(w, t->id) : CHUNK_SLOTS;
-		if (slot < CHUNK_SLOTS)
-			atomic_store(&w->shm->skip[slot], 0);
+		if (slot < CHUNK_SLOTS) {
+			uint8_t want = CLAIM_SKIP;
+			atomic_compare_exchange_strong(&w->shm->claim[slot],
+						       &want, CLAIM_OPEN);
+		}
 		return 0;
 	}
 	if (t->state != PM_TASK_PAUSED)

@@ -61,6 +61,7 @@ typedef struct pm_event {
 	int signo;            /* PM_TASK_CRASHED, or the worker's death signal */
 	int exit_status;      /* worker exited normally: its status */
 	bool in_process;      /* worker is a standalone process (p-id) */
+	double time;          /* when it happened (pm_now's clock) */
 } pm_event;
 
 typedef void (*pm_event_fn)(void *ud, const pm_event *ev);
@@ -69,6 +70,10 @@ typedef struct pm_engine_config {
 	int workers;            /* <= 0: one per CPU */
 	int maxtasks;           /* recycle a worker after this many, 0 = never */
 	const char *plugin_dir; /* --plugin-dir, may be NULL */
+	/* Single submits of a task whose mean run time so far is below this
+	 * (seconds) are sent to a worker in batches; 0: the default, 500 us.
+	 * Others go one at a time, in submission order. */
+	double batch_below;
 } pm_engine_config;
 
 typedef struct pm_task_info {
@@ -85,6 +90,10 @@ typedef struct pm_task_info {
 	int signo;              /* when crashed */
 	double progress;        /* 0..1 */
 	double elapsed;         /* seconds running so far, or run time */
+	/* When it was queued, started and ended (pm_now's clock, as its
+	 * worker read it; 0: not yet or not known).  A map item's start and
+	 * end are its chunk's.  changed_at: its last change of state. */
+	double queued_at, started_at, ended_at, changed_at;
 } pm_task_info;
 
 typedef struct pm_worker_info {
@@ -157,6 +166,8 @@ const char *pm_worker_state_name(pm_worker_state s);
 const char *pm_pool_state_name(pm_pool_state s);
 /* Iterate tasks known to the engine, in id order: ids from 1 to last. */
 uint64_t pm_engine_last_task_id(const pm_engine *e);
+/* When the engine was made (pm_now's clock): times are shown from it. */
+double pm_engine_t0(const pm_engine *e);
 
 size_t pm_engine_worker_count(const pm_engine *e);
 /* The pool size asked for (workers N), which live workers converge to. */
