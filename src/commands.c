@@ -176,7 +176,10 @@ bool pm_cli_wait_check(pm_cli *c, double now)
 	case WAIT_TASKS:
 		done = true;
 		if (!w->ids) {
-			done = pm_engine_idle(c->e);
+			/* All tasks, and the processes they ran in gone (a
+			 * process's task ends before the process does). */
+			done = pm_engine_idle(c->e) &&
+			       !pm_engine_processes_alive(c->e, false);
 			break;
 		}
 		for (size_t i = 0; i < w->nids && done; i++)

@@ -2608,6 +2608,10 @@ static void worker_exited(pm_engine *e, worker *w, int status)
 	 * result was sent. */
 	uint64_t cur = w->shm ? atomic_load(&w->shm->cur_task) : 0;
 	task *t = task_own(e, cur ? cur : w->running);
+	/* A process's one task ends with it, started or not: it never goes
+	 * to the pool. */
+	if (w->is_process && !t)
+		t = task_get(e, w->task_id);
 	/* Killed for a task that ended just before: what it ran then was
 	 * not meant, and goes back to the queue (after the loop below, so
 	 * that it comes first). */

@@ -37,6 +37,12 @@ ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 def tasks(state=None, task=None):
     return [e for e in ev if e["event"] == "task" and (state is None or e["state"] == state)
             and (task is None or e["task"] == task)]
+def late(slack=0.02):
+    # Pairs (a, b), a submitted before b, where a started after b: workers
+    # start what they are given within microseconds of each other, so
+    # "after" means by more than slack seconds.
+    st = sorted((int(e["id"][1:]), e["started"]) for e in tasks("done"))
+    return [(a, b) for i, (a, sa) in enumerate(st) for (b, sb) in st[i + 1:] if sa > sb + slack]
 def done(id):
     return [e for e in tasks("done") if e["id"] == id]
 def status():
@@ -119,6 +125,9 @@ is "$(q 'len({e["pid"] for e in tasks("done")})')" 3 "apply_async: on 3 distinct
 is "$(q '(status()["pool"]["state"], status()["pool"]["workers"])')" "('closed', 0)" \
 	"close + join: the pool is closed and its workers have exited"
 is "$(grep -Eo 'pid [0-9]+' "$txt" | sort -u | wc -l)" 3 "text: three pids"
+is "$(q 'late()')" "[]" "apply_async: first in, first out (no task starts after one submitted later)"
+is "$(q 'min(e["ended"] for e in tasks("done") if e["id"] in ("t1", "t2", "t3")) <= [e["started"] for e in tasks("done") if e["id"] == "t4"][0]')" \
+	True "apply_async: t4 starts once one of t1-t3 has ended (three at a time)"
 
 # --- close vs terminate after 2 s ------------------------------------------------
 run pool_terminate
@@ -132,6 +141,9 @@ run pool_close_join
 is "$(q 'sorted((int(e["id"][1:]), e["result"]) for e in tasks("done"))')" \
 	"$(python3 -c 'print([(i, 200) for i in range(1, 11)])')" "close + join: all 10 tasks finish"
 is "$(tail -n 4 "$txt" | head -n 1)" "ending" "close + join: 'ending' after the tasks"
+is "$(q 'late()')" "[]" "close + join: no task starts after one submitted later"
+is "$(q '[int(e["id"][1:]) for e in sorted(tasks("done"), key=lambda e: e["started"])][2:4]')" \
+	"[3, 4]" "close + join: the second wave is t3 + t4 (as Python's Pool)"
 
 # --- map(job, range(10)), apply_async(job, (2,)) ---------------------------------
 run pool_map
