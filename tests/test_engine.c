@@ -65,6 +65,28 @@ static fixture *setup_n(int workers)
 	return f;
 }
 
+/* As setup_n, with single submits of any task measured once sent in
+ * batches: what a pool of tiny tasks does, for tasks of any length. */
+static fixture *setup_batching(int workers)
+{
+	fixture *f = xcalloc(1, sizeof *f);
+	f->loop = pm_loop_new();
+	char *err = NULL;
+	pm_engine_config cfg = { .workers = workers, .batch_below = 1e6 };
+	f->e = pm_engine_new(f->loop, &cfg, &err);
+	assert_non_null(f->e);
+	pm_engine_set_listener(f->e, on_event, f);
+	pm_engine_add_plugin_dir(f->e, plugin_dir());
+	assert_int_equal(pm_engine_load(f->e, "demo", f->err, sizeof f->err), 0);
+	return f;
+}
+
+static int setup2_batching(void **state)
+{
+	*state = setup_batching(2);
+	return 0;
+}
+
 static int setup2(void **state)
 {
 	*state = setup_n(2);
@@ -866,6 +888,139 @@ static void test_hold_queued(void **state)
 	assert_int_equal(state_of(f, a), PM_TASK_DONE);
 }
 
+static pm_task_info info_of(fixture *f, uint64_t id)
+{
+	pm_task_info ti;
+	assert_true(pm_engine_task_info(f->e, id, &ti));
+	return ti;
+}
+
+/* Items batched behind a task that runs long go to the idle worker: with
+ * dispatch paused, a 600 ms sleep and eight 20 ms ones are queued; at
+ * resume the first worker is sent the long one and a short one in one
+ * batch.  The short one is taken back and all eight end before the long
+ * one, whichever worker was sent what. */
+static void test_batched_behind_long_taken_back(void **state)
+{
+	fixture *f = *state;
+	uint64_t warm = submit_int(f, "sleep", 0, 0); /* measured: batchable */
+	assert_true(run_until(f, task_final, warm));
+	assert_int_equal(pm_engine_pause(f->e, NULL, f->err, sizeof f->err), 0);
+	uint64_t slow = submit_int(f, "sleep", 600, 0);
+	uint64_t first = 0;
+	for (int i = 0; i < 8; i++) {
+		uint64_t id = submit_int(f, "sleep", 20, 0);
+		first = first ? first : id;
+	}
+	assert_int_equal(pm_engine_resume(f->e, NULL, f->err, sizeof f->err), 0);
+	assert_true(run_until(f, is_idle, 0));
+	pm_task_info s = info_of(f, slow);
+	assert_int_equal(s.state, PM_TASK_DONE);
+	for (uint64_t id = first; id < first + 8; id++) {
+		pm_task_info ti = info_of(f, id);
+		assert_int_equal(ti.state, PM_TASK_DONE);
+		if (ti.ended_at >= s.ended_at)
+			fail_msg("t%llu ended after the long t%llu",
+				 (unsigned long long)id, (unsigned long long)slow);
+		if (ti.worker == s.worker)
+			fail_msg("t%llu ran on the long task's worker w%llu",
+				 (unsigned long long)id,
+				 (unsigned long long)s.worker);
+	}
+}
+
+/* Soak of the dispatcher: rounds of 24 sleeps, one of 600 ms among short
+ * ones of random lengths (0, 2 or 20 ms, fixed seeds), every one
+ * batchable, so that a batch may hold the long one with short ones behind
+ * it.  Whenever a worker sat idle for more
+ * than 100 ms (a look of the manager is 5 ms), no task was waiting all
+ * that time: it would have been given to that worker. */
+/* One round of it: returns how many times a worker sat idle over 100 ms. */
+static size_t dispatch_soak_round(fixture *f, uint32_t seed)
+{
+	enum { N = 24 };
+	static const int ms[8] = { 0, 0, 0, 0, 0, 2, 2, 20 };
+	uint64_t ids[N];
+	uint32_t r = seed * 2654435761u;
+	int slow = (int)(seed * 7 % N); /* one 600 ms task among short ones */
+	for (int i = 0; i < N; i++) {
+		r = r * 1103515245u + 12345u;
+		ids[i] = submit_int(f, "sleep", i == slow ? 600 : ms[(r >> 16) % 8],
+				    0);
+	}
+	assert_true(run_until(f, is_idle, 0));
+	pm_task_info ti[N];
+	for (int i = 0; i < N; i++) {
+		ti[i] = info_of(f, ids[i]);
+		assert_int_equal(ti[i].state, PM_TASK_DONE);
+	}
+	size_t gaps = 0;
+	for (int a = 0; a < N; a++) {
+		/* The next task a's worker started after a ended. */
+		double next = 0;
+		for (int b = 0; b < N; b++)
+			if (ti[b].worker == ti[a].worker &&
+			    ti[b].started_at >= ti[a].ended_at &&
+			    (next == 0 || ti[b].started_at < next))
+				next = ti[b].started_at;
+		if (next != 0 && next - ti[a].ended_at <= 0.100)
+			continue; /* busy again soon (no next: idle to the end) */
+		gaps++;
+		for (int c = 0; c < N; c++)
+			if (ti[c].queued_at < ti[a].ended_at &&
+			    ti[c].started_at > ti[a].ended_at + 0.100)
+				fail_msg("seed %u: t%llu waited while w%llu was idle from %.3f s on",
+					 seed, (unsigned long long)ids[c],
+					 (unsigned long long)ti[a].worker,
+					 ti[a].ended_at - ti[0].queued_at);
+	}
+	return gaps;
+}
+
+/* Soak of the dispatcher: rounds of 24 sleeps, one of 600 ms among short
+ * ones of random lengths (0, 2 or 20 ms, fixed seeds), every one
+ * batchable, so that a batch may hold the long one with short ones behind
+ * it.  Whenever a worker sat idle for more
+ * than 100 ms (a look of the manager is 5 ms), no task was waiting all
+ * that time: it would have been given to that worker. */
+static void test_dispatch_soak(void **state)
+{
+	fixture *f = *state;
+	uint64_t warm = submit_int(f, "sleep", 0, 0);
+	assert_true(run_until(f, task_final, warm));
+	size_t gaps = 0;
+	for (uint32_t seed = 1; seed <= 8; seed++)
+		gaps += dispatch_soak_round(f, seed);
+	print_message("dispatch soak: %zu idle times over 100 ms, none with a task waiting\n",
+		      gaps);
+}
+
+/* Every task has its times: queued <= started <= ended, and the event of
+ * each change carries it. */
+static void test_task_times(void **state)
+{
+	fixture *f = *state;
+	uint64_t id = submit_int(f, "sleep", 30, 0);
+	assert_true(run_until(f, task_final, id));
+	pm_task_info ti = info_of(f, id);
+	assert_true(ti.queued_at > 0);
+	assert_true(ti.started_at >= ti.queued_at);
+	assert_true(ti.ended_at - ti.started_at >= 0.030);
+	assert_true(ti.changed_at == ti.ended_at);
+	uint64_t m = 0;
+	pm_value items[3] = { pm_int(1), pm_int(2), pm_int(3) };
+	assert_int_equal(pm_engine_map(f->e, "square", items, 3, 0, &m, f->err,
+				       sizeof f->err), 0);
+	assert_true(run_until(f, is_idle, 0));
+	for (uint64_t k = m; k < m + 3; k++) {
+		ti = info_of(f, k);
+		assert_int_equal(ti.state, PM_TASK_DONE);
+		/* A map item's start and end are its chunk's. */
+		assert_true(ti.queued_at > 0 && ti.started_at >= ti.queued_at);
+		assert_true(ti.ended_at >= ti.started_at);
+	}
+}
+
 static void test_close_join(void **state)
 {
 	fixture *f = *state;
@@ -1051,6 +1206,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pause_resume_kernel_state, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_hold_queued, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_close_join, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_batched_behind_long_taken_back, setup2_batching, teardown),
+		cmocka_unit_test_setup_teardown(test_task_times, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_dispatch_soak, setup2_batching, teardown),
 		cmocka_unit_test_setup_teardown(test_terminate_pool, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_shrink_while_busy, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_loader_refusals, setup2, teardown),
