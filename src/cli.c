@@ -15,8 +15,6 @@
 #include "commands.h"
 #include "shared.h"
 
-#define MAX_RANGE 10000000ULL
-
 /* ---- parsing ------------------------------------------------------------ */
 
 static bool is_ident(const char *s, size_t n)
@@ -78,6 +76,50 @@ static int parse_scalar(const char *w, pm_value *out, char *err,
 	return 0;
 }
 
+/* FIRST..LAST, both ends included, at most PM_RANGE_MAX items.  The size
+ * is worked out in unsigned arithmetic, which cannot overflow: LAST - FIRST
+ * of two int64s is at most 2^64 - 1. */
+static int parse_range(const char *w, const char *dots, pm_value *out,
+		       char *err, size_t errlen)
+{
+	char *first = strndup(w, (size_t)(dots - w));
+	const char *last = dots + 2;
+	int64_t lo, hi;
+	int ra = parse_int(first, &lo), rb = parse_int(last, &hi);
+	if (ra > 0) { /* "wait..." is a word, not a range */
+		free(first);
+		*out = pm_str(w);
+		return 0;
+	}
+	if (ra < 0 || rb < 0) {
+		pm_err(err, errlen,
+		       "bad range '%s': %s is out of the 64-bit integer range",
+		       w, ra < 0 ? first : last);
+		free(first);
+		return -1;
+	}
+	free(first);
+	if (rb)
+		return pm_err(err, errlen,
+			      "bad range '%s' (write FIRST..LAST, e.g. 1..10)",
+			      w);
+	if (hi < lo)
+		return pm_err(err, errlen,
+			      "empty range '%s': %lld is after %lld", w,
+			      (long long)lo, (long long)hi);
+	uint64_t span = (uint64_t)hi - (uint64_t)lo; /* items - 1 */
+	if (span >= PM_RANGE_MAX)
+		return pm_err(err, errlen,
+			      "range %s has more than %llu items", w,
+			      (unsigned long long)PM_RANGE_MAX);
+	size_t n = (size_t)span + 1;
+	pm_value *items = xcalloc(n, sizeof *items);
+	for (size_t k = 0; k < n; k++)
+		items[k] = pm_int(lo + (int64_t)k); /* at most hi */
+	*out = pm_list_take(items, n);
+	return 0;
+}
+
 int pm_parse_value(const char *w, bool quoted, pm_value *out, char *err,
 		   size_t errlen)
 {
@@ -87,34 +129,8 @@ int pm_parse_value(const char *w, bool quoted, pm_value *out, char *err,
 		return 0;
 	}
 	const char *dots = strstr(w, "..");
-	if (dots && !strchr(w, ',')) {
-		char *a = strndup(w, (size_t)(dots - w));
-		int64_t lo, hi;
-		int ra = parse_int(a, &lo), rb = parse_int(dots + 2, &hi);
-		free(a);
-		if (ra > 0) { /* "wait..." is a word, not a range */
-			*out = pm_str(w);
-			return 0;
-		}
-		if (ra || rb)
-			return pm_err(err, errlen,
-				      "bad range '%s' (write FIRST..LAST, e.g. 1..10)",
-				      w);
-		if (hi < lo)
-			return pm_err(err, errlen,
-				      "empty range '%s': %lld is after %lld", w,
-				      (long long)lo, (long long)hi);
-		uint64_t n = (uint64_t)(hi - lo) + 1;
-		if (n > MAX_RANGE || n == 0)
-			return pm_err(err, errlen,
-				      "range '%s' too long (at most %llu items)",
-				      w, MAX_RANGE);
-		pm_value *items = xcalloc(n, sizeof *items);
-		for (uint64_t k = 0; k < n; k++)
-			items[k] = pm_int(lo + (int64_t)k);
-		*out = pm_list_take(items, n);
-		return 0;
-	}
+	if (dots && !strchr(w, ','))
+		return parse_range(w, dots, out, err, errlen);
 	if (strchr(w, ',')) {
 		size_t n = 1;
 		for (const char *p = w; *p; p++)
@@ -150,6 +166,7 @@ void pm_args_free(pm_args *a)
 	if (!a)
 		return;
 	free(a->text);
+	free(a->error);
 	free(a->name);
 	for (size_t i = 0; i < a->argc; i++)
 		free(a->words[i]);
@@ -209,8 +226,18 @@ static int add_word(pm_args *a, word *w, char *err, size_t errlen)
 	return 0;
 }
 
-int pm_parse_line(const char *line, pm_args **out, char *err, size_t errlen)
+/* The first error of a command is the one it reports; the rest of the
+ * command is still read (to find where it ends) but not kept. */
+static void set_error(pm_args *a, word *w, const char *msg)
 {
+	if (!a->error)
+		a->error = xstrdup(msg);
+	pm_buf_free(&w->text);
+}
+
+size_t pm_parse_line(const char *line, pm_args **out)
+{
+	char err[512];
 	pm_args *cmds = NULL;
 	size_t n = 0;
 	pm_args cur = { 0 };
@@ -223,8 +250,8 @@ int pm_parse_line(const char *line, pm_args **out, char *err, size_t errlen)
 		bool end_cmd = !ch || (!in_quote && (ch == ';' ||
 			       (ch == '#' && !in_word)));
 		if (in_quote && !ch) {
-			pm_err(err, errlen, "unterminated quote");
-			goto fail;
+			set_error(&cur, &w, "unterminated quote");
+			in_quote = in_word = false;
 		}
 		if (in_quote) {
 			if (ch == '"') {
@@ -241,13 +268,15 @@ int pm_parse_line(const char *line, pm_args **out, char *err, size_t errlen)
 		if (end_cmd || ch == ' ' || ch == '\t' || ch == '\r' ||
 		    ch == '\n') {
 			if (in_word) {
-				if (add_word(&cur, &w, err, errlen) < 0)
-					goto fail;
+				if (cur.error)
+					pm_buf_free(&w.text);
+				else if (add_word(&cur, &w, err, sizeof err) < 0)
+					set_error(&cur, &w, err);
 				w = (word){ { 0 }, false, -1 };
 				in_word = false;
 			}
 			if (end_cmd) {
-				if (cur.name) {
+				if (cur.name || cur.error) {
 					const char *e = p;
 					while (e > start && isspace((unsigned char)e[-1]))
 						e--;
@@ -271,18 +300,20 @@ int pm_parse_line(const char *line, pm_args **out, char *err, size_t errlen)
 			continue;
 		}
 		if ((unsigned char)ch < 0x20 || ch == 0x7f) {
-			pm_err(err, errlen,
-			       "control character 0x%02x in the input",
-			       (unsigned char)ch);
-			goto fail;
+			snprintf(err, sizeof err,
+				 "control character 0x%02x in the input",
+				 (unsigned char)ch);
+			set_error(&cur, &w, err);
+			continue;
 		}
 		if ((unsigned char)ch >= 0x80) {
 			size_t len = pm_utf8_len(p);
 			if (!len) {
-				pm_err(err, errlen,
-				       "invalid UTF-8 byte 0x%02x in the input",
-				       (unsigned char)ch);
-				goto fail;
+				snprintf(err, sizeof err,
+					 "invalid UTF-8 byte 0x%02x in the input",
+					 (unsigned char)ch);
+				set_error(&cur, &w, err);
+				continue;
 			}
 			pm_buf_add(&w.text, p, len);
 			p += len - 1;
@@ -293,15 +324,7 @@ int pm_parse_line(const char *line, pm_args **out, char *err, size_t errlen)
 		pm_buf_add(&w.text, &ch, 1);
 	}
 	*out = cmds;
-	return (int)n;
-fail:
-	pm_buf_free(&w.text);
-	pm_args_free(&cur);
-	for (size_t i = 0; i < n; i++)
-		pm_args_free(&cmds[i]);
-	free(cmds);
-	*out = NULL;
-	return -1;
+	return n;
 }
 
 /* ---- output ------------------------------------------------------------- */
@@ -608,6 +631,8 @@ static void run_pending(pm_cli *c);
 
 static pm_status run_command(pm_cli *c, pm_args *a)
 {
+	if (a->error)
+		return pm_cli_error(c, a, "%s", a->error);
 	const struct pm_command *cmd = pm_command_find(a->name);
 	if (!cmd)
 		return pm_cli_error(c, a, "unknown command (try 'help')");
@@ -663,20 +688,15 @@ static void run_pending(pm_cli *c)
 
 bool pm_cli_feed(pm_cli *c, const char *line)
 {
-	char err[512];
 	pm_args *cmds;
-	int n = pm_parse_line(line, &cmds, err, sizeof err);
-	if (n < 0) {
-		pm_cli_report_error(c, line, err);
-		return false;
-	}
+	size_t n = pm_parse_line(line, &cmds);
 	unsigned before = c->errors;
 	if (n == 0) /* blank or comment-only */
 		return true;
 	c->pending = xrealloc(c->pending,
-			      (c->npending + (size_t)n + 1) * sizeof *c->pending);
-	memcpy(c->pending + c->npending, cmds, (size_t)n * sizeof *cmds);
-	c->npending += (size_t)n;
+			      (c->npending + n + 1) * sizeof *c->pending);
+	memcpy(c->pending + c->npending, cmds, n * sizeof *cmds);
+	c->npending += n;
 	free(cmds);
 	run_pending(c);
 	return c->errors == before;

@@ -39,9 +39,11 @@ pm_cli *pm_cli_new(pm_engine *e, pm_loop *loop, pm_out_mode mode,
 		   pm_line_fn out, void *ud);
 void pm_cli_free(pm_cli *c);
 
-/* Runs a line of commands.  A command that waits (join, apply, result,
- * sleep, map) does not block: the rest of the line is kept and runs when the
- * wait ends, driven by the loop.  Returns false if the line had an error. */
+/* Runs a line of commands.  Each command of the line runs, or reports its
+ * own error (bad input included), in order; an error never stops the
+ * others.  A command that waits (join, apply, result, sleep, map) does not
+ * block: the rest of the line is kept and runs when the wait ends, driven
+ * by the loop.  Returns false if the line had an error so far. */
 bool pm_cli_feed(pm_cli *c, const char *line);
 /* True while a command waits or commands are pending. */
 bool pm_cli_busy(const pm_cli *c);

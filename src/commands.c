@@ -45,6 +45,20 @@ static int parse_task_id(const char *s, uint64_t *id)
 	return 0;
 }
 
+/* An id typed as "" names nothing (the engine would take no id as the
+ * whole pool): true, with the error reported, if a word is empty. */
+static bool empty_id(pm_cli *c, pm_args *a)
+{
+	for (size_t i = 0; i < a->argc; i++)
+		if (!a->words[i][0]) {
+			const struct pm_command *cmd = pm_command_find(a->name);
+			pm_cli_error(c, a, "empty id \"\"; usage: %s",
+				     cmd ? cmd->usage : a->name);
+			return true;
+		}
+	return false;
+}
+
 static pm_status start_wait(pm_cli *c, pm_args *a, wait_kind kind,
 			    double timeout)
 {
@@ -407,6 +421,8 @@ static pm_status cmd_result(pm_cli *c, pm_args *a)
 	if (bad)
 		return CMD_ERROR;
 	pm_task_info ti;
+	if (empty_id(c, a))
+		return CMD_ERROR;
 	if (parse_task_id(a->words[0], &id) < 0)
 		return pm_cli_error(c, a, "'%s' is not a task id (t1, t2, …)",
 				    a->words[0]);
@@ -423,7 +439,7 @@ static pm_status cmd_join(pm_cli *c, pm_args *a)
 {
 	bool bad;
 	double timeout = opt_seconds(c, a, "timeout", &bad);
-	if (bad)
+	if (bad || empty_id(c, a))
 		return CMD_ERROR;
 	if (a->argc == 1 && !strcmp(a->words[0], "pool")) {
 		pm_pool_state s = pm_engine_pool_state(c->e);
@@ -485,6 +501,8 @@ typedef int (*control_fn)(pm_engine *, const char *, char *, size_t);
 static pm_status control(pm_cli *c, pm_args *a, control_fn fn)
 {
 	char err[512];
+	if (empty_id(c, a))
+		return CMD_ERROR;
 	if (fn(c->e, a->argc ? a->words[0] : NULL, err, sizeof err) < 0)
 		return pm_cli_error(c, a, "%s", err);
 	return CMD_OK;
@@ -566,6 +584,8 @@ static pm_status cmd_show(pm_cli *c, pm_args *a)
 {
 	const char *w = a->words[0];
 	uint64_t id;
+	if (empty_id(c, a))
+		return CMD_ERROR;
 	if (!pm_shared_find(pm_engine_shared(c->e), w)) {
 		pm_task_info ti;
 		pm_worker_info wi;

@@ -12,6 +12,8 @@
 #include "value.h"
 
 #define PM_MAX_ARGS 256
+/* The most items a range FIRST..LAST may have (the man page says so). */
+#define PM_RANGE_MAX 10000000ULL
 
 typedef struct pm_option {
 	char *key;
@@ -21,7 +23,8 @@ typedef struct pm_option {
 /* One parsed command: its words, their typed values and its options. */
 typedef struct pm_args {
 	char *text;     /* the command as typed, for error events */
-	char *name;     /* first word */
+	char *error;    /* bad input: why; the command is not run */
+	char *name;     /* first word (NULL if it was bad) */
 	size_t argc;    /* positional arguments after the name */
 	char **words;   /* as typed */
 	pm_value *vals; /* typed */
@@ -106,8 +109,11 @@ void pm_cli_task_json(pm_buf *b, pm_engine *e, const pm_task_info *ti);
 void pm_cli_mark_quiet(pm_cli *c, uint64_t first, uint64_t count);
 
 /* Parsing, exposed for the unit tests. */
-/* Splits a line into commands; returns the count or -1 with a message. */
-int pm_parse_line(const char *line, pm_args **out, char *err, size_t errlen);
+/* Splits a line into commands at ';' (and a '#' comment); returns the
+ * count.  Each command is parsed on its own: bad input in one sets its
+ * error (it then reports that instead of running) and leaves the others
+ * as they are. */
+size_t pm_parse_line(const char *line, pm_args **out);
 void pm_args_free(pm_args *a);
 /* One word to a typed value: 7, -2.5, "text", 1..10, 1,2,3, word. */
 int pm_parse_value(const char *word, bool quoted, pm_value *out, char *err,

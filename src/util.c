@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "util.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,31 +123,37 @@ int pm_err(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+/* "SIG" and the C library's abbreviation (sigabbrev_np, glibc 2.32), made
+ * once for every number so the strings outlive the call. */
+static char signal_names[NSIG][24];
+
+static void fill_signal_names(void)
+{
+	for (int signo = 0; signo < NSIG; signo++) {
+		char *name = signal_names[signo];
+		size_t len = sizeof signal_names[signo];
+		const char *abbrev = sigabbrev_np(signo);
+		if (abbrev)
+			snprintf(name, len, "SIG%s", abbrev);
+		else if (signo == SIGRTMIN)
+			snprintf(name, len, "SIGRTMIN");
+		else if (signo == SIGRTMAX)
+			snprintf(name, len, "SIGRTMAX");
+		else if (signo > SIGRTMIN && signo < SIGRTMAX)
+			snprintf(name, len, "SIGRTMIN+%d", signo - SIGRTMIN);
+		else
+			snprintf(name, len, "SIG%d", signo);
+	}
+}
+
 const char *pm_signal_name(int signo)
 {
-	switch (signo) {
-	case SIGHUP: return "SIGHUP";
-	case SIGINT: return "SIGINT";
-	case SIGQUIT: return "SIGQUIT";
-	case SIGILL: return "SIGILL";
-	case SIGTRAP: return "SIGTRAP";
-	case SIGABRT: return "SIGABRT";
-	case SIGBUS: return "SIGBUS";
-	case SIGFPE: return "SIGFPE";
-	case SIGKILL: return "SIGKILL";
-	case SIGUSR1: return "SIGUSR1";
-	case SIGSEGV: return "SIGSEGV";
-	case SIGUSR2: return "SIGUSR2";
-	case SIGPIPE: return "SIGPIPE";
-	case SIGALRM: return "SIGALRM";
-	case SIGTERM: return "SIGTERM";
-	case SIGCHLD: return "SIGCHLD";
-	case SIGCONT: return "SIGCONT";
-	case SIGSTOP: return "SIGSTOP";
-	case SIGTSTP: return "SIGTSTP";
-	case SIGXCPU: return "SIGXCPU";
-	case SIGXFSZ: return "SIGXFSZ";
-	case SIGSYS: return "SIGSYS";
-	default: return "SIG?";
-	}
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, fill_signal_names);
+	if (signo >= 0 && signo < NSIG)
+		return signal_names[signo];
+	/* Not a signal number at all: still a name, never "SIG?". */
+	static _Thread_local char other[24];
+	snprintf(other, sizeof other, "SIG%d", signo);
+	return other;
 }

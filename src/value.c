@@ -120,9 +120,70 @@ const char *pm_type_name(pm_type t)
 	return "?";
 }
 
+/* Reads back digits[0..nd) (as d.ddd) times 10^exp; true if that is f. */
+static bool digits_read_back(const char *digits, size_t nd, int exp, double f)
+{
+	char tmp[48];
+	snprintf(tmp, sizeof tmp, "%c.%.*se%d", digits[0], (int)nd - 1,
+		 digits + 1, exp);
+	return strtod(tmp, NULL) == f;
+}
+
+/* The fewest significant digits of |f| (finite) that read back as |f|,
+ * with the decimal exponent of the first: the correctly rounded %.Ne for
+ * N = 0, 1, … until strtod gives the same double.  At a power of two the
+ * gap above is twice the one below, so a digit string one unit above the
+ * rounded one may read back while the rounded one does not (as Python's
+ * repr finds: 2**132 is 5.444517870735016e+39; the rounded
+ * 5.444517870735015e+39 reads back as the double below). */
+static size_t shortest_digits(double f, char digits[24], int *exp)
+{
+	f = fabs(f);
+	int bin_exp;
+	bool pow2 = frexp(f, &bin_exp) == 0.5;
+	char tmp[40];
+	size_t nd = 0;
+	for (int prec = 0; prec <= 16; prec++) {
+		snprintf(tmp, sizeof tmp, "%.*e", prec, f);
+		nd = 0;
+		const char *p = tmp;
+		for (; *p != 'e'; p++)
+			if (*p != '.')
+				digits[nd++] = *p;
+		*exp = atoi(p + 1);
+		if (strtod(tmp, NULL) == f)
+			break;
+		if (!pow2 || prec == 16)
+			continue;
+		char up[24];
+		memcpy(up, digits, nd);
+		int up_exp = *exp;
+		size_t k = nd;
+		while (k > 0 && up[k - 1] == '9')
+			up[--k] = '0';
+		if (k > 0) {
+			up[k - 1]++;
+		} else { /* 9.99 -> 10.0 */
+			up[0] = '1';
+			up_exp++;
+		}
+		if (digits_read_back(up, nd, up_exp, f)) {
+			memcpy(digits, up, nd);
+			*exp = up_exp;
+			break;
+		}
+	}
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	return nd;
+}
+
+/* A float as Python's repr() writes it: the fewest digits that read back
+ * exactly, in fixed notation with a ".0" for integral values while the
+ * decimal exponent is in -4..15, else as d.ddde+XX (20.0, 0.0001, 1e-05,
+ * 1e+16, 1.2345678901234568e+17); nan, inf and -inf as words. */
 static void format_float(pm_buf *b, double f)
 {
-	char tmp[64];
 	if (isnan(f)) {
 		pm_buf_puts(b, "nan");
 		return;
@@ -131,16 +192,35 @@ static void format_float(pm_buf *b, double f)
 		pm_buf_puts(b, f < 0 ? "-inf" : "inf");
 		return;
 	}
-	/* Shortest form that reads back exactly, and always looks like a
-	 * float (Python prints 2.0, not 2). */
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof tmp, "%.*g", prec, f);
-		if (strtod(tmp, NULL) == f)
-			break;
+	if (signbit(f))
+		pm_buf_puts(b, "-");
+	char digits[24];
+	int exp;
+	size_t nd = shortest_digits(f, digits, &exp);
+	if (exp < -4 || exp >= 16) {
+		pm_buf_add(b, digits, 1);
+		if (nd > 1) {
+			pm_buf_puts(b, ".");
+			pm_buf_add(b, digits + 1, nd - 1);
+		}
+		pm_buf_printf(b, "e%c%02d", exp < 0 ? '-' : '+', abs(exp));
+		return;
 	}
-	pm_buf_puts(b, tmp);
-	if (!strpbrk(tmp, ".eE"))
-		pm_buf_puts(b, ".0");
+	if (exp < 0) {
+		pm_buf_puts(b, "0.");
+		for (int k = -1; k > exp; k--)
+			pm_buf_puts(b, "0");
+		pm_buf_add(b, digits, nd);
+		return;
+	}
+	size_t whole = (size_t)exp + 1;
+	for (size_t k = 0; k < whole; k++)
+		pm_buf_add(b, k < nd ? &digits[k] : "0", 1);
+	pm_buf_puts(b, ".");
+	if (nd > whole)
+		pm_buf_add(b, digits + whole, nd - whole);
+	else
+		pm_buf_puts(b, "0");
 }
 
 static void format_quoted(pm_buf *b, const char *s, size_t len, char q)
@@ -297,10 +377,13 @@ void pm_value_json(pm_buf *b, const pm_value *v)
 		pm_buf_printf(b, "%lld", (long long)v->u.i);
 		break;
 	case PM_FLOAT:
+		/* JSON has no NaN or infinity: they are written as the
+		 * strings "nan", "inf" and "-inf", the words text shows. */
 		if (!isfinite(v->u.f))
-			pm_buf_puts(b, "null");
-		else
-			format_float(b, v->u.f);
+			pm_buf_puts(b, "\"");
+		format_float(b, v->u.f);
+		if (!isfinite(v->u.f))
+			pm_buf_puts(b, "\"");
 		break;
 	case PM_STR:
 	case PM_BYTES:

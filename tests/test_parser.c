@@ -18,8 +18,8 @@ static void test_split(void **state)
 {
 	(void)state;
 	pm_args *a;
-	int n = pm_parse_line("submit square 7; join ;status # a comment; quit",
-			      &a, err, sizeof err);
+	size_t n = pm_parse_line("submit square 7; join ;status # a comment; quit",
+				 &a);
 	assert_int_equal(n, 3);
 	assert_string_equal(a[0].name, "submit");
 	assert_int_equal(a[0].argc, 2);
@@ -30,11 +30,12 @@ static void test_split(void **state)
 	assert_string_equal(a[1].name, "join");
 	assert_int_equal(a[1].argc, 0);
 	assert_string_equal(a[2].name, "status");
-	for (int i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		assert_null(a[i].error);
 		pm_args_free(&a[i]);
+	}
 	free(a);
-	assert_int_equal(pm_parse_line("   # only a comment", &a, err,
-				       sizeof err), 0);
+	assert_int_equal(pm_parse_line("   # only a comment", &a), 0);
 	free(a);
 }
 
@@ -42,8 +43,8 @@ static void test_quotes_and_options(void **state)
 {
 	(void)state;
 	pm_args *a;
-	int n = pm_parse_line("submit echo \"a b;#c\" \"42\" \"\" timeout=2.5 name=\"x y\"",
-			      &a, err, sizeof err);
+	size_t n = pm_parse_line("submit echo \"a b;#c\" \"42\" \"\" timeout=2.5 name=\"x y\"",
+				 &a);
 	assert_int_equal(n, 1);
 	assert_int_equal(a[0].argc, 4);
 	assert_int_equal(a[0].vals[1].type, PM_STR);
@@ -62,9 +63,128 @@ static void test_quotes_and_options(void **state)
 	assert_string_equal(nm->u.s.ptr, "x y");
 	pm_args_free(&a[0]);
 	free(a);
-	assert_int_equal(pm_parse_line("echo \"open", &a, err, sizeof err), -1);
-	assert_string_equal(err, "unterminated quote");
-	assert_null(a);
+	assert_int_equal(pm_parse_line("echo \"open", &a), 1);
+	assert_string_equal(a[0].error, "unterminated quote");
+	assert_string_equal(a[0].text, "echo \"open");
+	pm_args_free(&a[0]);
+	free(a);
+}
+
+/* Each command of a line stands alone: bad input in one is its own error
+ * and the others are parsed as if it were not there (issue 19). */
+static void test_bad_command_alone(void **state)
+{
+	(void)state;
+	pm_args *a;
+	size_t n = pm_parse_line("echo first; echo 1,,2; apply square 3", &a);
+	assert_int_equal(n, 3);
+	assert_null(a[0].error);
+	assert_string_equal(a[0].name, "echo");
+	assert_string_equal(a[0].words[0], "first");
+	assert_string_equal(a[1].error, "empty item in list '1,,2'");
+	assert_string_equal(a[1].name, "echo");
+	assert_string_equal(a[1].text, "echo 1,,2");
+	assert_null(a[2].error);
+	assert_string_equal(a[2].name, "apply");
+	assert_int_equal(a[2].vals[1].u.i, 3);
+	for (size_t i = 0; i < n; i++)
+		pm_args_free(&a[i]);
+	free(a);
+	/* a bad byte, a huge range, a quote left open: the commands around
+	 * them are whole; a ';' in the open quote is not a separator */
+	n = pm_parse_line("echo a\x01" "b c; echo 1..99999999999 x; echo ok; "
+			  "echo \"x;y", &a);
+	assert_int_equal(n, 4);
+	assert_string_equal(a[0].error, "control character 0x01 in the input");
+	assert_string_equal(a[1].error,
+			    "range 1..99999999999 has more than 10000000 items");
+	assert_null(a[2].error);
+	assert_string_equal(a[2].words[0], "ok");
+	assert_string_equal(a[3].error, "unterminated quote");
+	for (size_t i = 0; i < n; i++)
+		pm_args_free(&a[i]);
+	free(a);
+	/* a bad first word: an error with no name */
+	n = pm_parse_line("\xff; status", &a);
+	assert_int_equal(n, 2);
+	assert_string_equal(a[0].error, "invalid UTF-8 byte 0xff in the input");
+	assert_null(a[0].name);
+	assert_null(a[1].error);
+	assert_string_equal(a[1].name, "status");
+	for (size_t i = 0; i < n; i++)
+		pm_args_free(&a[i]);
+	free(a);
+}
+
+/* Ranges at the ends of int64 and past them: no overflow, a clear error
+ * over PM_RANGE_MAX items, nothing allocated for it (issue 19). */
+static void test_ranges(void **state)
+{
+	(void)state;
+	pm_value v;
+	assert_int_equal(pm_parse_value("-9223372036854775808..9223372036854775807",
+					false, &v, err, sizeof err), -1);
+	assert_string_equal(err, "range -9223372036854775808..9223372036854775807 has more than 10000000 items");
+	assert_int_equal(pm_parse_value("-1..9223372036854775807", false, &v,
+					err, sizeof err), -1);
+	assert_string_equal(err, "range -1..9223372036854775807 has more than 10000000 items");
+	assert_int_equal(pm_parse_value("0..9223372036854775807", false, &v,
+					err, sizeof err), -1);
+	assert_int_equal(pm_parse_value("-9223372036854775808..0", false, &v,
+					err, sizeof err), -1);
+	assert_string_equal(err, "range -9223372036854775808..0 has more than 10000000 items");
+	/* the limit itself, and one more */
+	assert_int_equal(pm_parse_value("1..10000000", false, &v, err,
+					sizeof err), 0);
+	assert_int_equal(v.u.list.len, 10000000);
+	assert_int_equal(v.u.list.items[9999999].u.i, 10000000);
+	pm_value_free(&v);
+	assert_int_equal(pm_parse_value("0..10000000", false, &v, err,
+					sizeof err), -1);
+	assert_string_equal(err, "range 0..10000000 has more than 10000000 items");
+	/* at the ends of int64 */
+	assert_int_equal(pm_parse_value("9223372036854775805..9223372036854775807",
+					false, &v, err, sizeof err), 0);
+	assert_int_equal(v.u.list.len, 3);
+	assert_int_equal(v.u.list.items[0].u.i, INT64_MAX - 2);
+	assert_int_equal(v.u.list.items[2].u.i, INT64_MAX);
+	pm_value_free(&v);
+	assert_int_equal(pm_parse_value("-9223372036854775808..-9223372036854775807",
+					false, &v, err, sizeof err), 0);
+	assert_int_equal(v.u.list.len, 2);
+	assert_int_equal(v.u.list.items[0].u.i, INT64_MIN);
+	assert_int_equal(v.u.list.items[1].u.i, INT64_MIN + 1);
+	pm_value_free(&v);
+	assert_int_equal(pm_parse_value("9223372036854775807..9223372036854775807",
+					false, &v, err, sizeof err), 0);
+	assert_int_equal(v.u.list.len, 1);
+	assert_int_equal(v.u.list.items[0].u.i, INT64_MAX);
+	pm_value_free(&v);
+	/* reversed: empty, an error */
+	assert_int_equal(pm_parse_value("9223372036854775807..-9223372036854775808",
+					false, &v, err, sizeof err), -1);
+	assert_string_equal(err, "empty range '9223372036854775807..-9223372036854775808': 9223372036854775807 is after -9223372036854775808");
+	assert_int_equal(pm_parse_value("2..1", false, &v, err, sizeof err), -1);
+	assert_string_equal(err, "empty range '2..1': 2 is after 1");
+	/* 2^63 and 2^64 are not int64s */
+	assert_int_equal(pm_parse_value("1..9223372036854775808", false, &v,
+					err, sizeof err), -1);
+	assert_string_equal(err, "bad range '1..9223372036854775808': 9223372036854775808 is out of the 64-bit integer range");
+	assert_int_equal(pm_parse_value("-9223372036854775809..0", false, &v,
+					err, sizeof err), -1);
+	assert_string_equal(err, "bad range '-9223372036854775809..0': -9223372036854775809 is out of the 64-bit integer range");
+	assert_int_equal(pm_parse_value("18446744073709551616..1", false, &v,
+					err, sizeof err), -1);
+	assert_string_equal(err, "bad range '18446744073709551616..1': 18446744073709551616 is out of the 64-bit integer range");
+	assert_int_equal(pm_parse_value("18446744073709551616", false, &v,
+					err, sizeof err), -1);
+	assert_string_equal(err, "integer out of range (64 bits): 18446744073709551616");
+	/* the same range as an option value */
+	pm_args *a;
+	assert_int_equal(pm_parse_line("apply echo x=0..9223372036854775807", &a), 1);
+	assert_string_equal(a[0].error, "range 0..9223372036854775807 has more than 10000000 items");
+	pm_args_free(&a[0]);
+	free(a);
 }
 
 static void test_values(void **state)
@@ -112,11 +232,15 @@ static void test_control_chars(void **state)
 {
 	(void)state;
 	pm_args *a;
-	assert_int_equal(pm_parse_line("echo a\x01", &a, err, sizeof err), -1);
-	assert_string_equal(err, "control character 0x01 in the input");
-	assert_int_equal(pm_parse_line("echo a\xff", &a, err, sizeof err), -1);
-	assert_string_equal(err, "invalid UTF-8 byte 0xff in the input");
-	assert_int_equal(pm_parse_line("echo h\xc3\xa9llo", &a, err, sizeof err), 1);
+	assert_int_equal(pm_parse_line("echo a\x01", &a), 1);
+	assert_string_equal(a[0].error, "control character 0x01 in the input");
+	pm_args_free(&a[0]);
+	free(a);
+	assert_int_equal(pm_parse_line("echo a\xff", &a), 1);
+	assert_string_equal(a[0].error, "invalid UTF-8 byte 0xff in the input");
+	pm_args_free(&a[0]);
+	free(a);
+	assert_int_equal(pm_parse_line("echo h\xc3\xa9llo", &a), 1);
 	assert_string_equal(a[0].words[0], "h\xc3\xa9llo");
 	pm_args_free(&a[0]);
 	free(a);
@@ -169,6 +293,8 @@ int main(void)
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_quotes_and_options),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_bad_command_alone),
+		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_control_chars),
 		cmocka_unit_test(test_signatures),
 		cmocka_unit_test(test_table),
