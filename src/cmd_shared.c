@@ -75,6 +75,11 @@ static void *lookup(pm_cli *c, pm_args *a, const char *name, size_t *index)
 		pm_shared_info info;
 		pm_shared_get_info(s, i, &info);
 		if (!strcmp(info.name, name)) {
+			if (info.corrupt) {
+				pm_cli_error(c, a, "'%s' is %s; refused", name,
+					     info.text);
+				return NULL;
+			}
 			if (index)
 				*index = i;
 			return pm_shared_at(s, i);
