@@ -648,6 +648,8 @@ static void object_json(pm_buf *b, pm_shared *s, size_t i, size_t max_values)
 	pm_buf_puts(b, "{\"name\":");
 	pm_json_string(b, in.name);
 	pm_buf_printf(b, ",\"kind\":\"%s\"", in.kind_name);
+	if (in.corrupt)
+		bool_field(b, "corrupt", true);
 	switch (in.kind) {
 	case PM_SK_VALUE:
 	case PM_SK_ARRAY: {

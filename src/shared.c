@@ -2422,8 +2422,14 @@ bool pm_shared_get_info(const pm_shared *s, size_t i, pm_shared_info *out)
 	out->kind_name = pm_shared_kind_name(out->kind);
 	const char *why;
 	if (pm_shared_corrupt(s, i, &why)) {
-		/* Nothing more is read from it. */
+		/* Nothing more is read from it: what the record says. */
+		const obj_rec *r = &s->rec[i];
 		out->corrupt = true;
+		out->code = r->code;
+		out->len = (size_t)r->len;
+		out->has_lock = r->has_lock != 0;
+		out->maxsize = (size_t)(r->maxsize ? r->maxsize : (uint64_t)r->max);
+		out->parties = r->parties;
 		snprintf(out->text, sizeof out->text, "corrupted: %s", why);
 		return true;
 	}
