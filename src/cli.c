@@ -752,6 +752,30 @@ static void cli_tick(void *ud)
 	}
 }
 
+/* A shared object a task wrote over: said once, refused from then on. */
+static void on_corrupt(void *ud, const char *name, const char *kind,
+		       const char *why)
+{
+	pm_cli *c = ud;
+	pm_buf b = { 0 };
+	if (c->mode == PM_OUT_JSON) {
+		pm_buf_puts(&b, "{\"event\":\"corrupt\",\"name\":");
+		pm_json_string(&b, name);
+		pm_buf_puts(&b, ",\"kind\":");
+		pm_json_string(&b, kind ? kind : "?");
+		pm_buf_puts(&b, ",\"message\":");
+		pm_json_string(&b, why);
+		pm_buf_puts(&b, "}");
+	} else {
+		pm_buf_printf(&b, "shared object '%s' (%s) is corrupted: ", name,
+			      kind ? kind : "?");
+		pm_escape_text(&b, why);
+		pm_buf_puts(&b, "; refused from now on");
+	}
+	c->out(c->ud, PM_LINE_EVENT, b.s);
+	pm_buf_free(&b);
+}
+
 pm_cli *pm_cli_new(pm_engine *e, pm_loop *loop, pm_out_mode mode,
 		   pm_line_fn out, void *ud)
 {
@@ -762,6 +786,7 @@ pm_cli *pm_cli_new(pm_engine *e, pm_loop *loop, pm_out_mode mode,
 	c->out = out;
 	c->ud = ud;
 	pm_engine_set_listener(e, on_event, c);
+	pm_shared_set_reporter(pm_engine_shared(e), on_corrupt, c);
 	pm_loop_add_hook(loop, cli_timeout, cli_tick, c);
 	/* The first workers started before anyone listened. */
 	for (size_t i = 0; i < pm_engine_worker_count(e); i++) {
@@ -781,6 +806,7 @@ void pm_cli_free(pm_cli *c)
 		return;
 	pm_loop_remove_hook(c->loop, c);
 	pm_engine_set_listener(c->e, NULL, NULL);
+	pm_shared_set_reporter(pm_engine_shared(c->e), NULL, NULL);
 	wait_clear(&c->wait);
 	drop_pending(c);
 	free(c->quiet);

@@ -75,6 +75,11 @@ static void *lookup(pm_cli *c, pm_args *a, const char *name, size_t *index)
 		pm_shared_info info;
 		pm_shared_get_info(s, i, &info);
 		if (!strcmp(info.name, name)) {
+			if (info.corrupt) {
+				pm_cli_error(c, a, "'%s' is %s; refused", name,
+					     info.text);
+				return NULL;
+			}
 			if (index)
 				*index = i;
 			return pm_shared_at(s, i);
@@ -643,6 +648,8 @@ static void object_json(pm_buf *b, pm_shared *s, size_t i, size_t max_values)
 	pm_buf_puts(b, "{\"name\":");
 	pm_json_string(b, in.name);
 	pm_buf_printf(b, ",\"kind\":\"%s\"", in.kind_name);
+	if (in.corrupt)
+		bool_field(b, "corrupt", true);
 	switch (in.kind) {
 	case PM_SK_VALUE:
 	case PM_SK_ARRAY: {

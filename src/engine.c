@@ -450,7 +450,10 @@ static void ctx_log(pm_ctx *ctx, const char *fmt, ...)
 	char line[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	if (fmt)
+		vsnprintf(line, sizeof line, fmt, ap);
+	else
+		snprintf(line, sizeof line, "(log with a NULL format)");
 	va_end(ap);
 	up_send_text(wc, UP_LOG, wc->task, line);
 }
@@ -460,7 +463,11 @@ static int ctx_fail(pm_ctx *ctx, const char *fmt, ...)
 	worker_ctx *wc = (worker_ctx *)ctx;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(wc->error, sizeof wc->error, fmt, ap);
+	if (fmt)
+		vsnprintf(wc->error, sizeof wc->error, fmt, ap);
+	else
+		snprintf(wc->error, sizeof wc->error,
+			 "(fail with a NULL format)");
 	va_end(ap);
 	return -1;
 }
@@ -471,16 +478,28 @@ static void *ctx_shared(pm_ctx *ctx, const char *name)
 	return pm_shared_find(wc->e->shared, name);
 }
 
-/* A task's end, told through the ring: its result, or why it failed. */
+/* A task's end, told through the ring: its result, or why it failed.  A
+ * result that fails pm_value_check fails the task; its pointers cannot be
+ * trusted, so it is neither encoded nor freed (*result becomes None: a
+ * leak, in a plugin that is broken anyway). */
 static void send_result(worker_ctx *wc, uint64_t id, int rc,
-			const pm_value *result)
+			pm_value *result)
 {
-	if (rc == 0 && pm_value_encoded_size(result) + 8 > PM_REC_MAX) {
+	char why[200];
+	if (!pm_value_check(result, why, sizeof why)) {
+		*result = pm_none();
+		if (rc == 0) {
+			rc = -1;
+			snprintf(wc->error, sizeof wc->error,
+				 "invalid result from plugin: %s", why);
+		}
+	}
+	if (rc == 0 && pm_value_encoded_size(result) + RESULT_HEAD > PM_REC_MAX) {
 		rc = -1;
 		snprintf(wc->error, sizeof wc->error,
 			 "result too large (%zu bytes, limit %zu)",
 			 pm_value_encoded_size(result),
-			 (size_t)PM_REC_MAX - 8);
+			 (size_t)PM_REC_MAX - RESULT_HEAD);
 	}
 	if (rc == 0)
 		up_send(wc, UP_DONE,
@@ -748,7 +767,8 @@ static __attribute__((noreturn)) void worker_main(pm_engine *e, worker *w)
 		pm_value result = pm_none();
 		wc.ctx.task_id = "init";
 		int rc = def->fn(&wc.ctx, e->init_args, e->init_nargs, &result);
-		pm_value_free(&result);
+		if (pm_value_check(&result, NULL, 0)) /* else: as send_result */
+			pm_value_free(&result);
 		wc.ctx.task_id = wc.task_id;
 		if (rc != 0) {
 			up_send_text(&wc, UP_INIT_FAILED, 0,
@@ -2517,9 +2537,20 @@ static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 	case UP_DONE:
 	case UP_FAILED: {
 		pm_value v;
-		if (!pm_value_decode(p + RESULT_HEAD, h->len - RESULT_HEAD, &v))
-			v = pm_str("undecodable result");
-		task_ended(e, w, t, h->type == UP_DONE, ns[0], ns[1], v);
+		bool done = h->type == UP_DONE;
+		char why[160];
+		if (!pm_value_decode_why(p + RESULT_HEAD, h->len - RESULT_HEAD,
+					 &v, why, sizeof why)) {
+			/* Not a result: the task failed, and says why. */
+			char *msg = xasprintf("%s: %s",
+					      done ? "undecodable result"
+						   : "undecodable error",
+					      why);
+			v = pm_str(msg);
+			free(msg);
+			done = false;
+		}
+		task_ended(e, w, t, done, ns[0], ns[1], v);
 		chunk_item_finished(e, w, id);
 		break;
 	}

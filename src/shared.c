@@ -17,6 +17,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,8 +192,32 @@ typedef struct arena {
 	arena_entry e[PM_SHARED_MAX];
 } arena;
 
+/* The manager's own record of an object: what it is, where, and what
+ * never changes after creation.  Workers can write the whole arena (the
+ * table in it included, which only they read), so the manager trusts only
+ * this and checks the object against it before reading anything else. */
+typedef struct obj_rec {
+	char name[PM_SHARED_NAME_MAX];
+	pm_shared_kind kind;
+	uint64_t off, size;
+	char code;                 /* value, array */
+	uint32_t elsize, has_lock; /* value, array */
+	uint64_t len;              /* value, array */
+	uint64_t cap, maxsize;     /* queues */
+	uint32_t duplex;           /* pipe */
+	int64_t max;               /* semaphore */
+	uint32_t parties;          /* barrier */
+	bool corrupt;
+	char why[160];
+} obj_rec;
+
 struct pm_shared {
 	arena *a;
+	pid_t owner; /* the manager: the process that mapped it */
+	size_t n;
+	obj_rec rec[PM_SHARED_MAX];
+	pm_shared_report_fn report;
+	void *report_ud;
 };
 
 /* ---- time -------------------------------------------------------------- */
@@ -448,8 +473,46 @@ static obj_hdr *hdr(const void *obj)
 	return h && h->magic == OBJ_MAGIC ? h : NULL;
 }
 
+/* The arena this process manages (the last one it mapped), for the
+ * operations, which get a handle only. */
+static pm_shared *g_mgr;
+
+static pid_t my_pid(void);
+static int mgr_refuse(const void *obj);
+static bool in_manager(const pm_shared *s)
+{
+	return s && s->owner == my_pid();
+}
+
+/* The record whose object holds handle obj, NULL if none. */
+static obj_rec *rec_of(pm_shared *s, const void *obj)
+{
+	const char *p = obj, *base = (const char *)s->a;
+	if (!p || p < base || p >= base + PM_SHARED_ARENA)
+		return NULL;
+	uint64_t off = (uint64_t)(p - base);
+	size_t lo = 0, hi = s->n; /* records are in offset order */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->rec[mid].off + s->rec[mid].size <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->n && s->rec[lo].off <= off ? &s->rec[lo] : NULL;
+}
+
+/* The kind of a handle inside a record: the object, an array's lock or a
+ * condition's (its RLock), a pipe's end. */
+static pm_shared_kind rec_handle_kind(const pm_shared *s, const obj_rec *r,
+				      const void *obj);
+
 pm_shared_kind pm_shared_kind_of(const void *obj)
 {
+	if (in_manager(g_mgr)) {
+		obj_rec *r = rec_of(g_mgr, obj);
+		return r ? rec_handle_kind(g_mgr, r, obj) : 0;
+	}
 	obj_hdr *h = hdr(obj);
 	return h ? (pm_shared_kind)h->kind : 0;
 }
@@ -469,13 +532,40 @@ static o_queue *as_queue(const void *obj)
 		       : NULL;
 }
 
+/* A pipe: the o_pipe, then its two channels, each 64-aligned. */
+static size_t pipe_head_size(void)
+{
+	return (sizeof(o_pipe) + 63) & ~(size_t)63;
+}
+
+static size_t pipe_channel_size(void)
+{
+	return (sizeof(o_queue) + PM_SHARED_PIPE_BYTES + 63) & ~(size_t)63;
+}
+
+static int64_t pipe_end_rel(uint32_t end)
+{
+	return -(int64_t)(offsetof(o_pipe, ends) + end * sizeof(o_conn));
+}
+
+static int64_t pipe_channel_rel(int i)
+{
+	return (int64_t)(pipe_head_size() + (size_t)i * pipe_channel_size());
+}
+
+/* The pipe of an end, NULL if the end's fields were overwritten: they
+ * never change, so anyone can check them. */
 static o_pipe *conn_pipe(const o_conn *c)
 {
+	if (c->end > 1 || c->pipe_rel != pipe_end_rel(c->end))
+		return NULL;
 	return (o_pipe *)((char *)c + c->pipe_rel);
 }
 
 static o_queue *pipe_channel(o_pipe *p, int i)
 {
+	if (p->ch_rel[i] != pipe_channel_rel(i))
+		return NULL;
 	return (o_queue *)((char *)p + p->ch_rel[i]);
 }
 
@@ -503,6 +593,8 @@ const char *pm_shared_kind_name(pm_shared_kind k)
 
 static const char *api_kind(const void *obj)
 {
+	if (mgr_refuse(obj) == PM_SHM_TYPE)
+		return NULL;
 	return pm_shared_kind_name(pm_shared_kind_of(obj));
 }
 
@@ -522,6 +614,7 @@ static const char *api_strerror(int rc)
 	case PM_SHM_RANGE: return "value out of range for the type code, or index out of range";
 	case PM_SHM_TYPE: return "wrong kind of object or type of value";
 	case PM_SHM_TOO_BIG: return "item larger than the queue's buffer";
+	case PM_SHM_CORRUPT: return "its shared memory was overwritten (by a task?): refused";
 	}
 	return "unknown error";
 }
@@ -544,8 +637,10 @@ pm_shared *pm_shared_new(char *err, size_t errlen)
 	}
 	pm_shared *s = xcalloc(1, sizeof *s);
 	s->a = p;
+	s->owner = my_pid();
 	s->a->magic = ARENA_MAGIC;
 	s->a->used = (sizeof(arena) + 63) & ~(uint64_t)63;
+	g_mgr = s;
 	return s;
 }
 
@@ -553,8 +648,18 @@ void pm_shared_free(pm_shared *s)
 {
 	if (!s)
 		return;
+	if (g_mgr == s)
+		g_mgr = NULL;
 	munmap(s->a, PM_SHARED_ARENA);
 	free(s);
+}
+
+void pm_shared_set_reporter(pm_shared *s, pm_shared_report_fn fn, void *ud)
+{
+	if (!s)
+		return;
+	s->report = fn;
+	s->report_ud = ud;
 }
 
 bool pm_shared_name_ok(const char *name)
@@ -574,12 +679,31 @@ bool pm_shared_name_ok(const char *name)
 	return true;
 }
 
-static const arena_entry *find_entry(const pm_shared *s, const char *name)
+static const obj_rec *find_rec(const pm_shared *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->rec[i].name, name))
+			return &s->rec[i];
+	return NULL;
+}
+
+/* A worker's lookup of an object created after it was forked: in the
+ * arena's table, which any task may have written over, so every field is
+ * bounded before use (a bad entry costs that worker a failed lookup). */
+static void *find_in_arena(const pm_shared *s, const char *name)
 {
 	uint32_t n = atomic_load_explicit(&s->a->count, memory_order_acquire);
-	for (uint32_t i = 0; i < n; i++)
-		if (!strcmp(s->a->e[i].name, name))
-			return &s->a->e[i];
+	if (n > PM_SHARED_MAX)
+		n = PM_SHARED_MAX;
+	for (uint32_t i = 0; i < n; i++) {
+		const arena_entry *e = &s->a->e[i];
+		if (strncmp(e->name, name, sizeof e->name))
+			continue;
+		if (e->off < sizeof(arena) || e->off % 64 ||
+		    e->off >= PM_SHARED_ARENA - sizeof(obj_hdr))
+			return NULL;
+		return (char *)s->a + e->off;
+	}
 	return NULL;
 }
 
@@ -587,8 +711,10 @@ void *pm_shared_find(const pm_shared *s, const char *name)
 {
 	if (!s || !name)
 		return NULL;
-	const arena_entry *e = find_entry(s, name);
-	return e ? (char *)s->a + e->off : NULL;
+	const obj_rec *r = find_rec(s, name);
+	if (r)
+		return (char *)s->a + r->off;
+	return in_manager(s) ? NULL : find_in_arena(s, name);
 }
 
 /* Reserves room for a new object; NULL with a message if the name is bad
@@ -602,16 +728,18 @@ static void *reserve(pm_shared *s, const char *name, size_t size, char *err,
 		       name, PM_SHARED_NAME_MAX - 1);
 		return NULL;
 	}
-	if (find_entry(s, name)) {
+	if (find_rec(s, name)) {
 		pm_err(err, errlen, "'%s' already exists", name);
 		return NULL;
 	}
-	if (atomic_load(&s->a->count) >= PM_SHARED_MAX) {
+	if (s->n >= PM_SHARED_MAX) {
 		pm_err(err, errlen, "too many shared objects (at most %d)",
 		       PM_SHARED_MAX);
 		return NULL;
 	}
-	uint64_t off = (s->a->used + 63) & ~(uint64_t)63;
+	uint64_t used = s->n ? s->rec[s->n - 1].off + s->rec[s->n - 1].size
+			     : sizeof(arena);
+	uint64_t off = (used + 63) & ~(uint64_t)63;
 	if (size > PM_SHARED_ARENA || off + size > PM_SHARED_ARENA) {
 		pm_err(err, errlen,
 		       "shared memory full: %zu bytes wanted, %llu of %u MiB left",
@@ -623,16 +751,28 @@ static void *reserve(pm_shared *s, const char *name, size_t size, char *err,
 	return (char *)s->a + off;
 }
 
+static void rec_snapshot(obj_rec *r, const void *obj);
+
 static void publish(pm_shared *s, const char *name, void *obj, size_t size,
 		    pm_shared_kind kind)
 {
-	uint32_t n = atomic_load(&s->a->count);
+	size_t n = s->n;
+	obj_rec *r = &s->rec[n];
+	memset(r, 0, sizeof *r);
+	snprintf(r->name, sizeof r->name, "%s", name);
+	r->kind = kind;
+	r->off = (uint64_t)((char *)obj - (char *)s->a);
+	r->size = size;
+	rec_snapshot(r, obj);
+	s->n = n + 1;
+	/* The arena's copy, for workers forked before this. */
 	arena_entry *e = &s->a->e[n];
 	snprintf(e->name, sizeof e->name, "%s", name);
 	e->kind = kind;
-	e->off = (uint64_t)((char *)obj - (char *)s->a);
-	s->a->used = e->off + size;
-	atomic_store_explicit(&s->a->count, n + 1, memory_order_release);
+	e->off = r->off;
+	s->a->used = r->off + size;
+	atomic_store_explicit(&s->a->count, (uint32_t)(n + 1),
+			      memory_order_release);
 }
 
 static void hdr_init(obj_hdr *h, pm_shared_kind kind)
@@ -908,12 +1048,16 @@ int pm_shared_array_new(pm_shared *s, const char *name, char code,
 
 static size_t api_len(const void *obj)
 {
+	if (mgr_refuse(obj))
+		return 0;
 	o_array *a = as_array(obj);
 	return a ? (size_t)a->len : 0;
 }
 
 static char api_code(const void *obj)
 {
+	if (mgr_refuse(obj))
+		return 0;
 	o_array *a = as_array(obj);
 	return a ? a->code : 0;
 }
@@ -934,6 +1078,9 @@ static void array_unlock(o_array *a)
 
 static int api_value_get(void *obj, size_t i, pm_value *out)
 {
+	int bad = mgr_refuse(obj);
+	if (bad)
+		return bad;
 	o_array *a = as_array(obj);
 	if (!a || !out)
 		return PM_SHM_TYPE;
@@ -947,9 +1094,12 @@ static int api_value_get(void *obj, size_t i, pm_value *out)
 
 static int api_value_set(void *obj, size_t i, const pm_value *v)
 {
+	int bad = mgr_refuse(obj);
+	if (bad)
+		return bad;
 	o_array *a = as_array(obj);
 	char why[8];
-	if (!a || !v)
+	if (!a || !v || !pm_value_check(v, NULL, 0))
 		return PM_SHM_TYPE;
 	if (i >= a->len)
 		return PM_SHM_RANGE;
@@ -965,6 +1115,9 @@ static int api_value_set(void *obj, size_t i, const pm_value *v)
 static int api_value_add(void *obj, size_t i, const pm_value *delta,
 			 pm_value *out)
 {
+	int bad = mgr_refuse(obj);
+	if (bad)
+		return bad;
 	o_array *a = as_array(obj);
 	if (!a || !delta || a->code == 'c')
 		return PM_SHM_TYPE;
@@ -993,12 +1146,16 @@ static int api_value_add(void *obj, size_t i, const pm_value *delta,
 
 static void *api_get_lock(void *obj)
 {
+	if (mgr_refuse(obj))
+		return NULL;
 	o_array *a = as_array(obj);
 	return a && a->has_lock ? &a->lock : NULL;
 }
 
 static void *api_raw(void *obj)
 {
+	if (mgr_refuse(obj))
+		return NULL;
 	o_array *a = as_array(obj);
 	return a ? a->data : NULL;
 }
@@ -1006,7 +1163,8 @@ static void *api_raw(void *obj)
 int pm_shared_values(void *obj, pm_value *out)
 {
 	o_array *a = as_array(obj);
-	if (!a)
+	*out = pm_none();
+	if (!a || mgr_refuse(obj))
 		return -1;
 	/* A snapshot without the lock: the UI must never wait on a task. */
 	if (a->h.kind == PM_SK_VALUE) {
@@ -1133,6 +1291,9 @@ static int sem_release(o_sem *sem)
 
 static int api_acquire(void *obj, double timeout)
 {
+	int bad = mgr_refuse(obj);
+	if (bad)
+		return bad;
 	dl d = dl_make(timeout);
 	switch (pm_shared_kind_of(obj)) {
 	case PM_SK_LOCK:
@@ -1150,6 +1311,9 @@ static int api_acquire(void *obj, double timeout)
 
 static int api_release(void *obj)
 {
+	int bad = mgr_refuse(obj);
+	if (bad)
+		return bad;
 	switch (pm_shared_kind_of(obj)) {
 	case PM_SK_LOCK:
 	case PM_SK_RLOCK:
@@ -1236,6 +1400,9 @@ static int barrier_wait(o_barrier *b, const dl *d)
 
 static int api_wait(void *obj, double timeout)
 {
+	int bad = mgr_refuse(obj);
+	if (bad)
+		return bad;
 	dl d = dl_make(timeout);
 	switch (pm_shared_kind_of(obj)) {
 	case PM_SK_EVENT:
@@ -1251,6 +1418,9 @@ static int api_wait(void *obj, double timeout)
 
 static int api_notify(void *obj, int n)
 {
+	int bad = mgr_refuse(obj);
+	if (bad)
+		return bad;
 	if (pm_shared_kind_of(obj) != PM_SK_CONDITION)
 		return PM_SHM_TYPE;
 	o_cond *c = obj;
@@ -1265,6 +1435,9 @@ static int api_notify(void *obj, int n)
 
 static int event_change(void *obj, uint32_t flag)
 {
+	int bad = mgr_refuse(obj);
+	if (bad)
+		return bad;
 	if (pm_shared_kind_of(obj) != PM_SK_EVENT)
 		return PM_SHM_TYPE;
 	o_event *ev = obj;
@@ -1288,6 +1461,9 @@ static int api_event_clear(void *obj)
 
 static int api_event_is_set(const void *obj)
 {
+	int bad = mgr_refuse(obj);
+	if (bad)
+		return -bad;
 	if (pm_shared_kind_of(obj) != PM_SK_EVENT)
 		return -PM_SHM_TYPE;
 	return __atomic_load_n(&((const o_event *)obj)->flag,
@@ -1583,6 +1759,8 @@ static uint64_t record_put(o_queue *q, uint64_t off, const pm_value *v,
 
 static int put_value(o_queue *q, const pm_value *v, const dl *d)
 {
+	if (!pm_value_check(v, NULL, 0)) /* a plugin's: never encoded */
+		return PM_SHM_TYPE;
 	size_t n = pm_value_encoded_size(v);
 	if (n > UINT32_MAX - sizeof(uint32_t) || sizeof(uint32_t) + n > q->cap)
 		return PM_SHM_TOO_BIG;
@@ -1600,9 +1778,19 @@ static int put_value(o_queue *q, const pm_value *v, const dl *d)
 		}
 		uint64_t pw = atomic_load_explicit(&q->pw,
 						   memory_order_relaxed);
+		/* Offsets anyone could have written over: never write
+		 * outside the buffer for them. */
+		if (w_off(pw) >= q->cap || w_off(q->p_cw) >= q->cap) {
+			side_unlock(&q->plock);
+			return PM_SHM_CORRUPT;
+		}
 		if (!q_has_room(q, q->p_cw, pw, need)) {
 			q->p_cw = atomic_load_explicit(&q->cw,
 						       memory_order_acquire);
+			if (w_off(q->p_cw) >= q->cap) {
+				side_unlock(&q->plock);
+				return PM_SHM_CORRUPT;
+			}
 			if (!q_has_room(q, q->p_cw, pw, need)) {
 				side_unlock(&q->plock);
 				if (!q_wait_for(q, &q->putters, QW_ROOM, need,
@@ -1664,6 +1852,17 @@ static int get_value(o_queue *q, pm_value *out, const dl *d)
 				continue;
 			}
 		}
+		/* The record must lie in what was published: its offset and
+		 * length are in memory anyone could have written over. */
+		uint32_t n = 0;
+		uint64_t used = w_used(q, cw, q->c_pw);
+		if (w_off(cw) < q->cap && w_off(q->c_pw) < q->cap)
+			ring_get(q, w_off(cw), &n, sizeof n);
+		if (!n || used < sizeof n || n > used - sizeof n) {
+			side_unlock(&q->clock);
+			*out = pm_none();
+			return PM_SHM_CORRUPT;
+		}
 		bool ok;
 		uint64_t off = record_get(q, w_off(cw), out, &ok);
 		atomic_store_explicit(&q->cw, w_make(w_items(cw) + 1, off),
@@ -1681,6 +1880,9 @@ static int get_value(o_queue *q, pm_value *out, const dl *d)
 
 static int api_queue_put(void *obj, const pm_value *item, double timeout)
 {
+	int bad = mgr_refuse(obj);
+	if (bad)
+		return bad;
 	o_queue *q = as_queue(obj);
 	if (!q || !item)
 		return PM_SHM_TYPE;
@@ -1690,6 +1892,9 @@ static int api_queue_put(void *obj, const pm_value *item, double timeout)
 
 static int api_queue_get(void *obj, pm_value *out, double timeout)
 {
+	int bad = mgr_refuse(obj);
+	if (bad)
+		return bad;
 	o_queue *q = as_queue(obj);
 	if (!q || !out)
 		return PM_SHM_TYPE;
@@ -1706,18 +1911,26 @@ static size_t queue_count(const o_queue *q)
 
 static size_t api_qsize(const void *obj)
 {
+	if (mgr_refuse(obj))
+		return 0;
 	o_queue *q = as_queue(obj);
 	return q ? queue_count(q) : 0;
 }
 
 static int api_queue_empty(const void *obj)
 {
+	int bad = mgr_refuse(obj);
+	if (bad)
+		return -bad;
 	o_queue *q = as_queue(obj);
 	return q ? queue_count(q) == 0 : -PM_SHM_TYPE;
 }
 
 static int api_queue_full(const void *obj)
 {
+	int bad = mgr_refuse(obj);
+	if (bad)
+		return -bad;
 	o_queue *q = as_queue(obj);
 	if (!q)
 		return -PM_SHM_TYPE;
@@ -1726,6 +1939,9 @@ static int api_queue_full(const void *obj)
 
 static int api_queue_close(void *obj)
 {
+	int bad = mgr_refuse(obj);
+	if (bad)
+		return bad;
 	o_queue *q = as_queue(obj);
 	if (!q)
 		return PM_SHM_TYPE;
@@ -1747,6 +1963,9 @@ static uint32_t queue_unfinished(const o_queue *q)
 
 static int api_task_done(void *obj)
 {
+	int bad = mgr_refuse(obj);
+	if (bad)
+		return bad;
 	if (pm_shared_kind_of(obj) != PM_SK_JOINABLE_QUEUE)
 		return PM_SHM_TYPE;
 	o_queue *q = obj;
@@ -1762,6 +1981,9 @@ static int api_task_done(void *obj)
 
 static int api_join(void *obj, double timeout)
 {
+	int bad = mgr_refuse(obj);
+	if (bad)
+		return bad;
 	if (pm_shared_kind_of(obj) != PM_SK_JOINABLE_QUEUE)
 		return PM_SHM_TYPE;
 	o_queue *q = obj;
@@ -1775,22 +1997,20 @@ static int api_join(void *obj, double timeout)
 int pm_shared_pipe_new(pm_shared *s, const char *name, bool duplex,
 		       char *err, size_t errlen)
 {
-	size_t chsize = (sizeof(o_queue) + PM_SHARED_PIPE_BYTES + 63) & ~(size_t)63;
-	size_t psize = (sizeof(o_pipe) + 63) & ~(size_t)63;
-	size_t total = psize + 2 * chsize;
+	size_t total = pipe_head_size() + 2 * pipe_channel_size();
 	o_pipe *p = reserve(s, name, total, err, errlen);
 	if (!p)
 		return -1;
 	memset(p, 0, sizeof *p);
 	p->duplex = duplex;
 	for (int i = 0; i < 2; i++) {
-		p->ch_rel[i] = (int64_t)(psize + (size_t)i * chsize);
+		p->ch_rel[i] = pipe_channel_rel(i);
 		queue_init(pipe_channel(p, i), PM_SK_CHANNEL, 0,
 			   PM_SHARED_PIPE_BYTES);
 		o_conn *c = &p->ends[i];
 		hdr_init(&c->h, PM_SK_CONNECTION);
 		c->end = (uint32_t)i;
-		c->pipe_rel = (int64_t)((char *)p - (char *)c);
+		c->pipe_rel = pipe_end_rel((uint32_t)i);
 	}
 	hdr_init(&p->h, PM_SK_PIPE);
 	publish(s, name, p, total, PM_SK_PIPE);
@@ -1799,6 +2019,8 @@ int pm_shared_pipe_new(pm_shared *s, const char *name, bool duplex,
 
 static void *api_pipe_end(void *pipe, int end)
 {
+	if (mgr_refuse(pipe))
+		return NULL;
 	if (pm_shared_kind_of(pipe) != PM_SK_PIPE || end < 0 || end > 1)
 		return NULL;
 	return &((o_pipe *)pipe)->ends[end];
@@ -1812,13 +2034,16 @@ static o_queue *conn_channel(void *conn, bool sending)
 		return NULL;
 	o_conn *c = conn;
 	o_pipe *p = conn_pipe(c);
-	if (!p->duplex && (int)c->end != (sending ? 1 : 0))
+	if (!p || (!p->duplex && (int)c->end != (sending ? 1 : 0)))
 		return NULL;
 	return pipe_channel(p, sending ? 1 - (int)c->end : (int)c->end);
 }
 
 static int api_send(void *conn, const pm_value *v)
 {
+	int bad = mgr_refuse(conn);
+	if (bad)
+		return bad;
 	o_queue *q = conn_channel(conn, true);
 	if (!q || !v)
 		return PM_SHM_TYPE;
@@ -1827,6 +2052,9 @@ static int api_send(void *conn, const pm_value *v)
 
 static int api_recv(void *conn, pm_value *out, double timeout)
 {
+	int bad = mgr_refuse(conn);
+	if (bad)
+		return bad;
 	o_queue *q = conn_channel(conn, false);
 	if (!q || !out)
 		return PM_SHM_TYPE;
@@ -1837,6 +2065,9 @@ static int api_recv(void *conn, pm_value *out, double timeout)
 
 static int api_poll(void *conn, double timeout)
 {
+	int bad = mgr_refuse(conn);
+	if (bad)
+		return bad;
 	o_queue *q = conn_channel(conn, false);
 	if (!q)
 		return PM_SHM_TYPE;
@@ -1845,6 +2076,254 @@ static int api_poll(void *conn, double timeout)
 	dl d = dl_make(timeout);
 	return q_wait_for(q, &q->getters, QW_ITEM, 0, &d) ? PM_SHM_OK
 							   : PM_SHM_TIMEOUT;
+}
+
+/* ---- the manager's checks ----------------------------------------------
+ * Any task can write over the arena.  Before the manager reads an object
+ * beyond what its own record says, it compares what never changes (headers,
+ * type codes, lengths, capacities, a pipe's layout) with the record and
+ * bounds what does (queue offsets); an object that fails is marked
+ * corrupted, reported once and refused from then on.  Workers do not make
+ * these checks (a task that corrupts an object hurts the tasks that use
+ * it, not poolmon), only the cheap bounds on queue offsets and pipe
+ * layout every process makes. */
+
+static void rec_snapshot(obj_rec *r, const void *obj)
+{
+	switch (r->kind) {
+	case PM_SK_VALUE:
+	case PM_SK_ARRAY: {
+		const o_array *a = obj;
+		r->code = a->code;
+		r->elsize = a->elsize;
+		r->has_lock = a->has_lock;
+		r->len = a->len;
+		break;
+	}
+	case PM_SK_QUEUE:
+	case PM_SK_JOINABLE_QUEUE:
+	case PM_SK_SIMPLE_QUEUE: {
+		const o_queue *q = obj;
+		r->cap = q->cap;
+		r->maxsize = q->maxsize;
+		break;
+	}
+	case PM_SK_SEMAPHORE:
+	case PM_SK_BOUNDED_SEMAPHORE:
+		r->max = ((const o_sem *)obj)->max;
+		break;
+	case PM_SK_BARRIER:
+		r->parties = ((const o_barrier *)obj)->parties;
+		break;
+	case PM_SK_PIPE:
+		r->duplex = ((const o_pipe *)obj)->duplex;
+		break;
+	default:
+		break;
+	}
+}
+
+static bool __attribute__((format(printf, 2, 3)))
+problem(char *why, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof ((obj_rec *)0)->why, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+static bool hdr_ok(const obj_hdr *h, pm_shared_kind kind, const char *what,
+		   char *why)
+{
+	if (h->magic == OBJ_MAGIC && h->kind == (uint32_t)kind)
+		return true;
+	return problem(why, "%s header overwritten (magic 0x%08x, kind %u)",
+		       what, h->magic, h->kind);
+}
+
+static bool mutex_ok(const shm_mutex *m, bool recursive, const char *what,
+		     char *why)
+{
+	if (m->recursive == (uint32_t)recursive)
+		return true;
+	return problem(why, "%s overwritten (recursive flag %u)", what,
+		       m->recursive);
+}
+
+static bool queue_ok(const o_queue *q, pm_shared_kind kind, uint64_t cap,
+		     uint64_t maxsize, const char *what, char *why)
+{
+	if (!hdr_ok(&q->h, kind, what, why))
+		return false;
+	if (q->cap != cap || q->maxsize != maxsize)
+		return problem(why, "%s size overwritten (buffer %llu, maxsize %llu; created %llu, %llu)",
+			       what, (unsigned long long)q->cap,
+			       (unsigned long long)q->maxsize,
+			       (unsigned long long)cap,
+			       (unsigned long long)maxsize);
+	uint64_t pw = atomic_load(&q->pw), cw = atomic_load(&q->cw);
+	if (w_off(pw) >= cap || w_off(cw) >= cap)
+		return problem(why, "%s offsets overwritten (put at %u, get at %u in %llu bytes)",
+			       what, w_off(pw), w_off(cw),
+			       (unsigned long long)cap);
+	uint32_t closed = atomic_load(&q->closed);
+	if (closed > 1)
+		return problem(why, "%s closed flag overwritten (%u)", what,
+			       closed);
+	return true;
+}
+
+static bool array_ok(const obj_rec *r, const o_array *a, char *why)
+{
+	if (!hdr_ok(&a->h, r->kind, r->kind == PM_SK_VALUE ? "value" : "array",
+		    why))
+		return false;
+	if (a->code != r->code || a->elsize != r->elsize || a->len != r->len ||
+	    a->has_lock != r->has_lock)
+		return problem(why, "type overwritten (code 0x%02x, %u-byte items, length %llu, lock %u; created '%c', %u, %llu, %u)",
+			       (unsigned char)a->code, a->elsize,
+			       (unsigned long long)a->len, a->has_lock,
+			       r->code, r->elsize, (unsigned long long)r->len,
+			       r->has_lock);
+	return hdr_ok(&a->lock.h, PM_SK_RLOCK, "lock", why) &&
+	       mutex_ok(&a->lock.m, true, "lock", why);
+}
+
+static bool pipe_ok(const o_pipe *p, const obj_rec *r, char *why)
+{
+	if (!hdr_ok(&p->h, PM_SK_PIPE, "pipe", why))
+		return false;
+	if (p->duplex != r->duplex)
+		return problem(why, "duplex flag overwritten (%u)", p->duplex);
+	for (int i = 0; i < 2; i++) {
+		const o_conn *c = &p->ends[i];
+		char what[16];
+		snprintf(what, sizeof what, "end %d", i);
+		if (!hdr_ok(&c->h, PM_SK_CONNECTION, what, why))
+			return false;
+		if (c->end != (uint32_t)i || !conn_pipe(c))
+			return problem(why, "%s overwritten (end %u, pipe at %lld)",
+				       what, c->end, (long long)c->pipe_rel);
+		if (p->ch_rel[i] != pipe_channel_rel(i))
+			return problem(why, "channel %d offset overwritten (%lld)",
+				       i, (long long)p->ch_rel[i]);
+		snprintf(what, sizeof what, "channel %d", i);
+		if (!queue_ok(pipe_channel((o_pipe *)p, i), PM_SK_CHANNEL,
+			      PM_SHARED_PIPE_BYTES, 0, what, why))
+			return false;
+	}
+	return true;
+}
+
+/* true if r's object passes; else why says what failed. */
+static bool rec_ok(const pm_shared *s, const obj_rec *r, char *why)
+{
+	const void *obj = (const char *)s->a + r->off;
+	const char *kname = pm_shared_kind_name(r->kind);
+	switch (r->kind) {
+	case PM_SK_VALUE:
+	case PM_SK_ARRAY:
+		return array_ok(r, obj, why);
+	case PM_SK_QUEUE:
+	case PM_SK_JOINABLE_QUEUE:
+	case PM_SK_SIMPLE_QUEUE:
+		return queue_ok(obj, r->kind, r->cap, r->maxsize, kname, why);
+	case PM_SK_LOCK:
+	case PM_SK_RLOCK:
+		return hdr_ok(obj, r->kind, kname, why) &&
+		       mutex_ok(&((const o_lock *)obj)->m,
+				r->kind == PM_SK_RLOCK, kname, why);
+	case PM_SK_SEMAPHORE:
+	case PM_SK_BOUNDED_SEMAPHORE: {
+		const o_sem *sem = obj;
+		if (!hdr_ok(obj, r->kind, kname, why))
+			return false;
+		if (sem->max != r->max)
+			return problem(why, "bound overwritten (%lld, created %lld)",
+				       (long long)sem->max, (long long)r->max);
+		return true;
+	}
+	case PM_SK_EVENT:
+		return hdr_ok(obj, r->kind, kname, why);
+	case PM_SK_CONDITION: {
+		const o_cond *c = obj;
+		return hdr_ok(obj, r->kind, kname, why) &&
+		       hdr_ok(&c->lock.h, PM_SK_RLOCK, "lock", why) &&
+		       mutex_ok(&c->lock.m, true, "lock", why);
+	}
+	case PM_SK_BARRIER: {
+		const o_barrier *b = obj;
+		if (!hdr_ok(obj, r->kind, kname, why))
+			return false;
+		uint32_t count = __atomic_load_n(&b->count, __ATOMIC_RELAXED);
+		if (b->parties != r->parties || count > r->parties)
+			return problem(why, "parties overwritten (%u waiting of %u; created %u)",
+				       count, b->parties, r->parties);
+		return true;
+	}
+	case PM_SK_PIPE:
+		return pipe_ok(obj, r, why);
+	default:
+		return problem(why, "unknown kind %u", (unsigned)r->kind);
+	}
+}
+
+/* Checks r's object (once corrupted, always); reports the first failure. */
+static bool rec_check(pm_shared *s, obj_rec *r)
+{
+	if (r->corrupt)
+		return false;
+	if (rec_ok(s, r, r->why))
+		return true;
+	r->corrupt = true;
+	if (s->report)
+		s->report(s->report_ud, r->name, pm_shared_kind_name(r->kind),
+			  r->why);
+	return false;
+}
+
+static pm_shared_kind rec_handle_kind(const pm_shared *s, const obj_rec *r,
+				      const void *obj)
+{
+	const char *base = (const char *)s->a + r->off;
+	const char *p = obj;
+	if (p == base)
+		return r->kind;
+	if (((r->kind == PM_SK_VALUE || r->kind == PM_SK_ARRAY) &&
+	     p == base + offsetof(o_array, lock)) ||
+	    (r->kind == PM_SK_CONDITION && p == base + offsetof(o_cond, lock)))
+		return PM_SK_RLOCK;
+	if (r->kind == PM_SK_PIPE &&
+	    (p == base + offsetof(o_pipe, ends) ||
+	     p == base + offsetof(o_pipe, ends) + sizeof(o_conn)))
+		return PM_SK_CONNECTION;
+	return 0;
+}
+
+/* In the manager: 0 if the handle may be used, else the code to refuse
+ * it with (PM_SHM_TYPE: not a handle at all). */
+static int mgr_refuse(const void *obj)
+{
+	if (!in_manager(g_mgr))
+		return 0;
+	obj_rec *r = rec_of(g_mgr, obj);
+	if (!r || !rec_handle_kind(g_mgr, r, obj))
+		return PM_SHM_TYPE;
+	return rec_check(g_mgr, r) ? 0 : PM_SHM_CORRUPT;
+}
+
+bool pm_shared_corrupt(const pm_shared *s, size_t i, const char **why)
+{
+	if (!s || i >= s->n)
+		return false;
+	pm_shared *m = (pm_shared *)s; /* a check may mark it */
+	obj_rec *r = &m->rec[i];
+	if (rec_check(m, r))
+		return false;
+	if (why)
+		*why = r->why;
+	return true;
 }
 
 /* ---- the table --------------------------------------------------------- */
@@ -1890,15 +2369,14 @@ const struct pm_shared_api *pm_shared_api(void)
 
 size_t pm_shared_count(const pm_shared *s)
 {
-	return s ? atomic_load_explicit(&s->a->count, memory_order_acquire)
-		 : 0;
+	return s ? s->n : 0;
 }
 
 void *pm_shared_at(const pm_shared *s, size_t i)
 {
 	if (i >= pm_shared_count(s))
 		return NULL;
-	return (char *)s->a + s->a->e[i].off;
+	return (char *)s->a + s->rec[i].off;
 }
 
 static void mutex_info(shm_mutex *m, pm_shared_info *out)
@@ -1939,9 +2417,22 @@ bool pm_shared_get_info(const pm_shared *s, size_t i, pm_shared_info *out)
 	if (!obj)
 		return false;
 	memset(out, 0, sizeof *out);
-	snprintf(out->name, sizeof out->name, "%s", s->a->e[i].name);
-	out->kind = pm_shared_kind_of(obj);
+	snprintf(out->name, sizeof out->name, "%s", s->rec[i].name);
+	out->kind = s->rec[i].kind;
 	out->kind_name = pm_shared_kind_name(out->kind);
+	const char *why;
+	if (pm_shared_corrupt(s, i, &why)) {
+		/* Nothing more is read from it: what the record says. */
+		const obj_rec *r = &s->rec[i];
+		out->corrupt = true;
+		out->code = r->code;
+		out->len = (size_t)r->len;
+		out->has_lock = r->has_lock != 0;
+		out->maxsize = (size_t)(r->maxsize ? r->maxsize : (uint64_t)r->max);
+		out->parties = r->parties;
+		snprintf(out->text, sizeof out->text, "corrupted: %s", why);
+		return true;
+	}
 	pm_buf b = { 0 };
 	switch (out->kind) {
 	case PM_SK_VALUE:

@@ -121,7 +121,18 @@ typedef struct pm_shared_info {
 	bool broken;           /* barrier */
 	unsigned waiters;      /* processes blocked on it now */
 	char text[160];        /* one line: "400000", "[1, 2, 3, …]", "3/10" */
+	bool corrupt;          /* refused; text says why, other fields 0 */
 } pm_shared_info;
+
+/* Called once for each object the manager finds corrupted (a task wrote
+ * over it): its name, kind and what failed.  The object is refused from
+ * then on (operations return PM_SHM_CORRUPT, get_info says so). */
+typedef void (*pm_shared_report_fn)(void *ud, const char *name,
+				    const char *kind, const char *why);
+void pm_shared_set_reporter(pm_shared *s, pm_shared_report_fn fn, void *ud);
+/* Whether the i-th object is corrupted (checking it now); *why what
+ * failed. */
+bool pm_shared_corrupt(const pm_shared *s, size_t i, const char **why);
 
 size_t pm_shared_count(const pm_shared *s);
 /* The i-th object in creation order; false if out of range. */

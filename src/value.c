@@ -2,6 +2,7 @@
 #include "value.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,8 @@ pm_value pm_value_copy(const pm_value *v)
 	case PM_STR:
 	case PM_BYTES:
 		c.u.s.ptr = xmalloc(v->u.s.len + 1);
-		memcpy(c.u.s.ptr, v->u.s.ptr, v->u.s.len);
+		if (v->u.s.len) /* empty bytes may come with no pointer */
+			memcpy(c.u.s.ptr, v->u.s.ptr, v->u.s.len);
 		c.u.s.ptr[v->u.s.len] = '\0';
 		break;
 	case PM_LIST:
@@ -94,7 +96,8 @@ bool pm_value_equal(const pm_value *a, const pm_value *b)
 	case PM_STR:
 	case PM_BYTES:
 		return a->u.s.len == b->u.s.len &&
-		       memcmp(a->u.s.ptr, b->u.s.ptr, a->u.s.len) == 0;
+		       (!a->u.s.len ||
+			memcmp(a->u.s.ptr, b->u.s.ptr, a->u.s.len) == 0);
 	case PM_LIST:
 		if (a->u.list.len != b->u.list.len)
 			return false;
@@ -401,6 +404,114 @@ void pm_value_json(pm_buf *b, const pm_value *v)
 	}
 }
 
+/* ---- checking a plugin's value ----------------------------------------- */
+
+typedef struct vcheck {
+	size_t budget; /* encoded bytes still allowed */
+	char path[128]; /* where we are: "[2][0]", cut with "…" */
+	size_t plen;
+	bool cut;
+	char *why;
+	size_t whylen;
+} vcheck;
+
+/* Appends "[i]" to the path, or the cut mark once it is full. */
+static void path_push(vcheck *c, size_t i)
+{
+	char step[32];
+	int k = snprintf(step, sizeof step, "[%zu]", i);
+	if (c->cut || k <= 0)
+		return;
+	if (c->plen + (size_t)k + sizeof "…" > sizeof c->path) {
+		memcpy(c->path + c->plen, "…", sizeof "…");
+		c->plen += sizeof "…" - 1;
+		c->cut = true;
+		return;
+	}
+	memcpy(c->path + c->plen, step, (size_t)k + 1);
+	c->plen += (size_t)k;
+}
+
+static bool __attribute__((format(printf, 2, 3)))
+check_fail(vcheck *c, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (c->why && c->whylen)
+		snprintf(c->why, c->whylen, "%s%s%s", c->path,
+			 c->plen ? ": " : "", msg);
+	return false;
+}
+
+static bool check_at(vcheck *c, const pm_value *v, int depth)
+{
+	if (depth > PM_VALUE_MAX_DEPTH)
+		return check_fail(c, "nested in more than %d lists",
+				  PM_VALUE_MAX_DEPTH);
+	switch (v->type) {
+	case PM_NONE:
+	case PM_INT:
+	case PM_FLOAT: {
+		size_t need = v->type == PM_NONE ? 1 : 9;
+		if (need > c->budget)
+			return check_fail(c, "larger than %zu bytes in all",
+					  PM_VALUE_MAX_BYTES);
+		c->budget -= need;
+		return true;
+	}
+	case PM_STR:
+	case PM_BYTES: {
+		const char *t = pm_type_name(v->type);
+		if (!v->u.s.ptr && (v->type == PM_STR || v->u.s.len))
+			return check_fail(c, "%s with a NULL pointer (length %zu)",
+					  t, v->u.s.len);
+		if (c->budget < 5 || v->u.s.len > c->budget - 5)
+			return check_fail(c, "%s of %zu bytes: larger than %zu bytes in all",
+					  t, v->u.s.len, PM_VALUE_MAX_BYTES);
+		c->budget -= 5 + v->u.s.len;
+		return true;
+	}
+	case PM_LIST: {
+		size_t n = v->u.list.len;
+		if (!v->u.list.items && n)
+			return check_fail(c, "list of %zu items with a NULL items pointer",
+					  n);
+		/* Each item takes a byte at least: a length the limit rules
+		 * out is refused before any item is read. */
+		if (c->budget < 5 || n > c->budget - 5)
+			return check_fail(c, "list of %zu items: larger than %zu bytes in all",
+					  n, PM_VALUE_MAX_BYTES);
+		c->budget -= 5;
+		size_t plen = c->plen;
+		bool cut = c->cut;
+		for (size_t i = 0; i < n; i++) {
+			path_push(c, i);
+			if (!check_at(c, &v->u.list.items[i], depth + 1))
+				return false;
+			c->plen = plen;
+			c->path[plen] = '\0';
+			c->cut = cut;
+		}
+		return true;
+	}
+	}
+	return check_fail(c, "unknown type code %u", (unsigned)v->type);
+}
+
+bool pm_value_check(const pm_value *v, char *why, size_t whylen)
+{
+	vcheck c = { .budget = PM_VALUE_MAX_BYTES, .why = why,
+		     .whylen = whylen };
+	if (!v) {
+		c.plen = 0;
+		return check_fail(&c, "no value (NULL)");
+	}
+	return check_at(&c, v, 0);
+}
+
 /* Binary form: one type byte, then 8 bytes (int, float) or a 4-byte length
  * and the data (str, bytes) or a 4-byte count and the items (list). */
 size_t pm_value_encoded_size(const pm_value *v)
@@ -440,7 +551,8 @@ size_t pm_value_encode(const pm_value *v, unsigned char *out, size_t cap)
 	case PM_BYTES: {
 		uint32_t len = (uint32_t)v->u.s.len;
 		memcpy(out + 1, &len, 4);
-		memcpy(out + 5, v->u.s.ptr, len);
+		if (len)
+			memcpy(out + 5, v->u.s.ptr, len);
 		return 5 + len;
 	}
 	case PM_LIST: {
@@ -456,24 +568,40 @@ size_t pm_value_encode(const pm_value *v, unsigned char *out, size_t cap)
 	return 0;
 }
 
+/* Sets why (if any) and returns 0. */
+static size_t __attribute__((format(printf, 3, 4)))
+bad(char *why, size_t whylen, const char *fmt, ...)
+{
+	if (!why || !whylen)
+		return 0;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
 static size_t decode(const unsigned char *in, size_t len, pm_value *out,
-		     int depth)
+		     int depth, char *why, size_t whylen)
 {
 	*out = pm_none();
-	if (len < 1 || depth > 64)
-		return 0;
+	if (len < 1)
+		return bad(why, whylen, "truncated");
+	if (depth > PM_VALUE_MAX_DEPTH)
+		return bad(why, whylen, "nested in more than %d lists",
+			   PM_VALUE_MAX_DEPTH);
 	switch ((pm_type)in[0]) {
 	case PM_NONE:
 		return 1;
 	case PM_INT:
 		if (len < 9)
-			return 0;
+			return bad(why, whylen, "truncated");
 		out->type = PM_INT;
 		memcpy(&out->u.i, in + 1, 8);
 		return 9;
 	case PM_FLOAT:
 		if (len < 9)
-			return 0;
+			return bad(why, whylen, "truncated");
 		out->type = PM_FLOAT;
 		memcpy(&out->u.f, in + 1, 8);
 		return 9;
@@ -481,10 +609,11 @@ static size_t decode(const unsigned char *in, size_t len, pm_value *out,
 	case PM_BYTES: {
 		uint32_t n;
 		if (len < 5)
-			return 0;
+			return bad(why, whylen, "truncated");
 		memcpy(&n, in + 1, 4);
 		if (n > len - 5)
-			return 0;
+			return bad(why, whylen, "%s of %u bytes in %zu",
+				   pm_type_name((pm_type)in[0]), n, len - 5);
 		*out = pm_str_n((const char *)in + 5, n);
 		out->type = (pm_type)in[0];
 		return 5 + (size_t)n;
@@ -493,14 +622,15 @@ static size_t decode(const unsigned char *in, size_t len, pm_value *out,
 		uint32_t n;
 		size_t off = 5;
 		if (len < 5)
-			return 0;
+			return bad(why, whylen, "truncated");
 		memcpy(&n, in + 1, 4);
 		if (n > len - 5) /* each item takes at least one byte */
-			return 0;
+			return bad(why, whylen, "list of %u items in %zu bytes",
+				   n, len - 5);
 		pm_value *items = xcalloc(n ? n : 1, sizeof *items);
 		for (uint32_t i = 0; i < n; i++) {
 			size_t used = decode(in + off, len - off, &items[i],
-					     depth + 1);
+					     depth + 1, why, whylen);
 			if (!used) {
 				pm_values_free(items, i);
 				return 0;
@@ -511,12 +641,20 @@ static size_t decode(const unsigned char *in, size_t len, pm_value *out,
 		return off;
 	}
 	}
-	return 0;
+	return bad(why, whylen, "unknown type code %u", in[0]);
 }
 
 size_t pm_value_decode(const unsigned char *in, size_t len, pm_value *out)
 {
-	return decode(in, len, out, 0);
+	return decode(in, len, out, 0, NULL, 0);
+}
+
+size_t pm_value_decode_why(const unsigned char *in, size_t len, pm_value *out,
+			   char *why, size_t whylen)
+{
+	if (why && whylen)
+		why[0] = '\0';
+	return decode(in, len, out, 0, why, whylen);
 }
 
 size_t pm_value_decode_items(const unsigned char *in, size_t len,
@@ -530,7 +668,8 @@ size_t pm_value_decode_items(const unsigned char *in, size_t len,
 		return 0;
 	size_t off = 5;
 	for (uint32_t i = 0; i < count; i++) {
-		size_t used = decode(in + off, len - off, &items[i], 1);
+		size_t used = decode(in + off, len - off, &items[i], 1, NULL,
+				     0);
 		if (!used) {
 			for (uint32_t k = 0; k < i; k++)
 				pm_value_free(&items[k]);

@@ -28,11 +28,31 @@ size_t pm_utf8_len(const char *p);
 /* Text for a terminal: valid UTF-8 kept, other bytes as \xNN. */
 void pm_escape_text(pm_buf *b, const char *s);
 
+/* The limits of a value poolmon carries: the deepest level (the value
+ * itself is level 0, a list's items one deeper) and the largest binary form
+ * (a ring record is at most 512 KiB, a queue's buffer at most 32 MiB). */
+#define PM_VALUE_MAX_DEPTH 64
+#define PM_VALUE_MAX_BYTES ((size_t)64 << 20)
+
+/* Whether v, as a plugin made it, is a value poolmon can encode: a known
+ * type, no NULL pointer where data is promised (a str always, bytes and
+ * lists unless empty), at most PM_VALUE_MAX_DEPTH deep and
+ * PM_VALUE_MAX_BYTES encoded.  Never follows a pointer it has not checked
+ * for NULL, nor a length the size limit rules out, so it is safe on any
+ * value whose non-NULL pointers point to as much as they claim.  false with
+ * why ("[2][0]: str with a NULL pointer (length 3)") if not.  Only a value
+ * that passed may be encoded, copied, formatted or freed. */
+bool pm_value_check(const pm_value *v, char *why, size_t whylen);
+
 /* Binary form: returns bytes written, or 0 if it does not fit in cap. */
 size_t pm_value_encode(const pm_value *v, unsigned char *out, size_t cap);
 size_t pm_value_encoded_size(const pm_value *v);
 /* Returns bytes read, 0 if malformed. */
 size_t pm_value_decode(const unsigned char *in, size_t len, pm_value *out);
+/* The same, saying why it is malformed in why ("[0][0]…: nested deeper
+ * than 64", "unknown type code 9", "truncated"). */
+size_t pm_value_decode_why(const unsigned char *in, size_t len, pm_value *out,
+			   char *why, size_t whylen);
 /* A list's items into items[cap] (no allocation for the list itself);
  * bytes used, or 0 if in is not a list of at most cap items. */
 size_t pm_value_decode_items(const unsigned char *in, size_t len,

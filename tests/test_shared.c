@@ -1247,6 +1247,233 @@ static void test_pipe(void **state)
 	assert_int_equal(api->recv(r, &got, 0), PM_SHM_TIMEOUT);
 }
 
+/* ---- corruption: a task writes over the arena ----------------------------- */
+
+typedef struct reports {
+	int n;
+	char name[8][PM_SHARED_NAME_MAX];
+	char why[8][200];
+} reports;
+
+static void on_report(void *ud, const char *name, const char *kind,
+		      const char *why)
+{
+	reports *r = ud;
+	assert_non_null(kind);
+	if (r->n < 8) {
+		snprintf(r->name[r->n], sizeof r->name[0], "%s", name);
+		snprintf(r->why[r->n], sizeof r->why[0], "%s", why);
+	}
+	r->n++;
+}
+
+typedef struct scribble {
+	const char *name;
+	size_t from, to; /* bytes of the object written over */
+	unsigned char byte;
+} scribble;
+
+/* What a task could do: in another process, write over objects. */
+static int scribble_child(pm_shared *s, void *arg)
+{
+	for (const scribble *w = arg; w->name; w++) {
+		unsigned char *p = pm_shared_find(s, w->name);
+		if (!p)
+			return 1;
+		memset(p + w->from, w->byte, w->to - w->from);
+	}
+	return 0;
+}
+
+static size_t index_of(pm_shared *s, const char *name)
+{
+	for (size_t i = 0; i < pm_shared_count(s); i++) {
+		pm_shared_info in;
+		assert_true(pm_shared_get_info(s, i, &in));
+		if (!strcmp(in.name, name))
+			return i;
+	}
+	fail_msg("no %s", name);
+	return 0;
+}
+
+static void test_corrupt_objects(void **state)
+{
+	pm_shared *s = *state;
+	reports rep = { 0 };
+	pm_shared_set_reporter(s, on_report, &rep);
+	pm_value seven = pm_int(7);
+	assert_int_equal(pm_shared_value_new(s, "v", 'i', &seven, true, err,
+					     sizeof err), 0);
+	assert_int_equal(pm_shared_array_new(s, "arr", 'd', 1000, NULL, true,
+					     err, sizeof err), 0);
+	assert_int_equal(pm_shared_queue_new(s, "q", PM_SK_QUEUE, 0, 0, err,
+					     sizeof err), 0);
+	assert_int_equal(pm_shared_lock_new(s, "l", false, err, sizeof err), 0);
+	assert_int_equal(pm_shared_value_new(s, "intact", 'q', &seven, true,
+					     err, sizeof err), 0);
+	void *q = pm_shared_find(s, "q");
+	assert_int_equal(api->queue_put(q, &seven, 0), PM_SHM_OK);
+
+	/* v: its header; arr: all but its header (length, type code, lock:
+	 * before, a garbage length read far outside the mapping); q: its
+	 * sizes and both locks; l: its header. */
+	scribble w[] = { { "v", 0, 8, 0x41 },
+			 { "arr", 8, 256, 0x7f },
+			 { "q", 8, 4096, 0xff },
+			 { "l", 0, 4, 0 },
+			 { NULL, 0, 0, 0 } };
+	reap_ok(child(scribble_child, s, w));
+
+	const char *names[] = { "v", "arr", "q", "l" };
+	const char *whys[] = {
+		"value header overwritten (magic 0x41414141, kind 1094795585)",
+		NULL, /* below: the bytes are this machine's layout */
+		NULL,
+		"lock header overwritten (magic 0x00000000, kind 6)",
+	};
+	for (int k = 0; k < 4; k++) {
+		pm_shared_info in;
+		assert_true(pm_shared_get_info(s, index_of(s, names[k]), &in));
+		assert_true(in.corrupt);
+		assert_string_equal(in.name, names[k]);
+		assert_int_equal(strncmp(in.text, "corrupted: ", 11), 0);
+		if (whys[k])
+			assert_string_equal(in.text + 11, whys[k]);
+	}
+	assert_int_equal(strncmp(rep.why[1], "type overwritten", 16), 0);
+	assert_int_equal(strncmp(rep.why[2], "queue size overwritten", 22), 0);
+	/* Reported once each, in the order found. */
+	assert_int_equal(rep.n, 4);
+	for (int k = 0; k < 4; k++)
+		assert_string_equal(rep.name[k], names[k]);
+
+	/* Refused from now on, by every operation; nothing reported again. */
+	pm_value out = pm_int(1);
+	assert_int_equal(api->value_get(pm_shared_find(s, "v"), 0, &out),
+			 PM_SHM_CORRUPT);
+	assert_int_equal(api->value_set(pm_shared_find(s, "arr"), 0, &seven),
+			 PM_SHM_CORRUPT);
+	assert_int_equal(api->len(pm_shared_find(s, "arr")), 0);
+	assert_int_equal(pm_shared_values(pm_shared_find(s, "arr"), &out), -1);
+	assert_int_equal(out.type, PM_NONE);
+	assert_int_equal(api->queue_get(q, &out, 0), PM_SHM_CORRUPT);
+	assert_int_equal(api->queue_put(q, &seven, 0), PM_SHM_CORRUPT);
+	assert_int_equal(api->qsize(q), 0);
+	assert_int_equal(api->acquire(pm_shared_find(s, "l"), 0), PM_SHM_CORRUPT);
+	assert_null(api->get_lock(pm_shared_find(s, "v")));
+	assert_string_equal(api->kind(q), "queue"); /* the manager's record */
+	assert_string_equal(api->strerror(PM_SHM_CORRUPT),
+			    "its shared memory was overwritten (by a task?): refused");
+	for (size_t i = 0; i < pm_shared_count(s); i++) {
+		pm_shared_info in;
+		assert_true(pm_shared_get_info(s, i, &in));
+	}
+	assert_int_equal(rep.n, 4);
+
+	/* The object nobody wrote over is untouched and usable. */
+	void *ok = pm_shared_find(s, "intact");
+	pm_shared_info in;
+	assert_true(pm_shared_get_info(s, index_of(s, "intact"), &in));
+	assert_false(in.corrupt);
+	assert_string_equal(in.text, "7");
+	assert_int_equal(api->value_add(ok, 0, &seven, &out), PM_SHM_OK);
+	assert_int_equal(out.u.i, 14);
+	pm_shared_set_reporter(s, NULL, NULL);
+}
+
+/* The arena's table of names and offsets (what workers look objects up
+ * in) written over: the manager reads its own copy.  Before, it followed
+ * the garbage offsets (UBSan: misaligned struct obj_hdr access in
+ * pm_shared_kind_of). */
+static int scribble_table(pm_shared *s, void *arg)
+{
+	(void)arg;
+	/* The table takes more than 16 KiB (256 entries) right before the
+	 * first object. */
+	unsigned char *first = pm_shared_at(s, 0);
+	memset(first - 16384, 0x5a, 16384);
+	return 0;
+}
+
+static void test_corrupt_table(void **state)
+{
+	pm_shared *s = *state;
+	pm_value one = pm_int(1);
+	assert_int_equal(pm_shared_value_new(s, "a", 'i', &one, false, err,
+					     sizeof err), 0);
+	assert_int_equal(pm_shared_queue_new(s, "b", PM_SK_JOINABLE_QUEUE, 3,
+					     0, err, sizeof err), 0);
+	assert_int_equal(pm_shared_pipe_new(s, "c", true, err, sizeof err), 0);
+	reap_ok(child(scribble_table, s, NULL));
+	const char *names[] = { "a", "b", "c" };
+	const char *texts[] = { "1", "0/3 items, 0 unfinished",
+				"duplex, 0 for end 0, 0 for end 1" };
+	assert_int_equal(pm_shared_count(s), 3);
+	for (size_t i = 0; i < 3; i++) {
+		pm_shared_info in;
+		assert_true(pm_shared_get_info(s, i, &in));
+		assert_false(in.corrupt);
+		assert_string_equal(in.name, names[i]);
+		assert_string_equal(in.text, texts[i]);
+	}
+	assert_non_null(pm_shared_find(s, "b"));
+	/* A new object still gets a fresh name and place. */
+	assert_int_equal(pm_shared_event_new(s, "d", err, sizeof err), 0);
+	assert_int_equal(pm_shared_event_new(s, "a", err, sizeof err), -1);
+	assert_string_equal(err, "'a' already exists");
+}
+
+/* A pipe's layout written over: its ends are refused, in the manager and
+ * (by the layout check every process makes) in a worker. */
+static int scribble_pipe_child(pm_shared *s, void *arg)
+{
+	(void)arg;
+	void *p = pm_shared_find(s, "p");
+	void *end = api->pipe_end(p, 0);
+	pm_value v = pm_int(1);
+	/* end 0's offset to its pipe: the 8 bytes after its header and
+	 * number. */
+	memset((char *)end + 16, 0x33, 8);
+	return api->send(end, &v) == PM_SHM_TYPE ? 0 : 1;
+}
+
+static void test_corrupt_pipe(void **state)
+{
+	pm_shared *s = *state;
+	assert_int_equal(pm_shared_pipe_new(s, "p", true, err, sizeof err), 0);
+	void *p = pm_shared_find(s, "p");
+	void *end1 = api->pipe_end(p, 1);
+	reap_ok(child(scribble_pipe_child, s, NULL));
+	pm_value v = pm_int(2);
+	assert_int_equal(api->send(end1, &v), PM_SHM_CORRUPT);
+	pm_shared_info in;
+	assert_true(pm_shared_get_info(s, 0, &in));
+	assert_true(in.corrupt);
+	assert_int_equal(strncmp(in.text, "corrupted: end 0 overwritten (end 0, pipe at ", 45), 0);
+}
+
+/* A plugin's malformed value put on a queue or set: refused, never
+ * encoded. */
+static void test_put_invalid_value(void **state)
+{
+	pm_shared *s = *state;
+	assert_int_equal(pm_shared_queue_new(s, "q", PM_SK_QUEUE, 0, 0, err,
+					     sizeof err), 0);
+	assert_int_equal(pm_shared_value_new(s, "c", 'c', NULL, false, err,
+					     sizeof err), 0);
+	void *q = pm_shared_find(s, "q");
+	pm_value bad = pm_none();
+	bad.type = PM_STR;
+	bad.u.s.len = 1; /* NULL pointer */
+	assert_int_equal(api->queue_put(q, &bad, 0), PM_SHM_TYPE);
+	assert_int_equal(api->value_set(pm_shared_find(s, "c"), 0, &bad),
+			 PM_SHM_TYPE);
+	pm_value list = pm_list_take(NULL, 1000);
+	assert_int_equal(api->queue_put(q, &list, 0), PM_SHM_TYPE);
+	assert_int_equal(api->qsize(q), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1270,6 +1497,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_queue_kill_mid_op, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_joinable_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pipe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_objects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_pipe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_invalid_value, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,6 +113,179 @@ static void test_json_bytes(void **state)
 	pm_value_free(&v);
 }
 
+/* ---- values from plugins: pm_value_check ---------------------------- */
+
+static void expect_invalid(const pm_value *v, const char *why_expected)
+{
+	char why[256] = "untouched";
+	assert_false(pm_value_check(v, why, sizeof why));
+	assert_string_equal(why, why_expected);
+	assert_false(pm_value_check(v, NULL, 0)); /* no buffer: no write */
+}
+
+static void test_check_null_str(void **state)
+{
+	(void)state;
+	pm_value v = pm_none();
+	v.type = PM_STR;
+	v.u.s.ptr = NULL;
+	v.u.s.len = 3;
+	expect_invalid(&v, "str with a NULL pointer (length 3)");
+	v.u.s.len = 0; /* a str is NUL-terminated: never NULL */
+	expect_invalid(&v, "str with a NULL pointer (length 0)");
+	v.type = PM_BYTES;
+	v.u.s.len = 3;
+	expect_invalid(&v, "bytes with a NULL pointer (length 3)");
+}
+
+static void test_check_null_items(void **state)
+{
+	(void)state;
+	pm_value v = pm_list_take(NULL, 1000);
+	expect_invalid(&v, "list of 1000 items with a NULL items pointer");
+	/* Deeper down, the path says where. */
+	pm_value *items = xcalloc(3, sizeof *items);
+	items[0] = pm_int(1);
+	items[2] = pm_list_take(NULL, 1000);
+	pm_value outer = pm_list_take(items, 3);
+	expect_invalid(&outer,
+		       "[2]: list of 1000 items with a NULL items pointer");
+	items[2] = pm_none();
+	pm_value_free(&outer);
+}
+
+static void test_check_huge_lengths(void **state)
+{
+	(void)state;
+	/* A real pointer and a length it does not have: refused on the
+	 * length alone, never read. */
+	pm_value v = pm_none();
+	v.type = PM_STR;
+	v.u.s.ptr = (char *)"abc";
+	v.u.s.len = (size_t)1 << 40;
+	expect_invalid(&v, "str of 1099511627776 bytes: larger than 67108864 bytes in all");
+	pm_value one = pm_int(1);
+	pm_value l = pm_list_take(&one, (size_t)1 << 62);
+	expect_invalid(&l, "list of 4611686018427387904 items: larger than 67108864 bytes in all");
+	/* At the limit exactly, and one byte over it, in all. */
+	size_t n = PM_VALUE_MAX_BYTES - 5;
+	char *big = xmalloc(n + 1);
+	memset(big, 'x', n);
+	big[n] = '\0';
+	v.u.s.ptr = big;
+	v.u.s.len = n;
+	char why[256];
+	assert_true(pm_value_check(&v, why, sizeof why));
+	pm_value pair[2] = { v, pm_none() };
+	l = pm_list_take(pair, 2);
+	expect_invalid(&l, "[0]: str of 67108859 bytes: larger than 67108864 bytes in all");
+	free(big);
+}
+
+static void test_check_unknown_type(void **state)
+{
+	(void)state;
+	pm_value v = pm_none();
+	v.type = (pm_type)42;
+	expect_invalid(&v, "unknown type code 42");
+	pm_value items[2] = { pm_float(1.5), v };
+	pm_value l = pm_list_take(items, 2);
+	expect_invalid(&l, "[1]: unknown type code 42");
+	expect_invalid(NULL, "no value (NULL)");
+}
+
+/* n lists, one in the other, the innermost holding inner. */
+static pm_value nest(int n, pm_value inner)
+{
+	pm_value v = inner;
+	for (int i = 0; i < n; i++) {
+		pm_value *one = xcalloc(1, sizeof *one);
+		one[0] = v;
+		v = pm_list_take(one, 1);
+	}
+	return v;
+}
+
+/* What pm_value_check lets through decodes, what it refuses would not:
+ * the limits agree at the edge. */
+static void test_check_depth(void **state)
+{
+	(void)state;
+	char why[256];
+	pm_value ok = nest(PM_VALUE_MAX_DEPTH, pm_int(7));
+	assert_true(pm_value_check(&ok, why, sizeof why));
+	size_t n = pm_value_encoded_size(&ok);
+	unsigned char *buf = xmalloc(n);
+	assert_int_equal(pm_value_encode(&ok, buf, n), n);
+	pm_value back;
+	assert_int_equal(pm_value_decode(buf, n, &back), n);
+	assert_true(pm_value_equal(&ok, &back));
+	pm_value_free(&back);
+	free(buf);
+
+	pm_value deep = nest(PM_VALUE_MAX_DEPTH + 1, pm_int(7));
+	/* 65 steps of "[0]" do not fit the path: it is cut, and says so. */
+	char expect[256] = "";
+	while (strlen(expect) + 3 + strlen("…") < 128)
+		strcat(expect, "[0]");
+	strcat(expect, "…: nested in more than 64 lists");
+	expect_invalid(&deep, expect);
+	/* Encoded anyway (by hand: poolmon never would), it does not
+	 * decode, and says why. */
+	n = pm_value_encoded_size(&deep);
+	buf = xmalloc(n);
+	assert_int_equal(pm_value_encode(&deep, buf, n), n);
+	assert_int_equal(pm_value_decode_why(buf, n, &back, why, sizeof why), 0);
+	assert_string_equal(why, "nested in more than 64 lists");
+	assert_int_equal(back.type, PM_NONE);
+	free(buf);
+	pm_value_free(&deep);
+	pm_value_free(&ok);
+}
+
+/* Empty bytes and an empty list may come without a pointer: valid, and
+ * encoded, copied and compared without passing NULL to memcpy/memcmp
+ * (UBSan's nonnull-attribute check in the sanitizer build). */
+static void test_check_empty_without_pointer(void **state)
+{
+	(void)state;
+	pm_value b = pm_none();
+	b.type = PM_BYTES;
+	pm_value items[2] = { b, pm_list_take(NULL, 0) };
+	pm_value l = pm_list_take(items, 2);
+	char why[64];
+	assert_true(pm_value_check(&l, why, sizeof why));
+	unsigned char buf[32];
+	size_t n = pm_value_encode(&l, buf, sizeof buf);
+	assert_int_equal(n, 5 + 5 + 5);
+	pm_value back;
+	assert_int_equal(pm_value_decode(buf, n, &back), n);
+	assert_true(pm_value_equal(&l, &back));
+	pm_value copy = pm_value_copy(&b);
+	assert_true(pm_value_equal(&b, &copy));
+	pm_value_free(&copy);
+	pm_value_free(&back);
+}
+
+static void test_decode_why(void **state)
+{
+	(void)state;
+	char why[128];
+	pm_value v;
+	unsigned char bad_type[] = { 42, 0, 0, 0 };
+	assert_int_equal(pm_value_decode_why(bad_type, sizeof bad_type, &v,
+					     why, sizeof why), 0);
+	assert_string_equal(why, "unknown type code 42");
+	unsigned char str[] = { PM_STR, 10, 0, 0, 0, 'a' };
+	assert_int_equal(pm_value_decode_why(str, sizeof str, &v, why,
+					     sizeof why), 0);
+	assert_string_equal(why, "str of 10 bytes in 1");
+	unsigned char in[] = { PM_LIST, 1, 0, 0, 0, PM_INT, 1 };
+	assert_int_equal(pm_value_decode_why(in, sizeof in, &v, why,
+					     sizeof why), 0);
+	assert_string_equal(why, "truncated");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -119,6 +293,13 @@ int main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_decode_garbage),
 		cmocka_unit_test(test_json_bytes),
+		cmocka_unit_test(test_check_null_str),
+		cmocka_unit_test(test_check_null_items),
+		cmocka_unit_test(test_check_huge_lengths),
+		cmocka_unit_test(test_check_unknown_type),
+		cmocka_unit_test(test_check_depth),
+		cmocka_unit_test(test_check_empty_without_pointer),
+		cmocka_unit_test(test_decode_why),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

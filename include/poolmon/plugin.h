@@ -145,8 +145,10 @@ typedef enum pm_shm_rc {
 	PM_SHM_TOO_MANY,   /* bounded semaphore or task_done() called too often */
 	PM_SHM_DEADLOCK,   /* acquiring a Lock this process already holds */
 	PM_SHM_RANGE,      /* value out of range for the type code; bad index */
-	PM_SHM_TYPE,       /* wrong kind of object, or wrong type of value */
+	PM_SHM_TYPE,       /* wrong kind of object, wrong type of value, or
+			    * a value that fails poolmon's checks */
 	PM_SHM_TOO_BIG,    /* item larger than the queue's buffer */
+	PM_SHM_CORRUPT,    /* its shared memory was overwritten: refused */
 } pm_shm_rc;
 
 #define PM_SHM_FOREVER (-1.0)
