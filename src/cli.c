@@ -530,6 +530,9 @@ static void on_worker_event(pm_cli *c, const pm_event *ev)
 				pm_buf_printf(&b, ",\"status\":%d",
 					      ev->exit_status);
 		}
+		if (ev->time > 0)
+			pm_buf_printf(&b, ",\"time\":%.6f",
+				      since_start(c->e, ev->time));
 		pm_buf_puts(&b, "}");
 		c->out(c->ud, PM_LINE_EVENT, b.s);
 	} else if (!strcmp(ev->what, "exited") &&
@@ -561,6 +564,9 @@ static void on_process_event(pm_cli *c, const pm_event *ev)
 			      (int)ev->pid, ev->what, pi.daemon ? "true" : "false");
 		if (!pi.alive)
 			pm_buf_printf(&b, ",\"exitcode\":%d", pi.exitcode);
+		if (ev->time > 0)
+			pm_buf_printf(&b, ",\"time\":%.6f",
+				      since_start(c->e, ev->time));
 		pm_buf_puts(&b, "}");
 	} else if (!strcmp(ev->what, "exited")) {
 		pm_buf_printf(&b, "p%llu %s (pid %d) exited, exitcode %d",
@@ -794,7 +800,7 @@ pm_cli *pm_cli_new(pm_engine *e, pm_loop *loop, pm_out_mode mode,
 		pm_engine_worker_info(e, i, &wi);
 		pm_event ev = { .kind = PM_EV_WORKER, .id = wi.id,
 				.what = "started", .pid = wi.pid,
-				.worker = wi.id };
+				.worker = wi.id, .time = pm_engine_t0(e) };
 		on_event(c, &ev);
 	}
 	return c;

@@ -62,12 +62,15 @@ enum {
 };
 #define INIT_FAILED_STATUS 121 /* a worker whose initializer failed exits so */
 #define INIT_MAX_FAILURES 3    /* in a row, then the pool stops refilling */
+#define INIT_BACKOFF 0.05      /* seconds before a worker whose initializer
+				* failed is started again, doubling */
 
 /* Shared between the manager and one worker. */
 typedef struct shm_worker {
 	_Atomic uint64_t cur_task; /* the task running now, 0 if none */
 	_Atomic int64_t cur_started_ns; /* when it started (pm_now, ns) */
 	_Atomic uint32_t cancel;   /* the running task should stop */
+	_Atomic uint32_t in_init;  /* the worker runs the pool's initializer */
 	_Atomic uint8_t claim[CHUNK_SLOTS]; /* CLAIM_*, by slot */
 	/* A chunk of numbers (DOWN_MAP) goes through these, by slot: the
 	 * item, and its result (out_type, out) if a number. */
@@ -200,6 +203,7 @@ typedef struct worker {
 	kill_reason kill;
 	uint64_t kill_task; /* the task it is killed for; 0: the worker */
 	double kill_at; /* SIGKILL deadline, 0 if none */
+	double restart_at; /* start it again then (its initializer failed) */
 	double sent_at; /* when its current chunk was sent */
 	/* Standalone processes (spawn) reuse the worker machinery. */
 	bool is_process;
@@ -273,6 +277,8 @@ struct pm_engine {
 
 typedef struct worker_ctx {
 	pm_ctx ctx;
+	pm_ctx fresh; /* ctx as made: each task gets it anew (a task may
+		       * write over the one it was given) */
 	pm_engine *e;
 	worker *w;
 	uint64_t task;
@@ -522,6 +528,7 @@ static void name_task(worker_ctx *wc, uint64_t id)
 	wc->task = id;
 	wc->error[0] = '\0';
 	wc->last_progress = 0;
+	wc->ctx = wc->fresh;
 }
 
 /* The task about to run, on the worker's page and in its context. */
@@ -754,6 +761,7 @@ static __attribute__((noreturn)) void worker_main(pm_engine *e, worker *w)
 	wc.ctx.fail = ctx_fail;
 	wc.ctx.shared = ctx_shared;
 	wc.ctx.shm = pm_shared_api();
+	wc.fresh = wc.ctx;
 	wc.e = e;
 	wc.w = w;
 	snprintf(wc.worker_id, sizeof wc.worker_id, "%c%llu",
@@ -766,6 +774,8 @@ static __attribute__((noreturn)) void worker_main(pm_engine *e, worker *w)
 			&e->reg.entries[e->init_plugin].plugin->tasks[e->init_def];
 		pm_value result = pm_none();
 		wc.ctx.task_id = "init";
+		/* A crash or exit in there is the initializer's failure too. */
+		atomic_store(&s->in_init, 1);
 		int rc = def->fn(&wc.ctx, e->init_args, e->init_nargs, &result);
 		if (pm_value_check(&result, NULL, 0)) /* else: as send_result */
 			pm_value_free(&result);
@@ -775,6 +785,7 @@ static __attribute__((noreturn)) void worker_main(pm_engine *e, worker *w)
 				     wc.error[0] ? wc.error : "initializer failed");
 			_exit(INIT_FAILED_STATUS);
 		}
+		atomic_store(&s->in_init, 0);
 	}
 	bool worked = false; /* since the last sleep */
 	for (;;) {
@@ -1001,6 +1012,13 @@ static size_t *count_slot(pm_counts *c, pm_task_state s)
 	return &c->queued;
 }
 
+/* The time of the current poll (one clock read per batch of messages),
+ * or now outside a poll. */
+static double engine_now(const pm_engine *e)
+{
+	return e->in_poll && e->now > 0 ? e->now : pm_now();
+}
+
 static void emit(pm_engine *e, const pm_event *ev)
 {
 	if (e->listener)
@@ -1027,7 +1045,7 @@ static void emit_task_at(pm_engine *e, const task *t, double at)
 
 static void emit_task(pm_engine *e, const task *t)
 {
-	emit_task_at(e, t, e->in_poll ? e->now : pm_now());
+	emit_task_at(e, t, engine_now(e));
 }
 
 static void emit_worker(pm_engine *e, const worker *w, const char *what,
@@ -1042,7 +1060,7 @@ static void emit_worker(pm_engine *e, const worker *w, const char *what,
 	ev.signo = signo;
 	ev.exit_status = status;
 	ev.worker = w->id;
-	ev.time = e->in_poll ? e->now : pm_now();
+	ev.time = engine_now(e);
 	emit(e, &ev);
 }
 
@@ -1051,7 +1069,7 @@ static void set_state_at(pm_engine *e, task *t, pm_task_state s, double at)
 {
 	/* The time of the current poll: one clock read per batch of
 	 * messages, not three per task. */
-	double now = at > 0 ? at : e->in_poll ? e->now : pm_now();
+	double now = at > 0 ? at : engine_now(e);
 	--*count_slot(&e->counts, t->state);
 	++*count_slot(&e->counts, s);
 	if (t->state == PM_TASK_PAUSED && t->paused_at > 0) {
@@ -1079,7 +1097,7 @@ static void emit_bulk(pm_engine *e, const mapgrp *g, size_t i)
 		return;
 	pm_event ev = { 0 };
 	ev.kind = PM_EV_TASK;
-	ev.time = e->in_poll ? e->now : pm_now();
+	ev.time = engine_now(e);
 	ev.id = g->first + i;
 	uint8_t st = g->st[i];
 	ev.state = (int)bulk_state(st);
@@ -1439,6 +1457,9 @@ static int start_worker(pm_engine *e, worker *w)
 		return -1;
 	}
 	if (pid == 0) {
+		/* Its own process group: what its tasks fork is in it, and
+		 * dies with it (worker_exited, kill_and_reap). */
+		setpgid(0, 0);
 		pm_loop_child_reset(e->loop);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		check_parent(e);
@@ -1450,6 +1471,7 @@ static int start_worker(pm_engine *e, worker *w)
 			signal(faults[i], SIG_DFL);
 		worker_main(e, w);
 	}
+	setpgid(pid, pid); /* as the child does: whoever runs first */
 	w->pid = pid;
 	w->state = PM_WORKER_IDLE;
 	e->runs = xrealloc(e->runs, (e->nruns + 1) * sizeof *e->runs);
@@ -1553,6 +1575,7 @@ static void kill_and_reap(worker *w)
 {
 	if (w->pid <= 0)
 		return;
+	kill(-w->pid, SIGKILL); /* the worker and what its tasks forked */
 	kill(w->pid, SIGKILL);
 	while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
 		;
@@ -1695,7 +1718,7 @@ static task *new_task_q(pm_engine *e, size_t p, size_t d, pm_value *args,
 	t->args = args;
 	t->nargs = nargs;
 	t->state = PM_TASK_QUEUED;
-	t->queued_at = e->in_poll ? e->now : pm_now();
+	t->queued_at = engine_now(e);
 	e->counts.queued++;
 	if (queue) {
 		t->queued_in_deque = true;
@@ -1863,7 +1886,7 @@ int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 		}
 	}
 	g->first = e->ntasks + 1;
-	g->queued_at = e->in_poll ? e->now : pm_now();
+	g->queued_at = engine_now(e);
 	g->gid = ++e->next_group;
 	g->plugin = p;
 	g->def = d;
@@ -2115,7 +2138,7 @@ static bool stuck(const pm_engine *e, const worker *w)
 					  memory_order_relaxed);
 	double since = ns > 0 ? (double)ns / 1e9
 		       : w->running ? w->running_since : w->sent_at;
-	double now = e->in_poll ? e->now : pm_now();
+	double now = engine_now(e);
 	return since > 0 && now - since > STUCK_AFTER;
 }
 
@@ -2393,7 +2416,7 @@ static void sync_running(pm_engine *e, worker *w)
 	} else if ((g = group_of(e, id, &i)) && g->st[i] == B_SENT &&
 		   e->spans[g->inc[i]].run == w->run) {
 		w->running = id;
-		w->running_since = e->in_poll ? e->now : pm_now();
+		w->running_since = engine_now(e);
 		bulk_set(e, g, i, B_RUNNING);
 	}
 	/* The worker, paused, had gone on to this one just before: this one
@@ -2733,16 +2756,30 @@ static void worker_exited(pm_engine *e, worker *w, int status)
 			w->exitcode = 1;
 	}
 	emit_worker(e, w, "exited", signo, code);
+	bool in_init = w->shm && atomic_load(&w->shm->in_init);
 	munmap(w->shm, sizeof(shm_worker));
 	w->shm = NULL;
+	/* What its tasks forked dies with it (its process group). */
+	kill(-w->pid, SIGKILL);
 	w->pid = 0;
 	if (w->is_process)
 		return;
-	if (!signo && code == INIT_FAILED_STATUS && e->init_error) {
+	bool init_failed = false;
+	if (in_init && e->init_task && w->kill == KILL_NONE) {
+		/* Died in the initializer: failed, crashed or exited. */
+		if (signo || code != INIT_FAILED_STATUS || !e->init_error) {
+			free(e->init_error);
+			e->init_error =
+				signo ? xasprintf("worker killed by %s",
+						  pm_signal_name(signo))
+				      : xasprintf("worker exited with status %d",
+						  code);
+		}
+		init_failed = true;
 		if (++e->init_failures >= INIT_MAX_FAILURES && !e->init_broken)
 			give_up_on_initializer(e);
-	} else if (!signo && !code) {
-		e->init_failures = 0;
+	} else if (!in_init) {
+		e->init_failures = 0; /* its initializer, if any, went well */
 	}
 	bool refill = !w->retiring && wants_workers(e);
 	if (!refill) {
@@ -2751,8 +2788,31 @@ static void worker_exited(pm_engine *e, worker *w, int status)
 	}
 	if (!w->recycling)
 		w->restarts++;
+	if (init_failed) {
+		/* Back off: the next attempt after 50 ms, then 100 ms... */
+		double now = engine_now(e);
+		w->restart_at = now + INIT_BACKOFF *
+				(double)(1u << (e->init_failures - 1));
+		return;
+	}
 	if (start_worker(e, w) < 0)
 		remove_worker(e, w);
+}
+
+/* Workers whose restart was put off (their initializer failed) start
+ * when their time comes. */
+static void start_due_workers(pm_engine *e)
+{
+	for (size_t i = 0; i < e->nworkers; i++) {
+		worker *w = e->workers[i];
+		if (!w->restart_at || e->now < w->restart_at)
+			continue;
+		w->restart_at = 0;
+		if (w->retiring || !wants_workers(e) || start_worker(e, w) < 0) {
+			remove_worker(e, w);
+			i--;
+		}
+	}
 }
 
 static void reap(pm_engine *e)
@@ -2807,6 +2867,8 @@ static double next_deadline(const pm_engine *e)
 		double d = 0;
 		if (w->kill_at > 0)
 			d = w->kill_at;
+		if (w->restart_at > 0 && (!d || w->restart_at < d))
+			d = w->restart_at;
 		const task *t = task_get(e, w->running);
 		if (w->kill == KILL_NONE && t &&
 		    t->state == PM_TASK_RUNNING && t->timeout > 0) {
@@ -2897,6 +2959,7 @@ void pm_engine_poll(pm_engine *e)
 		reap(e);
 	}
 	check_deadlines(e, e->now);
+	start_due_workers(e);
 	start_missing_workers(e);
 	send_exits(e);
 	dispatch(e);

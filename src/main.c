@@ -225,9 +225,22 @@ static void shutdown_engine(pm_engine *e, pm_loop *loop)
 		else
 			pm_engine_terminate(e, "pool", err, sizeof err);
 	}
+	/* Daemonic processes end with poolmon, as Python's do at exit
+	 * (terminated): their tasks too. */
+	for (size_t i = 0; i < pm_engine_process_count(e); i++) {
+		pm_process_info pi;
+		if (pm_engine_process_info(e, i, &pi) && pi.alive) {
+			char id[32];
+			snprintf(id, sizeof id, "p%llu", (unsigned long long)pi.id);
+			pm_engine_terminate(e, id, err, sizeof err);
+		}
+	}
 	/* Workers leave within the kill grace; the bound is a backstop. */
 	double deadline = pm_now() + 3.0;
-	while (!pm_engine_workers_gone(e) && pm_now() < deadline)
+	while ((!pm_engine_workers_gone(e) ||
+		pm_engine_processes_alive(e, true) ||
+		pm_engine_processes_alive(e, false)) &&
+	       pm_now() < deadline)
 		pm_loop_run_once(loop, 50);
 }
 

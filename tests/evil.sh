@@ -121,18 +121,15 @@ is "$(json_check "$out" '
 print(sum(e["event"] == "worker" and e["state"] == "started" for e in ev))')" 3 \
 	"the spinning worker's replacement is the only restart"
 
-# --- known failures: bugs in the engine, outside what this test covers ---
-
-# A task that writes over its pm_ctx leaves the next task of that worker
-# (one that calls ctx->fail) to crash: the engine should hand each task a
-# fresh context.
+# A task that writes over its pm_ctx must not break the next task of that
+# worker (one that calls ctx->fail): each task gets a fresh context.
 "$poolmon" --batch --json -w 1 -x "load $evil; apply scribble_ctx; apply fail boom" \
 	>"$TEST_TMPDIR/ctx" 2>&1
-todo "after a task wrote over its context, the next task's ctx->fail works" \
+ok "after a task wrote over its context, the next task's ctx->fail works" \
 	test "$(json_check "$TEST_TMPDIR/ctx" '
 print(last("t2")["state"], last("t2").get("error"))' 2>/dev/null)" = "failed boom"
 
-# The children a task forks outlive poolmon (issue 19: subreaping).
+# The children a task forks die with its worker (issue 19).
 gone() {
 	local pid
 	for _ in $(seq 1 20); do
@@ -142,6 +139,6 @@ gone() {
 	done
 	return 1
 }
-todo "the children a task forked are gone within 2 s of poolmon's exit" gone
+ok "the children a task forked are gone within 2 s of poolmon's exit" gone
 
 done_testing
