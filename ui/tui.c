@@ -1475,7 +1475,9 @@ static int rl_input_available(void)
 		return 0;
 	if (t->rlq_at < t->rlq_len)
 		return 1;
-	if (t->key_at >= t->nkeys)
+	/* While a keyboard macro is defined, readline records only the keys
+	 * it dispatches, not those it inserts in a batch: one at a time. */
+	if (t->key_at >= t->nkeys || RL_ISSTATE(RL_STATE_MACRODEF))
 		return 0;
 	int k = t->keys[t->key_at];
 	return k >= ' ' && k < 256 && k != 127;
@@ -1530,31 +1532,27 @@ static void feed_readline(tui *t, int byte)
 	feed_bytes(t, &c, 1);
 }
 
-/* Editing keys go to readline as the terminal sends them (keypad mode is on,
- * so the terminfo strings, which readline binds too): readline then sees
- * them in a search, a key sequence, vi mode or a macro like any other key,
- * instead of the TUI moving the line behind its back. */
+/* Editing keys go to readline as an ANSI terminal sends them, sequences
+ * readline binds itself (it reads no terminfo when the application draws
+ * the line): readline then sees them in a search, a key sequence, vi mode
+ * or a macro like any other key, instead of the TUI moving the line behind
+ * its back.  Delete's sequence is bound in readline_start. */
 static bool feed_key_sequence(tui *t, int k)
 {
 	static const struct {
 		int key;
-		const char *cap;
-		const char *fallback;
+		const char *seq;
 	} keys[] = {
-		{ KEY_UP, "kcuu1", "\033[A" },	  { KEY_DOWN, "kcud1", "\033[B" },
-		{ KEY_RIGHT, "kcuf1", "\033[C" }, { KEY_LEFT, "kcub1", "\033[D" },
-		{ KEY_HOME, "khome", "\033[H" },  { KEY_END, "kend", "\033[F" },
-		{ KEY_DC, "kdch1", "\033[3~" },
+		{ KEY_UP, "\033[A" },	 { KEY_DOWN, "\033[B" },
+		{ KEY_RIGHT, "\033[C" }, { KEY_LEFT, "\033[D" },
+		{ KEY_HOME, "\033[H" },	 { KEY_END, "\033[F" },
+		{ KEY_DC, "\033[3~" },
 	};
-	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
-		if (keys[i].key != k)
-			continue;
-		const char *s = tigetstr(keys[i].cap);
-		if (!s || s == (char *)-1 || !*s)
-			s = keys[i].fallback;
-		feed_bytes(t, s, strlen(s));
-		return true;
-	}
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		if (keys[i].key == k) {
+			feed_bytes(t, keys[i].seq, strlen(keys[i].seq));
+			return true;
+		}
 	return false;
 }
 
@@ -1707,6 +1705,14 @@ static void readline_start(tui *t)
 	if (t->history_path)
 		read_history(t->history_path);
 	rl_callback_handler_install(PROMPT, on_line);
+	/* The Delete key's sequence (see feed_key_sequence), unless the
+	 * user's inputrc bound it. */
+	rl_bind_keyseq_if_unbound_in_map("\033[3~", rl_delete,
+					 emacs_standard_keymap);
+	rl_bind_keyseq_if_unbound_in_map("\033[3~", rl_delete,
+					 vi_insertion_keymap);
+	rl_bind_keyseq_if_unbound_in_map("\033[3~", rl_delete,
+					 vi_movement_keymap);
 	/* Screen size for readline's own wrapping decisions. */
 	rl_set_screen_size(1, COLS > 20 ? COLS - (int)strlen(PROMPT) : 80);
 }
