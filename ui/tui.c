@@ -1122,13 +1122,15 @@ static char **help_lines(size_t *n)
 {
 	static const char *const keys[] = {
 		"Keys - command line (the default focus)",
-		"  typing, Enter      edit and run a command (emacs keys, ~/.inputrc)",
+		"  typing, Enter      edit and run a command (readline: emacs or vi keys,",
+		"                     searches, macros; ~/.inputrc or $INPUTRC)",
 		"  Tab                complete commands, tasks, ids, file names",
 		"  Up / Down          history (saved in $XDG_STATE_HOME/poolmon)",
 		"  PgUp / PgDn        move the selection in the current panel",
 		"  ? (empty line)     this help",
 		"  Ctrl-C             stop a waiting join/apply/result/sleep; else clear",
-		"  Esc or F2          give the keys to the screen",
+		"  Esc or F2          give the keys to the screen (F2 only in vi mode,",
+		"                     or while a search or key sequence is under way)",
 		"Keys - screen",
 		"  Up/Down, j/k       select a row;  PgUp/PgDn, Home/End",
 		"  Tab / Shift-Tab    next / previous panel (workers, tasks, log)",
