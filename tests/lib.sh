@@ -164,3 +164,57 @@ wait_for() {
 }
 
 [ -x "$poolmon" ] || bail_out "poolmon binary not found at $poolmon (build first)"
+
+# ---- the TUI in tmux -------------------------------------------------------
+# tmux_setup — skip the script without tmux; a private tmux server (killed
+# on exit) whose panes get TERM=xterm-256color and the test's environment.
+tmux_setup() {
+	command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
+	export TERM=xterm-256color # the tmux client needs one; panes get their own
+	_tmux_sock="poolmon-test-$$"
+	on_exit "_tmux_cleanup"
+}
+# The server goes, and the poolmons in its panes (which save their history
+# under \$TEST_TMPDIR as they quit) are waited for before it is removed.
+_tmux_cleanup() {
+	local pids="" p
+	for p in $(tmx list-panes -a -F '#{pane_pid}' 2>/dev/null); do
+		pids="$pids $(pgrep -P "$p" -x poolmon)"
+	done
+	tmx kill-server 2>/dev/null
+	_tmux_gone() {
+		for p in $pids; do kill -0 "$p" 2>/dev/null && return 1; done
+		return 0
+	}
+	wait_for 10 _tmux_gone
+}
+tmx() { tmux -L "$_tmux_sock" -f /dev/null "$@"; }
+
+# tmux_start NAME W H CMD — a window running CMD in the current directory.
+# When CMD ends the pane stays and shows "exit=N", then the terminal's
+# modes as "modes: icanon echo" (a raw terminal shows "-icanon -echo").
+tmux_start() {
+	local name=$1 w=$2 h=$3
+	shift 3
+	local cmd="cd '$PWD'; $*; echo exit=\$?;"
+	cmd="$cmd echo modes: \$(stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)\$');"
+	cmd="$cmd exec sleep 600"
+	if tmx has-session -t main 2>/dev/null; then
+		tmx new-window -d -t main -n "$name" "$cmd"
+		tmx resize-window -t "main:$name" -x "$w" -y "$h" 2>/dev/null
+	else
+		tmx new-session -d -s main -n "$name" -x "$w" -y "$h" "$cmd"
+	fi
+}
+tmux_screen() { tmx capture-pane -t "main:$1" -p; }
+tmux_has() { tmux_screen "$1" | grep -Eq -- "$2"; }
+# tmux_wait WIN ERE [SECONDS] — until the screen of WIN matches ERE.
+tmux_wait() { wait_for "${3:-10}" tmux_has "$1" "$2"; }
+tmux_keys() { tmx send-keys -t "main:$1" "${@:2}"; }
+tmux_flag() { tmx display-message -p -t "main:$1" "#{$2}"; }
+# tmux_poolmon_pid WIN — the pid of the poolmon the pane's shell runs.
+tmux_poolmon_pid() {
+	pgrep -P "$(tmx display-message -p -t "main:$1" '#{pane_pid}')" -x poolmon | head -n1
+}
+# tmux_row WIN N — line N (from 1) of the screen, trailing blanks removed.
+tmux_row() { tmux_screen "$1" | sed -n "${2}p" | sed 's/ *$//'; }

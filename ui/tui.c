@@ -19,6 +19,7 @@
 #include <locale.h>
 #include <math.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -156,7 +157,11 @@ typedef struct tui {
 	/* Keys read from curses, waiting to be handled. */
 	int keys[KEYQ_MAX];
 	size_t nkeys, key_at;
-	int rl_byte; /* the byte rl_getc_function hands over */
+	/* Bytes for readline: a key, or the escape sequence of an arrow
+	 * or editing key, handed over one by one by rl_getc_function. */
+	unsigned char rlq[32];
+	size_t rlq_len, rlq_at;
+	int exit_status; /* of pm_tui_run: 128 + the signal that ended it */
 
 	char *history_path;
 } tui;
@@ -565,8 +570,15 @@ static const struct {
 	[WC_RESTARTS] = { "RESTARTS", 8, true, 5 },
 };
 
+/* A column's width: the ID column widens to its longest id (ids are never
+ * cut: "w1000" cut to "w100" would name another worker). */
+static int wcol_width(int i, int id_w)
+{
+	return i == WC_ID && id_w > wcols[i].width ? id_w : wcols[i].width;
+}
+
 /* Decides which columns fit; returns the TASK column's width. */
-static int worker_columns(int w, bool shown[WC_COUNT])
+static int worker_columns(int w, int id_w, bool shown[WC_COUNT])
 {
 	for (int i = 0; i < WC_COUNT; i++)
 		shown[i] = true;
@@ -574,7 +586,7 @@ static int worker_columns(int w, bool shown[WC_COUNT])
 		int used = 0, ncols = 0;
 		for (int i = 0; i < WC_COUNT; i++)
 			if (shown[i] && i != WC_TASK) {
-				used += wcols[i].width;
+				used += wcol_width(i, id_w);
 				ncols++;
 			}
 		int task_w = w - used - ncols;
@@ -597,21 +609,25 @@ static void put_cell(int y, int *x, int width, bool right, const char *s)
 
 static void draw_workers(tui *t, int y, int rows, int w)
 {
+	table_row *rows_v;
+	size_t n = table_rows(t, &rows_v);
+	int id_w = 0;
+	for (size_t i = 0; i < n; i++)
+		if ((int)strlen(rows_v[i].id) > id_w)
+			id_w = (int)strlen(rows_v[i].id);
 	bool shown[WC_COUNT];
-	int task_w = worker_columns(w, shown);
+	int task_w = worker_columns(w, id_w, shown);
 	int x = 0;
 	attron(attr_of(t, CP_TITLE, A_REVERSE));
 	mvhline(y, 0, ' ', w);
 	for (int i = 0; i < WC_COUNT; i++) {
 		if (!shown[i])
 			continue;
-		int cw = i == WC_TASK ? task_w : wcols[i].width;
+		int cw = i == WC_TASK ? task_w : wcol_width(i, id_w);
 		put_cell(y, &x, cw, wcols[i].right, wcols[i].title);
 	}
 	attroff(attr_of(t, CP_TITLE, A_REVERSE));
 
-	table_row *rows_v;
-	size_t n = table_rows(t, &rows_v);
 	if (t->sel_worker >= n)
 		t->sel_worker = n ? n - 1 : 0;
 	int body = rows - 1;
@@ -713,7 +729,7 @@ static void draw_workers(tui *t, int y, int rows, int w)
 						 tr->restarts);
 				break;
 			}
-			int cw = c == WC_TASK ? task_w : wcols[c].width;
+			int cw = c == WC_TASK ? task_w : wcol_width(c, id_w);
 			put_cell(row, &x, cw, wcols[c].right, txt);
 			pm_buf_free(&call);
 		}
@@ -724,10 +740,24 @@ static void draw_workers(tui *t, int y, int rows, int w)
 
 static void draw_tasks(tui *t, int y, int rows, int w)
 {
+	int body = rows - 1;
+	t->tasks_y = y + 1;
+	t->tasks_rows = body;
+	collect_tasks(t, (size_t)body * 4);
+	/* The ID column widens to the longest id shown: ids are never cut
+	 * ("t1000000" cut to "t100000" would name another task). */
+	int id_w = 7;
+	for (size_t i = 0; i < t->ntask_ids; i++) {
+		char cell[32];
+		int len = snprintf(cell, sizeof cell, "t%llu",
+				   (unsigned long long)t->task_ids[i]);
+		if (len > id_w)
+			id_w = len;
+	}
 	attron(attr_of(t, CP_TITLE, A_REVERSE));
 	mvhline(y, 0, ' ', w);
 	char title[160];
-	int id_w = 7, state_w = 10, el_w = 8;
+	int state_w = 10, el_w = 8;
 	int call_w = (w - id_w - state_w - el_w - 4) / 2;
 	int out_w = w - id_w - state_w - el_w - call_w - 4;
 	int x = 0;
@@ -739,10 +769,6 @@ static void draw_tasks(tui *t, int y, int rows, int w)
 	put_cell(y, &x, out_w, false, title);
 	attroff(attr_of(t, CP_TITLE, A_REVERSE));
 
-	int body = rows - 1;
-	t->tasks_y = y + 1;
-	t->tasks_rows = body;
-	collect_tasks(t, (size_t)body * 4);
 	if (t->sel_task >= t->ntask_ids)
 		t->sel_task = t->ntask_ids ? t->ntask_ids - 1 : 0;
 	if ((int)t->sel_task < t->tasks_first)
@@ -1096,13 +1122,15 @@ static char **help_lines(size_t *n)
 {
 	static const char *const keys[] = {
 		"Keys - command line (the default focus)",
-		"  typing, Enter      edit and run a command (emacs keys, ~/.inputrc)",
+		"  typing, Enter      edit and run a command (readline: emacs or vi keys,",
+		"                     searches, macros; ~/.inputrc or $INPUTRC)",
 		"  Tab                complete commands, tasks, ids, file names",
 		"  Up / Down          history (saved in $XDG_STATE_HOME/poolmon)",
 		"  PgUp / PgDn        move the selection in the current panel",
 		"  ? (empty line)     this help",
 		"  Ctrl-C             stop a waiting join/apply/result/sleep; else clear",
-		"  Esc or F2          give the keys to the screen",
+		"  Esc or F2          give the keys to the screen (F2 only in vi mode,",
+		"                     or while a search or key sequence is under way)",
 		"Keys - screen",
 		"  Up/Down, j/k       select a row;  PgUp/PgDn, Home/End",
 		"  Tab / Shift-Tab    next / previous panel (workers, tasks, log)",
@@ -1239,7 +1267,10 @@ static char **details_lines(tui *t, size_t *n)
 		ADDF("call     %s", b.s);
 		pm_buf_free(&b);
 		ADDF("state    %s", pm_task_state_name(ti.state));
-		if (ti.worker)
+		if (ti.worker && ti.in_process)
+			ADDF("process  p%llu (pid %d)",
+			     (unsigned long long)ti.worker, (int)ti.pid);
+		else if (ti.worker)
 			ADDF("worker   w%llu (pid %d)",
 			     (unsigned long long)ti.worker, (int)ti.pid);
 		char el[32] = "-";
@@ -1391,9 +1422,30 @@ static void draw(tui *t)
 
 /* ---- readline ---------------------------------------------------------------- */
 
+/* Readline 8.2's rl_callback_read_char runs more than one command in one
+ * call when input was pushed back inside it (a key that ends an incremental
+ * search, the rest of a key sequence that did not match, a keyboard macro).
+ * Each command runs in readline_internal_char, which points _rl_top_level,
+ * the target of readline's abort longjmp, at its own stack frame and leaves
+ * it there when it returns.  A later command of the same call that aborts
+ * (an unbound key sequence such as C-x C-d, C-g, a failed yank...) then
+ * longjmps into that dead frame: C-r C-x C-d crashes poolmon, and python3's
+ * REPL too, with this readline.  Every abort goes through _rl_abort_internal,
+ * which calls rl_clear_message, which calls rl_redisplay_function, right
+ * before its longjmp; while a key is being fed, the redisplay hook points
+ * _rl_top_level at a live frame of ours (g_rl_guard, in feed_byte) that
+ * does what readline's own landing does: redisplay and return.  The symbol
+ * is readline's (exported, not in its public header); weak, so a readline
+ * without it still links and runs without the guard. */
+extern sigjmp_buf _rl_top_level __attribute__((weak));
+static sigjmp_buf g_rl_guard;
+static bool g_rl_guarded; /* inside rl_callback_read_char, from feed_byte */
+
 static void rl_redisplay_hook(void)
 {
 	tui *t = g_tui;
+	if (g_rl_guarded && &_rl_top_level != NULL)
+		memcpy(_rl_top_level, g_rl_guard, sizeof g_rl_guard);
 	if (!t || t->too_small)
 		return;
 	draw_command_line(t);
@@ -1401,13 +1453,33 @@ static void rl_redisplay_hook(void)
 	doupdate();
 }
 
+/* Readline is inside a command that reads more keys: an incremental or
+ * non-incremental search, a key sequence, a numeric argument, a vi motion,
+ * a character to search for or to insert literally.  The keys the TUI
+ * keeps for itself (Esc, ? on an empty line) then go to readline. */
+static bool rl_mid_command(void)
+{
+	return RL_ISSTATE(RL_STATE_ISEARCH | RL_STATE_NSEARCH |
+			  RL_STATE_MULTIKEY | RL_STATE_NUMERICARG |
+			  RL_STATE_VIMOTION | RL_STATE_CHARSEARCH |
+			  RL_STATE_MOREINPUT | RL_STATE_METANEXT) ||
+	       rl_last_func == rl_quoted_insert;
+}
+
 /* Readline asks this before it reads ahead (it inserts typed text in
- * batches, and waits for the rest of a Meta sequence): only text bytes are
- * offered, so the TUI still sees every special key. */
+ * batches, waits for the rest of a Meta sequence, and tells Esc from the
+ * start of a sequence): the rest of the sequence being fed, or the text
+ * keys that follow; the TUI still sees every special key. */
 static int rl_input_available(void)
 {
 	tui *t = g_tui;
-	if (!t || t->key_at >= t->nkeys)
+	if (!t)
+		return 0;
+	if (t->rlq_at < t->rlq_len)
+		return 1;
+	/* While a keyboard macro is defined, readline records only the keys
+	 * it dispatches, not those it inserts in a batch: one at a time. */
+	if (t->key_at >= t->nkeys || RL_ISSTATE(RL_STATE_MACRODEF))
 		return 0;
 	int k = t->keys[t->key_at];
 	return k >= ' ' && k < 256 && k != 127;
@@ -1419,18 +1491,71 @@ static int rl_getc_hook(FILE *f)
 	tui *t = g_tui;
 	if (!t)
 		return EOF;
-	int c = t->rl_byte;
-	t->rl_byte = EOF;
-	if (c == EOF && rl_input_available())
-		c = t->keys[t->key_at++];
-	return c;
+	if (t->rlq_at < t->rlq_len)
+		return t->rlq[t->rlq_at++];
+	if (rl_input_available())
+		return t->keys[t->key_at++];
+	return EOF;
+}
+
+/* One call of rl_callback_read_char, with the abort guard above. */
+static void feed_call(void)
+{
+	if (sigsetjmp(g_rl_guard, 0)) {
+		/* Readline aborted a command: what its own landing does. */
+		g_rl_guarded = false;
+		rl_redisplay_hook();
+		return;
+	}
+	g_rl_guarded = true;
+	rl_callback_read_char();
+	g_rl_guarded = false;
+}
+
+/* Hands bytes to readline and lets it read until they are used up. */
+static void feed_bytes(tui *t, const char *s, size_t n)
+{
+	if (n > sizeof t->rlq)
+		n = sizeof t->rlq;
+	memcpy(t->rlq, s, n);
+	t->rlq_len = n;
+	t->rlq_at = 0;
+	/* Each call reads at least one byte, or input readline pushed back
+	 * itself; the bound only keeps a misbehaving library from spinning. */
+	for (int calls = 0; t->rlq_at < t->rlq_len && !t->quit && calls < 256;
+	     calls++)
+		feed_call();
+	t->rlq_len = t->rlq_at = 0;
 }
 
 static void feed_readline(tui *t, int byte)
 {
-	t->rl_byte = byte;
-	rl_callback_read_char();
-	t->rl_byte = EOF;
+	char c = (char)byte;
+	feed_bytes(t, &c, 1);
+}
+
+/* Editing keys go to readline as an ANSI terminal sends them, sequences
+ * readline binds itself (it reads no terminfo when the application draws
+ * the line): readline then sees them in a search, a key sequence, vi mode
+ * or a macro like any other key, instead of the TUI moving the line behind
+ * its back.  Delete's sequence is bound in readline_start. */
+static bool feed_key_sequence(tui *t, int k)
+{
+	static const struct {
+		int key;
+		const char *seq;
+	} keys[] = {
+		{ KEY_UP, "\033[A" },	 { KEY_DOWN, "\033[B" },
+		{ KEY_RIGHT, "\033[C" }, { KEY_LEFT, "\033[D" },
+		{ KEY_HOME, "\033[H" },	 { KEY_END, "\033[F" },
+		{ KEY_DC, "\033[3~" },
+	};
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		if (keys[i].key == k) {
+			feed_bytes(t, keys[i].seq, strlen(keys[i].seq));
+			return true;
+		}
+	return false;
 }
 
 static void request_quit(tui *t, bool ask)
@@ -1575,19 +1700,30 @@ static void readline_start(tui *t)
 	rl_instream = stdin;
 	g_rl_out = fopen("/dev/null", "w");
 	rl_outstream = g_rl_out ? g_rl_out : stderr;
-	t->rl_byte = EOF;
+	t->rlq_len = t->rlq_at = 0;
 	using_history();
 	stifle_history(HISTORY_MAX);
 	t->history_path = history_file();
 	if (t->history_path)
 		read_history(t->history_path);
 	rl_callback_handler_install(PROMPT, on_line);
+	/* The Delete key's sequence (see feed_key_sequence), unless the
+	 * user's inputrc bound it. */
+	rl_bind_keyseq_if_unbound_in_map("\033[3~", rl_delete,
+					 emacs_standard_keymap);
+	rl_bind_keyseq_if_unbound_in_map("\033[3~", rl_delete,
+					 vi_insertion_keymap);
+	rl_bind_keyseq_if_unbound_in_map("\033[3~", rl_delete,
+					 vi_movement_keymap);
 	/* Screen size for readline's own wrapping decisions. */
 	rl_set_screen_size(1, COLS > 20 ? COLS - (int)strlen(PROMPT) : 80);
 }
 
 static void readline_stop(tui *t)
 {
+	/* Quitting in the middle of a search or a key sequence: end it as a
+	 * signal would, so readline keeps no half-done state. */
+	rl_callback_sigcleanup();
 	rl_callback_handler_remove();
 	if (t->history_path) {
 		write_history(t->history_path);
@@ -1876,6 +2012,10 @@ static bool global_key(tui *t, int k)
 		if (pm_cli_busy(t->cli)) {
 			pm_cli_interrupt(t->cli);
 		} else if (t->focus == FOCUS_COMMAND) {
+			/* As readline does on SIGINT: end any search or key
+			 * sequence first, then drop the line. */
+			rl_callback_sigcleanup();
+			rl_free_line_state();
 			rl_replace_line("", 0);
 			rl_point = 0;
 			rl_redisplay_hook();
@@ -1960,35 +2100,9 @@ static void screen_key(tui *t, int k)
 static void command_key(tui *t, int k, bool lone_esc)
 {
 	bool empty = !rl_line_buffer || !rl_line_buffer[0];
+	if (feed_key_sequence(t, k))
+		return;
 	switch (k) {
-	case KEY_UP:
-		rl_get_previous_history(1, 0);
-		rl_redisplay_hook();
-		return;
-	case KEY_DOWN:
-		rl_get_next_history(1, 0);
-		rl_redisplay_hook();
-		return;
-	case KEY_LEFT:
-		rl_backward_char(1, 0);
-		rl_redisplay_hook();
-		return;
-	case KEY_RIGHT:
-		rl_forward_char(1, 0);
-		rl_redisplay_hook();
-		return;
-	case KEY_HOME:
-		rl_beg_of_line(1, 0);
-		rl_redisplay_hook();
-		return;
-	case KEY_END:
-		rl_end_of_line(1, 0);
-		rl_redisplay_hook();
-		return;
-	case KEY_DC:
-		rl_delete(1, 0);
-		rl_redisplay_hook();
-		return;
 	case KEY_BACKSPACE:
 		feed_readline(t, 127);
 		return;
@@ -1996,12 +2110,16 @@ static void command_key(tui *t, int k, bool lone_esc)
 		feed_readline(t, '\r');
 		return;
 	}
-	if (k == KEY_ESC && lone_esc) {
+	/* A lone Esc hands the keys to the screen, unless readline needs it:
+	 * to end a search or a sequence, or in vi mode (F2 then). */
+	if (k == KEY_ESC && lone_esc && rl_editing_mode == 1 /* emacs */ &&
+	    !rl_mid_command()) {
 		t->focus = FOCUS_SCREEN;
 		t->dirty = true;
 		return;
 	}
-	if (k == '?' && empty) {
+	if (k == '?' && empty && !rl_mid_command() &&
+	    rl_get_keymap() != vi_movement_keymap) {
 		t->overlay = OVERLAY_HELP;
 		t->overlay_scroll = 0;
 		t->dirty = true;
@@ -2063,7 +2181,10 @@ static void on_signal(void *ud, int signo)
 			pm_cli_interrupt(t->cli);
 		t->dirty = true;
 		break;
-	default: /* SIGTERM, SIGHUP */
+	default: /* SIGTERM, SIGHUP, SIGQUIT: quit as `quit` does, the
+		  * terminal restored, with the status a shell gives a
+		  * process that signal ended */
+		t->exit_status = 128 + signo;
 		t->quit = true;
 		break;
 	}
@@ -2238,6 +2359,7 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 	pm_loop_watch_signal(loop, SIGINT, on_signal, NULL);
 	pm_loop_watch_signal(loop, SIGTERM, on_signal, NULL);
 	pm_loop_watch_signal(loop, SIGHUP, on_signal, NULL);
+	pm_loop_watch_signal(loop, SIGQUIT, on_signal, NULL);
 
 	SCREEN *scr = newterm(NULL, stdout, stdin);
 	if (!scr) {
@@ -2303,6 +2425,7 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 	pm_procstat_free(t->ps);
 	free(t->samples);
 	free(t->task_ids);
+	int status = t->exit_status;
 	free(t);
-	return 0;
+	return status;
 }
