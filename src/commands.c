@@ -413,6 +413,17 @@ static pm_status cmd_starmap(pm_cli *c, pm_args *a)
 	return start_wait(c, a, WAIT_MAP, 0);
 }
 
+/* An id that names no task now: it never was, or it ended and was
+ * evicted (only the last ones are kept). */
+static pm_status no_task(pm_cli *c, pm_args *a, const char *word, uint64_t id)
+{
+	if (pm_engine_task_evicted(c->e, id))
+		return pm_cli_error(c, a,
+				    "%s has ended and was evicted: only the last %zu ended tasks are kept (--keep)",
+				    word, pm_engine_keep(c->e));
+	return pm_cli_error(c, a, "no task %s", word);
+}
+
 static pm_status cmd_result(pm_cli *c, pm_args *a)
 {
 	uint64_t id;
@@ -427,7 +438,7 @@ static pm_status cmd_result(pm_cli *c, pm_args *a)
 		return pm_cli_error(c, a, "'%s' is not a task id (t1, t2, …)",
 				    a->words[0]);
 	if (!pm_engine_task_info(c->e, id, &ti))
-		return pm_cli_error(c, a, "no task %s", a->words[0]);
+		return no_task(c, a, a->words[0], id);
 	c->wait.ids = xmalloc(sizeof *c->wait.ids);
 	c->wait.ids[0] = id;
 	c->wait.nids = 1;
@@ -471,8 +482,13 @@ static pm_status cmd_join(pm_cli *c, pm_args *a)
 			free(ids);
 			return pm_cli_error(c, a, "no process '%s'", w);
 		}
-		if (parse_task_id(w, &ids[i]) < 0 ||
-		    !pm_engine_task_info(c->e, ids[i], &ti)) {
+		if (parse_task_id(w, &ids[i]) < 0) {
+			free(ids);
+			return pm_cli_error(c, a, "no task '%s'", w);
+		}
+		if (pm_engine_task_evicted(c->e, ids[i]))
+			continue; /* it has ended: nothing to wait for */
+		if (!pm_engine_task_info(c->e, ids[i], &ti)) {
 			free(ids);
 			return pm_cli_error(c, a, "no task '%s'", w);
 		}
@@ -592,7 +608,7 @@ static pm_status cmd_show(pm_cli *c, pm_args *a)
 		pm_process_info pi;
 		if (parse_prefixed(w, 't', &id)) {
 			if (!pm_engine_task_info(c->e, id, &ti))
-				return pm_cli_error(c, a, "no task %s", w);
+				return no_task(c, a, w, id);
 			show_task(c, &ti);
 			return CMD_OK;
 		}
@@ -763,9 +779,11 @@ char *pm_cli_status_json(pm_cli *c)
 			pm_buf_printf(&b, ",\"exitcode\":%d}", pi.exitcode);
 	}
 	pm_buf_printf(&b,
-		      "],\"tasks\":{\"queued\":%zu,\"running\":%zu,\"paused\":%zu,\"done\":%zu,\"failed\":%zu,\"crashed\":%zu,\"timeout\":%zu,\"terminated\":%zu,\"cancelled\":%zu},\"shared\":",
+		      "],\"tasks\":{\"queued\":%zu,\"running\":%zu,\"paused\":%zu,\"done\":%zu,\"failed\":%zu,\"crashed\":%zu,\"timeout\":%zu,\"terminated\":%zu,\"cancelled\":%zu,\"evicted\":%llu,\"keep\":%zu},\"shared\":",
 		      k.queued, k.running, k.paused, k.done, k.failed,
-		      k.crashed, k.timeout, k.terminated, k.cancelled);
+		      k.crashed, k.timeout, k.terminated, k.cancelled,
+		      (unsigned long long)pm_engine_evicted(c->e),
+		      pm_engine_keep(c->e));
 	pm_cmd_shared_status_json(c, &b);
 	pm_buf_puts(&b, "}");
 	free(ps);
@@ -787,9 +805,12 @@ static pm_status cmd_status(pm_cli *c, pm_args *a)
 		    pm_engine_worker_count(c->e),
 		    pm_engine_target_workers(c->e));
 	pm_cli_info(c,
-		    "tasks: queued %zu, running %zu, paused %zu, done %zu, failed %zu, crashed %zu, timeout %zu, terminated %zu, cancelled %zu",
+		    "tasks: queued %zu, running %zu, paused %zu, done %zu, failed %zu, crashed %zu, timeout %zu, terminated %zu, cancelled %zu; evicted %llu (%s%zu ended are kept)",
 		    k.queued, k.running, k.paused, k.done, k.failed, k.crashed,
-		    k.timeout, k.terminated, k.cancelled);
+		    k.timeout, k.terminated, k.cancelled,
+		    (unsigned long long)pm_engine_evicted(c->e),
+		    pm_engine_keep(c->e) ? "the last " : "all: ",
+		    pm_engine_keep(c->e) ? pm_engine_keep(c->e) : k.done + k.failed + k.crashed + k.timeout + k.terminated + k.cancelled);
 	pm_args none = { 0 };
 	pm_status st = cmd_workers(c, &none);
 	for (size_t i = 0; i < pm_engine_process_count(c->e); i++) {

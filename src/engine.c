@@ -32,6 +32,7 @@
 #define BUSY_POLL_MS 5    /* ring check period while workers are busy */
 #define SPIN_SECONDS 50e-6 /* spin before sleeping, when work is likely */
 #define MAX_WORKERS 1024
+#define KEEP_TASKS 100000 /* ended tasks a pool keeps, by default */
 /* Single submits of a task that runs shorter than this (its mean so far)
  * go to a worker several at a time; longer or unknown ones one by one, so
  * they start in the order they were submitted. */
@@ -252,6 +253,10 @@ struct pm_engine {
 	size_t nrun_mean;
 	double batch_below;
 	double t0; /* when the engine was made */
+	size_t keep;       /* ended tasks kept (0: all) */
+	uint64_t evicted;  /* tasks whose records went */
+	double evict_next; /* when evict_old looks again */
+	size_t evict_slab; /* slabs before it are all gone or only maps' */
 	uint64_t next_group;
 	pm_event_fn listener;
 	void *ud;
@@ -1511,6 +1516,9 @@ pm_engine *pm_engine_new(pm_loop *loop, const pm_engine_config *cfg,
 	e->manager_pid = getpid();
 	e->maxtasks = cfg && cfg->maxtasks > 0 ? cfg->maxtasks : 0;
 	e->t0 = pm_now();
+	e->keep = cfg && cfg->keep_tasks ? (cfg->keep_tasks < 0 ? 0
+					       : (size_t)cfg->keep_tasks)
+					 : KEEP_TASKS;
 	e->batch_below = cfg && cfg->batch_below > 0 ? cfg->batch_below
 						     : BATCH_BELOW;
 	int n = cfg && cfg->workers > 0 ? cfg->workers
@@ -1571,6 +1579,109 @@ struct pm_shared *pm_engine_shared(const pm_engine *e)
 	return e->shared;
 }
 
+/* What a task record holds; the record is empty after (id 0). */
+static void task_free(task *t)
+{
+	if (!t->id)
+		return;
+	if (!t->args_borrowed)
+		pm_values_free(t->args, t->nargs);
+	pm_value_free(&t->result);
+	free(t->error);
+	memset(t, 0, sizeof *t);
+}
+
+static void group_free(mapgrp *g)
+{
+	size_t cap = g->n ? g->n : 1;
+	if (g->raw)
+		grp_free(g->raw, cap * sizeof *g->raw);
+	else
+		pm_values_free(g->items, g->n);
+	for (size_t i = 0; g->results && i < g->n; i++)
+		pm_value_free(&g->results[i]);
+	if (g->results)
+		grp_free(g->results, cap * sizeof *g->results);
+	grp_free(g->st, cap);
+	grp_free(g->rt, cap);
+	grp_free(g->rraw, cap * sizeof *g->rraw);
+	grp_free(g->inc, cap * sizeof *g->inc);
+	free(g);
+}
+
+/* ---- eviction: a long-lived pool keeps the last e->keep tasks ---------- */
+
+/* Have all of map g's items ended?  (Its own records count too.) */
+static bool group_ended(const pm_engine *e, const mapgrp *g)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		uint8_t st = g->st[i];
+		if (st == B_DONE || st == B_CANCELLED)
+			continue;
+		const task *t = st == B_OWN ? task_get(e, g->first + i) : NULL;
+		if (!t || !pm_task_state_final(t->state))
+			return false;
+	}
+	return true;
+}
+
+/* Evicts what ended among tasks with ids up to ntasks - keep, in whole
+ * maps and whole slabs of records: their memory goes, their counts stay,
+ * and pm_engine_task_evicted tells them from ids that never were.  Runs
+ * at most once a second (a map that has not ended is looked at again). */
+static void evict_old(pm_engine *e)
+{
+	if (!e->keep || e->ntasks <= e->keep || e->now < e->evict_next)
+		return;
+	e->evict_next = e->now + 1.0;
+	uint64_t limit = e->ntasks - e->keep;
+	for (size_t k = 0; k < e->ngroups;) {
+		mapgrp *g = e->groups[k];
+		if (g->first + g->n - 1 > limit)
+			break; /* sorted by first id */
+		if (!group_ended(e, g)) {
+			k++;
+			continue;
+		}
+		for (size_t i = 0; i < g->n; i++)
+			if (g->st[i] == B_OWN)
+				task_free(task_get(e, g->first + i));
+		e->evicted += g->n;
+		group_free(g);
+		memmove(&e->groups[k], &e->groups[k + 1],
+			(e->ngroups - k - 1) * sizeof *e->groups);
+		e->ngroups--;
+		e->ghit = 0;
+	}
+	for (size_t k = e->evict_slab; k < e->nslabs; k++) {
+		if ((uint64_t)(k + 1) * TASK_SLAB > limit)
+			break;
+		task *slab = e->slabs[k];
+		if (!slab)
+			continue;
+		bool ended = true;
+		size_t n = 0;
+		for (size_t j = 0; j < TASK_SLAB && ended; j++) {
+			const task *t = &slab[j];
+			if (!t->id)
+				continue;
+			/* A map item's own record goes with its map. */
+			ended = pm_task_state_final(t->state) &&
+				!(t->group && group_index(e, t->id) < e->ngroups);
+			n++;
+		}
+		if (!ended)
+			continue;
+		for (size_t j = 0; j < TASK_SLAB; j++)
+			task_free(&slab[j]);
+		free(slab);
+		e->slabs[k] = NULL;
+		e->evicted += n;
+		if (k == e->evict_slab)
+			e->evict_slab = k + 1;
+	}
+}
+
 static void kill_and_reap(worker *w)
 {
 	if (w->pid <= 0)
@@ -1609,35 +1720,13 @@ void pm_engine_free(pm_engine *e)
 	free(e->init_error);
 	free(e->found_name);
 	for (size_t k = 0; k < e->nslabs; k++) {
-		for (size_t j = 0; e->slabs[k] && j < TASK_SLAB; j++) {
-			task *t = &e->slabs[k][j];
-			if (!t->id)
-				continue;
-			if (!t->args_borrowed)
-				pm_values_free(t->args, t->nargs);
-			pm_value_free(&t->result);
-			free(t->error);
-		}
+		for (size_t j = 0; e->slabs[k] && j < TASK_SLAB; j++)
+			task_free(&e->slabs[k][j]);
 		free(e->slabs[k]);
 	}
 	free(e->slabs);
-	for (size_t k = 0; k < e->ngroups; k++) {
-		mapgrp *g = e->groups[k];
-		size_t cap = g->n ? g->n : 1;
-		if (g->raw)
-			grp_free(g->raw, cap * sizeof *g->raw);
-		else
-			pm_values_free(g->items, g->n);
-		for (size_t i = 0; g->results && i < g->n; i++)
-			pm_value_free(&g->results[i]);
-		if (g->results)
-			grp_free(g->results, cap * sizeof *g->results);
-		grp_free(g->st, cap);
-		grp_free(g->rt, cap);
-		grp_free(g->rraw, cap * sizeof *g->rraw);
-		grp_free(g->inc, cap * sizeof *g->inc);
-		free(g);
-	}
+	for (size_t k = 0; k < e->ngroups; k++)
+		group_free(e->groups[k]);
 	free(e->groups);
 	free(e->runs);
 	free(e->spans);
@@ -2963,6 +3052,7 @@ void pm_engine_poll(pm_engine *e)
 	start_missing_workers(e);
 	send_exits(e);
 	dispatch(e);
+	evict_old(e);
 	e->in_poll = false;
 }
 
@@ -3137,6 +3227,22 @@ bool pm_engine_task_info(const pm_engine *e, uint64_t id, pm_task_info *out)
 		out->elapsed = end - t->started - paused;
 	}
 	return true;
+}
+
+bool pm_engine_task_evicted(const pm_engine *e, uint64_t id)
+{
+	return id >= 1 && id <= e->ntasks && !task_get(e, id) &&
+	       group_index(e, id) == e->ngroups;
+}
+
+uint64_t pm_engine_evicted(const pm_engine *e)
+{
+	return e->evicted;
+}
+
+size_t pm_engine_keep(const pm_engine *e)
+{
+	return e->keep;
 }
 
 double pm_engine_t0(const pm_engine *e)

@@ -74,6 +74,9 @@ typedef struct pm_engine_config {
 	 * (seconds) are sent to a worker in batches; 0: the default, 500 us.
 	 * Others go one at a time, in submission order. */
 	double batch_below;
+	/* Ended tasks kept for result/show: older ones are evicted (their
+	 * counts stay).  0: the default, 100000; < 0: keep all. */
+	long keep_tasks;
 } pm_engine_config;
 
 typedef struct pm_task_info {
@@ -166,6 +169,11 @@ const char *pm_worker_state_name(pm_worker_state s);
 const char *pm_pool_state_name(pm_pool_state s);
 /* Iterate tasks known to the engine, in id order: ids from 1 to last. */
 uint64_t pm_engine_last_task_id(const pm_engine *e);
+/* An id of a task that ended and was evicted (only the last keep ended
+ * tasks are kept); how many were, and that figure. */
+bool pm_engine_task_evicted(const pm_engine *e, uint64_t id);
+uint64_t pm_engine_evicted(const pm_engine *e);
+size_t pm_engine_keep(const pm_engine *e);
 /* When the engine was made (pm_now's clock): times are shown from it. */
 double pm_engine_t0(const pm_engine *e);
 

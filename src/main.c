@@ -39,6 +39,8 @@ static void usage(FILE *f)
 		"\n"
 		"  -w, --workers N      pool size (default: one per CPU)\n"
 		"      --maxtasks N     replace a worker after N tasks\n"
+		"      --keep N         keep the last N ended tasks for result/show\n"
+		"                       (default 100000, 0: all); older ones are evicted\n"
 		"  -b, --batch          read commands from standard input, no screen\n"
 		"  -s, --script FILE    run the commands in FILE, no screen\n"
 		"  -x, --exec CMDS      run these commands (';' separated), no screen\n"
@@ -299,6 +301,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "workers", required_argument, NULL, 'w' },
 		{ "maxtasks", required_argument, NULL, 'm' },
+		{ "keep", required_argument, NULL, 'k' },
 		{ "batch", no_argument, NULL, 'b' },
 		{ "script", required_argument, NULL, 's' },
 		{ "exec", required_argument, NULL, 'x' },
@@ -330,6 +333,11 @@ int main(int argc, char **argv)
 			cfg.maxtasks = parse_count("--maxtasks", optarg, 1,
 						   INT_MAX);
 			break;
+		case 'k': {
+			int n = parse_count("--keep", optarg, 0, INT_MAX);
+			cfg.keep_tasks = n ? n : -1;
+			break;
+		}
 		case 'b':
 			batch_mode = true;
 			break;

@@ -47,4 +47,49 @@ is "$(q "$out" 'finals("t1")')" "['terminated']" "daemon at quit: its task ends 
 is "$(q "$out" '[(e["id"], e["state"], e["exitcode"]) for e in ev if e["event"] == "process"]')" \
 	"[('p1', 'exited', -15)]" "daemon at quit: a process event, exited by SIGTERM"
 
+# --- ended tasks are evicted: memory stays bounded ----------------------------
+txt=$("$poolmon" --batch --keep 10 -w 2 -x 'map square 1..30; map square 1..30; sleep 1.1;
+	result t1; result t31; status' 2>&1)
+like "$txt" 'error: result: t1 has ended and was evicted: only the last 10 ended tasks are kept \(--keep\)' \
+	"result of an evicted id says so"
+like "$txt" $'\n1\n' "result of a kept id still answers"
+like "$txt" 'done 60, .*; evicted 30 \(the last 10 ended are kept\)' "status: counts stay, the evicted figure shown"
+for i in $(seq 1 5000); do echo "submit square $i"; done >"$TEST_TMPDIR/many"
+echo "join; sleep 1.1; result t5; result t4999; status" >>"$TEST_TMPDIR/many"
+txt=$("$poolmon" --json --keep 100 -w 2 --script "$TEST_TMPDIR/many" 2>/dev/null |
+	python3 -c '
+import json, sys
+ev = [json.loads(l) for l in sys.stdin]
+r = [(e.get("id"), e.get("result"), e.get("message", "")[:30]) for e in ev if e["event"] in ("result", "error")]
+s = [e["tasks"] for e in ev if e["event"] == "status"][-1]
+print(r, s["done"], s["evicted"] >= 4096, s["keep"])')
+is "$txt" "[(None, None, 't5 has ended and was evicted: '), ('t4999', 24990001, '')] 5000 True 100" \
+	"5000 submits, --keep 100: the oldest records are evicted (result says so), the newest kept, counts stay"
+
+# A long session: six maps of 10^5 with the default --keep (100000).  The
+# manager's RSS (VmRSS, /proc) after the sixth is within 1 MiB of what it
+# was after the third (without eviction it grows by about 2 MiB a map),
+# and every task has ended (the counts add up, nothing left running).
+fifo=$TEST_TMPDIR/in
+mkfifo "$fifo"
+out=$TEST_TMPDIR/long.txt
+"$poolmon" --batch -w 2 <"$fifo" >"$out" 2>&1 &
+pid=$!
+exec 3>"$fifo"
+rss=()
+for i in 1 2 3 4 5 6; do
+	echo "map square 1..100000; sleep 1.1; echo mark$i" >&3
+	wait_for 60 grep -qx "mark$i" "$out" || break
+	rss+=("$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")")
+done
+echo "status; quit" >&3
+exec 3>&-
+wait "$pid"
+diag "manager RSS after each map (KiB): ${rss[*]}"
+is "${#rss[@]}" 6 "six maps of 10^5 in one session"
+ok "RSS after the 6th map within 1 MiB of after the 3rd (${rss[2]:-?} -> ${rss[5]:-?} KiB)" \
+	test "$(( ${rss[5]:-999999} - ${rss[2]:-0} ))" -le 1024
+like "$(cat "$out")" 'tasks: queued 0, running 0, paused 0, done 600000, failed 0, crashed 0, timeout 0, terminated 0, cancelled 0; evicted 500000 \(the last 100000 ended are kept\)' \
+	"all 600000 ended done, 500000 evicted"
+
 done_testing
