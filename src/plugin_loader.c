@@ -672,7 +672,7 @@ static int vet_in_child(const pm_registry *r, int fd, const char *path,
 	end.tv_sec += VET_TIMEOUT_S;
 	char msg[1024];
 	ssize_t got = -1;
-	bool ended = false, timed_out = false;
+	bool ended = false, timed_out = false, eof = false;
 	while (got < 0 && !ended) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		long ms = (end.tv_sec - now.tv_sec) * 1000 +
@@ -682,16 +682,16 @@ static int vet_in_child(const pm_registry *r, int fd, const char *path,
 			break;
 		}
 		/* Without a pidfd (Linux < 5.3), look for its end every 50 ms. */
-		struct pollfd pf[2] = { { pfd[0], POLLIN, 0 },
+		struct pollfd pf[2] = { { eof ? -1 : pfd[0], POLLIN, 0 },
 					{ pidfd, POLLIN, 0 } };
-		int n = poll(pf, pidfd >= 0 ? 2 : 1,
+		int n = poll(pf, 2,
 			     pidfd >= 0 ? (int)ms : (ms < 50 ? (int)ms : 50));
 		if (n < 0 && errno != EINTR)
 			break;
 		if (pf[0].revents) {
 			got = read(pfd[0], msg, sizeof msg - 1);
-			if (got <= 0)
-				got = -1, ended = true; /* EOF: it ended */
+			if (got <= 0) /* closed without a word: wait for its end */
+				got = -1, eof = true;
 			continue;
 		}
 		siginfo_t si = { 0 };
@@ -701,7 +701,7 @@ static int vet_in_child(const pm_registry *r, int fd, const char *path,
 			/* Ended: take a report it wrote just before. */
 			int fl = fcntl(pfd[0], F_GETFL);
 			fcntl(pfd[0], F_SETFL, fl | O_NONBLOCK);
-			got = read(pfd[0], msg, sizeof msg - 1);
+			got = eof ? -1 : read(pfd[0], msg, sizeof msg - 1);
 			if (got <= 0)
 				got = -1;
 			ended = true;
