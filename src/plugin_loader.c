@@ -578,17 +578,21 @@ static bool unload(void *h, int fd)
 
 /* The processes the vetting child forked, and theirs (it is their
  * subreaper): killed and reaped until none is left. */
+/* PIDS_VAL changed arity in procps-ng 4.0.5; this is ours. */
+#define PS_VAL(stack, rel, type) ((stack)->head[(rel)].result.type)
+
 static size_t children_of(pid_t parent, pid_t *out, size_t max)
 {
 	enum pids_item items[] = { PIDS_ID_PID, PIDS_ID_PPID };
+	enum { REL_PID, REL_PPID };
 	struct pids_info *info = NULL;
 	size_t n = 0;
-	if (procps_pids_new(&info, items, 2) < 0)
+	if (procps_pids_new(&info, items, sizeof items / sizeof *items) < 0)
 		return 0;
 	struct pids_fetch *f = procps_pids_reap(info, PIDS_FETCH_TASKS_ONLY);
 	for (int i = 0; f && i < f->counts->total && n < max; i++)
-		if (f->stacks[i]->head[1].result.s_int == parent)
-			out[n++] = f->stacks[i]->head[0].result.s_int;
+		if (PS_VAL(f->stacks[i], REL_PPID, s_int) == parent)
+			out[n++] = PS_VAL(f->stacks[i], REL_PID, s_int);
 	procps_pids_unref(&info);
 	return n;
 }
