@@ -811,14 +811,21 @@ static __attribute__((noreturn)) void worker_main(pm_engine *e, worker *w)
 			worked = true;
 			break;
 		case DOWN_LOAD: {
+			/* The manager's open fd of the file it vetted, then
+			 * its path (for messages): never loaded by path. */
+			pm_plugin_ref ref;
 			char path[PATH_MAX];
 			char err[512];
-			size_t n = h.len < sizeof path - 1 ? h.len
-							   : sizeof path - 1;
-			memcpy(path, p, n);
+			if (h.len < sizeof ref)
+				break;
+			memcpy(&ref, p, sizeof ref);
+			size_t n = h.len - sizeof ref;
+			if (n > sizeof path - 1)
+				n = sizeof path - 1;
+			memcpy(path, p + sizeof ref, n);
 			path[n] = '\0';
-			if (pm_registry_load_path(&e->reg, path, err,
-						  sizeof err) < 0)
+			if (pm_registry_load_ref(&e->reg, &ref, path, err,
+						 sizeof err) < 0)
 				up_send_text(&wc, UP_LOG, 0, err);
 			break;
 		}
@@ -1755,10 +1762,18 @@ int pm_engine_load(pm_engine *e, const char *spec, char *err, size_t errlen)
 	if (pm_registry_load(&e->reg, spec, err, errlen) < 0)
 		return -1;
 	const pm_plugin_entry *pe = &e->reg.entries[e->reg.n - 1];
+	/* Running workers load the manager's open fd of what it vetted;
+	 * those forked later have the plugin loaded already. */
+	pm_plugin_ref ref = pm_registry_ref(&e->reg, e->reg.n - 1);
+	size_t plen = strlen(pe->path);
+	unsigned char *msg = xmalloc(sizeof ref + plen);
+	memcpy(msg, &ref, sizeof ref);
+	memcpy(msg + sizeof ref, pe->path, plen);
 	for (size_t i = 0; i < e->nworkers; i++)
 		if (e->workers[i]->pid > 0)
-			send_down(e->workers[i], DOWN_LOAD, pe->path,
-				  strlen(pe->path));
+			send_down(e->workers[i], DOWN_LOAD, msg,
+				  sizeof ref + plen);
+	free(msg);
 	pm_event ev = { 0 };
 	ev.kind = PM_EV_PLUGIN;
 	ev.task = pe->plugin->name;

@@ -5,11 +5,17 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <libproc2/pids.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -46,6 +52,8 @@ void pm_registry_free(pm_registry *r)
 		if (e->plugin->fini)
 			e->plugin->fini();
 		dlclose(e->handle);
+		if (e->fd >= 0)
+			close(e->fd);
 		free(e->path);
 		free(e->sigs);
 		for (size_t k = 0; k < e->ntasks; k++)
@@ -329,45 +337,112 @@ static char *find_in_dirs(const pm_registry *r, const char *name)
 	return NULL;
 }
 
-/* Refuse what someone else could have replaced, as sudo does. */
-static int check_file(const char *path, char *err, size_t errlen)
+/* ---- the file and its path ------------------------------------------------
+ *
+ * sudo's rule for what it trusts (sudo_secure_path in its lib/util): the
+ * right type, owned by the expected user, not writable by others, not
+ * writable by the group.  Applied here to the plugin file and to every
+ * directory from the file's own up to '/' (anyone who can write one of them
+ * can put another file in its place).  The owner may be root or the user
+ * poolmon runs as.  One exception, for directories only: a sticky directory
+ * (such as /tmp, 1777) may be writable by others, since the sticky bit stops
+ * them renaming or removing what they do not own, and what lies below it is
+ * itself checked. */
+
+static int refuse_owner(const struct stat *st, const char *path,
+			const char *what, char *err, size_t errlen)
 {
-	struct stat st;
-	if (stat(path, &st) < 0)
-		return pm_err(err, errlen, "cannot load plugin %s: %s", path,
-			      strerror(errno));
-	if (!S_ISREG(st.st_mode))
+	uid_t me = geteuid();
+	if (me == 0)
 		return pm_err(err, errlen,
-			      "cannot load plugin %s: not a regular file", path);
-	if (st.st_mode & S_IWOTH)
+			      "refusing plugin %s: %s is owned by uid %u, not by root",
+			      path, what, (unsigned)st->st_uid);
+	return pm_err(err, errlen,
+		      "refusing plugin %s: %s is owned by uid %u, not by root or you (uid %u)",
+		      path, what, (unsigned)st->st_uid, (unsigned)me);
+}
+
+static int check_secure(const struct stat *st, bool dir, const char *path,
+			const char *what, char *err, size_t errlen)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return refuse_owner(st, path, what, err, errlen);
+	if (dir && (st->st_mode & S_ISVTX))
+		return 0;
+	if (st->st_mode & S_IWOTH)
 		return pm_err(err, errlen,
-			      "refusing plugin %s: it is writable by others",
-			      path);
-	char *copy = xstrdup(path);
-	char *dir = dirname(copy);
-	struct stat dst;
-	int bad = stat(dir, &dst) == 0 && (dst.st_mode & S_IWOTH) &&
-		  !(dst.st_mode & S_ISVTX);
-	if (bad) {
-		pm_err(err, errlen,
-		       "refusing plugin %s: its directory %s is writable by others",
-		       path, dir);
-		free(copy);
-		return -1;
+			      "refusing plugin %s: %s is writable by others", path,
+			      what);
+	if (st->st_mode & S_IWGRP)
+		return pm_err(err, errlen,
+			      "refusing plugin %s: %s is writable by its group (gid %u)",
+			      path, what, (unsigned)st->st_gid);
+	return 0;
+}
+
+/* Every directory of path (absolute, no symlinks: a realpath) up to '/'. */
+static int check_dirs(const char *path, char *err, size_t errlen)
+{
+	char *d = xstrdup(path);
+	int rc = 0;
+	for (bool first = true; rc == 0; first = false) {
+		char *slash = strrchr(d, '/');
+		if (!slash)
+			break;
+		if (slash == d)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		struct stat st;
+		char *what = first ? xasprintf("its directory %s", d)
+				   : xasprintf("the directory %s on its path", d);
+		if (lstat(d, &st) < 0)
+			rc = pm_err(err, errlen, "cannot load plugin %s: %s: %s",
+				    path, d, strerror(errno));
+		else if (!S_ISDIR(st.st_mode))
+			rc = pm_err(err, errlen,
+				    "refusing plugin %s: %s is not a directory",
+				    path, what);
+		else
+			rc = check_secure(&st, true, path, what, err, errlen);
+		free(what);
+		if (!strcmp(d, "/"))
+			break;
 	}
-	free(copy);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	unsigned char magic[4] = { 0 };
+	free(d);
+	return rc;
+}
+
+/* Opens path once and checks the open file (fstat) and its directories.
+ * Returns the fd (close-on-exec) and its stat, or -1 with a message. */
+static int open_checked(const char *path, struct stat *st, char *err,
+			size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return pm_err(err, errlen, "cannot load plugin %s: %s", path,
 			      strerror(errno));
-	ssize_t got = read(fd, magic, sizeof magic);
-	close(fd);
-	if (got != 4 || memcmp(magic, "\177ELF", 4) != 0)
-		return pm_err(err, errlen,
-			      "cannot load plugin %s: not an ELF shared object",
-			      path);
-	return 0;
+	unsigned char magic[4] = { 0 };
+	int rc = 0;
+	if (fstat(fd, st) < 0)
+		rc = pm_err(err, errlen, "cannot load plugin %s: %s", path,
+			    strerror(errno));
+	else if (!S_ISREG(st->st_mode))
+		rc = pm_err(err, errlen,
+			    "cannot load plugin %s: not a regular file", path);
+	else if (check_secure(st, false, path, "it", err, errlen) < 0 ||
+		 check_dirs(path, err, errlen) < 0)
+		rc = -1;
+	else if (pread(fd, magic, sizeof magic, 0) != 4 ||
+		 memcmp(magic, "\177ELF", 4) != 0)
+		rc = pm_err(err, errlen,
+			    "cannot load plugin %s: not an ELF shared object",
+			    path);
+	if (rc < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static int task_name_taken(const pm_registry *r, const char *plugin,
@@ -446,33 +521,241 @@ static int vet_plugin(const pm_registry *r, const struct pm_plugin *p,
 	return 0;
 }
 
-static int load_checked(pm_registry *r, const char *path, bool checks,
-			char *err, size_t errlen)
+/* ---- loading through the open fd ----------------------------------------- */
+
+static void fd_name(char *buf, size_t len, int fd)
 {
-	if (checks && check_file(path, err, errlen) < 0)
-		return -1;
-	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!h)
+	snprintf(buf, len, "/proc/self/fd/%d", fd);
+}
+
+/* dlopens the open file fd and looks its table over.  *hp is the handle
+ * whenever dlopen succeeded (also on a refusal: the caller unloads it, or
+ * not). */
+static int open_table(const pm_registry *r, int fd, const char *path,
+		      void **hp, const struct pm_plugin **pp,
+		      pm_signature **sigs, size_t *ntasks, char *err,
+		      size_t errlen)
+{
+	char name[64];
+	fd_name(name, sizeof name, fd);
+	*hp = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+	if (!*hp) {
+		/* "/proc/self/fd/5: undefined symbol: x": the path instead. */
+		const char *why = dlerror();
+		size_t nl = strlen(name);
+		if (!why)
+			why = "dlopen failed";
+		else if (!strncmp(why, name, nl) && !strncmp(why + nl, ": ", 2))
+			why += nl + 2;
 		return pm_err(err, errlen, "cannot load plugin %s: %s", path,
-			      dlerror());
-	const struct pm_plugin *p = dlsym(h, POOLMON_PLUGIN_SYMBOL);
-	if (!p) {
-		dlclose(h);
+			      why);
+	}
+	*pp = dlsym(*hp, POOLMON_PLUGIN_SYMBOL);
+	if (!*pp)
 		return pm_err(err, errlen,
 			      "refusing plugin %s: it does not export the symbol '%s'",
 			      path, POOLMON_PLUGIN_SYMBOL);
+	return vet_plugin(r, *pp, path, sigs, ntasks, err, errlen);
+}
+
+/* Unloads a refused handle; true if the object is gone, so that its fd may
+ * be closed.  One that stays mapped (a NODELETE object) keeps its fd open:
+ * else a later plugin given the same fd number would get the same
+ * /proc/self/fd/N name, and dlopen would hand back this one. */
+static bool unload(void *h, int fd)
+{
+	if (!h)
+		return true;
+	dlclose(h);
+	char name[64];
+	fd_name(name, sizeof name, fd);
+	void *still = dlopen(name, RTLD_LAZY | RTLD_NOLOAD);
+	if (!still)
+		return true;
+	dlclose(still);
+	return false;
+}
+
+/* The processes the vetting child forked, and theirs (it is their
+ * subreaper): killed and reaped until none is left. */
+/* PIDS_VAL changed arity in procps-ng 4.0.5; this is ours. */
+#define PS_VAL(stack, rel, type) ((stack)->head[(rel)].result.type)
+
+static size_t children_of(pid_t parent, pid_t *out, size_t max)
+{
+	enum pids_item items[] = { PIDS_ID_PID, PIDS_ID_PPID };
+	enum { REL_PID, REL_PPID };
+	struct pids_info *info = NULL;
+	size_t n = 0;
+	if (procps_pids_new(&info, items, sizeof items / sizeof *items) < 0)
+		return 0;
+	struct pids_fetch *f = procps_pids_reap(info, PIDS_FETCH_TASKS_ONLY);
+	for (int i = 0; f && i < f->counts->total && n < max; i++)
+		if (PS_VAL(f->stacks[i], REL_PPID, s_int) == parent)
+			out[n++] = PS_VAL(f->stacks[i], REL_PID, s_int);
+	procps_pids_unref(&info);
+	return n;
+}
+
+static void end_descendants(pid_t me)
+{
+	for (int round = 0; round < 1000; round++) {
+		pid_t kids[256];
+		size_t n = children_of(me, kids, sizeof kids / sizeof *kids);
+		for (size_t i = 0; i < n; i++)
+			kill(kids[i], SIGKILL);
+		for (size_t i = 0; i < n; i++)
+			while (waitpid(kids[i], NULL, 0) < 0 && errno == EINTR)
+				;
+		if (n == 0 && waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD)
+			return;
 	}
+}
+
+#define VET_TIMEOUT_S 10
+
+/* In the child: load, check, end what the constructors started, report
+ * '+' or '-' and the message in one write (atomic: at most PIPE_BUF). */
+static __attribute__((noreturn)) void vet_child(const pm_registry *r, int fd,
+						const char *path, int out)
+{
+	pid_t me = getpid();
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/* Signals as a fresh process has them: a crash is a crash, even where
+	 * the manager (or a sanitizer runtime) installed handlers. */
+	for (int s = 1; s < SIGRTMIN; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			signal(s, SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	char msg[1024] = "+";
+	void *h;
+	const struct pm_plugin *p = NULL;
 	pm_signature *sigs = NULL;
 	size_t ntasks = 0;
-	if (vet_plugin(r, p, path, &sigs, &ntasks, err, errlen) < 0) {
-		dlclose(h);
-		return -1;
+	if (open_table(r, fd, path, &h, &p, &sigs, &ntasks, msg + 1,
+		       sizeof msg - 1) < 0)
+		msg[0] = '-';
+	if (getpid() != me)
+		_exit(0); /* a copy of this process that a constructor forked */
+	end_descendants(me);
+	ssize_t put = write(out, msg, 1 + strlen(msg + 1));
+	_exit(put > 0 ? 0 : 1);
+}
+
+/* Loads fd in a short-lived child first: 0 if it passed there, else -1 with
+ * the refusal (the child's, or why the child ended without one). */
+static int vet_in_child(const pm_registry *r, int fd, const char *path,
+			char *err, size_t errlen)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return pm_err(err, errlen, "cannot load plugin %s: pipe: %s",
+			      path, strerror(errno));
+	fflush(NULL); /* nothing buffered twice if a constructor calls exit */
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return pm_err(err, errlen, "cannot load plugin %s: fork: %s",
+			      path, strerror(e));
 	}
+	if (pid == 0) {
+		close(pfd[0]);
+		vet_child(r, fd, path, pfd[1]);
+	}
+	close(pfd[1]);
+	setpgid(pid, pid); /* the child does too: whichever runs first */
+	int pidfd = pidfd_open(pid, 0);
+	struct timespec now, end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += VET_TIMEOUT_S;
+	char msg[1024];
+	ssize_t got = -1;
+	bool ended = false, timed_out = false, eof = false;
+	while (got < 0 && !ended) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long ms = (end.tv_sec - now.tv_sec) * 1000 +
+			  (end.tv_nsec - now.tv_nsec) / 1000000;
+		if (ms <= 0) {
+			timed_out = true;
+			break;
+		}
+		/* Without a pidfd (Linux < 5.3), look for its end every 50 ms. */
+		struct pollfd pf[2] = { { eof ? -1 : pfd[0], POLLIN, 0 },
+					{ pidfd, POLLIN, 0 } };
+		int n = poll(pf, 2,
+			     pidfd >= 0 ? (int)ms : (ms < 50 ? (int)ms : 50));
+		if (n < 0 && errno != EINTR)
+			break;
+		if (pf[0].revents) {
+			got = read(pfd[0], msg, sizeof msg - 1);
+			if (got <= 0) /* closed without a word: wait for its end */
+				got = -1, eof = true;
+			continue;
+		}
+		siginfo_t si = { 0 };
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
+			    0 &&
+		    si.si_pid == pid) {
+			/* Ended: take a report it wrote just before. */
+			int fl = fcntl(pfd[0], F_GETFL);
+			fcntl(pfd[0], F_SETFL, fl | O_NONBLOCK);
+			got = eof ? -1 : read(pfd[0], msg, sizeof msg - 1);
+			if (got <= 0)
+				got = -1;
+			ended = true;
+		}
+	}
+	/* Its process group goes with it (it is a zombie at most, so its pid
+	 * cannot have been reused). */
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (pidfd >= 0)
+		close(pidfd);
+	close(pfd[0]);
+	if (got > 0) {
+		msg[got] = '\0';
+		if (msg[0] == '+')
+			return 0;
+		return pm_err(err, errlen, "%s", msg + 1);
+	}
+	if (timed_out)
+		return pm_err(err, errlen,
+			      "refusing plugin %s: loading it did not finish within %d s",
+			      path, VET_TIMEOUT_S);
+	if (WIFSIGNALED(status))
+		return pm_err(err, errlen,
+			      "refusing plugin %s: it crashed while being loaded (%s)",
+			      path, pm_signal_name(WTERMSIG(status)));
+	if (WIFEXITED(status))
+		return pm_err(err, errlen,
+			      "refusing plugin %s: it ended the process while being loaded (exit status %d)",
+			      path, WEXITSTATUS(status));
+	return pm_err(err, errlen,
+		      "refusing plugin %s: it did not report while being loaded",
+		      path);
+}
+
+/* The plugin's init, then its entry.  On failure the handle is unloaded and
+ * the fd closed (or kept, see unload). */
+static int finish_load(pm_registry *r, void *h, const struct pm_plugin *p,
+		       pm_signature *sigs, size_t ntasks, const char *path,
+		       int fd, const struct stat *st, char *err, size_t errlen)
+{
 	if (p->init) {
 		char why[256] = "";
 		if (p->init(why, sizeof why) != 0) {
 			free(sigs);
-			dlclose(h);
+			if (unload(h, fd))
+				close(fd);
 			return pm_err(err, errlen,
 				      "refusing plugin %s: its init failed: %s",
 				      path, *why ? why : "no reason given");
@@ -482,9 +765,42 @@ static int load_checked(pm_registry *r, const char *path, bool checks,
 	for (size_t i = 0; i < ntasks; i++)
 		names[i] = xasprintf("%s.%s", p->name, p->tasks[i].name);
 	r->entries = xrealloc(r->entries, (r->n + 1) * sizeof *r->entries);
-	r->entries[r->n++] = (pm_plugin_entry){ h, p, xstrdup(path), sigs,
-						names, ntasks };
+	r->entries[r->n++] = (pm_plugin_entry){
+		.handle = h,
+		.plugin = p,
+		.path = xstrdup(path),
+		.fd = fd,
+		.dev = (uint64_t)st->st_dev,
+		.ino = (uint64_t)st->st_ino,
+		.sigs = sigs,
+		.full_names = names,
+		.ntasks = ntasks,
+	};
 	return 0;
+}
+
+/* path is a realpath. */
+static int load_checked(pm_registry *r, const char *path, char *err,
+			size_t errlen)
+{
+	struct stat st;
+	int fd = open_checked(path, &st, err, errlen);
+	if (fd < 0)
+		return -1;
+	if (vet_in_child(r, fd, path, err, errlen) < 0) {
+		close(fd); /* never loaded here */
+		return -1;
+	}
+	void *h;
+	const struct pm_plugin *p = NULL;
+	pm_signature *sigs = NULL;
+	size_t ntasks = 0;
+	if (open_table(r, fd, path, &h, &p, &sigs, &ntasks, err, errlen) < 0) {
+		if (unload(h, fd))
+			close(fd);
+		return -1;
+	}
+	return finish_load(r, h, p, sigs, ntasks, path, fd, &st, err, errlen);
 }
 
 int pm_registry_load(pm_registry *r, const char *spec, char *err,
@@ -497,7 +813,7 @@ int pm_registry_load(pm_registry *r, const char *spec, char *err,
 		if (!real)
 			return pm_err(err, errlen, "cannot load plugin %s: %s",
 				      spec, strerror(errno));
-		int rc = load_checked(r, real, true, err, errlen);
+		int rc = load_checked(r, real, err, errlen);
 		free(real);
 		return rc;
 	}
@@ -512,16 +828,51 @@ int pm_registry_load(pm_registry *r, const char *spec, char *err,
 		return -1;
 	}
 	char *real = realpath(path, NULL);
-	int rc = load_checked(r, real ? real : path, true, err, errlen);
+	int rc;
+	if (!real)
+		rc = pm_err(err, errlen, "cannot load plugin %s: %s", path,
+			    strerror(errno));
+	else
+		rc = load_checked(r, real, err, errlen);
 	free(real);
 	free(path);
 	return rc;
 }
 
-int pm_registry_load_path(pm_registry *r, const char *path, char *err,
-			  size_t errlen)
+pm_plugin_ref pm_registry_ref(const pm_registry *r, size_t i)
 {
-	return load_checked(r, path, false, err, errlen);
+	const pm_plugin_entry *e = &r->entries[i];
+	return (pm_plugin_ref){ (int32_t)getpid(), e->fd, e->dev, e->ino };
+}
+
+int pm_registry_load_ref(pm_registry *r, const pm_plugin_ref *ref,
+			 const char *path, char *err, size_t errlen)
+{
+	char name[64];
+	snprintf(name, sizeof name, "/proc/%d/fd/%d", (int)ref->pid,
+		 (int)ref->fd);
+	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return pm_err(err, errlen, "cannot load plugin %s: %s: %s",
+			      path, name, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_dev != ref->dev ||
+	    (uint64_t)st.st_ino != ref->ino) {
+		close(fd);
+		return pm_err(err, errlen,
+			      "refusing plugin %s: %s is not the file that was vetted",
+			      path, name);
+	}
+	void *h;
+	const struct pm_plugin *p = NULL;
+	pm_signature *sigs = NULL;
+	size_t ntasks = 0;
+	if (open_table(r, fd, path, &h, &p, &sigs, &ntasks, err, errlen) < 0) {
+		if (unload(h, fd))
+			close(fd);
+		return -1;
+	}
+	return finish_load(r, h, p, sigs, ntasks, path, fd, &st, err, errlen);
 }
 
 int pm_registry_find(const pm_registry *r, const char *name, size_t *plugin,

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # plugins.sh — issue 5: every refusal of the loader gives its one message and
 # loads nothing; a plugin loaded while the workers are busy is picked up by
-# those same workers, without a restart.
+# those same workers, without a restart.  Issue 19: the file and every
+# directory above it are checked as sudo checks; a plugin is first loaded in
+# a short-lived child, so a constructor that crashes, exits or forks harms
+# nothing; workers load the very file the manager vetted, whatever is put in
+# its place afterwards.
 . "${srcdir:-.}/tests/lib.sh"
 
 tp=$builddir/tests/plugins
-for f in extra nosym bad_abi dup_name dup_task bad_sig bad_init; do
+for f in extra nosym bad_abi dup_name dup_task bad_sig bad_init swap_a swap_b \
+	ctor_crash ctor_exit ctor_fork; do
 	[ -f "$tp/$f.so" ] || bail_out "$tp/$f.so not built (make check builds it)"
 done
 
@@ -109,6 +114,109 @@ chmod 755 "$TEST_TMPDIR/wwdir"
 # --- an init that fails -------------------------------------------------------
 refused "init fails" "$tp/bad_init.so" \
 	"refusing plugin $(real "$tp/bad_init.so"): its init failed: no license server at 127.0.0.1:27000"
+
+# --- the file and every directory up to / (issue 19) --------------------------
+# Each case: a good plugin, refused for one thing about its path, named.
+gid=$(id -g)
+mkdir -p "$TEST_TMPDIR/gw" && chmod 755 "$TEST_TMPDIR/gw"
+cp "$tp/extra.so" "$TEST_TMPDIR/gw/extra.so" && chmod 664 "$TEST_TMPDIR/gw/extra.so"
+refused "file writable by its group" "$TEST_TMPDIR/gw/extra.so" \
+	"refusing plugin $(real "$TEST_TMPDIR/gw/extra.so"): it is writable by its group (gid $gid)"
+
+mkdir -p "$TEST_TMPDIR/gd" && chmod 775 "$TEST_TMPDIR/gd"
+cp "$tp/extra.so" "$TEST_TMPDIR/gd/extra.so" && chmod 644 "$TEST_TMPDIR/gd/extra.so"
+refused "directory writable by its group" "$TEST_TMPDIR/gd/extra.so" \
+	"refusing plugin $(real "$TEST_TMPDIR/gd/extra.so"): its directory $(real "$TEST_TMPDIR/gd") is writable by its group (gid $gid)"
+
+# a world-writable (not sticky) directory above the plugin's own
+mkdir -p "$TEST_TMPDIR/wp/sub" && chmod 777 "$TEST_TMPDIR/wp" && chmod 755 "$TEST_TMPDIR/wp/sub"
+cp "$tp/extra.so" "$TEST_TMPDIR/wp/sub/extra.so" && chmod 644 "$TEST_TMPDIR/wp/sub/extra.so"
+refused "world-writable parent directory" "$TEST_TMPDIR/wp/sub/extra.so" \
+	"refusing plugin $(real "$TEST_TMPDIR/wp/sub/extra.so"): the directory $(real "$TEST_TMPDIR/wp") on its path is writable by others"
+# the same with the sticky bit (as /tmp, under which the tests may run) loads
+chmod 1777 "$TEST_TMPDIR/wp"
+out=$("$poolmon" --batch -w 1 -x "load $TEST_TMPDIR/wp/sub/extra.so; apply twice 5" 2>&1)
+like "$out" '^10$' "a sticky world-writable parent directory is accepted"
+chmod 755 "$TEST_TMPDIR/wp"
+
+# owned by another user: needs root to chown
+nobody_uid=$(id -u nobody 2>/dev/null)
+if [ "$(id -u)" -eq 0 ] && [ -n "$nobody_uid" ]; then
+	mkdir -p "$TEST_TMPDIR/of" && chmod 755 "$TEST_TMPDIR/of"
+	cp "$tp/extra.so" "$TEST_TMPDIR/of/extra.so" && chmod 644 "$TEST_TMPDIR/of/extra.so"
+	chown nobody "$TEST_TMPDIR/of/extra.so"
+	refused "file owned by another user" "$TEST_TMPDIR/of/extra.so" \
+		"refusing plugin $(real "$TEST_TMPDIR/of/extra.so"): it is owned by uid $nobody_uid, not by root"
+	mkdir -p "$TEST_TMPDIR/od" && chmod 755 "$TEST_TMPDIR/od"
+	cp "$tp/extra.so" "$TEST_TMPDIR/od/extra.so" && chmod 644 "$TEST_TMPDIR/od/extra.so"
+	chown nobody "$TEST_TMPDIR/od"
+	refused "directory owned by another user" "$TEST_TMPDIR/od/extra.so" \
+		"refusing plugin $(real "$TEST_TMPDIR/od/extra.so"): its directory $(real "$TEST_TMPDIR/od") is owned by uid $nobody_uid, not by root"
+	# and above the plugin's own directory
+	mkdir -p "$TEST_TMPDIR/op/sub" && chmod 755 "$TEST_TMPDIR/op" "$TEST_TMPDIR/op/sub"
+	cp "$tp/extra.so" "$TEST_TMPDIR/op/sub/extra.so" && chmod 644 "$TEST_TMPDIR/op/sub/extra.so"
+	chown nobody "$TEST_TMPDIR/op"
+	refused "parent directory owned by another user" "$TEST_TMPDIR/op/sub/extra.so" \
+		"refusing plugin $(real "$TEST_TMPDIR/op/sub/extra.so"): the directory $(real "$TEST_TMPDIR/op") on its path is owned by uid $nobody_uid, not by root"
+else
+	skip "owned by another user: needs root (to chown nobody)" 6
+fi
+
+# --- constructors run in a short-lived child first (issue 19) ------------------
+refused "constructor crashes" "$tp/ctor_crash.so" \
+	"refusing plugin $(real "$tp/ctor_crash.so"): it crashed while being loaded (SIGSEGV)"
+refused "constructor calls exit(3)" "$tp/ctor_exit.so" \
+	"refusing plugin $(real "$tp/ctor_exit.so"): it ended the process while being loaded (exit status 3)"
+# the manager goes on: the next commands run and it exits as usual
+out=$("$poolmon" --batch -w 1 -x "load $tp/ctor_crash.so; load $tp/ctor_exit.so; apply square 6" 2>/dev/null)
+is "$?:$out" "1:36" "after both refusals the next command runs (exit 1: there were errors)"
+# a constructor that leaves a sleeper (in its own session) behind, in a
+# plugin refused for its ABI: the sleeper is gone by the time load answers
+export POOLMON_TEST_PIDFILE=$TEST_TMPDIR/sleeper.pid
+refused "constructor forks, plugin refused" "$tp/ctor_fork.so" \
+	"refusing plugin $(real "$tp/ctor_fork.so"): ABI version 2.0, poolmon speaks $abi"
+unset POOLMON_TEST_PIDFILE
+sleeper=$(cat "$TEST_TMPDIR/sleeper.pid" 2>/dev/null)
+like "$sleeper" '^[0-9]+$' "the constructor did fork a sleeper ($sleeper)"
+if [ -n "$sleeper" ] && [ -e "/proc/$sleeper" ]; then
+	fail "the sleeper $sleeper is gone (state: $(awk '{print $3}' "/proc/$sleeper/stat" 2>/dev/null))"
+	kill -9 "$sleeper" 2>/dev/null
+else
+	pass "the sleeper $sleeper is gone"
+fi
+
+# --- workers load the file the manager vetted, not what is there later --------
+# w1 waits on an Event while swap_a is loaded; then a world-writable other
+# build is renamed over the file; then w1 (busy until now) and a process
+# forked afterwards run ping: both get the vetted build's 42, never 666.
+sw=$TEST_TMPDIR/swap
+mkdir -p "$sw" && chmod 755 "$sw"
+cp "$tp/swap_a.so" "$sw/swap.so" && chmod 644 "$sw/swap.so"
+cp "$tp/swap_b.so" "$sw/new.so" && chmod 666 "$sw/new.so"
+out=$TEST_TMPDIR/swap.json
+mkfifo "$TEST_TMPDIR/swap.in"
+"$poolmon" --batch --json -w 1 <"$TEST_TMPDIR/swap.in" >"$out" 2>"$TEST_TMPDIR/swap.err" &
+pm=$!
+exec 7>"$TEST_TMPDIR/swap.in"
+echo 'load shared; event go; submit shared.wait go 60' >&7
+running() { grep -q '"id":"t1".*"state":"running"\|"state":"running".*"id":"t1"' "$out"; }
+ok "w1 runs t1 (waits on the event)" wait_for 20 running
+echo "load $sw/swap.so" >&7
+loaded() { grep -q '"event":"plugin".*"swap"' "$out"; }
+ok "swap (build a) loaded while w1 is busy" wait_for 20 loaded
+mv -f "$sw/new.so" "$sw/swap.so"
+is "$(ls -l "$sw/swap.so" | cut -c1-10)" "-rw-rw-rw-" "build b, world-writable, is now at its path"
+echo "set go 1; apply swap.ping; spawn swap.ping; join; status; quit" >&7
+exec 7>&-
+wait "$pm"
+is "$?" 0 "the run exits 0"
+is "$(json_get "$out" '[e["result"] for e in ev if e["event"] == "result"]')" "[42]" \
+	"apply ping in the worker that was busy: the vetted build's 42"
+is "$(json_get "$out" '[e["result"] for e in ev if e["event"] == "task" and e["task"] == "swap.ping" and e["state"] == "done"]')" \
+	"[42, 42]" "both pings (the worker's, the process forked after the swap) return 42"
+is "$(json_get "$out" '[sum(w["restarts"] for w in e["workers"]) for e in ev if e["event"] == "status"]')" \
+	"[0]" "w1 was not restarted"
+is "$(cat "$TEST_TMPDIR/swap.err")" "" "nothing on stderr"
 
 # --- JSON: one error event, no plugin event -----------------------------------
 out=$TEST_TMPDIR/refuse.json
