@@ -38,8 +38,11 @@
  * they start in the order they were submitted. */
 #define BATCH_BELOW 500e-6
 /* A worker whose task has run this long while items sent after it wait
- * in its ring has those items taken back for an idle worker. */
-#define STUCK_AFTER 1e-3
+ * in its ring has those items taken back for an idle worker.  (Short
+ * tasks sent in batches note their start on the tick clock, up to a tick,
+ * 4 ms, early: this leaves room for that.) */
+#define STUCK_AFTER 10e-3
+#define TICKS_LONG_NS 8000000 /* a run this long is long on the tick clock */
 
 /* A slot of a chunk of numbers: pending, or done with its result in out[]
  * (the worker wrote it; the manager counts it, then the slot is free). */
@@ -114,6 +117,7 @@ typedef struct task {
 	size_t chunksize;
 	pending_action pending;
 	bool dispatched; /* sent to a worker, not started yet */
+	bool alone;      /* ... last sent alone, not in a batch */
 	bool in_process; /* runs in a standalone process, not the pool */
 	bool args_borrowed; /* args point into a map's block */
 	bool queued_in_deque;
@@ -251,6 +255,8 @@ struct pm_engine {
 	 * shorter than batch_below go out in batches. */
 	double **run_mean;
 	size_t nrun_mean;
+	double *mean_hit; /* the last one asked for, of mean_p, mean_d */
+	size_t mean_p, mean_d;
 	double batch_below;
 	double t0; /* when the engine was made */
 	size_t keep;       /* ended tasks kept (0: all) */
@@ -613,7 +619,9 @@ static void run_chunk(worker_ctx *wc, const unsigned char *p, size_t len)
 	if (len < sizeof hdr)
 		return;
 	memcpy(hdr, p, sizeof hdr);
-	wc->coarse_clock = hdr[4] != 0;
+	/* A map's items, or single submits sent several at once (short
+	 * ones, see dispatch_to): the tick clock will do. */
+	wc->coarse_clock = hdr[4] != 0 || hdr[2] > 1;
 	size_t off = sizeof hdr;
 	const pm_registry *reg = &wc->e->reg;
 	const struct pm_task_def *def = NULL;
@@ -1057,7 +1065,8 @@ static void emit_task_at(pm_engine *e, const task *t, double at)
 
 static void emit_task(pm_engine *e, const task *t)
 {
-	emit_task_at(e, t, engine_now(e));
+	if (e->listener)
+		emit_task_at(e, t, engine_now(e));
 }
 
 static void emit_worker(pm_engine *e, const worker *w, const char *what,
@@ -1160,6 +1169,8 @@ static void bulk_finish(pm_engine *e, worker *w, mapgrp *g, size_t i)
 /* The mean run time of task d of plugin p, its slot made if need be. */
 static double *run_mean_of(pm_engine *e, size_t p, size_t d)
 {
+	if (e->mean_hit && p == e->mean_p && d == e->mean_d)
+		return e->mean_hit; /* results come in runs of one task */
 	if (p >= e->reg.n || d >= e->reg.entries[p].ntasks)
 		return NULL;
 	if (p >= e->nrun_mean) {
@@ -1175,7 +1186,9 @@ static double *run_mean_of(pm_engine *e, size_t p, size_t d)
 		for (size_t k = 0; k < n; k++)
 			e->run_mean[p][k] = -1;
 	}
-	return &e->run_mean[p][d];
+	e->mean_p = p;
+	e->mean_d = d;
+	return e->mean_hit = &e->run_mean[p][d];
 }
 
 /* A run of task d of plugin p took secs: into its mean (a long run
@@ -1204,7 +1217,11 @@ static bool batchable(pm_engine *e, size_t p, size_t d)
 static void task_ended(pm_engine *e, worker *w, task *t, bool done,
 		       int64_t started_ns, int64_t ended_ns, pm_value v)
 {
-	if (started_ns > 0 && ended_ns >= started_ns && !t->group)
+	/* Its run time, for the choice to batch: exact if it was sent alone;
+	 * sent in a batch, its times are ticks (4 ms), which tell a long run
+	 * only. */
+	if (started_ns > 0 && ended_ns >= started_ns && !t->group &&
+	    (t->alone || ended_ns - started_ns > TICKS_LONG_NS))
 		note_run_time(e, t->plugin, t->def,
 			      (double)(ended_ns - started_ns) / 1e9);
 	double end = ended_ns > 0 ? (double)ended_ns / 1e9 : 0;
@@ -1822,7 +1839,9 @@ static task *new_task_q(pm_engine *e, size_t p, size_t d, pm_value *args,
 	t->args = args;
 	t->nargs = nargs;
 	t->state = PM_TASK_QUEUED;
-	t->queued_at = engine_now(e);
+	/* The tick clock (a submit in a loop reads no clock): never later
+	 * than the precise one its start is read with. */
+	t->queued_at = e->in_poll && e->now > 0 ? e->now : pm_now_coarse();
 	e->counts.queued++;
 	if (queue) {
 		t->queued_in_deque = true;
@@ -2150,6 +2169,7 @@ static void dispatch_to(pm_engine *e, worker *w)
 	w->last_chunk = w->tail;
 	w->last_chunk_map = group != 0;
 	size_t n = 0;
+	task *first = NULL;
 	uint32_t sp = UINT32_MAX; /* a map's chunk, made at its first item */
 	pm_value tmp;
 	for (bool more = q_front(e, &it); more && n < limit && b.len < PM_REC_MAX / 2;
@@ -2194,6 +2214,8 @@ static void dispatch_to(pm_engine *e, worker *w)
 			it.t->dispatched = true;
 			it.t->worker = w->id;
 			it.t->pid = w->pid;
+			it.t->alone = false;
+			first = first ? first : it.t;
 		} else {
 			it.g->st[it.i] = B_SENT;
 			if (sp == UINT32_MAX)
@@ -2203,6 +2225,8 @@ static void dispatch_to(pm_engine *e, worker *w)
 		n++;
 	}
 	hdr[2] = (uint32_t)n;
+	if (n == 1 && first)
+		first->alone = true; /* timed on the precise clock */
 	memcpy(b.s, hdr, sizeof hdr);
 	w->sent_at = pm_now();
 	w->state = PM_WORKER_BUSY;
@@ -2332,8 +2356,10 @@ static void dispatch(pm_engine *e)
 {
 	if (e->dispatch_paused || e->state == PM_POOL_TERMINATED)
 		return;
+	/* At a look (not at every submit): an idle worker takes back what
+	 * waits elsewhere. */
 	bool idle = false;
-	for (size_t i = 0; i < e->nworkers && !idle; i++)
+	for (size_t i = 0; e->in_poll && i < e->nworkers && !idle; i++)
 		idle = e->workers[i]->state == PM_WORKER_IDLE &&
 		       can_take(e, e->workers[i]);
 	if (idle)

@@ -142,7 +142,7 @@ is "$(q 'sorted((int(e["id"][1:]), e["result"]) for e in tasks("done"))')" \
 	"$(python3 -c 'print([(i, 200) for i in range(1, 11)])')" "close + join: all 10 tasks finish"
 is "$(tail -n 4 "$txt" | head -n 1)" "ending" "close + join: 'ending' after the tasks"
 is "$(q 'late()')" "[]" "close + join: no task starts after one submitted later"
-is "$(q '[int(e["id"][1:]) for e in sorted(tasks("done"), key=lambda e: e["started"])][2:4]')" \
+is "$(q 'sorted([int(e["id"][1:]) for e in sorted(tasks("done"), key=lambda e: e["started"])][2:4])')" \
 	"[3, 4]" "close + join: the second wave is t3 + t4 (as Python's Pool)"
 
 # --- map(job, range(10)), apply_async(job, (2,)) ---------------------------------
