@@ -1099,7 +1099,10 @@ def main():
         if opts.session is None and k > 0 and time.monotonic() - start >= opts.seconds:
             break
         rng = random.Random("%s:%d" % (seed, k))
-        s = Session(rng, tasks, {"big": not opts.no_big and rng.random() < 0.25})
+        big = not opts.no_big and rng.random() < 0.25
+        s = Session(rng, tasks, {"big": big})
+        if big:  # 100k tasks, each in a fresh worker, take minutes
+            s.maxtasks = None
         body = s.script(rng.randint(3, 14))
         argv = [POOLMON, "--batch", "--json", "-w", str(s.workers)]
         if s.maxtasks:
