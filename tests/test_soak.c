@@ -52,17 +52,24 @@ static int chaos_kind(int64_t seed)
 	return k < 10 ? 1 : k < 15 ? 2 : k < 20 ? 3 : k < 25 ? 4 : 0;
 }
 
-/* Two workers and the demo plugin. */
-static pm_engine *soak_engine(pm_loop *loop)
+/* Two workers and the demo plugin; batching: single submits of any task
+ * measured once go out in batches (and are taken back). */
+static pm_engine *soak_engine_cfg(pm_loop *loop, bool batching)
 {
 	char *err = NULL, buf[512];
-	pm_engine_config cfg = { .workers = 2 };
+	pm_engine_config cfg = { .workers = 2,
+				 .batch_below = batching ? 1e6 : 0 };
 	pm_engine *e = pm_engine_new(loop, &cfg, &err);
 	assert_non_null(e);
 	const char *dir = getenv("POOLMON_PLUGIN_PATH");
 	pm_engine_add_plugin_dir(e, dir ? dir : "plugins");
 	assert_int_equal(pm_engine_load(e, "demo", buf, sizeof buf), 0);
 	return e;
+}
+
+static pm_engine *soak_engine(pm_loop *loop)
+{
+	return soak_engine_cfg(loop, false);
 }
 
 static void test_soak(void **state)
@@ -149,7 +156,12 @@ static void test_soak(void **state)
  * without a listener.  Every item ends exactly once (one final event where
  * there is a listener), a done item has its own result, and nothing is
  * left queued, running or paused once the held ones are let go. */
-static void soak_map_control(bool listen)
+/* A map of sleeps (or as many single submits, sent in batches, with a
+ * 40 ms one every 50) under random pause, resume, terminate and kill of
+ * its tasks near the front and of what workers run (and, for submits,
+ * pause and resume of a worker): every task ends once, done ones with
+ * their own result. */
+static void soak_control(bool listen, bool submits)
 {
 	enum { N = 4000, ACTIONS = 1500, WINDOW = 600 };
 	soak s = { 0 };
@@ -157,15 +169,32 @@ static void soak_map_control(bool listen)
 	s.finals = xcalloc(s.cap, 1);
 	pm_loop *loop = pm_loop_new();
 	char buf[512], id[32];
-	pm_engine *e = soak_engine(loop);
+	pm_engine *e = soak_engine_cfg(loop, submits);
 	if (listen)
 		pm_engine_set_listener(e, on_event, &s);
 	pm_value *items = xcalloc(N, sizeof *items);
-	for (int i = 0; i < N; i++)
-		items[i] = pm_int(i % 3 == 0 ? 2 : 0); /* sleep 0 or 2 ms */
-	uint64_t first;
-	assert_int_equal(pm_engine_map(e, "sleep", items, N, 0, &first, buf,
-				       sizeof buf), 0);
+	for (int i = 0; i < N; i++) /* sleep 0 or 2 ms (submits: or 40) */
+		items[i] = pm_int(submits && i % 50 == 49 ? 40
+				  : i % 3 == 0 ? 2 : 0);
+	uint64_t first = 0;
+	if (submits) {
+		pm_value warm = pm_int(0); /* measured: batchable */
+		uint64_t w0;
+		assert_int_equal(pm_engine_submit(e, "sleep", &warm, 1, NULL,
+						  &w0, buf, sizeof buf), 0);
+		while (!pm_engine_idle(e))
+			pm_loop_run_once(loop, 10);
+		for (int i = 0; i < N; i++) {
+			uint64_t id1;
+			assert_int_equal(pm_engine_submit(e, "sleep", &items[i],
+							  1, NULL, &id1, buf,
+							  sizeof buf), 0);
+			first = first ? first : id1;
+		}
+	} else {
+		assert_int_equal(pm_engine_map(e, "sleep", items, N, 0, &first,
+					       buf, sizeof buf), 0);
+	}
 	uint64_t rng = 0x2545f4914f6cdd1dULL;
 	double end = pm_now() + 120; /* only against a hung engine */
 	for (int k = 0; k < ACTIONS && !pm_engine_idle(e) && pm_now() < end;
@@ -184,6 +213,8 @@ static void soak_map_control(bool listen)
 		    wi.task >= first && wi.task < first + N)
 			t = wi.task;
 		snprintf(id, sizeof id, "t%llu", (unsigned long long)t);
+		if (submits && rng % 32 == 7)
+			snprintf(id, sizeof id, "w%d", 1 + (int)(rng >> 50) % 2);
 		switch ((rng >> 4) % 4) {
 		case 0: pm_engine_pause(e, id, buf, sizeof buf); break;
 		case 1: pm_engine_resume(e, id, buf, sizeof buf); break;
@@ -191,6 +222,9 @@ static void soak_map_control(bool listen)
 		case 3: pm_engine_kill(e, id, buf, sizeof buf); break;
 		}
 	}
+	/* Workers paused above go on. */
+	pm_engine_resume(e, "w1", buf, sizeof buf);
+	pm_engine_resume(e, "w2", buf, sizeof buf);
 	/* Let the held ones go until all have ended. */
 	while (!pm_engine_idle(e) && pm_now() < end) {
 		for (int i = 0; i < N; i++) {
@@ -210,7 +244,8 @@ static void soak_map_control(bool listen)
 			      c.queued, c.running, c.paused);
 	assert_true(pm_engine_idle(e));
 	assert_int_equal(c.queued + c.running + c.paused, 0);
-	assert_int_equal(c.done + c.crashed + c.terminated + c.cancelled, N);
+	assert_int_equal(c.done + c.crashed + c.terminated + c.cancelled,
+			 N + (submits ? 1 : 0)); /* and the warm-up */
 	assert_int_equal(c.failed + c.timeout, 0);
 	size_t done = 0;
 	for (int i = 0; i < N; i++) {
@@ -225,9 +260,9 @@ static void soak_map_control(bool listen)
 		if (listen)
 			assert_int_equal(s.finals[first + (uint64_t)i], 1);
 	}
-	assert_int_equal(done, c.done);
+	assert_int_equal(done, c.done - (submits ? 1 : 0));
 	if (listen) {
-		assert_int_equal(s.final_events, N);
+		assert_int_equal(s.final_events, N + (submits ? 1 : 0));
 		assert_int_equal(s.double_finals, 0);
 	}
 	pm_engine_free(e);
@@ -241,13 +276,19 @@ static void soak_map_control(bool listen)
 static void test_soak_map_control(void **state)
 {
 	(void)state;
-	soak_map_control(true);
+	soak_control(true, false);
 }
 
 static void test_soak_map_control_no_listener(void **state)
 {
 	(void)state;
-	soak_map_control(false);
+	soak_control(false, false);
+}
+
+static void test_soak_submit_control(void **state)
+{
+	(void)state;
+	soak_control(true, true);
 }
 
 int main(void)
@@ -256,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_soak),
 		cmocka_unit_test(test_soak_map_control),
 		cmocka_unit_test(test_soak_map_control_no_listener),
+		cmocka_unit_test(test_soak_submit_control),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
