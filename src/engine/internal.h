@@ -30,7 +30,7 @@
 #include "engine.h"
 #include "ids.h"
 #include "loop.h"
-#include "plugin_loader.h"
+#include "plugin/loader.h"
 #include "ring.h"
 #include "shared.h"
 #include "value.h"
