@@ -150,28 +150,26 @@ void pm_engine_add_plugin_dir(pm_engine *e, const char *dir)
 	pm_registry_add_dir(&e->reg, dir);
 }
 
+/* A pool worker or a process, killed and reaped first. */
+static void free_worker(worker *w)
+{
+	eng_kill_and_reap(w);
+	if (w->shm)
+		munmap(w->shm, sizeof(shm_worker));
+	free(w->name);
+	free(w->sl);
+	free(w);
+}
+
 void pm_engine_free(pm_engine *e)
 {
 	if (!e)
 		return;
-	for (size_t i = 0; i < e->nworkers; i++) {
-		worker *w = e->workers[i];
-		eng_kill_and_reap(w);
-		if (w->shm)
-			munmap(w->shm, sizeof(shm_worker));
-		free(w->sl);
-		free(w);
-	}
+	for (size_t i = 0; i < e->nworkers; i++)
+		free_worker(e->workers[i]);
 	free(e->workers);
-	for (size_t i = 0; i < e->nprocs; i++) {
-		worker *w = e->procs[i];
-		eng_kill_and_reap(w);
-		if (w->shm)
-			munmap(w->shm, sizeof(shm_worker));
-		free(w->name);
-		free(w->sl);
-		free(w);
-	}
+	for (size_t i = 0; i < e->nprocs; i++)
+		free_worker(e->procs[i]);
 	free(e->procs);
 	pm_values_free(e->init_args, e->init_nargs);
 	free(e->init_error);

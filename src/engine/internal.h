@@ -351,8 +351,9 @@ void eng_emit_bulk(pm_engine *e, const mapgrp *g, size_t i);
 void eng_set_state_at(pm_engine *e, task *t, pm_task_state s, double at);
 void eng_bulk_set(pm_engine *e, mapgrp *g, size_t i, uint8_t st);
 /* submit.c */
-int eng_check_args(pm_engine *e, size_t p, size_t d, pm_value *args,
-		   size_t nargs, char *err, size_t errlen);
+pm_value *eng_args_checked(pm_engine *e, size_t p, size_t d,
+			   const pm_value *args, size_t nargs, char *err,
+			   size_t errlen);
 /* dispatch.c */
 void eng_note_run_time(pm_engine *e, size_t p, size_t d, double secs);
 void eng_send_down(worker *w, uint32_t type, const void *p, size_t len);

@@ -162,11 +162,9 @@ int pm_engine_set_initializer(pm_engine *e, const char *name,
 			      pm_pool_state_name(e->state));
 	if (pm_registry_find(&e->reg, name, &p, &d, err, errlen) < 0)
 		return -1;
-	pm_value *copy = pm_values_copy(args, nargs);
-	if (eng_check_args(e, p, d, copy, nargs, err, errlen) < 0) {
-		pm_values_free(copy, nargs);
+	pm_value *copy = eng_args_checked(e, p, d, args, nargs, err, errlen);
+	if (!copy)
 		return -1;
-	}
 	pm_values_free(e->init_args, e->init_nargs);
 	e->init_task = e->reg.entries[p].full_names[d];
 	e->init_plugin = p;
@@ -191,11 +189,9 @@ int pm_engine_spawn(pm_engine *e, const char *name, const pm_value *args,
 	size_t p, d;
 	if (pm_registry_find(&e->reg, name, &p, &d, err, errlen) < 0)
 		return -1;
-	pm_value *copy = pm_values_copy(args, nargs);
-	if (eng_check_args(e, p, d, copy, nargs, err, errlen) < 0) {
-		pm_values_free(copy, nargs);
+	pm_value *copy = eng_args_checked(e, p, d, args, nargs, err, errlen);
+	if (!copy)
 		return -1;
-	}
 	worker *w = xcalloc(1, sizeof *w);
 	w->is_process = true;
 	w->id = e->nprocs + 1;

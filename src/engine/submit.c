@@ -9,8 +9,8 @@
 
 #include "util.h"
 
-int eng_check_args(pm_engine *e, size_t p, size_t d, pm_value *args,
-		   size_t nargs, char *err, size_t errlen)
+static int check_args(pm_engine *e, size_t p, size_t d, pm_value *args,
+		      size_t nargs, char *err, size_t errlen)
 {
 	char why[512];
 	const struct pm_task_def *def = &e->reg.entries[p].plugin->tasks[d];
@@ -24,6 +24,20 @@ int eng_check_args(pm_engine *e, size_t p, size_t d, pm_value *args,
 		return pm_err(err, errlen, "arguments too large (limit %zu bytes)",
 			      (size_t)PM_REC_MAX / 2);
 	return 0;
+}
+
+/* A checked copy of a task's arguments (an int made a float where the
+ * signature wants one), or NULL with a message. */
+pm_value *eng_args_checked(pm_engine *e, size_t p, size_t d,
+			   const pm_value *args, size_t nargs, char *err,
+			   size_t errlen)
+{
+	pm_value *copy = pm_values_copy(args, nargs);
+	if (check_args(e, p, d, copy, nargs, err, errlen) < 0) {
+		pm_values_free(copy, nargs);
+		return NULL;
+	}
+	return copy;
 }
 
 static int accepting(const pm_engine *e, char *err, size_t errlen)
@@ -70,11 +84,9 @@ int pm_engine_submit(pm_engine *e, const char *name, const pm_value *args,
 		return -1;
 	if (opts && opts->timeout < 0)
 		return pm_err(err, errlen, "timeout must be positive");
-	pm_value *copy = pm_values_copy(args, nargs);
-	if (eng_check_args(e, p, d, copy, nargs, err, errlen) < 0) {
-		pm_values_free(copy, nargs);
+	pm_value *copy = eng_args_checked(e, p, d, args, nargs, err, errlen);
+	if (!copy)
 		return -1;
-	}
 	task *t = eng_new_task(e, p, d, copy, nargs, true);
 	t->timeout = opts ? opts->timeout : 0;
 	t->chunksize = 1;
@@ -151,9 +163,9 @@ int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 			pm_value *it = &g->items[i];
 			bool list = g->spread && it->type == PM_LIST;
 			char why[400];
-			if (eng_check_args(e, p, d, list ? it->u.list.items : it,
-					   list ? it->u.list.len : 1, why,
-					   sizeof why) < 0) {
+			if (check_args(e, p, d, list ? it->u.list.items : it,
+				       list ? it->u.list.len : 1, why,
+				       sizeof why) < 0) {
 				pm_err(err, errlen, "item %zu: %s", i + 1, why);
 				pm_values_free(g->items, nitems);
 				free(g);
