@@ -335,17 +335,20 @@ static void test_ring_two_processes(void **state)
 	munmap(r, sizeof *r);
 }
 
+/* A test with a fresh ring of its own. */
+#define RING_TEST(fn) cmocka_unit_test_setup_teardown(fn, ring_setup, ring_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ring_one_record, ring_setup, ring_teardown),
-		cmocka_unit_test_setup_teardown(test_ring_order_and_sizes, ring_setup, ring_teardown),
-		cmocka_unit_test_setup_teardown(test_ring_largest_record, ring_setup, ring_teardown),
-		cmocka_unit_test_setup_teardown(test_ring_full, ring_setup, ring_teardown),
-		cmocka_unit_test_setup_teardown(test_ring_wrap_around, ring_setup, ring_teardown),
-		cmocka_unit_test_setup_teardown(test_ring_full_across_the_end, ring_setup, ring_teardown),
-		cmocka_unit_test_setup_teardown(test_ring_drain, ring_setup, ring_teardown),
-		cmocka_unit_test_setup_teardown(test_ring_wake_flags, ring_setup, ring_teardown),
+		RING_TEST(test_ring_one_record),
+		RING_TEST(test_ring_order_and_sizes),
+		RING_TEST(test_ring_largest_record),
+		RING_TEST(test_ring_full),
+		RING_TEST(test_ring_wrap_around),
+		RING_TEST(test_ring_full_across_the_end),
+		RING_TEST(test_ring_drain),
+		RING_TEST(test_ring_wake_flags),
 		cmocka_unit_test(test_ring_two_processes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
