@@ -235,6 +235,54 @@ static void test_rejected_before_queue(void **state)
 	assert_int_equal(pm_engine_last_task_id(f->e), 0);
 }
 
+/* Targets are read by the one id parser (src/ids.h): what it refuses names
+ * nothing, even where strtoull would have read a task or a worker in it,
+ * and acts on nothing; the messages write ids the same way. */
+static void test_target_ids(void **state)
+{
+	fixture *f = *state;
+	uint64_t id = submit_int(f, "square", 7, 0);
+	assert_int_equal(id, 1);
+	assert_true(run_until(f, task_final, id));
+	assert_int_equal(pm_engine_pause(f->e, "t1", f->err, sizeof f->err), -1);
+	assert_string_equal(f->err, "t1 is already done");
+	assert_int_equal(pm_engine_terminate(f->e, "t1", f->err, sizeof f->err), -1);
+	assert_string_equal(f->err, "t1 is already done");
+	static const char *bad[] = {
+		"t01", "t 1", "t+1", "t1 ", "t0", "T1", "x1", "w01", "w 1", "w+1",
+		"p01", "t18446744073709551616",
+	};
+	typedef int (*act_fn)(pm_engine *, const char *, char *, size_t);
+	static const act_fn acts[] = { pm_engine_pause, pm_engine_resume,
+				       pm_engine_terminate, pm_engine_kill };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char want[200];
+		snprintf(want, sizeof want,
+			 "'%s' is not a task (t1), worker (w1), process (p1), 'all' or 'pool'",
+			 bad[i]);
+		for (size_t k = 0; k < sizeof acts / sizeof *acts; k++) {
+			f->err[0] = '\0';
+			assert_int_equal(acts[k](f->e, bad[i], f->err, sizeof f->err), -1);
+			assert_string_equal(f->err, want);
+		}
+	}
+	pm_worker_info wi;
+	assert_true(pm_engine_worker_info(f->e, 0, &wi));
+	assert_int_equal(wi.id, 1);
+	assert_int_not_equal(wi.state, PM_WORKER_PAUSED);
+	assert_true(wi.pid > 0);
+	/* The worker's own id does name it. */
+	assert_int_equal(pm_engine_pause(f->e, "w1", f->err, sizeof f->err), 0);
+	assert_int_equal(pm_engine_pause(f->e, "w1", f->err, sizeof f->err), -1);
+	assert_string_equal(f->err, "w1 is already paused");
+	assert_int_equal(pm_engine_resume(f->e, "w1", f->err, sizeof f->err), 0);
+	assert_int_equal(pm_engine_resume(f->e, "w1", f->err, sizeof f->err), -1);
+	assert_string_equal(f->err, "w1 is not paused");
+	assert_int_equal(pm_engine_pause(f->e, "p1", f->err, sizeof f->err), -1);
+	assert_string_equal(f->err, "no process p1");
+	assert_int_equal(pm_engine_last_task_id(f->e), 1);
+}
+
 static void test_map_ordered(void **state)
 {
 	fixture *f = *state;
@@ -1183,6 +1231,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_done, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_failed, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_rejected_before_queue, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_target_ids, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_map_ordered, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_map_items_controlled, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_map_value_kinds, setup2, teardown),
