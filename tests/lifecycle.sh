@@ -95,4 +95,30 @@ ok "RSS after the 6th map within 1 MiB of after the 3rd (${rss[2]:-?} -> ${rss[5
 like "$(cat "$out")" 'tasks: queued 0, running 0, paused 0, done 600000, failed 0, crashed 0, timeout 0, terminated 0, cancelled 0; evicted 500000 \(the last 100000 ended are kept\)' \
 	"all 600000 ended done, 500000 evicted"
 
+# The same with chunks of one item (a chunk's times go with its map):
+# 6 maps, RSS after the last three within 8 MiB of the least after the
+# first three (without, it grew by 3.3 MiB a map).
+out=$TEST_TMPDIR/long1.txt
+fifo1=$TEST_TMPDIR/in1
+mkfifo "$fifo1"
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 \
+	"$poolmon" --batch -w 2 --keep 1000 <"$fifo1" >"$out" 2>&1 &
+pid=$!
+exec 3>"$fifo1"
+rss=()
+for i in 1 2 3 4 5 6; do
+	echo "map square 1..100000 chunksize=1; sleep 1.1; echo mark$i" >&3
+	wait_for 120 grep -qx "mark$i" "$out" || break
+	rss+=("$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")")
+done
+echo "quit" >&3
+exec 3>&-
+wait "$pid"
+diag "chunksize=1: manager RSS after each map (KiB): ${rss[*]}"
+is "${#rss[@]}" 6 "six maps of 10^5 in chunks of one"
+low=$(printf '%s\n' "${rss[@]:0:3}" | sort -n | head -n1)
+high=$(printf '%s\n' "${rss[@]:3:3}" | sort -n | tail -n1)
+ok "chunks of one: RSS of the last three maps within 8 MiB of the first three's least ($low -> $high KiB)" \
+	test "$(( ${high:-999999} - ${low:-0} ))" -le 8192
+
 done_testing

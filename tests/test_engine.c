@@ -81,6 +81,12 @@ static fixture *setup_batching(int workers)
 	return f;
 }
 
+static int setup1_batching(void **state)
+{
+	*state = setup_batching(1);
+	return 0;
+}
+
 static int setup2_batching(void **state)
 {
 	*state = setup_batching(2);
@@ -1043,6 +1049,44 @@ static void test_dispatch_soak(void **state)
 		      gaps);
 }
 
+/* Terminate and pause of tasks sent ahead to a worker busy with a long
+ * one act at once (they are taken back from its ring), not when the
+ * worker gets to them. */
+static void test_control_of_sent_ahead(void **state)
+{
+	fixture *f = *state;
+	uint64_t warm = submit_int(f, "sleep", 0, 0);
+	assert_true(run_until(f, task_final, warm));
+	assert_int_equal(pm_engine_pause(f->e, NULL, f->err, sizeof f->err), 0);
+	uint64_t slow = submit_int(f, "sleep", 400, 0);
+	for (int i = 0; i < 8; i++)
+		submit_int(f, "sleep", 0, 0);
+	assert_int_equal(pm_engine_resume(f->e, NULL, f->err, sizeof f->err), 0);
+	assert_true(run_until(f, task_running, slow));
+	/* One worker, nine queued: it was sent a batch, the long one first. */
+	char id[32];
+	snprintf(id, sizeof id, "t%llu", (unsigned long long)(slow + 1));
+	assert_int_equal(pm_engine_terminate(f->e, id, f->err, sizeof f->err), 0);
+	assert_int_equal(state_of(f, slow + 1), PM_TASK_CANCELLED);
+	snprintf(id, sizeof id, "t%llu", (unsigned long long)(slow + 2));
+	assert_int_equal(pm_engine_pause(f->e, id, f->err, sizeof f->err), 0);
+	assert_int_equal(state_of(f, slow + 2), PM_TASK_PAUSED);
+	assert_int_equal(state_of(f, slow), PM_TASK_RUNNING);
+	assert_int_equal(pm_engine_resume(f->e, id, f->err, sizeof f->err), 0);
+	assert_true(run_until(f, is_idle, 0));
+	assert_int_equal(state_of(f, slow + 1), PM_TASK_CANCELLED);
+	for (uint64_t k = slow + 2; k <= slow + 8; k++)
+		assert_int_equal(state_of(f, k), PM_TASK_DONE);
+	assert_int_equal(state_of(f, slow), PM_TASK_DONE);
+	/* One final event each. */
+	for (uint64_t k = slow; k <= slow + 8; k++) {
+		int finals = 0;
+		for (int j = 0; j < f->nstates[k]; j++)
+			finals += pm_task_state_final((pm_task_state)f->states[k][j]);
+		assert_int_equal(finals, 1);
+	}
+}
+
 /* Every task has its times: queued <= started <= ended, and the event of
  * each change carries it. */
 static void test_task_times(void **state)
@@ -1257,6 +1301,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_close_join, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_batched_behind_long_taken_back, setup2_batching, teardown),
 		cmocka_unit_test_setup_teardown(test_task_times, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_control_of_sent_ahead, setup1_batching, teardown),
 		cmocka_unit_test_setup_teardown(test_dispatch_soak, setup2_batching, teardown),
 		cmocka_unit_test_setup_teardown(test_terminate_pool, setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_shrink_while_busy, setup2, teardown),

@@ -34,7 +34,12 @@ static target_kind parse_target(pm_engine *e, const char *s,
 		kind = 0;
 	if (kind == PM_ID_TASK) {
 		if (!(*t = eng_task_own(e, id))) {
-			pm_err(err, errlen, "no task %s", s);
+			if (pm_engine_task_evicted(e, id))
+				pm_err(err, errlen,
+				       "%s has ended and was evicted: only the last %zu ended tasks are kept (--keep)",
+				       s, pm_engine_keep(e));
+			else
+				pm_err(err, errlen, "no task %s", s);
 			return (target_kind)-1;
 		}
 		return TGT_TASK;
@@ -71,16 +76,22 @@ static worker *worker_of(const pm_engine *e, const task *t)
 }
 
 /* A task sent to a worker but not started: ask the worker to skip it. */
-static void request_skip(const pm_engine *e, task *t, pending_action act)
+/* A task sent to a worker but not started, to hold or cancel: taken back
+ * at once if its worker has not claimed it (held: paused, out of the
+ * queue; cancelled); else it has started, and mark_running applies the
+ * action when the manager sees it run. */
+static void request_skip(pm_engine *e, task *t, pending_action act)
 {
 	worker *w = worker_of(e, t);
-	size_t pos = w ? eng_live_slot(w, t->id) : CHUNK_SLOTS;
-	if (pos < CHUNK_SLOTS) {
-		/* If the worker took it first, it runs: mark_running applies
-		 * the pending action when the manager sees it start. */
-		uint8_t want = CLAIM_OPEN;
-		atomic_compare_exchange_strong(&w->shm->claim[pos], &want,
-					       CLAIM_SKIP);
+	size_t pos = w && w->shm ? eng_live_slot(w, t->id) : CHUNK_SLOTS;
+	uint8_t got;
+	if (pos < CHUNK_SLOTS && eng_revoke_slot(e, w, pos, &got)) {
+		t->queued_in_deque = false;
+		t->pending = ACT_NONE;
+		set_state(e, t, act == ACT_CANCEL ? PM_TASK_CANCELLED
+						  : PM_TASK_PAUSED);
+		eng_chunk_advance(e, w);
+		return;
 	}
 	t->pending = act;
 }
@@ -218,17 +229,9 @@ int pm_engine_resume(pm_engine *e, const char *target, char *err,
 		return -1;
 	}
 	if (t->pending == ACT_HOLD) {
-		/* Not skipped yet: let its worker run it after all.  If the
-		 * worker has read the flag already, the skip puts it back in
-		 * the queue. */
+		/* Its worker started it before the hold could take it back:
+		 * the pause is moot, it runs on. */
 		t->pending = ACT_NONE;
-		w = worker_of(e, t);
-		size_t slot = w && w->shm ? eng_live_slot(w, t->id) : CHUNK_SLOTS;
-		if (slot < CHUNK_SLOTS) {
-			uint8_t want = CLAIM_SKIP;
-			atomic_compare_exchange_strong(&w->shm->claim[slot],
-						       &want, CLAIM_OPEN);
-		}
 		return 0;
 	}
 	if (t->state != PM_TASK_PAUSED)

@@ -114,7 +114,7 @@ static void dispatch_numbers(pm_engine *e, worker *w, mapgrp *g, size_t i)
 		w->tail += m;
 		k += m;
 	}
-	uint32_t sp = eng_new_span(e, w);
+	uint32_t sp = eng_new_span(g, w);
 	for (size_t k = 0; k < n; k++)
 		g->inc[i + k] = sp;
 	memset(g->st + i, B_SENT, n);
@@ -222,7 +222,7 @@ void eng_dispatch_to(pm_engine *e, worker *w)
 		} else {
 			it.g->st[it.i] = B_SENT;
 			if (sp == UINT32_MAX)
-				sp = eng_new_span(e, w);
+				sp = eng_new_span(it.g, w);
 			it.g->inc[it.i] = sp;
 		}
 		n++;
@@ -265,10 +265,15 @@ static bool stuck(const pm_engine *e, const worker *w)
 {
 	if (w->stopped)
 		return true;
-	int64_t ns = atomic_load_explicit(&w->shm->cur_started_ns,
-					  memory_order_relaxed);
-	double since = ns > 0 ? (double)ns / 1e9
-		       : w->running ? w->running_since : w->sent_at;
+	/* What it runs now, since when; nothing: what it was sent, since
+	 * then (its page keeps the start of the task before). */
+	double since = w->sent_at;
+	if (atomic_load_explicit(&w->shm->cur_task, memory_order_acquire)) {
+		int64_t ns = atomic_load_explicit(&w->shm->cur_started_ns,
+						  memory_order_relaxed);
+		since = ns > 0 ? (double)ns / 1e9
+			: w->running ? w->running_since : w->sent_at;
+	}
 	double now = engine_now(e);
 	return since > 0 && now - since > STUCK_AFTER;
 }
@@ -285,6 +290,34 @@ static int by_id_desc(const void *a, const void *b)
  * the unit a map hands out, as Python's).  Each one is claimed in shared
  * memory first: the worker runs it or the manager has it, never both.
  * The ids go to ids[*n]. */
+bool eng_revoke_slot(pm_engine *e, worker *w, size_t slot, uint8_t *got)
+{
+	uint8_t want = CLAIM_OPEN;
+	if (!atomic_compare_exchange_strong(&w->shm->claim[slot], &want,
+					    CLAIM_REVOKED)) {
+		*got = want;
+		return false;
+	}
+	*got = CLAIM_REVOKED;
+	uint64_t id = w->sl->chunk[slot];
+	w->sl->fin[slot] = true;
+	w->sl->by_slot[slot] = false;
+	w->sl->chunk[slot] = 0;
+	if (w->since_start)
+		w->since_start--;
+	task *t = task_get(e, id);
+	size_t i;
+	mapgrp *g;
+	if (t) {
+		t->dispatched = false;
+		t->worker = 0;
+		t->pid = 0;
+	} else if ((g = group_of(e, id, &i))) {
+		g->st[i] = B_QUEUED;
+	}
+	return true;
+}
+
 static void take_back_from(pm_engine *e, worker *w, bool qempty,
 			   uint64_t **ids, size_t *n, size_t *cap)
 {
@@ -303,26 +336,14 @@ static void take_back_from(pm_engine *e, worker *w, bool qempty,
 			break;
 		if (t && (!t->dispatched || t->state != PM_TASK_QUEUED))
 			break;
-		uint8_t want = CLAIM_OPEN;
-		if (!atomic_compare_exchange_strong(&w->shm->claim[slot],
-						    &want, CLAIM_REVOKED)) {
-			if (want == CLAIM_SKIP)
+		uint8_t got;
+		if (!eng_revoke_slot(e, w, slot, &got)) {
+			if (got == CLAIM_SKIP)
 				continue; /* held or cancelled: it says so */
 			break; /* started: so is all before it */
 		}
-		w->sl->fin[slot] = true;
-		w->sl->by_slot[slot] = false;
-		w->sl->chunk[slot] = 0;
-		if (w->since_start)
-			w->since_start--;
-		if (t) {
-			t->dispatched = false;
-			t->worker = 0;
-			t->pid = 0;
+		if (t)
 			t->queued_in_deque = true;
-		} else {
-			g->st[i] = B_QUEUED;
-		}
 		if (*n == *cap) {
 			*cap = *cap ? 2 * *cap : 64;
 			*ids = xrealloc(*ids, *cap * sizeof **ids);
@@ -343,8 +364,11 @@ static void take_back(pm_engine *e)
 	size_t n = 0, cap = 0;
 	for (size_t i = 0; i < e->nworkers; i++) {
 		worker *w = e->workers[i];
-		if (w->pid <= 0 || !w->sl || w->tail - w->head < 2 ||
-		    w->kill != KILL_NONE || (!qempty && !stuck(e, w)))
+		/* A worker's one item is taken back only from a stopped
+		 * worker, or one that has not started it for a while. */
+		if (w->pid <= 0 || !w->sl || w->tail == w->head ||
+		    w->kill != KILL_NONE ||
+		    ((!qempty || w->tail - w->head < 2) && !stuck(e, w)))
 			continue;
 		take_back_from(e, w, qempty, &ids, &n, &cap);
 	}

@@ -184,7 +184,6 @@ void pm_engine_free(pm_engine *e)
 		eng_group_free(e->groups[k]);
 	free(e->groups);
 	free(e->runs);
-	free(e->spans);
 	free(e->view);
 	free(e->q);
 	for (size_t k = 0; k < e->nrun_mean; k++)

@@ -88,8 +88,8 @@ void eng_emit_bulk(pm_engine *e, const mapgrp *g, size_t i)
 	ev.state = (int)bulk_state(st);
 	ev.task = g->name;
 	if (st == B_RUNNING || st == B_DONE) {
-		ev.worker = e->runs[e->spans[g->inc[i]].run].worker;
-		ev.pid = e->runs[e->spans[g->inc[i]].run].pid;
+		ev.worker = run_of(e, g, i).worker;
+		ev.pid = run_of(e, g, i).pid;
 	}
 	pm_value tmp;
 	ev.result = st == B_DONE ? bulk_result(g, i, &tmp) : NULL;

@@ -151,6 +151,14 @@ typedef struct task {
 	bool queued_in_deque;
 } task;
 
+/* A chunk of a map's items sent to a worker: which start of which worker
+ * (e->runs), when its first item started and its last ended (0: not
+ * yet), as the worker's clock said.  A map item's times are its chunk's. */
+typedef struct span {
+	uint32_t run;
+	double started, ended;
+} span;
+
 /* A map's items, kept in bulk: a state byte, a result and where it ran per
  * item, no task record.  An item gets a task record of its own (B_OWN)
  * only when someone acts on it or it ends other than done/cancelled. */
@@ -175,7 +183,9 @@ typedef struct mapgrp {
 	uint8_t *rt;
 	uint64_t *rraw;
 	pm_value *results;
-	uint32_t *inc;    /* the chunk (e->spans) it was last sent in */
+	uint32_t *inc;    /* the chunk (spans) it was last sent in */
+	span *spans;      /* its chunks, 0 is none; they go with the map */
+	size_t nspans, spans_cap;
 	double queued_at; /* when the map was queued */
 } mapgrp;
 #define R_VALUE 0xff
@@ -186,13 +196,6 @@ typedef struct worker_run {
 	pid_t pid;
 } worker_run;
 
-/* A chunk of a map's items sent to a worker: which start of which worker
- * (e->runs), when its first item started and its last ended (0: not
- * yet), as the worker's clock said.  A map item's times are its chunk's. */
-typedef struct span {
-	uint32_t run;
-	double started, ended;
-} span;
 
 /* A deque entry: ids first..first+n-1, the queued ones among them. */
 typedef struct qent {
@@ -267,8 +270,6 @@ struct pm_engine {
 	size_t ngroups, ghit;
 	worker_run *runs;
 	size_t nruns;
-	span *spans;
-	size_t nspans, spans_cap;
 	/* What pm_engine_task_info and events show of a map item, valid until
 	 * the next call (a separate block: info is given from a const
 	 * engine). */
@@ -338,7 +339,7 @@ void eng_task_free(task *t);
 void *eng_grp_alloc(size_t size);
 void eng_grp_free(void *p, size_t size);
 void eng_group_free(mapgrp *g);
-uint32_t eng_new_span(pm_engine *e, const worker *w);
+uint32_t eng_new_span(mapgrp *g, const worker *w);
 void eng_evict_old(pm_engine *e);
 /* queue.c */
 void eng_q_grow(pm_engine *e);
@@ -363,6 +364,10 @@ void eng_dispatch(pm_engine *e);
 size_t eng_live_slot(const worker *w, uint64_t id);
 bool eng_slot_settle(pm_engine *e, worker *w, size_t slot);
 void eng_chunk_advance(pm_engine *e, worker *w);
+/* Takes back the item in w's slot if its worker has not started it (one
+ * compare-and-swap of its claim): the manager has it then, neither sent
+ * nor queued; else *got says who has it (CLAIM_TAKEN, CLAIM_SKIP). */
+bool eng_revoke_slot(pm_engine *e, worker *w, size_t slot, uint8_t *got);
 void eng_drain_worker(pm_engine *e, worker *w);
 /* worker.c: the worker process's side */
 void eng_check_parent(pm_engine *e);
@@ -520,13 +525,28 @@ static inline void set_state(pm_engine *e, task *t, pm_task_state s)
 	eng_set_state_at(e, t, s, 0);
 }
 
-/* Item times (ns of the worker's clock) into its chunk's. */
-static inline void span_note(pm_engine *e, uint32_t sp, int64_t started_ns,
-		      int64_t ended_ns)
+/* The chunk item i of g was last sent in (none: a chunk of no run). */
+static inline const span *span_of(const mapgrp *g, size_t i)
 {
-	if (!sp || sp >= e->nspans)
+	static const span none = { UINT32_MAX, 0, 0 };
+	uint32_t k = g->inc[i];
+	return k && k < g->nspans ? &g->spans[k] : &none;
+}
+
+/* The worker and pid that ran (or run) item i of g: 0 if never sent. */
+static inline worker_run run_of(const pm_engine *e, const mapgrp *g, size_t i)
+{
+	uint32_t r = span_of(g, i)->run;
+	return r < e->nruns ? e->runs[r] : (worker_run){ 0, 0 };
+}
+
+/* Item times (ns of the worker's clock) into its chunk's. */
+static inline void span_note(mapgrp *g, uint32_t sp, int64_t started_ns,
+			     int64_t ended_ns)
+{
+	if (!sp || sp >= g->nspans)
 		return;
-	span *c = &e->spans[sp];
+	span *c = &g->spans[sp];
 	double a = (double)started_ns / 1e9, b = (double)ended_ns / 1e9;
 	if (started_ns > 0 && (c->started == 0 || a < c->started))
 		c->started = a;

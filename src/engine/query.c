@@ -47,19 +47,19 @@ static bool bulk_info(const pm_engine *e, uint64_t id, pm_task_info *out)
 	out->state = bulk_state(st);
 	bulk_args(g, i, &e->view->arg, &out->args, &out->nargs);
 	if (st != B_QUEUED) {
-		out->worker = e->runs[e->spans[g->inc[i]].run].worker;
-		out->pid = e->runs[e->spans[g->inc[i]].run].pid;
+		out->worker = run_of(e, g, i).worker;
+		out->pid = run_of(e, g, i).pid;
 	}
 	if (st == B_DONE) {
 		out->result = bulk_result(g, i, &e->view->result);
 		out->progress = 1.0;
 	}
 	out->queued_at = g->queued_at;
-	if (st != B_QUEUED && g->inc[i] < e->nspans) {
+	if (st != B_QUEUED && g->inc[i] < g->nspans) {
 		/* A map item's times are its chunk's. */
-		out->started_at = e->spans[g->inc[i]].started;
+		out->started_at = span_of(g, i)->started;
 		if (st == B_DONE || st == B_CANCELLED)
-			out->ended_at = e->spans[g->inc[i]].ended;
+			out->ended_at = span_of(g, i)->ended;
 	}
 	if (st == B_RUNNING) {
 		double started = eng_bulk_started(e, out->worker, id);

@@ -93,7 +93,7 @@ bool eng_slot_settle(pm_engine *e, worker *w, size_t slot)
 	uint64_t bits = w->shm->out[slot];
 	size_t i;
 	mapgrp *g = group_of(e, id, &i);
-	if (g && e->spans[g->inc[i]].run == w->run &&
+	if (g && span_of(g, i)->run == w->run &&
 	    (g->st[i] == B_SENT || g->st[i] == B_RUNNING)) {
 		g->rt[i] = type;
 		g->rraw[i] = bits;
@@ -142,7 +142,7 @@ static size_t slots_settle_run(pm_engine *e, worker *w)
 	size_t m = 0, running = 0;
 	while (m < most && w->sl->by_slot[slot + m] &&
 	       w->sl->chunk[slot + m] == id + m &&
-	       e->spans[g->inc[i + m]].run == w->run &&
+	       span_of(g, i + m)->run == w->run &&
 	       atomic_load_explicit(&s->out_st[slot + m],
 				    memory_order_acquire) == SLOT_DONE) {
 		uint8_t st = g->st[i + m];
@@ -221,6 +221,16 @@ static void sync_running(pm_engine *e, worker *w)
 		return;
 	uint64_t id = atomic_load_explicit(&w->shm->cur_task,
 					   memory_order_acquire);
+	for (uint64_t k = w->head; !id && w->stopped && k < w->tail; k++) {
+		/* Stopped between claiming its next item and naming it on
+		 * its page: that item has started. */
+		size_t slot = (size_t)(k % CHUNK_SLOTS);
+		if (w->sl->fin[slot])
+			continue;
+		if (atomic_load(&w->shm->claim[slot]) == CLAIM_TAKEN)
+			id = w->sl->chunk[slot];
+		break;
+	}
 	if (!id)
 		return;
 	task *t = task_get(e, id);
@@ -231,7 +241,7 @@ static void sync_running(pm_engine *e, worker *w)
 		    t->worker == w->id)
 			mark_running(e, w, t);
 	} else if ((g = group_of(e, id, &i)) && g->st[i] == B_SENT &&
-		   e->spans[g->inc[i]].run == w->run) {
+		   span_of(g, i)->run == w->run) {
 		w->running = id;
 		w->running_since = engine_now(e);
 		eng_bulk_set(e, g, i, B_RUNNING);
@@ -260,7 +270,7 @@ static bool bulk_done(pm_engine *e, worker *w, uint64_t id,
 	size_t i;
 	mapgrp *g = group_of(e, id, &i);
 	if (!g || (g->st[i] != B_SENT && g->st[i] != B_RUNNING) ||
-	    e->spans[g->inc[i]].run != w->run)
+	    span_of(g, i)->run != w->run)
 		return false;
 	pm_value v;
 	if (len == 9 && (enc[0] == PM_INT || enc[0] == PM_FLOAT)) {
@@ -277,7 +287,7 @@ static bool bulk_done(pm_engine *e, worker *w, uint64_t id,
 	} else {
 		return false;
 	}
-	span_note(e, g->inc[i], ns[0], ns[1]);
+	span_note(g, g->inc[i], ns[0], ns[1]);
 	bulk_finish(e, w, g, i);
 	chunk_item_finished(e, w, id);
 	return true;
@@ -316,9 +326,9 @@ static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 		size_t i;
 		mapgrp *g = group_of(e, id, &i);
 		if (h->len >= RESULT_HEAD && g &&
-		    e->spans[g->inc[i]].run == w->run) {
+		    span_of(g, i)->run == w->run) {
 			memcpy(ns, p + 8, 16);
-			span_note(e, g->inc[i], ns[0], ns[1]);
+			span_note(g, g->inc[i], ns[0], ns[1]);
 		}
 		return;
 	}

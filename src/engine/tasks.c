@@ -40,6 +40,8 @@ static task *task_slot(pm_engine *e, uint64_t id)
 	}
 	if (!e->slabs[k]) {
 		e->slabs[k] = xcalloc(TASK_SLAB, sizeof(task));
+		if (k < e->evict_slab)
+			e->evict_slab = k; /* eviction looks at it again */
 		/* Its first id: submits fill it in order; else one map item
 		 * getting a record needs a page, not the slab. */
 		if ((id - 1) % TASK_SLAB == 0)
@@ -173,13 +175,20 @@ task *eng_task_own(pm_engine *e, uint64_t id)
 		break;
 	}
 	if (st != B_QUEUED) {
-		t->worker = e->runs[e->spans[g->inc[i]].run].worker;
-		t->pid = e->runs[e->spans[g->inc[i]].run].pid;
+		t->worker = run_of(e, g, i).worker;
+		t->pid = run_of(e, g, i).pid;
 	}
 	t->queued_at = g->queued_at;
+	if (st != B_QUEUED) {
+		/* Its chunk's times, which are its own now. */
+		t->started = span_of(g, i)->started;
+		if (st == B_DONE || st == B_CANCELLED)
+			t->ended = span_of(g, i)->ended;
+	}
 	if (st == B_RUNNING) {
 		double started = eng_bulk_started(e, t->worker, id);
-		t->started = started > 0 ? started : pm_now();
+		t->started = started > 0 ? started : t->started > 0 ? t->started
+							       : pm_now();
 	}
 	g->st[i] = B_OWN;
 	return t;
@@ -212,20 +221,21 @@ void eng_group_free(mapgrp *g)
 	eng_grp_free(g->rt, cap);
 	eng_grp_free(g->rraw, cap * sizeof *g->rraw);
 	eng_grp_free(g->inc, cap * sizeof *g->inc);
+	free(g->spans);
 	free(g);
 }
 
-/* A new chunk for w: its index in e->spans. */
-uint32_t eng_new_span(pm_engine *e, const worker *w)
+/* A new chunk of g for w: its index in g->spans. */
+uint32_t eng_new_span(mapgrp *g, const worker *w)
 {
-	if (e->nspans + 2 > e->spans_cap) {
-		e->spans_cap = e->spans_cap ? 2 * e->spans_cap : 256;
-		e->spans = xrealloc(e->spans, e->spans_cap * sizeof *e->spans);
+	if (g->nspans + 2 > g->spans_cap) {
+		g->spans_cap = g->spans_cap ? 2 * g->spans_cap : 16;
+		g->spans = xrealloc(g->spans, g->spans_cap * sizeof *g->spans);
 	}
-	if (!e->nspans) /* 0 is no chunk */
-		e->spans[e->nspans++] = (span){ UINT32_MAX, 0, 0 };
-	e->spans[e->nspans] = (span){ w->run, 0, 0 };
-	return (uint32_t)e->nspans++;
+	if (!g->nspans) /* 0 is no chunk */
+		g->spans[g->nspans++] = (span){ UINT32_MAX, 0, 0 };
+	g->spans[g->nspans] = (span){ w->run, 0, 0 };
+	return (uint32_t)g->nspans++;
 }
 
 /* ---- eviction: a long-lived pool keeps the last e->keep tasks ---------- */
