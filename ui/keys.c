@@ -191,7 +191,7 @@ static bool selection(const tui *t, char *kind, uint64_t *num)
 	const ui_model *m = &t->model;
 	if (t->panel == PANEL_TASKS && t->sel_task < m->ntasks) {
 		*kind = PM_ID_TASK;
-		*num = m->tasks[t->sel_task].id;
+		*num = m->tasks[t->sel_task].info.id;
 		return true;
 	}
 	if (t->sel_worker < m->nrows) {

@@ -100,14 +100,12 @@ static char *task_outcome(const pm_task_info *ti)
 
 static void task_fill(ui_task *t, const pm_task_info *ti)
 {
-	t->id = ti->id;
-	t->state = ti->state;
-	t->worker = ti->worker;
-	t->in_process = ti->in_process;
-	t->pid = ti->pid;
-	t->signo = ti->signo;
-	t->progress = ti->progress;
-	t->elapsed = ti->elapsed;
+	t->info = *ti;
+	t->info.task = NULL;
+	t->info.args = NULL;
+	t->info.nargs = 0;
+	t->info.result = NULL;
+	t->info.error = NULL;
 	t->call = task_call(ti);
 	t->outcome = task_outcome(ti);
 	if (ti->result) {

@@ -27,15 +27,10 @@
 #define TPUT_HIST 16
 #define EXITED_PROCESSES_SHOWN 4
 
-/* One task as the screen shows it. */
+/* One task as the screen shows it: the engine's figures (its pointers
+ * cleared) and the model's own text. */
 typedef struct ui_task {
-	uint64_t id;
-	pm_task_state state;
-	uint64_t worker; /* its worker or process, 0 if none */
-	bool in_process;
-	pid_t pid;
-	int signo;
-	double progress, elapsed;
+	pm_task_info info; /* task, args, result and error are NULL */
 	char *call;    /* "demo.square(7)" */
 	char *outcome; /* result, signal, error or progress ("" if none) */
 	char *result;  /* NULL if none */

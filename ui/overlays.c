@@ -130,25 +130,25 @@ static void task_lines(char ***vp, size_t *n, const ui_task *ti)
 {
 	char **v = *vp;
 	char id[PM_ID_MAX];
-	ADDF("task     %s", pm_id_format(id, PM_ID_TASK, ti->id));
+	ADDF("task     %s", pm_id_format(id, PM_ID_TASK, ti->info.id));
 	ADDF("call     %s", ti->call);
-	ADDF("state    %s", pm_task_state_name(ti->state));
-	if (ti->worker)
-		ADDF("%s %s (pid %d)", ti->in_process ? "process " : "worker  ",
-		     pm_id_format(id, ti->in_process ? PM_ID_PROCESS
+	ADDF("state    %s", pm_task_state_name(ti->info.state));
+	if (ti->info.worker)
+		ADDF("%s %s (pid %d)", ti->info.in_process ? "process " : "worker  ",
+		     pm_id_format(id, ti->info.in_process ? PM_ID_PROCESS
 						     : PM_ID_WORKER,
-				  ti->worker),
-		     (int)ti->pid);
+				  ti->info.worker),
+		     (int)ti->info.pid);
 	char el[32] = "-";
-	if (!(pm_task_state_final(ti->state) && ti->elapsed <= 0))
-		fmt_elapsed(el, sizeof el, ti->elapsed);
-	ADDF("time     %s   progress %.0f%%", el, ti->progress * 100.0);
+	if (!(pm_task_state_final(ti->info.state) && ti->info.elapsed <= 0))
+		fmt_elapsed(el, sizeof el, ti->info.elapsed);
+	ADDF("time     %s   progress %.0f%%", el, ti->info.progress * 100.0);
 	if (ti->result)
 		ADDF("result   %s", ti->result);
 	if (ti->error)
 		ADDF("error    %s", ti->error);
-	if (ti->signo)
-		ADDF("signal   %s", pm_signal_name(ti->signo));
+	if (ti->info.signo)
+		ADDF("signal   %s", pm_signal_name(ti->info.signo));
 	*vp = v;
 }
 

@@ -16,13 +16,13 @@ static int task_attr(const tui *t, const ui_task *ti, bool selected)
 {
 	if (selected)
 		return attr_of(t, CP_SELECT, A_REVERSE);
-	if (ti->state == PM_TASK_DONE)
+	if (ti->info.state == PM_TASK_DONE)
 		return attr_of(t, CP_GOOD, 0);
-	if (ti->state == PM_TASK_RUNNING)
+	if (ti->info.state == PM_TASK_RUNNING)
 		return attr_of(t, CP_BUSY, A_BOLD);
-	if (ti->state == PM_TASK_PAUSED)
+	if (ti->info.state == PM_TASK_PAUSED)
 		return attr_of(t, CP_PAUSED, A_UNDERLINE);
-	if (pm_task_state_final(ti->state))
+	if (pm_task_state_final(ti->info.state))
 		return attr_of(t, CP_ERROR, A_BOLD);
 	return 0;
 }
@@ -36,7 +36,8 @@ void tasks_draw(tui *t, int y, int w)
 	int id_w = 7;
 	for (size_t i = 0; i < m->ntasks; i++) {
 		char id[PM_ID_MAX];
-		int len = (int)strlen(pm_id_format(id, PM_ID_TASK, m->tasks[i].id));
+		int len = (int)strlen(
+			pm_id_format(id, PM_ID_TASK, m->tasks[i].info.id));
 		if (len > id_w)
 			id_w = len;
 	}
@@ -75,15 +76,16 @@ void tasks_draw(tui *t, int y, int w)
 		char cell[64];
 		x = 0;
 		text_put_cell(row, &x, id_w, false,
-			      pm_id_format(cell, PM_ID_TASK, ti->id));
+			      pm_id_format(cell, PM_ID_TASK, ti->info.id));
 		text_put_cell(row, &x, call_w, false, ti->call);
 		text_put_cell(row, &x, state_w, false,
-			      pm_task_state_name(ti->state));
+			      pm_task_state_name(ti->info.state));
 		cell[0] = '\0';
 		/* A map's items that ended keep no run time: blank, not 0. */
-		if (ti->state != PM_TASK_QUEUED &&
-		    !(pm_task_state_final(ti->state) && ti->elapsed <= 0))
-			fmt_elapsed(cell, sizeof cell, ti->elapsed);
+		const pm_task_info *in = &ti->info;
+		if (in->state != PM_TASK_QUEUED &&
+		    !(pm_task_state_final(in->state) && in->elapsed <= 0))
+			fmt_elapsed(cell, sizeof cell, in->elapsed);
 		text_put_cell(row, &x, el_w, true, cell);
 		text_put_cell(row, &x, out_w, false, ti->outcome);
 		attroff(attr);

@@ -97,14 +97,15 @@ static const char *cell_text(int c, const ui_row *r, char *cell, size_t len,
 		if (r->has_task) {
 			char id[PM_ID_MAX];
 			pm_buf_printf(call, "%s %s",
-				      pm_id_format(id, PM_ID_TASK, r->current.id),
+				      pm_id_format(id, PM_ID_TASK,
+						   r->current.info.id),
 				      r->current.call);
 			return call->s;
 		}
 		break;
 	case WC_ELAPSED:
 		if (r->has_task)
-			fmt_elapsed(cell, len, r->current.elapsed);
+			fmt_elapsed(cell, len, r->current.info.elapsed);
 		break;
 	case WC_CPU:
 		if (s)
