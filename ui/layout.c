@@ -1,0 +1,122 @@
+/* layout.c — one frame: how many rows each panel gets, which rows of the
+ * model are on screen, then the panels, the key bar, an overlay and the
+ * command line drawn from the model. */
+#include <stdio.h>
+#include <string.h>
+
+#include "keys.h"
+#include "rline.h"
+#include "screen.h"
+#include "util.h"
+
+#define MIN_W 60
+#define MIN_H 15
+
+typedef struct layout {
+	int workers, tasks, shared, log; /* rows, titles included */
+} layout;
+
+/* Rows between the two header lines and the command line + key bar. */
+static layout plan(const tui *t, int avail)
+{
+	const ui_model *m = &t->model;
+	layout l = { 0 };
+	int log_min = 4;
+	l.workers = 1 + (int)(m->nrows ? m->nrows : 1);
+	int cap = avail * 2 / 5;
+	if (cap < 3)
+		cap = 3;
+	if (l.workers > cap)
+		l.workers = cap;
+	int rest = avail - l.workers;
+	/* Shared objects come before the tasks panel when rows are short:
+	 * the tasks are also in the log, the objects nowhere else. */
+	if (m->nshared && rest >= 2 + log_min) {
+		int shared_cap = avail / 4 < 3 ? 3 : avail / 4;
+		l.shared = 1 + (int)m->nshared;
+		if (l.shared > shared_cap)
+			l.shared = shared_cap;
+		if (l.shared > rest - log_min)
+			l.shared = rest - log_min;
+		rest -= l.shared;
+	}
+	if (rest >= 1 + 2 + log_min) {
+		l.tasks = rest - log_min;
+		if (l.tasks > 1 + 6)
+			l.tasks = 1 + 6;
+		int half = rest / 2;
+		if (l.tasks > half && half >= 3)
+			l.tasks = half;
+	}
+	l.log = rest - l.tasks;
+	return l;
+}
+
+static void draw_too_small(int w, int h)
+{
+	char msg[80];
+	snprintf(msg, sizeof msg, "terminal too small (%dx%d, need %dx%d)", w,
+		 h, MIN_W, MIN_H);
+	int len = (int)strlen(msg);
+	attron(A_BOLD);
+	mvaddnstr(h / 2, len < w ? (w - len) / 2 : 0, msg, w);
+	attroff(A_BOLD);
+	curs_set(0);
+}
+
+/* What the model must add for this frame. */
+static void take_view(tui *t, const layout *l)
+{
+	ui_view_want want = {
+		.rows_first = (size_t)t->workers_first,
+		.rows_count = (size_t)(t->workers_rows > 0 ? t->workers_rows : 0),
+		.tasks = l->tasks ? (size_t)(l->tasks - 1) * 4 : 0,
+		.shared = l->shared ? (size_t)(l->shared - 1) : 0,
+	};
+	if (t->overlay == OVERLAY_DETAILS) {
+		want.detail_kind = t->detail_kind;
+		want.detail_num = t->detail_num;
+	}
+	model_view(&t->model, t->e, &want);
+}
+
+void screen_draw(tui *t)
+{
+	t->last_draw = pm_now();
+	t->dirty = false;
+	t->drawn_signature = t->model.signature;
+	int h = LINES, w = COLS;
+	erase();
+	t->too_small = w < MIN_W || h < MIN_H;
+	if (t->too_small) {
+		draw_too_small(w, h);
+		wnoutrefresh(stdscr);
+		doupdate();
+		return;
+	}
+	int top = 2;
+	layout l = plan(t, h - 4);
+	workers_place(t, top, l.workers);
+	if (l.tasks) {
+		tasks_place(t, top + l.workers, l.tasks);
+	} else {
+		t->tasks_rows = 0;
+		if (t->panel == PANEL_TASKS)
+			t->panel = PANEL_WORKERS;
+	}
+	t->shared_rows = l.shared;
+	take_view(t, &l);
+
+	header_draw(t, w);
+	workers_draw(t, top, w);
+	if (l.tasks)
+		tasks_draw(t, top + l.workers, w);
+	if (l.shared)
+		shared_draw(t, top + l.workers + l.tasks, l.shared, w);
+	log_draw(t, top + l.workers + l.tasks + l.shared, l.log, w);
+	keys_draw_bar(t, h - 1, w);
+	overlay_draw(t);
+	rline_draw(t);
+	wnoutrefresh(stdscr);
+	doupdate();
+}

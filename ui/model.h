@@ -1,0 +1,126 @@
+/* model.h — what the screen shows, sampled from the engine and libproc2
+ * once per tick (htop's scan, then draw).  The panels and overlays draw
+ * from it only; they never ask the engine.
+ *
+ * Three parts, each taken at most once per tick:
+ *  - model_scan: counts, pool state, the workers table's rows (built here
+ *    and nowhere else) and a signature of it all, to redraw on change;
+ *  - model_sample: libproc2 figures of the rows on screen, every -d tenths;
+ *  - model_view: what only the rows on screen need (their tasks, the tasks
+ *    panel, the shared objects shown, the details overlay), right before a
+ *    frame is drawn.
+ * Strings in the model are its own copies: they stay valid while the
+ * engine runs on. */
+#ifndef POOLMON_UI_MODEL_H
+#define POOLMON_UI_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "engine.h"
+#include "ids.h"
+#include "procstat.h"
+#include "shared.h"
+
+#define TPUT_HIST 16
+#define EXITED_PROCESSES_SHOWN 4
+
+/* One task as the screen shows it: the engine's figures (its pointers
+ * cleared) and the model's own text. */
+typedef struct ui_task {
+	pm_task_info info; /* task, args, result and error are NULL */
+	char *call;    /* "demo.square(7)" */
+	char *outcome; /* result, signal, error or progress ("" if none) */
+	char *result;  /* NULL if none */
+	char *error;   /* NULL if none */
+} ui_task;
+
+typedef enum row_tone { TONE_IDLE, TONE_BUSY, TONE_PAUSED, TONE_DEAD } row_tone;
+
+/* A row of the workers table: a pool worker or a standalone process. */
+typedef struct ui_row {
+	char id[PM_ID_MAX]; /* "w3", "p2" */
+	char kind;          /* PM_ID_WORKER or PM_ID_PROCESS */
+	uint64_t num;
+	pid_t pid;
+	char state[24];
+	uint64_t task;
+	bool is_worker;
+	uint64_t done;
+	unsigned restarts;
+	bool paused;
+	row_tone tone;
+	/* Rows on screen only (model_view). */
+	bool has_task;
+	ui_task current;
+	bool sampled;
+	pm_proc_sample sample;
+} ui_row;
+
+/* The target of the details overlay. */
+typedef struct ui_detail {
+	char kind; /* 0: none */
+	uint64_t num;
+	bool found;
+	pm_worker_info worker;  /* kind 'w' */
+	pm_process_info process; /* kind 'p' (its name is pname) */
+	char *pname;
+	bool sampled;
+	pm_proc_sample sample;
+	bool has_task;
+	ui_task task;
+} ui_detail;
+
+typedef struct ui_model {
+	/* model_scan */
+	pm_counts counts;
+	pm_pool_state pool;
+	size_t nworkers;
+	uint64_t last_task;
+	size_t nshared;
+	bool cli_busy;
+	size_t processes_alive; /* not daemons */
+	ui_row *rows;
+	size_t nrows, rows_cap;
+	uint64_t signature;
+
+	/* model_sample */
+	pm_procstat *ps;
+	pm_proc_sample *samples;
+	size_t nsamples;
+	double sys_cpu;
+	unsigned long mem_used_kb, mem_total_kb;
+	double tput[TPUT_HIST]; /* tasks finished per second, newest last */
+	size_t finished_prev;
+	double tput_time;
+
+	/* model_view */
+	ui_task *tasks; /* the tasks panel's list, newest first */
+	size_t ntasks;
+	pm_shared_info *shared; /* the first nshared_shown objects */
+	size_t nshared_shown;
+	ui_detail detail;
+} ui_model;
+
+/* What model_view takes: the workers rows on screen, how many tasks and
+ * shared objects the panels can show, the details overlay's target. */
+typedef struct ui_view_want {
+	size_t rows_first, rows_count;
+	size_t tasks;
+	size_t shared;
+	char detail_kind; /* 0: no details overlay */
+	uint64_t detail_num;
+} ui_view_want;
+
+void model_init(ui_model *m);
+void model_free(ui_model *m);
+void model_scan(ui_model *m, pm_engine *e, pm_cli *cli);
+/* libproc2 figures of rows first..first+count-1 (all rows if count is 0). */
+void model_sample(ui_model *m, size_t first, size_t count);
+void model_view(ui_model *m, pm_engine *e, const ui_view_want *want);
+
+size_t model_finished(const pm_counts *c);
+
+#endif

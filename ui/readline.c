@@ -1,0 +1,409 @@
+/* readline.c — GNU readline inside the screen, through its callback
+ * interface only (as in cgdb): curses reads the keys, bytes go to readline
+ * through rl_getc_function, readline's display comes back through
+ * rl_redisplay_function into the command line row.  Also the typed line's
+ * run, completion into the log pane, the history file, and the guard
+ * around readline's abort longjmp (below). */
+#define _GNU_SOURCE
+#include "rline.h"
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <wchar.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "log.h"
+#include "text.h"
+#include "util.h"
+
+#define HISTORY_MAX 1000
+
+/* The command line: the prompt (readline's, which i-search changes) and
+ * the line, scrolled sideways so that the cursor stays visible. */
+void rline_draw(tui *t)
+{
+	int h = LINES, w = COLS;
+	if (t->too_small)
+		return;
+	int y = h - 2;
+	move(y, 0);
+	clrtoeol();
+	const char *prompt = rl_display_prompt ? rl_display_prompt : PROMPT;
+	attron(A_BOLD);
+	int pw = text_put(y, 0, prompt, w - 10);
+	attroff(A_BOLD);
+	int avail = w - pw - 1;
+	const char *line = rl_line_buffer ? rl_line_buffer : "";
+	size_t len = strlen(line);
+	size_t point = rl_point < 0 ? 0 : (size_t)rl_point;
+	if (point > len)
+		point = len;
+	size_t n_before, n;
+	wchar_t *wb = text_widen(line, point, &n_before);
+	free(wb);
+	wchar_t *wl = text_widen(line, len, &n);
+	/* Columns up to the cursor, then the first char to show. */
+	int cur = 0;
+	for (size_t i = 0; i < n_before && i < n; i++)
+		cur += text_wc_width(wl[i]);
+	size_t first = 0;
+	int shift = 0;
+	while (cur - shift >= avail && first < n)
+		shift += text_wc_width(wl[first++]);
+	text_put_wide(y, pw, wl + first, n - first, avail);
+	free(wl);
+	move(y, pw + cur - shift);
+	curs_set(t->focus == FOCUS_COMMAND && t->overlay == OVERLAY_NONE ? 1 : 0);
+}
+
+/* Readline 8.2's rl_callback_read_char runs more than one command in one
+ * call when input was pushed back inside it (a key that ends an incremental
+ * search, the rest of a key sequence that did not match, a keyboard macro).
+ * Each command runs in readline_internal_char, which points _rl_top_level,
+ * the target of readline's abort longjmp, at its own stack frame and leaves
+ * it there when it returns.  A later command of the same call that aborts
+ * (an unbound key sequence such as C-x C-d, C-g, a failed yank...) then
+ * longjmps into that dead frame: C-r C-x C-d crashes poolmon, and python3's
+ * REPL too, with this readline.  Every abort goes through _rl_abort_internal,
+ * which calls rl_clear_message, which calls rl_redisplay_function, right
+ * before its longjmp; while a key is being fed, the redisplay hook points
+ * _rl_top_level at a live frame of ours (g_rl_guard, in feed_call) that
+ * does what readline's own landing does: redisplay and return.  The symbol
+ * is readline's (exported, not in its public header); weak, so a readline
+ * without it still links and runs without the guard. */
+extern sigjmp_buf _rl_top_level __attribute__((weak));
+static sigjmp_buf g_rl_guard;
+static bool g_rl_guarded; /* inside rl_callback_read_char, from feed_call */
+
+static void rl_redisplay_hook(void)
+{
+	tui *t = g_tui;
+	if (g_rl_guarded && &_rl_top_level != NULL)
+		memcpy(_rl_top_level, g_rl_guard, sizeof g_rl_guard);
+	if (!t || t->too_small)
+		return;
+	rline_draw(t);
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+/* Readline is inside a command that reads more keys: an incremental or
+ * non-incremental search, a key sequence, a numeric argument, a vi motion,
+ * a character to search for or to insert literally.  The keys the TUI
+ * keeps for itself (Esc, ? on an empty line) then go to readline. */
+static bool rl_mid_command(void)
+{
+	return RL_ISSTATE(RL_STATE_ISEARCH | RL_STATE_NSEARCH |
+			  RL_STATE_MULTIKEY | RL_STATE_NUMERICARG |
+			  RL_STATE_VIMOTION | RL_STATE_CHARSEARCH |
+			  RL_STATE_MOREINPUT | RL_STATE_METANEXT) ||
+	       rl_last_func == rl_quoted_insert;
+}
+
+/* Readline asks this before it reads ahead (it inserts typed text in
+ * batches, waits for the rest of a Meta sequence, and tells Esc from the
+ * start of a sequence): the rest of the sequence being fed, or the text
+ * keys that follow; the TUI still sees every special key. */
+static int rl_input_available(void)
+{
+	tui *t = g_tui;
+	if (!t)
+		return 0;
+	if (t->rlq_at < t->rlq_len)
+		return 1;
+	/* While a keyboard macro is defined, readline records only the keys
+	 * it dispatches, not those it inserts in a batch: one at a time. */
+	if (t->key_at >= t->nkeys || RL_ISSTATE(RL_STATE_MACRODEF))
+		return 0;
+	int k = t->keys[t->key_at];
+	return k >= ' ' && k < 256 && k != 127;
+}
+
+static int rl_getc_hook(FILE *f)
+{
+	(void)f;
+	tui *t = g_tui;
+	if (!t)
+		return EOF;
+	if (t->rlq_at < t->rlq_len)
+		return t->rlq[t->rlq_at++];
+	if (rl_input_available())
+		return t->keys[t->key_at++];
+	return EOF;
+}
+
+/* One call of rl_callback_read_char, with the abort guard above. */
+static void feed_call(void)
+{
+	if (sigsetjmp(g_rl_guard, 0)) {
+		/* Readline aborted a command: what its own landing does. */
+		g_rl_guarded = false;
+		rl_redisplay_hook();
+		return;
+	}
+	g_rl_guarded = true;
+	rl_callback_read_char();
+	g_rl_guarded = false;
+}
+
+/* Hands bytes to readline and lets it read until they are used up. */
+static void feed_bytes(tui *t, const char *s, size_t n)
+{
+	if (n > sizeof t->rlq)
+		n = sizeof t->rlq;
+	memcpy(t->rlq, s, n);
+	t->rlq_len = n;
+	t->rlq_at = 0;
+	/* Each call reads at least one byte, or input readline pushed back
+	 * itself; the bound only keeps a misbehaving library from spinning. */
+	for (int calls = 0; t->rlq_at < t->rlq_len && !t->quit && calls < 256;
+	     calls++)
+		feed_call();
+	t->rlq_len = t->rlq_at = 0;
+}
+
+void rline_feed_byte(tui *t, int byte)
+{
+	char c = (char)byte;
+	feed_bytes(t, &c, 1);
+}
+
+/* Editing keys go to readline as an ANSI terminal sends them, sequences
+ * readline binds itself (it reads no terminfo when the application draws
+ * the line): readline then sees them in a search, a key sequence, vi mode
+ * or a macro like any other key, instead of the TUI moving the line behind
+ * its back.  Delete's sequence is bound in rline_start. */
+static bool feed_key_sequence(tui *t, int k)
+{
+	static const struct {
+		int key;
+		const char *seq;
+	} keys[] = {
+		{ KEY_UP, "\033[A" },	 { KEY_DOWN, "\033[B" },
+		{ KEY_RIGHT, "\033[C" }, { KEY_LEFT, "\033[D" },
+		{ KEY_HOME, "\033[H" },	 { KEY_END, "\033[F" },
+		{ KEY_DC, "\033[3~" },
+	};
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		if (keys[i].key == k) {
+			feed_bytes(t, keys[i].seq, strlen(keys[i].seq));
+			return true;
+		}
+	return false;
+}
+
+
+/* A typed line: into the history, echoed in the log, run. */
+static void on_line(char *line)
+{
+	tui *t = g_tui;
+	if (!t)
+		return;
+	if (!line) { /* Ctrl-D on an empty line */
+		if (ui_request_quit(t, true) & UI_QUIT)
+			t->quit = true;
+		return;
+	}
+	char *p = line;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p) {
+		HIST_ENTRY *last = history_length > 0
+					   ? history_get(history_base +
+							 history_length - 1)
+					   : NULL;
+		if (!last || strcmp(last->line, line))
+			add_history(line);
+		ui_echo_command(t, line);
+		pm_cli_feed(t->cli, line);
+	}
+	free(line);
+	t->dirty = true;
+}
+
+static char *g_complete_before;
+static bool g_complete_files;
+
+static char *complete_generator(const char *text, int state)
+{
+	tui *t = g_tui;
+	if (!t)
+		return NULL;
+	if (state == 0)
+		g_complete_files = false;
+	if (g_complete_files)
+		return rl_filename_completion_function(text, state);
+	pm_complete_kind kind = PM_COMPLETE_NONE;
+	char *m = pm_cli_complete(t->cli, g_complete_before, text, state,
+				  &kind);
+	if (state == 0 && kind == PM_COMPLETE_FILE) {
+		g_complete_files = true;
+		free(m);
+		return rl_filename_completion_function(text, 0);
+	}
+	return m;
+}
+
+static char **attempt_completion(const char *text, int start, int end)
+{
+	(void)end;
+	free(g_complete_before);
+	g_complete_before = xasprintf("%.*s", start, rl_line_buffer);
+	rl_attempted_completion_over = 1; /* no file names unless asked */
+	rl_completion_append_character = ' ';
+	char **m = rl_completion_matches(text, complete_generator);
+	if (g_complete_files)
+		rl_filename_completion_desired = 1;
+	return m;
+}
+
+/* Readline would print the candidates on the terminal; the log pane gets
+ * them instead. */
+static void show_matches(char **matches, int n, int max_len)
+{
+	(void)max_len;
+	pm_buf b = { 0 };
+	pm_buf_puts(&b, "completions:");
+	for (int i = 1; i <= n && matches[i]; i++) {
+		if (b.len > 2000) {
+			pm_buf_puts(&b, " …");
+			break;
+		}
+		pm_buf_printf(&b, " %s", matches[i]);
+	}
+	log_add(PM_LINE_INFO, false, b.s);
+	pm_buf_free(&b);
+	if (g_tui) {
+		g_tui->log_scroll = 0;
+		g_tui->dirty = true;
+	}
+}
+
+static char *history_file(void)
+{
+	const char *state = getenv("XDG_STATE_HOME");
+	char *dir;
+	if (state && *state == '/') {
+		dir = xasprintf("%s/poolmon", state);
+	} else {
+		const char *home = getenv("HOME");
+		if (!home || !*home)
+			return NULL;
+		dir = xasprintf("%s/.local/state/poolmon", home);
+	}
+	/* mkdir -p */
+	for (char *p = dir + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(dir, 0700);
+			*p = '/';
+		}
+	}
+	mkdir(dir, 0700);
+	char *path = xasprintf("%s/history", dir);
+	free(dir);
+	return path;
+}
+
+static FILE *g_rl_out; /* readline's own output goes nowhere */
+
+void rline_start(tui *t)
+{
+	rl_readline_name = "poolmon";
+	rl_catch_signals = 0;
+	rl_catch_sigwinch = 0;
+	rl_change_environment = 0;
+	rl_prep_term_function = NULL;
+	rl_deprep_term_function = NULL;
+	rl_getc_function = rl_getc_hook;
+	rl_input_available_hook = rl_input_available;
+	rl_redisplay_function = rl_redisplay_hook;
+	rl_attempted_completion_function = attempt_completion;
+	rl_completion_display_matches_hook = show_matches;
+	rl_instream = stdin;
+	g_rl_out = fopen("/dev/null", "w");
+	rl_outstream = g_rl_out ? g_rl_out : stderr;
+	t->rlq_len = t->rlq_at = 0;
+	using_history();
+	stifle_history(HISTORY_MAX);
+	t->history_path = history_file();
+	if (t->history_path)
+		read_history(t->history_path);
+	rl_callback_handler_install(PROMPT, on_line);
+	/* The Delete key's sequence (see feed_key_sequence), unless the
+	 * user's inputrc bound it. */
+	rl_bind_keyseq_if_unbound_in_map("\033[3~", rl_delete,
+					 emacs_standard_keymap);
+	rl_bind_keyseq_if_unbound_in_map("\033[3~", rl_delete,
+					 vi_insertion_keymap);
+	rl_bind_keyseq_if_unbound_in_map("\033[3~", rl_delete,
+					 vi_movement_keymap);
+	/* Screen size for readline's own wrapping decisions. */
+	rline_set_width();
+}
+
+void rline_stop(tui *t)
+{
+	/* Quitting in the middle of a search or a key sequence: end it as a
+	 * signal would, so readline keeps no half-done state. */
+	rl_callback_sigcleanup();
+	rl_callback_handler_remove();
+	if (t->history_path) {
+		write_history(t->history_path);
+		history_truncate_file(t->history_path, HISTORY_MAX);
+	}
+	free(t->history_path);
+	t->history_path = NULL;
+	free(g_complete_before);
+	g_complete_before = NULL;
+	if (g_rl_out)
+		fclose(g_rl_out);
+	g_rl_out = NULL;
+	rl_outstream = stdout;
+}
+
+
+void rline_feed_key(tui *t, int k)
+{
+	if (feed_key_sequence(t, k))
+		return;
+	if (k == KEY_BACKSPACE)
+		k = 127;
+	else if (k == KEY_ENTER)
+		k = '\r';
+	if (k >= 0 && k < 256)
+		rline_feed_byte(t, k);
+}
+
+void rline_clear_line(void)
+{
+	/* As readline does on SIGINT: end any search or key sequence first,
+	 * then drop the line. */
+	rl_callback_sigcleanup();
+	rl_free_line_state();
+	rl_replace_line("", 0);
+	rl_point = 0;
+	rl_redisplay_hook();
+}
+
+bool rline_esc_is_free(void)
+{
+	return rl_editing_mode == 1 /* emacs */ && !rl_mid_command();
+}
+
+bool rline_help_key_is_free(void)
+{
+	bool empty = !rl_line_buffer || !rl_line_buffer[0];
+	return empty && !rl_mid_command() &&
+	       rl_get_keymap() != vi_movement_keymap;
+}
+
+void rline_set_width(void)
+{
+	rl_set_screen_size(1, COLS > 20 ? COLS - (int)strlen(PROMPT) : 80);
+}

@@ -1,0 +1,140 @@
+/* screen.h — the screen's own state (focus, selection, overlays, where the
+ * panels were drawn) shared by the rooms of ui/: the loop glue (tui.c),
+ * the model (model.c), the panels, the overlays, the key table and the
+ * readline glue.  Not for the engine: src/ never includes it. */
+#ifndef POOLMON_UI_SCREEN_H
+#define POOLMON_UI_SCREEN_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "engine.h"
+#include "ids.h"
+#include "loop.h"
+#include "model.h"
+
+#define PROMPT "poolmon> "
+#define KEYQ_MAX 4096
+#define KEY_CTRL(c) ((c) & 0x1f)
+#define KEY_ESC 27
+
+typedef enum focus { FOCUS_COMMAND, FOCUS_SCREEN, FOCUS_COUNT } focus;
+typedef enum panel { PANEL_WORKERS, PANEL_TASKS, PANEL_LOG, PANEL_COUNT } panel;
+typedef enum overlay_kind {
+	OVERLAY_NONE,
+	OVERLAY_HELP,
+	OVERLAY_DETAILS,
+	OVERLAY_CONFIRM_QUIT,
+	OVERLAY_CONFIRM_COMMAND, /* a key's command that asks first */
+} overlay_kind;
+
+enum color_pair {
+	CP_HEADER = 1,
+	CP_TITLE,
+	CP_SELECT,
+	CP_ERROR,
+	CP_GOOD,
+	CP_BUSY,
+	CP_PAUSED,
+	CP_KEY,
+	CP_KEYLABEL,
+	CP_DIM,
+};
+
+/* What a handler asks of the loop (htop's reactions): only the loop acts
+ * on them. */
+enum {
+	UI_REDRAW = 1 << 0,
+	UI_QUIT = 1 << 1,
+};
+
+typedef struct tui {
+	pm_engine *e;
+	pm_loop *loop;
+	pm_cli *cli;
+	SCREEN *scr;
+	double delay; /* seconds between samples */
+
+	bool quit;
+	bool resize_pending;
+	bool dirty;
+	bool frozen;
+	bool too_small;
+	bool colors;
+	bool utf8;
+	double last_draw;
+	double next_sample;
+	uint64_t drawn_signature; /* of the model the screen shows */
+
+	ui_model model;
+
+	/* Interaction. */
+	focus focus;
+	panel panel;
+	overlay_kind overlay;
+	int overlay_scroll;
+	char *confirm_line;     /* OVERLAY_CONFIRM_COMMAND: the command */
+	char *confirm_question; /* and what it asks */
+	char detail_kind;       /* OVERLAY_DETAILS: its target's id */
+	uint64_t detail_num;
+	size_t sel_worker;
+	size_t sel_task; /* index in the tasks panel's list */
+	int log_scroll;  /* lines scrolled back from the end */
+
+	/* Where panels were drawn (for the mouse, page sizes, and which
+	 * rows the model details). */
+	int workers_y, workers_rows, workers_first;
+	int tasks_y, tasks_rows, tasks_first;
+	int shared_rows;
+	int log_rows;
+
+	/* Keys read from curses, waiting to be handled. */
+	int keys[KEYQ_MAX];
+	size_t nkeys, key_at;
+	/* Bytes for readline: a key, or the escape sequence of an arrow
+	 * or editing key, handed over one by one by rl_getc_function. */
+	unsigned char rlq[32];
+	size_t rlq_len, rlq_at;
+	int exit_status; /* of pm_tui_run: 128 + the signal that ended it */
+
+	char *history_path;
+} tui;
+
+extern tui *g_tui; /* there is one TUI; signal and readline hooks find it */
+
+static inline int attr_of(const tui *t, enum color_pair cp, int mono)
+{
+	return t->colors ? (int)COLOR_PAIR(cp) : mono;
+}
+
+/* The panels (header.c, workers.c, tasks.c, shared_panel.c, log.c): each
+ * draws from the model only.  *_place runs before the model's view is
+ * taken: it decides which rows are on screen. */
+void header_draw(tui *t, int w);
+void workers_place(tui *t, int y, int rows);
+void workers_draw(tui *t, int y, int w);
+void tasks_place(tui *t, int y, int rows);
+void tasks_draw(tui *t, int y, int w);
+void shared_draw(tui *t, int y, int rows, int w);
+void log_draw(tui *t, int y, int rows, int w);
+
+/* layout.c: one frame — place the panels, take the model's view, draw. */
+void screen_draw(tui *t);
+
+/* overlays.c: help, details and confirmations. */
+void overlay_draw(tui *t);
+/* Keys while an overlay is open: returns UI_* flags, or -1 if the key
+ * is not the overlay's. */
+int overlay_key(tui *t, int k);
+void overlay_open(tui *t, overlay_kind o);
+
+/* The command line's echo and the run of a line (typed or from a key),
+ * both through the interpreter. */
+void ui_echo_command(tui *t, const char *line);
+/* Quits, or asks first when tasks or processes are alive. */
+unsigned ui_request_quit(tui *t, bool ask);
+
+#endif
