@@ -17,9 +17,10 @@ root=$TEST_TMPDIR/root
 ok "make install-poolmonincludeHEADERS install-pkgconfigDATA DESTDIR=…" \
 	submake -s -C "$builddir" install-poolmonincludeHEADERS install-pkgconfigDATA DESTDIR="$root"
 
-pc=$(find "$root" -name poolmon-plugin.pc -path '*/lib/pkgconfig/*')
+# Wherever --libdir put it: $prefix/lib, or a multiarch /usr/lib/<triplet>.
+pc=$(find "$root" -name poolmon-plugin.pc -path '*/pkgconfig/*')
 header=$(find "$root" -name plugin.h -path '*/include/poolmon/*')
-is "$(printf '%s\n' "$pc" | grep -c .)" 1 "one lib/pkgconfig/poolmon-plugin.pc installed"
+is "$(printf '%s\n' "$pc" | grep -c .)" 1 "one pkgconfig/poolmon-plugin.pc installed"
 is "$(printf '%s\n' "$header" | grep -c .)" 1 "one include/poolmon/plugin.h installed"
 ok "the installed header is the tree's include/poolmon/plugin.h" \
 	cmp "$header" "$srcdir/include/poolmon/plugin.h"
@@ -34,7 +35,12 @@ cflags=${cflags%% }
 is "$cflags" "-I${header%/poolmon/plugin.h}" "pkg-config --cflags points at the installed include dir"
 is "$(pkg-config --libs poolmon-plugin | tr -d ' ')" "" "pkg-config --libs is empty (plugins link against nothing)"
 plugindir=$(pkg-config --variable=plugindir poolmon-plugin)
-like "$plugindir" '/lib/poolmon/plugins$' "pkg-config --variable=plugindir names the installed plugin dir"
+# ... the one the binary looks in, which its --help names.
+plugindir=${plugindir#"$root"}
+like "$plugindir" '^/.*/poolmon/plugins$' "pkg-config --variable=plugindir names the installed plugin dir"
+help=$("$poolmon" --help | tr '\n' ' ')
+ok "... the one poolmon --help names ($plugindir)" \
+	test "${help/ $plugindir/}" != "$help"
 
 # --- build the example out of tree, with its Makefile ---------------------
 work=$TEST_TMPDIR/hello
