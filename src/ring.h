@@ -113,16 +113,24 @@ static inline bool pm_ring_commit(pm_ring *r, uint32_t type, size_t len)
 /* Calls fn for every record published now, in order, releasing each after
  * fn returns; one wake-up check at the end instead of one per record.
  * Returns the number of records. */
-static inline size_t pm_ring_drain(pm_ring *r,
-				   void (*fn)(void *ud, const pm_rec_hdr *h,
-					      const unsigned char *p),
-				   void *ud)
+/* The ring is shared with a process that may write anything over it
+ * (a buggy task): pm_ring_drain_checked trusts none of its indices and
+ * lengths, and says why it stopped in *bad (NULL while all is well). */
+static inline size_t pm_ring_drain_checked(
+	pm_ring *r,
+	void (*fn)(void *ud, const pm_rec_hdr *h, const unsigned char *p),
+	void *ud, const char **bad)
 {
 	size_t n = 0;
+	*bad = NULL;
 	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
 	/* What is there now, not what keeps coming: the caller has other
 	 * work (the next chunk to send) and comes back soon. */
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+	if (head < tail || head - tail > PM_RING_BYTES) {
+		*bad = "its ring's indices are out of range";
+		return 0;
+	}
 	while (tail != head) {
 		size_t off = (size_t)(tail % PM_RING_BYTES);
 		size_t to_end = PM_RING_BYTES - off;
@@ -135,6 +143,13 @@ static inline size_t pm_ring_drain(pm_ring *r,
 		if (h.type == PM_REC_WRAP) {
 			tail += to_end;
 			continue;
+		}
+		/* A record lies whole before the end of the data and of what
+		 * was published. */
+		if (h.len > to_end - sizeof h ||
+		    pm_rec_space(h.len) > head - tail) {
+			*bad = "a record's length runs past its ring";
+			break;
 		}
 		fn(ud, &h, r->data + off + sizeof h);
 		tail += pm_rec_space(h.len);
@@ -152,6 +167,15 @@ static inline size_t pm_ring_drain(pm_ring *r,
 		pm_futex_wake(&r->cons_seq);
 	}
 	return n;
+}
+
+static inline size_t pm_ring_drain(pm_ring *r,
+				   void (*fn)(void *ud, const pm_rec_hdr *h,
+					      const unsigned char *p),
+				   void *ud)
+{
+	const char *bad;
+	return pm_ring_drain_checked(r, fn, ud, &bad);
 }
 
 /* The next record, or NULL if empty.  Release it with pm_ring_pop. */

@@ -335,6 +335,45 @@ static void test_ring_two_processes(void **state)
 	munmap(r, sizeof *r);
 }
 
+/* What the other side wrote over the ring is not trusted: a record whose
+ * length runs past the data or past what was published, and indices out
+ * of range, stop the drain with a reason; the records before are read,
+ * nothing beyond the ring is (ASan would say). */
+static void test_ring_drain_checked(void **state)
+{
+	pm_ring *r = *state;
+	seen s = { .bytes_ok = true };
+	const char *bad = "";
+	push(r, 1, 10);
+	push(r, 2, 20);
+	/* The second record's header says it is 2^31 bytes long. */
+	size_t off = (size_t)(pm_rec_space(10));
+	pm_rec_hdr h = { 1u << 31, 2 };
+	memcpy(r->data + off, &h, sizeof h);
+	assert_int_equal(pm_ring_drain_checked(r, note, &s, &bad), 1);
+	assert_string_equal(bad, "a record's length runs past its ring");
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.types[0], 1);
+	/* Longer than what was published, though inside the data. */
+	h.len = 4096;
+	memcpy(r->data + off, &h, sizeof h);
+	assert_int_equal(pm_ring_drain_checked(r, note, &s, &bad), 0);
+	assert_non_null(bad);
+	/* A head behind the tail, and one more than a ring ahead of it. */
+	uint64_t tail = atomic_load(&r->tail);
+	atomic_store(&r->head, tail - 8);
+	assert_int_equal(pm_ring_drain_checked(r, note, &s, &bad), 0);
+	assert_string_equal(bad, "its ring's indices are out of range");
+	atomic_store(&r->head, tail + PM_RING_BYTES + 8);
+	assert_int_equal(pm_ring_drain_checked(r, note, &s, &bad), 0);
+	assert_string_equal(bad, "its ring's indices are out of range");
+	/* All well: no reason. */
+	atomic_store(&r->head, tail);
+	assert_int_equal(pm_ring_drain_checked(r, note, &s, &bad), 0);
+	assert_null(bad);
+	assert_int_equal(s.n, 1);
+}
+
 /* A test with a fresh ring of its own. */
 #define RING_TEST(fn) cmocka_unit_test_setup_teardown(fn, ring_setup, ring_teardown)
 
@@ -348,6 +387,7 @@ int main(void)
 		RING_TEST(test_ring_wrap_around),
 		RING_TEST(test_ring_full_across_the_end),
 		RING_TEST(test_ring_drain),
+		RING_TEST(test_ring_drain_checked),
 		RING_TEST(test_ring_wake_flags),
 		cmocka_unit_test(test_ring_two_processes),
 	};

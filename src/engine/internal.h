@@ -237,6 +237,7 @@ typedef struct worker {
 	bool stopped;  /* SIGSTOPped */
 	uint64_t stop_task; /* ... for this task (0: the worker itself) */
 	kill_reason kill;
+	const char *corrupt; /* why it was killed: it broke its ring */
 	uint64_t kill_task; /* the task it is killed for; 0: the worker */
 	double kill_at; /* SIGKILL deadline, 0 if none */
 	double restart_at; /* start it again then (its initializer failed) */

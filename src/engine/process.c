@@ -58,6 +58,7 @@ int eng_start_worker(pm_engine *e, worker *w)
 	w->kill = KILL_NONE;
 	w->kill_task = 0;
 	w->kill_at = 0;
+	w->corrupt = NULL;
 	eng_emit_worker(e, w, "started", 0, 0);
 	return 0;
 }

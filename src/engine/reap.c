@@ -97,6 +97,10 @@ static void worker_exited(pm_engine *e, worker *w, int status)
 			set_state(e, t, PM_TASK_TIMEOUT);
 		} else if (w->kill == KILL_TERMINATE) {
 			set_state(e, t, PM_TASK_TERMINATED);
+		} else if (w->corrupt) {
+			t->error = xasprintf("its worker wrote over what it shares with the manager (%s) and was replaced",
+					     w->corrupt);
+			set_state(e, t, PM_TASK_FAILED);
 		} else if (signo) {
 			t->signo = signo;
 			t->error = xasprintf("worker killed by %s",

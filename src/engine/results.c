@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "internal.h"
 
+#include <signal.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -428,7 +430,29 @@ void eng_drain_worker(pm_engine *e, worker *w)
 	if (!w->shm)
 		return;
 	drain_ctx dc = { e, w };
-	pm_ring_drain(&w->shm->up, drain_one, &dc);
+	const char *bad;
+	pm_ring_drain_checked(&w->shm->up, drain_one, &dc, &bad);
+	if (bad && !w->corrupt && w->pid > 0) {
+		/* Nothing more of it can be read: said once, and the worker
+		 * replaced (worker_exited ends what it ran). */
+		w->corrupt = bad;
+		char wid[PM_ID_MAX];
+		char *line = xasprintf("%s (pid %d): %s: it is replaced",
+				       pm_id_format(wid, w->is_process ? PM_ID_PROCESS : PM_ID_WORKER, w->id),
+				       (int)w->pid, bad);
+		pm_event ev = { 0 };
+		ev.kind = PM_EV_LOG;
+		ev.worker = w->id;
+		ev.pid = w->pid;
+		ev.error = line;
+		emit(e, &ev);
+		free(line);
+		kill(-w->pid, SIGKILL);
+		kill(w->pid, SIGKILL);
+		return;
+	}
+	if (w->corrupt)
+		return;
 	/* The items it marked done in shared maps, then what runs now (it
 	 * started after those records were sent). */
 	eng_chunk_advance(e, w);
