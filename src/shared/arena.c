@@ -510,16 +510,6 @@ int shm_refuse(const void *obj)
 	return rec_check(shm_manager, r) ? 0 : PM_SHM_CORRUPT;
 }
 
-int shm_check(const void *obj, unsigned kinds)
-{
-	int bad = shm_refuse(obj);
-	if (bad)
-		return bad;
-	/* A worker reads the kind from a header anyone could have written. */
-	uint32_t k = (uint32_t)pm_shared_kind_of(obj);
-	return k && k < 32 && (kinds & KIND(k)) ? 0 : PM_SHM_TYPE;
-}
-
 bool pm_shared_corrupt(const pm_shared *s, size_t i, const char **why)
 {
 	if (!s || i >= s->n)

@@ -389,8 +389,17 @@ int shm_refuse(const void *obj);
 	(KIND(PM_SK_QUEUE) | KIND(PM_SK_JOINABLE_QUEUE) |                 \
 	 KIND(PM_SK_SIMPLE_QUEUE) | KIND(PM_SK_CHANNEL))
 /* An operation's first look at its handle: shm_refuse's code, else
- * PM_SHM_TYPE unless obj is of one of kinds, else 0. */
-int shm_check(const void *obj, unsigned kinds);
+ * PM_SHM_TYPE unless obj is of one of kinds, else 0.  Inline: it is on
+ * the queue's hot path. */
+static inline int shm_check(const void *obj, unsigned kinds)
+{
+	int bad = shm_refuse(obj);
+	if (bad)
+		return bad;
+	/* A worker reads the kind from a header anyone could have written. */
+	uint32_t k = (uint32_t)pm_shared_kind_of(obj);
+	return k && k < 32 && (kinds & KIND(k)) ? 0 : PM_SHM_TYPE;
+}
 
 /* ---- the rooms' parts of the table, and what the others need of them -- */
 
