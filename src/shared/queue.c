@@ -385,24 +385,28 @@ static int get_value(o_queue *q, pm_value *out, const dl *d)
 
 /* ---- the operations ---------------------------------------------------- */
 
-int shm_api_queue_put(void *obj, const pm_value *item, double timeout)
+/* A put's or a get's look at its handle and its item (or where the item
+ * goes): 0, or the code to refuse it with. */
+static int queue_and(const void *obj, const void *item)
 {
 	int bad = shm_check(obj, KINDS_QUEUE);
+	return bad ? bad : item ? PM_SHM_OK : PM_SHM_TYPE;
+}
+
+int shm_api_queue_put(void *obj, const pm_value *item, double timeout)
+{
+	int bad = queue_and(obj, item);
 	if (bad)
 		return bad;
-	if (!item)
-		return PM_SHM_TYPE;
 	dl d = shm_dl_make(timeout);
 	return put_value(obj, item, &d);
 }
 
 int shm_api_queue_get(void *obj, pm_value *out, double timeout)
 {
-	int bad = shm_check(obj, KINDS_QUEUE);
+	int bad = queue_and(obj, out);
 	if (bad)
 		return bad;
-	if (!out)
-		return PM_SHM_TYPE;
 	dl d = shm_dl_make(timeout);
 	return get_value(obj, out, &d);
 }
@@ -541,10 +545,8 @@ int shm_api_send(void *conn, const pm_value *v)
 {
 	o_queue *q;
 	int bad = conn_channel(conn, true, &q);
-	if (bad)
-		return bad;
-	if (!v)
-		return PM_SHM_TYPE;
+	if (bad || !v)
+		return bad ? bad : PM_SHM_TYPE;
 	return put_value(q, v, &shm_forever);
 }
 
@@ -552,10 +554,8 @@ int shm_api_recv(void *conn, pm_value *out, double timeout)
 {
 	o_queue *q;
 	int bad = conn_channel(conn, false, &q);
-	if (bad)
-		return bad;
-	if (!out)
-		return PM_SHM_TYPE;
+	if (bad || !out)
+		return bad ? bad : PM_SHM_TYPE;
 	dl d = shm_dl_make(timeout);
 	int rc = get_value(q, out, &d);
 	return rc == PM_SHM_EMPTY ? PM_SHM_TIMEOUT : rc;
