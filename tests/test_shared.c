@@ -649,6 +649,27 @@ static void test_queue_basics(void **state)
 	assert_string_equal(api->kind(sq), "simple_queue");
 }
 
+/* What the consumers of a many-producer test saw, together: "seen" sums
+ * the items, "nseen" counts them. */
+static void seen_new(pm_shared *s)
+{
+	pm_shared_value_new(s, "seen", 'q', NULL, true, err, sizeof err);
+	pm_shared_value_new(s, "nseen", 'q', NULL, true, err, sizeof err);
+}
+
+static void seen_add(pm_shared *s, int64_t sum, int64_t n)
+{
+	pm_value vs = pm_int(sum), vn = pm_int(n);
+	api->value_add(pm_shared_find(s, "seen"), 0, &vs, NULL);
+	api->value_add(pm_shared_find(s, "nseen"), 0, &vn, NULL);
+}
+
+static void seen_get(pm_shared *s, pm_value *sum, pm_value *n)
+{
+	api->value_get(pm_shared_find(s, "seen"), 0, sum);
+	api->value_get(pm_shared_find(s, "nseen"), 0, n);
+}
+
 #define PER_PRODUCER 20000
 
 static int producer(pm_shared *s, void *arg)
@@ -663,13 +684,16 @@ static int producer(pm_shared *s, void *arg)
 	return 0;
 }
 
-/* Consumes until None; checks per-producer order; adds what it saw to
- * "seen" (a sum) and "nseen". */
-static int consumer(pm_shared *s, void *arg)
+/* Consumes the queue qname until None, checking that each of up to
+ * MAX_PRODUCERS producers' items (p * 1000000 + i: an int, or if strings,
+ * also a string of its digits and i % 40 dots) come in order; adds what
+ * it saw to "seen" and "nseen". */
+#define MAX_PRODUCERS 3
+static int consume_in_order(pm_shared *s, const char *qname, int producers,
+			    bool strings)
 {
-	(void)arg;
-	void *q = pm_shared_find(s, "mq");
-	int64_t last[2] = { -1, -1 };
+	void *q = pm_shared_find(s, qname);
+	int64_t last[MAX_PRODUCERS] = { -1, -1, -1 };
 	int64_t sum = 0, n = 0;
 	for (;;) {
 		pm_value v;
@@ -677,25 +701,35 @@ static int consumer(pm_shared *s, void *arg)
 			return 1;
 		if (v.type == PM_NONE)
 			break;
-		int p = (int)(v.u.i / 1000000), i = (int)(v.u.i % 1000000);
-		if (p < 0 || p > 1 || i <= last[p])
+		if (v.type != PM_INT && !(strings && v.type == PM_STR))
+			return 4;
+		int64_t id = v.type == PM_INT ? v.u.i : atoll(v.u.s.ptr);
+		int p = (int)(id / 1000000), i = (int)(id % 1000000);
+		if (v.type == PM_STR && strlen(v.u.s.ptr) !=
+						snprintf(NULL, 0, "%lld", (long long)id) + (size_t)(i % 40))
+			return 3;
+		pm_value_free(&v);
+		if (p < 0 || p >= producers || i <= last[p])
 			return 2;
 		last[p] = i;
-		sum += v.u.i;
+		sum += id;
 		n++;
 	}
-	pm_value vs = pm_int(sum), vn = pm_int(n);
-	api->value_add(pm_shared_find(s, "seen"), 0, &vs, NULL);
-	api->value_add(pm_shared_find(s, "nseen"), 0, &vn, NULL);
+	seen_add(s, sum, n);
 	return 0;
+}
+
+static int consumer(pm_shared *s, void *arg)
+{
+	(void)arg;
+	return consume_in_order(s, "mq", 2, false);
 }
 
 static void test_queue_mpmc(void **state)
 {
 	pm_shared *s = *state;
 	pm_shared_queue_new(s, "mq", PM_SK_QUEUE, 100, 0, err, sizeof err);
-	pm_shared_value_new(s, "seen", 'q', NULL, true, err, sizeof err);
-	pm_shared_value_new(s, "nseen", 'q', NULL, true, err, sizeof err);
+	seen_new(s);
 	pid_t c[2] = { child(consumer, s, NULL), child(consumer, s, NULL) };
 	pid_t p[2] = { child(producer, s, (void *)(intptr_t)0),
 		       child(producer, s, (void *)(intptr_t)1) };
@@ -708,8 +742,7 @@ static void test_queue_mpmc(void **state)
 	reap_ok(c[0]);
 	reap_ok(c[1]);
 	pm_value sum, n;
-	api->value_get(pm_shared_find(s, "seen"), 0, &sum);
-	api->value_get(pm_shared_find(s, "nseen"), 0, &n);
+	seen_get(s, &sum, &n);
 	int64_t want = 0;
 	for (int64_t k = 0; k < PER_PRODUCER; k++)
 		want += k + (1000000 + k);
@@ -950,42 +983,19 @@ static int ring_producer(pm_shared *s, void *arg)
 	return 0;
 }
 
+_Static_assert(RING_PRODUCERS <= MAX_PRODUCERS, "consume_in_order's last[]");
+
 static int ring_consumer(pm_shared *s, void *arg)
 {
 	(void)arg;
-	void *q = pm_shared_find(s, "rq");
-	int64_t last[RING_PRODUCERS] = { -1, -1, -1 };
-	int64_t sum = 0, n = 0;
-	for (;;) {
-		pm_value v;
-		if (api->queue_get(q, &v, 10) != PM_SHM_OK)
-			return 1;
-		if (v.type == PM_NONE)
-			break;
-		int64_t id = v.type == PM_INT ? v.u.i : atoll(v.u.s.ptr);
-		int p = (int)(id / 1000000), i = (int)(id % 1000000);
-		if (v.type == PM_STR && strlen(v.u.s.ptr) !=
-						snprintf(NULL, 0, "%lld", (long long)id) + (size_t)(i % 40))
-			return 3;
-		pm_value_free(&v);
-		if (p < 0 || p >= RING_PRODUCERS || i <= last[p])
-			return 2;
-		last[p] = i;
-		sum += id;
-		n++;
-	}
-	pm_value vs = pm_int(sum), vn = pm_int(n);
-	api->value_add(pm_shared_find(s, "seen"), 0, &vs, NULL);
-	api->value_add(pm_shared_find(s, "nseen"), 0, &vn, NULL);
-	return 0;
+	return consume_in_order(s, "rq", RING_PRODUCERS, true);
 }
 
 static void test_queue_mpmc_small_ring(void **state)
 {
 	pm_shared *s = *state;
 	pm_shared_queue_new(s, "rq", PM_SK_QUEUE, 0, 300, err, sizeof err);
-	pm_shared_value_new(s, "seen", 'q', NULL, true, err, sizeof err);
-	pm_shared_value_new(s, "nseen", 'q', NULL, true, err, sizeof err);
+	seen_new(s);
 	pid_t c[3], p[RING_PRODUCERS];
 	for (int i = 0; i < 3; i++)
 		c[i] = child(ring_consumer, s, NULL);
@@ -1000,8 +1010,7 @@ static void test_queue_mpmc_small_ring(void **state)
 	for (int i = 0; i < 3; i++)
 		reap_ok(c[i]);
 	pm_value sum, n;
-	api->value_get(pm_shared_find(s, "seen"), 0, &sum);
-	api->value_get(pm_shared_find(s, "nseen"), 0, &n);
+	seen_get(s, &sum, &n);
 	int64_t want = 0;
 	for (int64_t k = 0; k < RING_PER; k++)
 		for (int64_t pr = 0; pr < RING_PRODUCERS; pr++)
