@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "engine.h"
+#include "ids.h"
 #include "loop.h"
 #include "tui.h"
 #include "util.h"
@@ -185,6 +186,20 @@ static void batch_signal(void *ud, int signo)
 	g_stop = 1;
 }
 
+/* Lets processes paused by a command go on (at the end of a session,
+ * which waits for them). */
+static void resume_processes(pm_engine *e)
+{
+	for (size_t i = 0; i < pm_engine_process_count(e); i++) {
+		pm_process_info pi;
+		if (pm_engine_process_info(e, i, &pi) && pi.alive && pi.paused) {
+			char id[PM_ID_MAX], err[128];
+			pm_engine_resume(e, pm_id_format(id, PM_ID_PROCESS, pi.id),
+					 err, sizeof err);
+		}
+	}
+}
+
 static int run_batch(pm_loop *loop, pm_cli *cli, batch *b)
 {
 	pm_loop_watch_signal(loop, SIGINT, batch_signal, NULL);
@@ -202,6 +217,8 @@ static int run_batch(pm_loop *loop, pm_cli *cli, batch *b)
 		if (g_stop ||
 		    (finished && !pm_engine_processes_alive(b->e, false)))
 			break;
+		if (finished)
+			resume_processes(b->e); /* a paused one would never end */
 		if (pm_loop_run_once(loop, -1) < 0)
 			break;
 	}
