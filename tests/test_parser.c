@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
+#include "cli/parse.h"
+#include "cli/table.h"
 #include "plugin_loader.h"
 
 static char err[512];
@@ -282,9 +283,9 @@ static void test_table(void **state)
 		assert_int_equal(strncmp(pm_cli_command_usage(i), name,
 					 strlen(name)), 0);
 		assert_true(strlen(pm_cli_command_help(i)) > 0);
-		assert_ptr_equal(pm_command_find(name), &pm_commands[i]);
+		assert_ptr_equal(pm_cmd_find(name), &pm_cmd_table[i]);
 	}
-	assert_null(pm_command_find("frob"));
+	assert_null(pm_cmd_find("frob"));
 }
 
 int main(void)
