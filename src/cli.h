@@ -1,6 +1,7 @@
 /* The command language: one interpreter for the TUI, --batch, --script and
- * -x.  Commands come from one table (commands.c) that also drives help and
- * completion. */
+ * -x.  Commands come from one table (src/cli/table.c) that also drives
+ * help and completion.  This header is all the UI and main.c see of
+ * src/cli/ (docs/architecture.md, "Commands"). */
 #ifndef POOLMON_CLI_H
 #define POOLMON_CLI_H
 
