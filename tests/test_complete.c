@@ -82,71 +82,79 @@ static char *offered(fixture *f, const char *before, const char *prefix,
 	return pm_buf_take(&b);
 }
 
-#define OFFERED(before, prefix, want, want_kind)                        \
-	do {                                                            \
-		pm_complete_kind k_ = PM_COMPLETE_NONE;                 \
-		char *got_ = offered(f, (before), (prefix), &k_);       \
-		assert_string_equal(got_, (want));                      \
-		assert_int_equal(k_, (want_kind));                      \
-		free(got_);                                             \
-	} while (0)
+typedef struct offer {
+	const char *before, *prefix;
+	const char *want; /* every candidate, space separated */
+	pm_complete_kind kind;
+} offer;
 
-static void test_command_names(void **state)
+static void expect(fixture *f, const offer *cases, size_t n)
 {
-	fixture *f = *state;
-	OFFERED("", "st", "starmap status", PM_COMPLETE_COMMAND);
-	OFFERED("", "qu", "queue quit", PM_COMPLETE_COMMAND);
-	OFFERED("  ", "he", "help", PM_COMPLETE_COMMAND);
-	/* the command after a ';' is completed on its own */
-	OFFERED("echo x; ", "res", "result resume", PM_COMPLETE_COMMAND);
-	OFFERED("", "frob", "", PM_COMPLETE_COMMAND);
-	/* help's argument is a command name */
-	OFFERED("help ", "ki", "kill", PM_COMPLETE_COMMAND);
+	for (size_t i = 0; i < n; i++) {
+		pm_complete_kind kind = PM_COMPLETE_NONE;
+		char *got = offered(f, cases[i].before, cases[i].prefix, &kind);
+		print_message("'%s' + '%s' -> '%s'\n", cases[i].before,
+			      cases[i].prefix, got);
+		assert_string_equal(got, cases[i].want);
+		assert_int_equal(kind, cases[i].kind);
+		free(got);
+	}
 }
 
-static void test_ids(void **state)
+/* Command names: the first word, also after a ';', and help's argument. */
+static const offer names[] = {
+	{ "", "st", "starmap status", PM_COMPLETE_COMMAND },
+	{ "", "qu", "queue quit", PM_COMPLETE_COMMAND },
+	{ "  ", "he", "help", PM_COMPLETE_COMMAND },
+	{ "echo x; ", "res", "result resume", PM_COMPLETE_COMMAND },
+	{ "", "frob", "", PM_COMPLETE_COMMAND },
+	{ "help ", "ki", "kill", PM_COMPLETE_COMMAND },
+	/* Ids: live tasks, then the workers, then the two words.  join
+	 * takes many ids (every word is one), result one (nothing after). */
+	{ "result ", "t", "t1 t2", PM_COMPLETE_ID },
+	{ "result ", "", "t1 t2 w1 all pool", PM_COMPLETE_ID },
+	{ "join ", "", "t1 t2 w1 all pool", PM_COMPLETE_ID },
+	{ "join t1 ", "t", "t1 t2", PM_COMPLETE_ID },
+	{ "pause ", "", "t1 t2 w1 all pool", PM_COMPLETE_ID },
+	{ "pause ", "w", "w1", PM_COMPLETE_ID },
+	{ "terminate ", "p", "pool", PM_COMPLETE_ID },
+	{ "result t1 ", "", "", PM_COMPLETE_NONE },
+	/* Task names, bare and with their plugin; not a task's arguments. */
+	{ "submit ", "squ", "square", PM_COMPLETE_TASK },
+	{ "apply ", "demo.squ", "demo.square", PM_COMPLETE_TASK },
+	{ "map ", "zzz", "", PM_COMPLETE_TASK },
+	{ "submit square ", "", "", PM_COMPLETE_NONE },
+	/* Shared objects' names; load's path is the caller's filename
+	 * completion; an unknown command and echo complete nothing. */
+	{ "get ", "", "q v", PM_COMPLETE_SHARED },
+	{ "show ", "v", "v", PM_COMPLETE_SHARED },
+	{ "load ", "", "", PM_COMPLETE_FILE },
+	{ "frob ", "", "", PM_COMPLETE_NONE },
+	{ "echo ", "t", "", PM_COMPLETE_NONE },
+};
+
+static void test_offers(void **state)
+{
+	expect(*state, names, sizeof names / sizeof names[0]);
+}
+
+/* An ended task is no longer offered. */
+static void test_ended_task(void **state)
 {
 	fixture *f = *state;
-	/* live tasks, then the workers, then the two words */
-	OFFERED("result ", "t", "t1 t2", PM_COMPLETE_ID);
-	OFFERED("result ", "", "t1 t2 w1 all pool", PM_COMPLETE_ID);
-	OFFERED("join ", "", "t1 t2 w1 all pool", PM_COMPLETE_ID);
-	/* join takes many ids: every word is one */
-	OFFERED("join t1 ", "t", "t1 t2", PM_COMPLETE_ID);
-	OFFERED("pause ", "", "t1 t2 w1 all pool", PM_COMPLETE_ID);
-	OFFERED("pause ", "w", "w1", PM_COMPLETE_ID);
-	OFFERED("terminate ", "p", "pool", PM_COMPLETE_ID);
-	/* result takes one id: nothing after it */
-	OFFERED("result t1 ", "", "", PM_COMPLETE_NONE);
-	/* an ended task is no longer offered */
+	static const offer before = { "result ", "t", "t1 t2", PM_COMPLETE_ID };
+	static const offer after = { "result ", "t", "t2", PM_COMPLETE_ID };
+	expect(f, &before, 1);
 	assert_true(pm_cli_feed(f->c, "terminate t1"));
-	OFFERED("result ", "t", "t2", PM_COMPLETE_ID);
-}
-
-static void test_tasks_and_shared(void **state)
-{
-	fixture *f = *state;
-	OFFERED("submit ", "squ", "square", PM_COMPLETE_TASK);
-	OFFERED("apply ", "demo.squ", "demo.square", PM_COMPLETE_TASK);
-	OFFERED("map ", "zzz", "", PM_COMPLETE_TASK);
-	/* a task's arguments are not completed */
-	OFFERED("submit square ", "", "", PM_COMPLETE_NONE);
-	OFFERED("get ", "", "q v", PM_COMPLETE_SHARED);
-	OFFERED("show ", "v", "v", PM_COMPLETE_SHARED);
-	/* load's path is the caller's filename completion */
-	OFFERED("load ", "", "", PM_COMPLETE_FILE);
-	/* an unknown command, and one without completion */
-	OFFERED("frob ", "", "", PM_COMPLETE_NONE);
-	OFFERED("echo ", "t", "", PM_COMPLETE_NONE);
+	assert_int_equal(f->errors, 0);
+	expect(f, &after, 1);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_command_names, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_ids, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tasks_and_shared, setup,
+		cmocka_unit_test_setup_teardown(test_offers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ended_task, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -111,53 +111,50 @@ pm_status pm_cmd_show(pm_cli *c, pm_args *a)
 	return CMD_OK;
 }
 
+/* One task of `tasks`: a JSON item (after the first, comma first) or a
+ * line. */
+static void task_item(pm_cli *c, pm_buf *b, const struct pm_plugin *p,
+		      const struct pm_task_def *t, bool first)
+{
+	if (c->mode != PM_OUT_JSON) {
+		pm_cli_info(c, "%s.%s(%s) -> %s  %s", p->name, t->name,
+			    t->signature ? t->signature : "",
+			    t->result ? t->result : "?", t->help ? t->help : "");
+		return;
+	}
+	pm_buf_puts(b, first ? "{\"name\":" : ",{\"name\":");
+	char *full = xasprintf("%s.%s", p->name, t->name);
+	pm_json_string(b, full);
+	free(full);
+	pm_buf_puts(b, ",\"signature\":");
+	pm_json_string(b, t->signature ? t->signature : "");
+	pm_buf_puts(b, ",\"result\":");
+	pm_json_string(b, t->result ? t->result : "");
+	pm_buf_puts(b, ",\"help\":");
+	pm_json_string(b, t->help ? t->help : "");
+	pm_buf_puts(b, "}");
+}
+
 pm_status pm_cmd_tasks(pm_cli *c, pm_args *a)
 {
-	(void)a;
-	pm_buf b = { 0 };
-	if (c->mode == PM_OUT_JSON)
-		pm_buf_puts(&b, "{\"event\":\"tasks\",\"tasks\":[");
+	pm_buf b;
 	bool first = true;
+	(void)a;
+	pm_cli_list_begin(c, &b, "tasks");
 	for (size_t i = 0; i < pm_engine_plugin_count(c->e); i++) {
 		const struct pm_plugin *p = pm_engine_plugin(c->e, i, NULL);
-		for (size_t k = 0; p->tasks[k].name; k++) {
-			const struct pm_task_def *t = &p->tasks[k];
-			if (c->mode == PM_OUT_JSON) {
-				pm_buf_puts(&b, first ? "{\"name\":" : ",{\"name\":");
-				char *full = xasprintf("%s.%s", p->name, t->name);
-				pm_json_string(&b, full);
-				free(full);
-				pm_buf_puts(&b, ",\"signature\":");
-				pm_json_string(&b, t->signature ? t->signature : "");
-				pm_buf_puts(&b, ",\"result\":");
-				pm_json_string(&b, t->result ? t->result : "");
-				pm_buf_puts(&b, ",\"help\":");
-				pm_json_string(&b, t->help ? t->help : "");
-				pm_buf_puts(&b, "}");
-			} else {
-				pm_cli_info(c, "%s.%s(%s) -> %s  %s", p->name,
-					    t->name,
-					    t->signature ? t->signature : "",
-					    t->result ? t->result : "?",
-					    t->help ? t->help : "");
-			}
-			first = false;
-		}
+		for (size_t k = 0; p->tasks[k].name; k++, first = false)
+			task_item(c, &b, p, &p->tasks[k], first);
 	}
-	if (c->mode == PM_OUT_JSON) {
-		pm_buf_puts(&b, "]}");
-		pm_cli_json(c, b.s);
-	}
-	pm_buf_free(&b);
+	pm_cli_list_end(c, &b);
 	return CMD_OK;
 }
 
 pm_status pm_cmd_plugins(pm_cli *c, pm_args *a)
 {
 	(void)a;
-	pm_buf b = { 0 };
-	if (c->mode == PM_OUT_JSON)
-		pm_buf_puts(&b, "{\"event\":\"plugins\",\"plugins\":[");
+	pm_buf b;
+	pm_cli_list_begin(c, &b, "plugins");
 	for (size_t i = 0; i < pm_engine_plugin_count(c->e); i++) {
 		const char *path;
 		const struct pm_plugin *p = pm_engine_plugin(c->e, i, &path);
@@ -175,11 +172,7 @@ pm_status pm_cmd_plugins(pm_cli *c, pm_args *a)
 				    p->description ? p->description : "", path);
 		}
 	}
-	if (c->mode == PM_OUT_JSON) {
-		pm_buf_puts(&b, "]}");
-		pm_cli_json(c, b.s);
-	}
-	pm_buf_free(&b);
+	pm_cli_list_end(c, &b);
 	return CMD_OK;
 }
 

@@ -116,10 +116,9 @@ pm_status pm_cmd_workers(pm_cli *c, pm_args *a)
 	pm_proc_sample *ps;
 	size_t n;
 	sample_workers(c->e, &ps, &n);
-	pm_buf b = { 0 };
-	if (c->mode == PM_OUT_JSON)
-		pm_buf_puts(&b, "{\"event\":\"workers\",\"workers\":[");
-	else
+	pm_buf b;
+	pm_cli_list_begin(c, &b, "workers");
+	if (c->mode == PM_OUT_TEXT)
 		pm_cli_info(c, "%-5s %-8s %-7s %-2s %-8s %6s", "ID", "PID",
 			    "STATE", "S", "TASK", "DONE");
 	for (size_t i = 0; i < n; i++) {
@@ -130,21 +129,16 @@ pm_status pm_cmd_workers(pm_cli *c, pm_args *a)
 				pm_buf_puts(&b, ",");
 			worker_json(&b, &wi, &ps[i]);
 		} else {
-			char task[24] = "-";
+			char task[PM_ID_MAX] = "-";
 			if (wi.task)
-				snprintf(task, sizeof task, "t%llu",
-					 (unsigned long long)wi.task);
+				pm_id_format(task, PM_ID_TASK, wi.task);
 			pm_cli_info(c, "w%-4llu %-8d %-7s %-2c %-8s %6llu",
 				    (unsigned long long)wi.id, (int)wi.pid,
 				    pm_worker_state_name(wi.state), ps[i].state,
 				    task, (unsigned long long)wi.done);
 		}
 	}
-	if (c->mode == PM_OUT_JSON) {
-		pm_buf_puts(&b, "]}");
-		pm_cli_json(c, b.s);
-	}
-	pm_buf_free(&b);
+	pm_cli_list_end(c, &b);
 	free(ps);
 	return CMD_OK;
 }

@@ -140,23 +140,22 @@ static int parse_bracket_list(const char *w, pm_value *out, char *err,
 
 pm_status pm_cmd_value(pm_cli *c, pm_args *a)
 {
-	char code;
-	bool lock = pm_opt_flag(a, "lock", true);
+	char code, err[512];
 	if (!type_code(c, a, a->words[1], &code))
 		return CMD_ERROR;
-	char err[512];
 	int rc = pm_shared_value_new(arena_of(c), a->words[0], code,
 				     a->argc > 2 ? &a->vals[2] : NULL,
-				     lock, err, sizeof err);
+				     pm_opt_flag(a, "lock", true), err,
+				     sizeof err);
 	return created(c, a, rc, err);
 }
 
 pm_status pm_cmd_array(pm_cli *c, pm_args *a)
 {
 	char code;
-	bool lock = pm_opt_flag(a, "lock", true);
 	if (!type_code(c, a, a->words[1], &code))
 		return CMD_ERROR;
+	bool lock = pm_opt_flag(a, "lock", true);
 	char err[512];
 	const pm_value *init = &a->vals[2];
 	pm_value parsed = pm_none();
@@ -352,41 +351,44 @@ static const pm_wait_ops shared_wait_ops = {
 	.poll_ms = PM_SHARED_POLL_MS,
 };
 
-/* put and get: the queue named first, nowait= and timeout=; NULL after
- * an error was reported. */
-static void *queue_arg(pm_cli *c, pm_args *a, size_t *idx, bool *nowait,
-		       double *timeout)
+/* put and get: the queue named first, nowait= and timeout=. */
+typedef struct queue_call {
+	void *q;
+	size_t idx;
+	bool nowait;
+	double timeout; /* > 0, or PM_SHM_FOREVER */
+} queue_call;
+
+/* False after an error was reported. */
+static bool queue_arg(pm_cli *c, pm_args *a, queue_call *qc)
 {
-	void *q = lookup(c, a, a->words[0], idx);
-	*nowait = pm_opt_flag(a, "nowait", false);
-	*timeout = opt_timeout(a);
-	if (!q)
-		return NULL;
-	if (!is_queue(pm_shared_kind_of(q))) {
+	qc->q = lookup(c, a, a->words[0], &qc->idx);
+	qc->nowait = pm_opt_flag(a, "nowait", false);
+	qc->timeout = opt_timeout(a);
+	if (!qc->q)
+		return false;
+	if (!is_queue(pm_shared_kind_of(qc->q))) {
 		pm_cli_error(c, a, "'%s' is a %s, not a queue", a->words[0],
-			     api()->kind(q));
-		return NULL;
+			     api()->kind(qc->q));
+		return false;
 	}
-	return q;
+	return true;
 }
 
 pm_status pm_cmd_put(pm_cli *c, pm_args *a)
 {
-	size_t idx;
-	bool nowait;
-	double timeout;
-	void *q = queue_arg(c, a, &idx, &nowait, &timeout);
-	if (!q)
+	queue_call qc;
+	if (!queue_arg(c, a, &qc))
 		return CMD_ERROR;
 	pm_value item = item_of(a, 1);
-	int rc = api()->queue_put(q, &item, 0);
-	if (rc == PM_SHM_FULL && !nowait && timeout != 0) {
-		shared_wait *w = new_shared_wait(idx, OP_PUT);
+	int rc = api()->queue_put(qc.q, &item, 0);
+	if (rc == PM_SHM_FULL && !qc.nowait) {
+		shared_wait *w = new_shared_wait(qc.idx, OP_PUT);
 		size_t n = pm_value_encoded_size(&item);
 		w->data = xmalloc(n);
 		w->datalen = pm_value_encode(&item, w->data, n);
 		pm_value_free(&item);
-		return pm_wait_start(c, a, &shared_wait_ops, w, timeout);
+		return pm_wait_start(c, a, &shared_wait_ops, w, qc.timeout);
 	}
 	pm_value_free(&item);
 	if (rc != PM_SHM_OK)
@@ -397,22 +399,19 @@ pm_status pm_cmd_put(pm_cli *c, pm_args *a)
 
 pm_status pm_cmd_get(pm_cli *c, pm_args *a)
 {
-	size_t idx;
-	bool nowait;
-	double timeout;
-	void *q = queue_arg(c, a, &idx, &nowait, &timeout);
-	if (!q)
+	queue_call qc;
+	if (!queue_arg(c, a, &qc))
 		return CMD_ERROR;
 	pm_value v;
-	int rc = api()->queue_get(q, &v, 0);
+	int rc = api()->queue_get(qc.q, &v, 0);
 	if (rc == PM_SHM_OK) {
 		print_item(c, a->words[0], &v);
 		pm_value_free(&v);
 		return CMD_OK;
 	}
-	if (rc == PM_SHM_EMPTY && !nowait && timeout != 0)
+	if (rc == PM_SHM_EMPTY && !qc.nowait)
 		return pm_wait_start(c, a, &shared_wait_ops,
-				     new_shared_wait(idx, OP_GET), timeout);
+				     new_shared_wait(qc.idx, OP_GET), qc.timeout);
 	return pm_cli_error(c, a, "%s: %s", a->words[0], api()->strerror(rc));
 }
 
@@ -431,17 +430,26 @@ static void *lock_of(void *obj)
 	return is_lockish(k) ? obj : NULL;
 }
 
+/* The lock of the object named first (a value's or array's own), or NULL
+ * after an error was reported. */
+static void *lock_arg(pm_cli *c, pm_args *a, size_t *idx)
+{
+	void *obj = lookup(c, a, a->words[0], idx);
+	if (!obj)
+		return NULL;
+	void *l = lock_of(obj);
+	if (!l)
+		pm_cli_error(c, a, "'%s' is a %s without a lock", a->words[0],
+			     api()->kind(obj));
+	return l;
+}
+
 pm_status pm_cmd_acquire(pm_cli *c, pm_args *a)
 {
 	size_t idx;
-	void *obj = lookup(c, a, a->words[0], &idx);
-	double timeout = opt_timeout(a);
-	if (!obj)
-		return CMD_ERROR;
-	void *l = lock_of(obj);
+	void *l = lock_arg(c, a, &idx);
 	if (!l)
-		return pm_cli_error(c, a, "'%s' is a %s without a lock",
-				    a->words[0], api()->kind(obj));
+		return CMD_ERROR;
 	pm_shared_info info;
 	pm_shared_get_info(arena_of(c), idx, &info);
 	if (pm_shared_kind_of(l) == PM_SK_LOCK && info.holder_pid == getpid())
@@ -452,23 +460,18 @@ pm_status pm_cmd_acquire(pm_cli *c, pm_args *a)
 		print_acquired(c, a->words[0], rc);
 		return CMD_OK;
 	}
-	if (rc == PM_SHM_TIMEOUT && timeout != 0)
+	if (rc == PM_SHM_TIMEOUT) /* held elsewhere: wait for it */
 		return pm_wait_start(c, a, &shared_wait_ops,
-				     new_shared_wait(idx, OP_ACQUIRE), timeout);
-	return pm_cli_error(c, a, "%s: %s", a->words[0],
-			    rc == PM_SHM_TIMEOUT ? "not acquired (held elsewhere)"
-						 : api()->strerror(rc));
+				     new_shared_wait(idx, OP_ACQUIRE),
+				     opt_timeout(a));
+	return pm_cli_error(c, a, "%s: %s", a->words[0], api()->strerror(rc));
 }
 
 pm_status pm_cmd_release(pm_cli *c, pm_args *a)
 {
-	void *obj = lookup(c, a, a->words[0], NULL);
-	if (!obj)
-		return CMD_ERROR;
-	void *l = lock_of(obj);
+	void *l = lock_arg(c, a, NULL);
 	if (!l)
-		return pm_cli_error(c, a, "'%s' is a %s without a lock",
-				    a->words[0], api()->kind(obj));
+		return CMD_ERROR;
 	int rc = api()->release(l);
 	if (rc == PM_SHM_NOT_HELD)
 		return pm_cli_error(c, a,

@@ -335,3 +335,19 @@ pm_status pm_cli_no_task(pm_cli *c, const pm_args *a, const char *word,
 				    word, pm_engine_keep(c->e));
 	return pm_cli_error(c, a, "no task %s", word);
 }
+
+void pm_cli_list_begin(pm_cli *c, pm_buf *b, const char *event)
+{
+	*b = (pm_buf){ 0 };
+	if (c->mode == PM_OUT_JSON)
+		pm_buf_printf(b, "{\"event\":\"%s\",\"%s\":[", event, event);
+}
+
+void pm_cli_list_end(pm_cli *c, pm_buf *b)
+{
+	if (c->mode == PM_OUT_JSON) {
+		pm_buf_puts(b, "]}");
+		pm_cli_json(c, b->s);
+	}
+	pm_buf_free(b);
+}

@@ -16,6 +16,11 @@ void pm_cli_json(pm_cli *c, const char *json);
 /* Reports an error of command a; returns CMD_ERROR. */
 pm_status pm_cli_error(pm_cli *c, const pm_args *a, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A list event {"event":"E","E":[...]} under --json: begin sets up b (the
+ * caller adds the items), end prints it; in text mode b stays empty and
+ * the caller prints lines. */
+void pm_cli_list_begin(pm_cli *c, pm_buf *b, const char *event);
+void pm_cli_list_end(pm_cli *c, pm_buf *b);
 /* "no task tN", or that it was evicted. */
 pm_status pm_cli_no_task(pm_cli *c, const pm_args *a, const char *word,
 			 uint64_t id);
