@@ -1,6 +1,7 @@
 /* The command language: one interpreter for the TUI, --batch, --script and
- * -x.  Commands come from one table (commands.c) that also drives help and
- * completion. */
+ * -x.  Commands come from one table (src/cli/table.c) that also drives
+ * help and completion.  This header is all the UI and main.c see of
+ * src/cli/ (docs/architecture.md, "Commands"). */
 #ifndef POOLMON_CLI_H
 #define POOLMON_CLI_H
 
@@ -47,6 +48,11 @@ void pm_cli_free(pm_cli *c);
 bool pm_cli_feed(pm_cli *c, const char *line);
 /* True while a command waits or commands are pending. */
 bool pm_cli_busy(const pm_cli *c);
+/* pm_cli_feed, but ahead of a waiting command and the rest of its line,
+ * which then go on as they were (a key's command while a join waits).  For
+ * commands that do not wait; one that would is stopped as Ctrl-C stops
+ * it. */
+bool pm_cli_run_now(pm_cli *c, const char *line);
 /* Ctrl-C: stop the current wait and drop pending commands. */
 void pm_cli_interrupt(pm_cli *c);
 /* `quit` was run (and its waits are over). */

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
+#include "cli/entry.h"
+#include "cli/parse.h"
+#include "cli/table.h"
 #include "plugin_loader.h"
 
 static char err[512];
@@ -282,9 +284,102 @@ static void test_table(void **state)
 		assert_int_equal(strncmp(pm_cli_command_usage(i), name,
 					 strlen(name)), 0);
 		assert_true(strlen(pm_cli_command_help(i)) > 0);
-		assert_ptr_equal(pm_command_find(name), &pm_commands[i]);
+		assert_ptr_equal(pm_cmd_find(name), &pm_cmd_table[i]);
 	}
-	assert_null(pm_command_find("frob"));
+	assert_null(pm_cmd_find("frob"));
+}
+
+/* check LINE against its command's entry: NULL if it passes, else the
+ * message (static). */
+static const char *check(const char *line)
+{
+	static char msg[512];
+	pm_args *a;
+	assert_int_equal(pm_parse_line(line, &a), 1);
+	assert_null(a[0].error);
+	const struct pm_cmd_entry *e = pm_cmd_find(a[0].name);
+	assert_non_null(e);
+	bool ok = pm_cmd_check(e, &a[0], msg, sizeof msg);
+	pm_args_free(&a[0]);
+	free(a);
+	return ok ? NULL : msg;
+}
+
+/* Usage lines are built from the entries: the positional words and the
+ * options declared once, in their places. */
+static void test_usage(void **state)
+{
+	(void)state;
+	char u[PM_CMD_USAGE_MAX];
+	assert_string_equal(pm_cmd_usage(pm_cmd_find("submit"), u, sizeof u),
+			    "submit TASK [ARG…] [KEY=VALUE…] [timeout=S]");
+	assert_string_equal(pm_cmd_usage(pm_cmd_find("spawn"), u, sizeof u),
+			    "spawn [name=N] [daemon=1] TASK [ARG…] [KEY=VALUE…]");
+	assert_string_equal(pm_cmd_usage(pm_cmd_find("queue"), u, sizeof u),
+			    "queue NAME [MAXSIZE] [joinable=1|simple=1]");
+	assert_string_equal(pm_cmd_usage(pm_cmd_find("get"), u, sizeof u),
+			    "get NAME [timeout=S] [nowait=1]");
+	assert_string_equal(pm_cmd_usage(pm_cmd_find("status"), u, sizeof u),
+			    "status");
+	/* the UI's accessor gives the same line */
+	for (size_t i = 0; i < pm_cli_command_count(); i++)
+		assert_string_equal(pm_cli_command_usage(i),
+				    pm_cmd_usage(&pm_cmd_table[i], u, sizeof u));
+	/* a buffer too small is cut, never overrun */
+	char small[8];
+	assert_string_equal(pm_cmd_usage(pm_cmd_find("submit"), small,
+					 sizeof small), "submit ");
+}
+
+/* The one option matcher, and the checks every command's options get
+ * from their declared kinds (one rule per kind). */
+static void test_option_checks(void **state)
+{
+	(void)state;
+	assert_non_null(pm_cmd_option_find(pm_cmd_find("map"), "chunksize"));
+	assert_null(pm_cmd_option_find(pm_cmd_find("map"), "chunk"));
+	assert_null(pm_cmd_option_find(pm_cmd_find("close"), "timeout"));
+	assert_null(check("submit square 2 timeout=0.5"));
+	assert_null(check("submit square 2 n=3 anything=x")); /* the task's */
+	assert_string_equal(check("map square 1..3 bogus=1"),
+			    "unknown option 'bogus'; usage: map TASK RANGE|LIST [chunksize=N]");
+	assert_string_equal(check("apply"),
+			    "wrong number of arguments; usage: apply TASK [ARG…] [KEY=VALUE…] [timeout=S]");
+	assert_string_equal(check("map square 1..3 4"),
+			    "wrong number of arguments; usage: map TASK RANGE|LIST [chunksize=N]");
+	/* seconds: > 0 and at most 10^6, the same rule for every timeout */
+	assert_string_equal(check("result t1 timeout=0"),
+			    "timeout must be a number of seconds > 0");
+	assert_string_equal(check("join timeout=-1"),
+			    "timeout must be a number of seconds > 0");
+	assert_string_equal(check("submit square 1 timeout=abc"),
+			    "timeout must be a number of seconds > 0");
+	assert_string_equal(check("get q timeout=1000001"),
+			    "timeout must be a number of seconds > 0");
+	assert_string_equal(check("get q timeout=0"),
+			    "timeout must be a number of seconds > 0");
+	assert_string_equal(check("acquire l timeout=0"),
+			    "timeout must be a number of seconds > 0");
+	assert_null(check("put q 1 timeout=1000000"));
+	/* counts, flags, strings, choices */
+	assert_string_equal(check("map square 1..3 chunksize=0"),
+			    "chunksize must be an integer >= 1");
+	assert_string_equal(check("starmap add 1,2 chunksize=1.5"),
+			    "chunksize must be an integer >= 1");
+	assert_null(check("imap square 1..3 chunksize=2"));
+	assert_string_equal(check("queue q joinable=2"),
+			    "joinable must be 0 or 1");
+	assert_string_equal(check("spawn daemon=yes hang"),
+			    "daemon must be 0 or 1");
+	assert_string_equal(check("spawn name=7 hang"), "name must be a string");
+	assert_null(check("spawn name=\"7\" hang"));
+	assert_string_equal(check("lock l kind=mutex"),
+			    "kind must be lock or rlock");
+	assert_null(check("lock l kind=rlock"));
+	/* ids: an empty one is refused by the commands that take ids */
+	assert_string_equal(check("pause \"\""),
+			    "empty id \"\"; usage: pause [ID|all]");
+	assert_null(check("echo \"\""));
 }
 
 int main(void)
@@ -298,6 +393,8 @@ int main(void)
 		cmocka_unit_test(test_control_chars),
 		cmocka_unit_test(test_signatures),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_option_checks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_now.h"
+#include "cli.h"
 #include "rline.h"
 #include "util.h"
 
@@ -239,7 +239,7 @@ static char *fill(const char *tmpl, const char *sel, int workers)
 unsigned keys_run_command(tui *t, const char *line)
 {
 	ui_echo_command(t, line);
-	ui_cli_run_now(t->cli, line);
+	pm_cli_run_now(t->cli, line);
 	return UI_REDRAW;
 }
 

@@ -1,23 +1,15 @@
+/* taskargs.c — the arguments a task command hands the engine: its
+ * positional words and the key=value options its entry does not declare,
+ * bound to the task's signature as Python binds a call. */
 #include "taskargs.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "entry.h"
+#include "output.h"
 #include "plugin_loader.h"
-
-bool pm_option_listed(const char *list, const char *key)
-{
-	size_t kl = strlen(key);
-	const char *p = list ? list : "";
-	while (*p) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		if (len == kl && !strncmp(p, key, kl))
-			return true;
-		p += len + (comma ? 1 : 0);
-	}
-	return false;
-}
+#include "state.h"
 
 /* The task's definition and parsed signature; false if unknown. */
 static bool task_signature(pm_cli *c, const char *task,
@@ -33,8 +25,7 @@ static bool task_signature(pm_cli *c, const char *task,
 	       0;
 }
 
-int pm_taskargs_bind(pm_cli *c, pm_args *a, const char *reserved,
-		     pm_value **args, size_t *nargs)
+int pm_taskargs_bind(pm_cli *c, pm_args *a, pm_value **args, size_t *nargs)
 {
 	const pm_value *pos = a->vals + 1;
 	size_t npos = a->argc - 1;
@@ -44,7 +35,7 @@ int pm_taskargs_bind(pm_cli *c, pm_args *a, const char *reserved,
 	pm_kwarg *kw = xcalloc(a->nopts ? a->nopts : 1, sizeof *kw);
 	size_t nkw = 0;
 	for (size_t i = 0; i < a->nopts; i++)
-		if (!pm_option_listed(reserved, a->opts[i].key))
+		if (!a->entry || !pm_cmd_option_find(a->entry, a->opts[i].key))
 			kw[nkw++] = (pm_kwarg){ a->opts[i].key,
 						&a->opts[i].value };
 	if (!task_signature(c, a->words[0], &def, &plugin, &sig)) {

@@ -1,18 +1,26 @@
-/* The shared-object commands.  Objects live in the engine's arena
- * (shared.h); the manager creates them here and only ever *tries* their
- * locks and queues, so a blocked `get` is a wait re-tried each loop tick. */
+/* cmd_shared.c — the shared-object commands (value, array, queue, put,
+ * get, lock, …, set, acquire, release, show NAME) and their part of
+ * `status`.  Objects live in the engine's arena (shared.h); the manager
+ * creates them here and only ever *tries* their locks and queues, so a
+ * blocked `get` is a wait that carries its own re-try (wait.h). */
 #define _GNU_SOURCE
-#include "cmd_shared.h"
+#include "commands.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "output.h"
 #include "shared.h"
+#include "state.h"
+#include "wait.h"
 
 enum { OP_GET = 1, OP_PUT, OP_ACQUIRE };
+
+/* How often a blocked `get`/`put`/`acquire` re-tries (a queue has no fd;
+ * trying never blocks the loop). */
+#define PM_SHARED_POLL_MS 10
 
 static pm_shared *arena_of(pm_cli *c)
 {
@@ -26,33 +34,10 @@ static const struct pm_shared_api *api(void)
 
 /* ---- argument helpers --------------------------------------------------- */
 
-/* 0/1 option; returns dflt if absent, -1 after reporting a bad value. */
-static int opt_flag(pm_cli *c, pm_args *a, const char *key, int dflt)
+/* timeout=S (checked by the dispatcher): forever when absent. */
+static double opt_timeout(const pm_args *a)
 {
-	const pm_value *v = pm_args_opt(a, key);
-	if (!v)
-		return dflt;
-	if (v->type != PM_INT || v->u.i < 0 || v->u.i > 1) {
-		pm_cli_error(c, a, "%s must be 0 or 1", key);
-		return -1;
-	}
-	return (int)v->u.i;
-}
-
-/* timeout=S: seconds > 0, or PM_SHM_FOREVER if absent; NAN if bad. */
-static double opt_timeout(pm_cli *c, pm_args *a)
-{
-	const pm_value *v = pm_args_opt(a, "timeout");
-	if (!v)
-		return PM_SHM_FOREVER;
-	double s = v->type == PM_INT ? (double)v->u.i
-		   : v->type == PM_FLOAT ? v->u.f
-					 : NAN;
-	if (!(s >= 0) || s > 1e6) {
-		pm_cli_error(c, a, "timeout must be a number of seconds >= 0");
-		return NAN;
-	}
-	return s;
+	return pm_opt_seconds(a, "timeout", PM_SHM_FOREVER);
 }
 
 static bool type_code(pm_cli *c, pm_args *a, const char *word, char *code)
@@ -155,23 +140,22 @@ static int parse_bracket_list(const char *w, pm_value *out, char *err,
 
 pm_status pm_cmd_value(pm_cli *c, pm_args *a)
 {
-	char code;
-	int lock = opt_flag(c, a, "lock", 1);
-	if (lock < 0 || !type_code(c, a, a->words[1], &code))
+	char code, err[512];
+	if (!type_code(c, a, a->words[1], &code))
 		return CMD_ERROR;
-	char err[512];
 	int rc = pm_shared_value_new(arena_of(c), a->words[0], code,
 				     a->argc > 2 ? &a->vals[2] : NULL,
-				     lock != 0, err, sizeof err);
+				     pm_opt_flag(a, "lock", true), err,
+				     sizeof err);
 	return created(c, a, rc, err);
 }
 
 pm_status pm_cmd_array(pm_cli *c, pm_args *a)
 {
 	char code;
-	int lock = opt_flag(c, a, "lock", 1);
-	if (lock < 0 || !type_code(c, a, a->words[1], &code))
+	if (!type_code(c, a, a->words[1], &code))
 		return CMD_ERROR;
+	bool lock = pm_opt_flag(a, "lock", true);
 	char err[512];
 	const pm_value *init = &a->vals[2];
 	pm_value parsed = pm_none();
@@ -190,17 +174,15 @@ pm_status pm_cmd_array(pm_cli *c, pm_args *a)
 		init = NULL;
 	}
 	int rc = pm_shared_array_new(arena_of(c), a->words[0], code, size,
-				     init, lock != 0, err, sizeof err);
+				     init, lock, err, sizeof err);
 	pm_value_free(&parsed);
 	return created(c, a, rc, err);
 }
 
 pm_status pm_cmd_queue(pm_cli *c, pm_args *a)
 {
-	int joinable = opt_flag(c, a, "joinable", 0);
-	int simple = opt_flag(c, a, "simple", 0);
-	if (joinable < 0 || simple < 0)
-		return CMD_ERROR;
+	bool joinable = pm_opt_flag(a, "joinable", false);
+	bool simple = pm_opt_flag(a, "simple", false);
 	if (joinable && simple)
 		return pm_cli_error(c, a, "a queue is joinable or simple, not both");
 	size_t maxsize = 0;
@@ -224,14 +206,8 @@ pm_status pm_cmd_queue(pm_cli *c, pm_args *a)
 
 pm_status pm_cmd_lock(pm_cli *c, pm_args *a)
 {
-	const pm_value *k = pm_args_opt(a, "kind");
-	bool rlock = false;
-	if (k) {
-		if (k->type != PM_STR ||
-		    (strcmp(k->u.s.ptr, "lock") && strcmp(k->u.s.ptr, "rlock")))
-			return pm_cli_error(c, a, "kind must be lock or rlock");
-		rlock = !strcmp(k->u.s.ptr, "rlock");
-	}
+	const char *kind = pm_opt_string(a, "kind");
+	bool rlock = kind && !strcmp(kind, "rlock");
 	char err[512];
 	int rc = pm_shared_lock_new(arena_of(c), a->words[0], rlock, err,
 				    sizeof err);
@@ -240,9 +216,7 @@ pm_status pm_cmd_lock(pm_cli *c, pm_args *a)
 
 pm_status pm_cmd_semaphore(pm_cli *c, pm_args *a)
 {
-	int bounded = opt_flag(c, a, "bounded", 0);
-	if (bounded < 0)
-		return CMD_ERROR;
+	bool bounded = pm_opt_flag(a, "bounded", false);
 	int64_t n = 1;
 	if (a->argc > 1) {
 		if (a->vals[1].type != PM_INT)
@@ -253,7 +227,7 @@ pm_status pm_cmd_semaphore(pm_cli *c, pm_args *a)
 	}
 	char err[512];
 	int rc = pm_shared_semaphore_new(arena_of(c), a->words[0], n,
-					 bounded != 0, err, sizeof err);
+					 bounded, err, sizeof err);
 	return created(c, a, rc, err);
 }
 
@@ -287,11 +261,9 @@ pm_status pm_cmd_barrier(pm_cli *c, pm_args *a)
 
 pm_status pm_cmd_pipe(pm_cli *c, pm_args *a)
 {
-	int duplex = opt_flag(c, a, "duplex", 1);
-	if (duplex < 0)
-		return CMD_ERROR;
+	bool duplex = pm_opt_flag(a, "duplex", true);
 	char err[512];
-	int rc = pm_shared_pipe_new(arena_of(c), a->words[0], duplex != 0, err,
+	int rc = pm_shared_pipe_new(arena_of(c), a->words[0], duplex, err,
 				    sizeof err);
 	return created(c, a, rc, err);
 }
@@ -340,57 +312,83 @@ static void print_acquired(pm_cli *c, const char *name, int rc)
 	}
 }
 
-static pm_status start_shared_wait(pm_cli *c, pm_args *a, size_t index,
-				   int op, double timeout)
-{
-	c->wait.kind = WAIT_SHARED;
-	c->wait.first = index;
-	c->wait.count = (size_t)op;
-	c->wait.deadline = timeout > 0 ? pm_now() + timeout : 0;
-	c->wait.timeout_is_error = true;
-	c->wait.text = xstrdup(a->text ? a->text : a->name);
-	return CMD_WAIT;
-}
-
 static const char *op_name(int op)
 {
 	return op == OP_GET ? "get" : op == OP_PUT ? "put" : "acquire";
 }
 
-/* put and get: the queue named first, nowait= and timeout=; NULL after
- * an error was reported. */
-static void *queue_arg(pm_cli *c, pm_args *a, size_t *idx, int *nowait,
-		       double *timeout)
+/* A blocked get, put or acquire: what to re-try, on which object. */
+typedef struct shared_wait {
+	size_t index; /* in the arena */
+	int op;
+	int rc; /* the last try's answer */
+	unsigned char *data; /* put: the encoded item */
+	size_t datalen;
+} shared_wait;
+
+static shared_wait *new_shared_wait(size_t index, int op)
 {
-	void *q = lookup(c, a, a->words[0], idx);
-	*nowait = opt_flag(c, a, "nowait", 0);
-	*timeout = opt_timeout(c, a);
-	if (!q || *nowait < 0 || isnan(*timeout))
-		return NULL;
-	if (!is_queue(pm_shared_kind_of(q))) {
+	shared_wait *w = xcalloc(1, sizeof *w);
+	w->index = index;
+	w->op = op;
+	return w;
+}
+
+static void shared_wait_free(void *state)
+{
+	shared_wait *w = state;
+	free(w->data);
+	free(w);
+}
+
+static bool shared_check(pm_cli *c, void *state);
+static void shared_timed_out(pm_cli *c, void *state, const char *text);
+
+static const pm_wait_ops shared_wait_ops = {
+	.check = shared_check,
+	.timed_out = shared_timed_out,
+	.free_state = shared_wait_free,
+	.poll_ms = PM_SHARED_POLL_MS,
+};
+
+/* put and get: the queue named first, nowait= and timeout=. */
+typedef struct queue_call {
+	void *q;
+	size_t idx;
+	bool nowait;
+	double timeout; /* > 0, or PM_SHM_FOREVER */
+} queue_call;
+
+/* False after an error was reported. */
+static bool queue_arg(pm_cli *c, pm_args *a, queue_call *qc)
+{
+	qc->q = lookup(c, a, a->words[0], &qc->idx);
+	qc->nowait = pm_opt_flag(a, "nowait", false);
+	qc->timeout = opt_timeout(a);
+	if (!qc->q)
+		return false;
+	if (!is_queue(pm_shared_kind_of(qc->q))) {
 		pm_cli_error(c, a, "'%s' is a %s, not a queue", a->words[0],
-			     api()->kind(q));
-		return NULL;
+			     api()->kind(qc->q));
+		return false;
 	}
-	return q;
+	return true;
 }
 
 pm_status pm_cmd_put(pm_cli *c, pm_args *a)
 {
-	size_t idx;
-	int nowait;
-	double timeout;
-	void *q = queue_arg(c, a, &idx, &nowait, &timeout);
-	if (!q)
+	queue_call qc;
+	if (!queue_arg(c, a, &qc))
 		return CMD_ERROR;
 	pm_value item = item_of(a, 1);
-	int rc = api()->queue_put(q, &item, 0);
-	if (rc == PM_SHM_FULL && !nowait && timeout != 0) {
+	int rc = api()->queue_put(qc.q, &item, 0);
+	if (rc == PM_SHM_FULL && !qc.nowait) {
+		shared_wait *w = new_shared_wait(qc.idx, OP_PUT);
 		size_t n = pm_value_encoded_size(&item);
-		c->wait.data = xmalloc(n);
-		c->wait.datalen = pm_value_encode(&item, c->wait.data, n);
+		w->data = xmalloc(n);
+		w->datalen = pm_value_encode(&item, w->data, n);
 		pm_value_free(&item);
-		return start_shared_wait(c, a, idx, OP_PUT, timeout);
+		return pm_wait_start(c, a, &shared_wait_ops, w, qc.timeout);
 	}
 	pm_value_free(&item);
 	if (rc != PM_SHM_OK)
@@ -401,21 +399,19 @@ pm_status pm_cmd_put(pm_cli *c, pm_args *a)
 
 pm_status pm_cmd_get(pm_cli *c, pm_args *a)
 {
-	size_t idx;
-	int nowait;
-	double timeout;
-	void *q = queue_arg(c, a, &idx, &nowait, &timeout);
-	if (!q)
+	queue_call qc;
+	if (!queue_arg(c, a, &qc))
 		return CMD_ERROR;
 	pm_value v;
-	int rc = api()->queue_get(q, &v, 0);
+	int rc = api()->queue_get(qc.q, &v, 0);
 	if (rc == PM_SHM_OK) {
 		print_item(c, a->words[0], &v);
 		pm_value_free(&v);
 		return CMD_OK;
 	}
-	if (rc == PM_SHM_EMPTY && !nowait && timeout != 0)
-		return start_shared_wait(c, a, idx, OP_GET, timeout);
+	if (rc == PM_SHM_EMPTY && !qc.nowait)
+		return pm_wait_start(c, a, &shared_wait_ops,
+				     new_shared_wait(qc.idx, OP_GET), qc.timeout);
 	return pm_cli_error(c, a, "%s: %s", a->words[0], api()->strerror(rc));
 }
 
@@ -434,17 +430,26 @@ static void *lock_of(void *obj)
 	return is_lockish(k) ? obj : NULL;
 }
 
+/* The lock of the object named first (a value's or array's own), or NULL
+ * after an error was reported. */
+static void *lock_arg(pm_cli *c, pm_args *a, size_t *idx)
+{
+	void *obj = lookup(c, a, a->words[0], idx);
+	if (!obj)
+		return NULL;
+	void *l = lock_of(obj);
+	if (!l)
+		pm_cli_error(c, a, "'%s' is a %s without a lock", a->words[0],
+			     api()->kind(obj));
+	return l;
+}
+
 pm_status pm_cmd_acquire(pm_cli *c, pm_args *a)
 {
 	size_t idx;
-	void *obj = lookup(c, a, a->words[0], &idx);
-	double timeout = opt_timeout(c, a);
-	if (!obj || isnan(timeout))
-		return CMD_ERROR;
-	void *l = lock_of(obj);
+	void *l = lock_arg(c, a, &idx);
 	if (!l)
-		return pm_cli_error(c, a, "'%s' is a %s without a lock",
-				    a->words[0], api()->kind(obj));
+		return CMD_ERROR;
 	pm_shared_info info;
 	pm_shared_get_info(arena_of(c), idx, &info);
 	if (pm_shared_kind_of(l) == PM_SK_LOCK && info.holder_pid == getpid())
@@ -455,22 +460,18 @@ pm_status pm_cmd_acquire(pm_cli *c, pm_args *a)
 		print_acquired(c, a->words[0], rc);
 		return CMD_OK;
 	}
-	if (rc == PM_SHM_TIMEOUT && timeout != 0)
-		return start_shared_wait(c, a, idx, OP_ACQUIRE, timeout);
-	return pm_cli_error(c, a, "%s: %s", a->words[0],
-			    rc == PM_SHM_TIMEOUT ? "not acquired (held elsewhere)"
-						 : api()->strerror(rc));
+	if (rc == PM_SHM_TIMEOUT) /* held elsewhere: wait for it */
+		return pm_wait_start(c, a, &shared_wait_ops,
+				     new_shared_wait(idx, OP_ACQUIRE),
+				     opt_timeout(a));
+	return pm_cli_error(c, a, "%s: %s", a->words[0], api()->strerror(rc));
 }
 
 pm_status pm_cmd_release(pm_cli *c, pm_args *a)
 {
-	void *obj = lookup(c, a, a->words[0], NULL);
-	if (!obj)
-		return CMD_ERROR;
-	void *l = lock_of(obj);
+	void *l = lock_arg(c, a, NULL);
 	if (!l)
-		return pm_cli_error(c, a, "'%s' is a %s without a lock",
-				    a->words[0], api()->kind(obj));
+		return CMD_ERROR;
 	int rc = api()->release(l);
 	if (rc == PM_SHM_NOT_HELD)
 		return pm_cli_error(c, a,
@@ -482,17 +483,18 @@ pm_status pm_cmd_release(pm_cli *c, pm_args *a)
 	return CMD_OK;
 }
 
-bool pm_cmd_shared_wait_check(pm_cli *c, double now)
+/* One non-blocking try; true when the wait is over (done or failed,
+ * errors reported). */
+static bool shared_check(pm_cli *c, void *state)
 {
-	pm_wait *w = &c->wait;
+	shared_wait *w = state;
 	pm_shared *s = arena_of(c);
-	void *obj = pm_shared_at(s, w->first);
+	void *obj = pm_shared_at(s, w->index);
 	pm_shared_info info;
-	pm_shared_get_info(s, w->first, &info);
-	int op = (int)w->count;
-	pm_args a = { .name = (char *)op_name(op) };
+	pm_shared_get_info(s, w->index, &info);
+	pm_args a = { .name = (char *)op_name(w->op) };
 	int rc;
-	if (op == OP_GET) {
+	if (w->op == OP_GET) {
 		pm_value v;
 		rc = api()->queue_get(obj, &v, 0);
 		if (rc == PM_SHM_OK) {
@@ -500,7 +502,7 @@ bool pm_cmd_shared_wait_check(pm_cli *c, double now)
 			pm_value_free(&v);
 			return true;
 		}
-	} else if (op == OP_PUT) {
+	} else if (w->op == OP_PUT) {
 		pm_value v;
 		if (!pm_value_decode(w->data, w->datalen, &v))
 			v = pm_none();
@@ -515,19 +517,23 @@ bool pm_cmd_shared_wait_check(pm_cli *c, double now)
 			return true;
 		}
 	}
-	bool retry = rc == PM_SHM_EMPTY || rc == PM_SHM_FULL ||
-		     rc == PM_SHM_TIMEOUT;
-	if (!retry) {
-		pm_cli_error(c, &a, "%s: %s", info.name, api()->strerror(rc));
-		return true;
-	}
-	if (w->deadline > 0 && now >= w->deadline) {
-		pm_cli_error(c, &a, "%s: timed out: %s", info.name,
-			     op == OP_ACQUIRE ? "not acquired"
-					      : api()->strerror(rc));
-		return true;
-	}
-	return false;
+	w->rc = rc;
+	if (rc == PM_SHM_EMPTY || rc == PM_SHM_FULL || rc == PM_SHM_TIMEOUT)
+		return false; /* try again */
+	pm_cli_error(c, &a, "%s: %s", info.name, api()->strerror(rc));
+	return true;
+}
+
+static void shared_timed_out(pm_cli *c, void *state, const char *text)
+{
+	shared_wait *w = state;
+	pm_shared_info info;
+	pm_shared_get_info(arena_of(c), w->index, &info);
+	pm_args a = { .name = (char *)op_name(w->op) };
+	(void)text;
+	pm_cli_error(c, &a, "%s: timed out: %s", info.name,
+		     w->op == OP_ACQUIRE ? "not acquired"
+					 : api()->strerror(w->rc));
 }
 
 /* ---- set / show ---------------------------------------------------------- */
@@ -759,7 +765,7 @@ void pm_cmd_shared_status_text(pm_cli *c)
 	}
 }
 
-pm_status pm_cmd_show(pm_cli *c, pm_args *a)
+pm_status pm_cmd_shared_show(pm_cli *c, pm_args *a)
 {
 	size_t idx;
 	if (!lookup(c, a, a->words[0], &idx))

@@ -1,0 +1,166 @@
+/* cli.c — the dispatcher: a line is parsed into commands (parse.c), each
+ * looked up in the table (table.c), checked against its entry (entry.c)
+ * and run, one at a time; a command that waits keeps the rest of the line
+ * for later, and the loop's tick drives the wait (wait.c).  The public
+ * face of the command language is src/cli.h. */
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "entry.h"
+#include "output.h"
+#include "parse.h"
+#include "shared.h"
+#include "state.h"
+#include "table.h"
+#include "wait.h"
+
+static pm_status run_command(pm_cli *c, pm_args *a)
+{
+	if (a->error)
+		return pm_cli_error(c, a, "%s", a->error);
+	a->entry = pm_cmd_find(a->name);
+	if (!a->entry)
+		return pm_cli_error(c, a, "unknown command (try 'help')");
+	char err[512];
+	if (!pm_cmd_check(a->entry, a, err, sizeof err))
+		return pm_cli_error(c, a, "%s", err);
+	return a->entry->exec(c, a);
+}
+
+static void drop_pending(pm_cli *c)
+{
+	for (size_t i = c->pending_at; i < c->npending; i++)
+		pm_args_free(&c->pending[i]);
+	free(c->pending);
+	c->pending = NULL;
+	c->npending = c->pending_at = 0;
+}
+
+static void run_pending(pm_cli *c)
+{
+	while (!pm_wait_active(c) && c->pending_at < c->npending && !c->quit) {
+		pm_args *a = &c->pending[c->pending_at++];
+		pm_status st = run_command(c, a);
+		pm_args_free(a);
+		if (st == CMD_QUIT)
+			c->quit = true;
+	}
+	if (!pm_wait_active(c) && (c->pending_at >= c->npending || c->quit))
+		drop_pending(c);
+}
+
+bool pm_cli_feed(pm_cli *c, const char *line)
+{
+	pm_args *cmds;
+	size_t n = pm_parse_line(line, &cmds);
+	unsigned before = c->errors;
+	if (n == 0) /* blank or comment-only */
+		return true;
+	c->pending = xrealloc(c->pending,
+			      (c->npending + n + 1) * sizeof *c->pending);
+	memcpy(c->pending + c->npending, cmds, n * sizeof *cmds);
+	c->npending += n;
+	free(cmds);
+	run_pending(c);
+	return c->errors == before;
+}
+
+bool pm_cli_busy(const pm_cli *c)
+{
+	return pm_wait_active(c) || c->pending_at < c->npending;
+}
+
+bool pm_cli_run_now(pm_cli *c, const char *line)
+{
+	if (!pm_cli_busy(c))
+		return pm_cli_feed(c, line);
+	/* The waiting command and the rest of its line are set aside, and
+	 * go on as they were after. */
+	pm_wait wait = c->wait;
+	pm_args *pending = c->pending;
+	size_t npending = c->npending, pending_at = c->pending_at;
+	memset(&c->wait, 0, sizeof c->wait);
+	c->pending = NULL;
+	c->npending = c->pending_at = 0;
+	bool ok = pm_cli_feed(c, line);
+	if (pm_cli_busy(c))
+		pm_cli_interrupt(c);
+	c->wait = wait;
+	c->pending = pending;
+	c->npending = npending;
+	c->pending_at = pending_at;
+	return ok;
+}
+
+void pm_cli_interrupt(pm_cli *c)
+{
+	if (pm_wait_active(c))
+		pm_cli_info(c, "interrupted: %s",
+			    pm_wait_text(c) ? pm_wait_text(c) : "wait");
+	pm_wait_clear(c);
+	drop_pending(c);
+}
+
+bool pm_cli_quit_requested(const pm_cli *c)
+{
+	return c->quit && !pm_cli_busy(c);
+}
+
+unsigned pm_cli_error_count(const pm_cli *c)
+{
+	return c->errors;
+}
+
+static int cli_timeout(void *ud)
+{
+	return pm_wait_timeout_ms(ud, pm_now());
+}
+
+static void cli_tick(void *ud)
+{
+	pm_cli *c = ud;
+	if (pm_wait_active(c) && pm_wait_poll(c, pm_now()))
+		run_pending(c);
+}
+
+pm_cli *pm_cli_new(pm_engine *e, pm_loop *loop, pm_out_mode mode,
+		   pm_line_fn out, void *ud)
+{
+	pm_cli *c = xcalloc(1, sizeof *c);
+	c->e = e;
+	c->loop = loop;
+	c->mode = mode;
+	c->out = out;
+	c->ud = ud;
+	c->table = pm_cmd_table;
+	c->ntable = pm_cmd_table_size;
+	pm_engine_set_listener(e, pm_cli_on_event, c);
+	pm_shared_set_reporter(pm_engine_shared(e), pm_cli_on_corrupt, c);
+	pm_loop_add_hook(loop, cli_timeout, cli_tick, c);
+	/* The first workers started before anyone listened. */
+	for (size_t i = 0; i < pm_engine_worker_count(e); i++) {
+		pm_worker_info wi;
+		pm_engine_worker_info(e, i, &wi);
+		pm_event ev = { .kind = PM_EV_WORKER, .id = wi.id,
+				.what = "started", .pid = wi.pid,
+				.worker = wi.id, .time = pm_engine_t0(e) };
+		pm_cli_on_event(c, &ev);
+	}
+	return c;
+}
+
+void pm_cli_free(pm_cli *c)
+{
+	if (!c)
+		return;
+	pm_loop_remove_hook(c->loop, c);
+	pm_engine_set_listener(c->e, NULL, NULL);
+	pm_shared_set_reporter(pm_engine_shared(c->e), NULL, NULL);
+	pm_wait_clear(c);
+	drop_pending(c);
+	free(c->quiet);
+	free(c);
+}

@@ -1,0 +1,437 @@
+/* cmd_tasks.c — the commands of tasks: submit, apply, map, imap, starmap,
+ * result, join (of tasks, processes or the pool) and spawn, with the waits
+ * they carry (each its own check, see wait.h) and the printing of their
+ * results. */
+#define _GNU_SOURCE
+#include "commands.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ids.h"
+#include "output.h"
+#include "state.h"
+#include "taskargs.h"
+#include "wait.h"
+
+#define PROC_TAG (1ULL << 63) /* a process id in a join's list */
+
+/* ---- printing results ---------------------------------------------------- */
+
+static void print_result(pm_cli *c, const pm_task_info *ti)
+{
+	pm_buf b = { 0 };
+	bool ok = ti->state == PM_TASK_DONE;
+	if (c->mode == PM_OUT_JSON) {
+		pm_buf_printf(&b, "{\"event\":\"result\",\"id\":\"t%llu\"",
+			      (unsigned long long)ti->id);
+		if (ok) {
+			pm_buf_puts(&b, ",\"result\":");
+			pm_value_json(&b, ti->result);
+		} else {
+			pm_buf_printf(&b, ",\"state\":\"%s\",\"error\":",
+				      pm_task_state_name(ti->state));
+			pm_json_string(&b, ti->error ? ti->error
+						     : pm_task_state_name(ti->state));
+		}
+		pm_buf_puts(&b, "}");
+		pm_cli_json(c, b.s);
+	} else if (ok) {
+		pm_value_format(&b, ti->result);
+		pm_cli_info(c, "%s", b.s);
+	} else {
+		pm_cli_info(c, "t%llu %s: %s", (unsigned long long)ti->id,
+			    pm_task_state_name(ti->state),
+			    ti->error ? ti->error : "no result");
+	}
+	pm_buf_free(&b);
+}
+
+static void print_map(pm_cli *c, uint64_t first, size_t count)
+{
+	pm_buf b = { 0 };
+	const pm_task_info *bad = NULL;
+	pm_task_info ti, badinfo;
+	for (size_t i = 0; i < count; i++) {
+		pm_engine_task_info(c->e, first + i, &ti);
+		if (ti.state != PM_TASK_DONE && !bad) {
+			badinfo = ti;
+			bad = &badinfo;
+		}
+	}
+	if (bad) {
+		/* Like Pool.map: the first failure is what you get. */
+		if (c->mode == PM_OUT_JSON) {
+			pm_buf_printf(&b,
+				      "{\"event\":\"result\",\"id\":\"t%llu\",\"state\":\"%s\",\"error\":",
+				      (unsigned long long)bad->id,
+				      pm_task_state_name(bad->state));
+			pm_json_string(&b, bad->error ? bad->error : "");
+			pm_buf_puts(&b, "}");
+			pm_cli_json(c, b.s);
+		} else {
+			pm_cli_info(c, "map: t%llu %s: %s",
+				    (unsigned long long)bad->id,
+				    pm_task_state_name(bad->state),
+				    bad->error ? bad->error : "no result");
+		}
+		pm_buf_free(&b);
+		return;
+	}
+	if (c->mode == PM_OUT_JSON)
+		pm_buf_printf(&b,
+			      "{\"event\":\"result\",\"ids\":\"t%llu..t%llu\",\"results\":",
+			      (unsigned long long)first,
+			      (unsigned long long)(first + count - 1));
+	pm_buf_puts(&b, "[");
+	for (size_t i = 0; i < count; i++) {
+		pm_engine_task_info(c->e, first + i, &ti);
+		if (i)
+			pm_buf_puts(&b, c->mode == PM_OUT_JSON ? "," : ", ");
+		if (c->mode == PM_OUT_JSON)
+			pm_value_json(&b, ti.result);
+		else
+			pm_value_format(&b, ti.result);
+	}
+	pm_buf_puts(&b, "]");
+	if (c->mode == PM_OUT_JSON) {
+		pm_buf_puts(&b, "}");
+		pm_cli_json(c, b.s);
+	} else {
+		pm_cli_info(c, "%s", b.s);
+	}
+	pm_buf_free(&b);
+}
+
+/* ---- what the task commands wait for ------------------------------------ */
+
+/* A task that ended (or is gone), or a process that exited. */
+static bool task_final(pm_cli *c, uint64_t id)
+{
+	pm_task_info ti;
+	if (id & PROC_TAG) {
+		pm_process_info pi;
+		return !pm_engine_process_by_id(c->e, id & ~PROC_TAG, &pi) ||
+		       !pi.alive;
+	}
+	return !pm_engine_task_info(c->e, id, &ti) ||
+	       pm_task_state_final(ti.state);
+}
+
+
+/* join ID…, or join of all tasks (state NULL). */
+typedef struct ids_wait {
+	uint64_t *ids;
+	size_t nids;
+} ids_wait;
+
+static bool join_check(pm_cli *c, void *state)
+{
+	ids_wait *w = state;
+	if (!w)
+		/* All tasks, and the processes they ran in gone (a process's
+		 * task ends before the process does). */
+		return pm_engine_idle(c->e) &&
+		       !pm_engine_processes_alive(c->e, false);
+	for (size_t i = 0; i < w->nids; i++)
+		if (!task_final(c, w->ids[i]))
+			return false;
+	return true;
+}
+
+static void ids_wait_free(void *state)
+{
+	ids_wait *w = state;
+	if (w)
+		free(w->ids);
+	free(w);
+}
+
+static const pm_wait_ops join_wait = { .check = join_check,
+				       .free_state = ids_wait_free,
+				       .check_at_start = true };
+
+/* join after close/terminate: the tasks and the workers' exit. */
+static bool pool_check(pm_cli *c, void *state)
+{
+	(void)state;
+	return pm_engine_idle(c->e) && pm_engine_workers_gone(c->e);
+}
+
+static const pm_wait_ops pool_wait = { .check = pool_check,
+				       .check_at_start = true };
+
+/* result and apply: one task's result, printed. */
+static bool result_check(pm_cli *c, void *state)
+{
+	const uint64_t *id = state;
+	if (!task_final(c, *id))
+		return false;
+	pm_task_info ti;
+	pm_engine_task_info(c->e, *id, &ti);
+	print_result(c, &ti);
+	return true;
+}
+
+static void result_timed_out(pm_cli *c, void *state, const char *text)
+{
+	const uint64_t *id = state;
+	pm_args a = { .name = (char *)"result" };
+	(void)text;
+	pm_cli_error(c, &a, "t%llu: timed out waiting for the result",
+		     (unsigned long long)*id);
+}
+
+static const pm_wait_ops result_wait = { .check = result_check,
+					 .timed_out = result_timed_out,
+					 .free_state = free,
+					 .check_at_start = true };
+
+/* map and imap: ids first..first+count-1; those before next are final. */
+typedef struct range_wait {
+	uint64_t first;
+	size_t count, next;
+} range_wait;
+
+static bool map_check(pm_cli *c, void *state)
+{
+	range_wait *w = state;
+	while (w->next < w->count && task_final(c, w->first + w->next))
+		w->next++;
+	if (w->next < w->count)
+		return false;
+	print_map(c, w->first, w->count);
+	return true;
+}
+
+/* Pool.imap: in order, each as soon as it (and all before it) finished. */
+static bool imap_check(pm_cli *c, void *state)
+{
+	range_wait *w = state;
+	while (w->next < w->count && task_final(c, w->first + w->next)) {
+		pm_task_info ti;
+		pm_engine_task_info(c->e, w->first + w->next, &ti);
+		print_result(c, &ti);
+		w->next++;
+	}
+	return w->next == w->count;
+}
+
+static const pm_wait_ops map_wait = { .check = map_check,
+				      .free_state = free,
+				      .check_at_start = true };
+static const pm_wait_ops imap_wait = { .check = imap_check,
+				       .free_state = free,
+				       .check_at_start = true };
+
+static pm_status wait_result(pm_cli *c, pm_args *a, uint64_t id,
+			     double timeout)
+{
+	uint64_t *state = xmalloc(sizeof *state);
+	*state = id;
+	return pm_wait_start(c, a, &result_wait, state, timeout);
+}
+
+static pm_status wait_range(pm_cli *c, pm_args *a, const pm_wait_ops *ops,
+			    uint64_t first, size_t count)
+{
+	range_wait *w = xcalloc(1, sizeof *w);
+	w->first = first;
+	w->count = count;
+	return pm_wait_start(c, a, ops, w, 0);
+}
+
+/* ---- the commands --------------------------------------------------------- */
+
+/* What submit and apply share: timeout=, arguments bound to the task's
+ * signature, the engine's submit. */
+static pm_status submit_task(pm_cli *c, pm_args *a, uint64_t *id)
+{
+	pm_submit_opts o = { pm_opt_seconds(a, "timeout", 0) };
+	pm_value *args;
+	size_t nargs;
+	if (pm_taskargs_bind(c, a, &args, &nargs) < 0)
+		return CMD_ERROR;
+	char err[512];
+	int rc = pm_engine_submit(c->e, a->words[0], args, nargs, &o, id, err,
+				  sizeof err);
+	pm_values_free(args, nargs);
+	if (rc < 0)
+		return pm_cli_error(c, a, "%s", err);
+	return CMD_OK;
+}
+
+pm_status pm_cmd_submit(pm_cli *c, pm_args *a)
+{
+	uint64_t id;
+	if (submit_task(c, a, &id) != CMD_OK)
+		return CMD_ERROR;
+	if (c->mode == PM_OUT_TEXT)
+		pm_cli_info(c, "t%llu", (unsigned long long)id);
+	return CMD_OK;
+}
+
+pm_status pm_cmd_spawn(pm_cli *c, pm_args *a)
+{
+	pm_spawn_opts o = { 0 };
+	o.name = pm_opt_string(a, "name");
+	o.daemon = pm_opt_flag(a, "daemon", false);
+	pm_value *args;
+	size_t nargs;
+	if (pm_taskargs_bind(c, a, &args, &nargs) < 0)
+		return CMD_ERROR;
+	char err[512];
+	uint64_t pid_id, task_id;
+	int rc = pm_engine_spawn(c->e, a->words[0], args, nargs, &o, &pid_id,
+				 &task_id, err, sizeof err);
+	pm_values_free(args, nargs);
+	if (rc < 0)
+		return pm_cli_error(c, a, "%s", err);
+	if (c->mode == PM_OUT_TEXT) {
+		pm_process_info pi;
+		pm_engine_process_by_id(c->e, pid_id, &pi);
+		pm_cli_info(c, "p%llu (t%llu) %s pid %d",
+			    (unsigned long long)pid_id,
+			    (unsigned long long)task_id, pi.name, (int)pi.pid);
+	}
+	return CMD_OK;
+}
+
+pm_status pm_cmd_apply(pm_cli *c, pm_args *a)
+{
+	uint64_t id;
+	if (submit_task(c, a, &id) != CMD_OK)
+		return CMD_ERROR;
+	pm_cli_mark_quiet(c, id, 1);
+	return wait_result(c, a, id, 0);
+}
+
+/* map and imap: the items of a range or list, then a wait that prints the
+ * results all at once (map) or as they come in order (imap). */
+static pm_status run_map(pm_cli *c, pm_args *a, size_t chunksize,
+			 const pm_wait_ops *ops)
+{
+	const pm_value *items = &a->vals[1];
+	chunksize = pm_opt_count(a, "chunksize", chunksize);
+	if (items->type != PM_LIST)
+		return pm_cli_error(c, a,
+				    "expected a range or list (1..10 or 1,2,3), got '%s'",
+				    a->words[1]);
+	char err[512];
+	uint64_t first = 0;
+	size_t n = items->u.list.len;
+	pm_value *with_kw = pm_taskargs_map_items(c, a->words[0],
+						  items->u.list.items, n);
+	int rc = pm_engine_map(c->e, a->words[0],
+			       with_kw ? with_kw : items->u.list.items, n,
+			       chunksize, &first, err, sizeof err);
+	if (with_kw)
+		pm_values_free(with_kw, n);
+	if (rc < 0)
+		return pm_cli_error(c, a, "%s", err);
+	pm_cli_mark_quiet(c, first, items->u.list.len);
+	return wait_range(c, a, ops, first, items->u.list.len);
+}
+
+pm_status pm_cmd_map(pm_cli *c, pm_args *a)
+{
+	return run_map(c, a, 0, &map_wait);
+}
+
+pm_status pm_cmd_imap(pm_cli *c, pm_args *a)
+{
+	return run_map(c, a, 1, &imap_wait); /* Pool.imap's chunksize 1 */
+}
+
+pm_status pm_cmd_starmap(pm_cli *c, pm_args *a)
+{
+	size_t chunksize = pm_opt_count(a, "chunksize", 0);
+	/* Each word after the task is one call's arguments: 1,2 3,4; a
+	 * lone number is a call with one argument. */
+	size_t n = a->argc - 1;
+	pm_value *items = xcalloc(n, sizeof *items);
+	for (size_t i = 0; i < n; i++) {
+		const pm_value *v = &a->vals[1 + i];
+		if (v->type == PM_LIST) {
+			items[i] = pm_value_copy(v);
+		} else {
+			pm_value *one = xcalloc(1, sizeof *one);
+			one[0] = pm_value_copy(v);
+			items[i] = pm_list_take(one, 1);
+		}
+	}
+	char err[512];
+	uint64_t first = 0;
+	int rc = pm_engine_starmap(c->e, a->words[0], items, n, chunksize,
+				   &first, err, sizeof err);
+	pm_values_free(items, n);
+	if (rc < 0)
+		return pm_cli_error(c, a, "%s", err);
+	pm_cli_mark_quiet(c, first, n);
+	return wait_range(c, a, &map_wait, first, n);
+}
+
+pm_status pm_cmd_result(pm_cli *c, pm_args *a)
+{
+	uint64_t id;
+	pm_task_info ti;
+	if (!pm_id_parse_kind(a->words[0], PM_ID_TASK, &id))
+		return pm_cli_error(c, a, "'%s' is not a task id (t1, t2, …)",
+				    a->words[0]);
+	if (!pm_engine_task_info(c->e, id, &ti))
+		return pm_cli_no_task(c, a, a->words[0], id);
+	return wait_result(c, a, id, pm_opt_seconds(a, "timeout", 0));
+}
+
+/* One word of join: a task (0 if it was evicted: nothing to wait for) or a
+ * process (tagged); false after the error was reported. */
+static bool join_id(pm_cli *c, pm_args *a, const char *w, uint64_t *out)
+{
+	char kind;
+	uint64_t id;
+	bool parsed = pm_id_parse(w, &kind, &id);
+	if (parsed && kind == PM_ID_PROCESS) {
+		pm_process_info pi;
+		if (!pm_engine_process_by_id(c->e, id, &pi)) {
+			pm_cli_error(c, a, "no process '%s'", w);
+			return false;
+		}
+		*out = id | PROC_TAG;
+		return true;
+	}
+	pm_task_info ti;
+	if (parsed && kind == PM_ID_TASK &&
+	    (pm_engine_task_evicted(c->e, id) ||
+	     pm_engine_task_info(c->e, id, &ti))) {
+		*out = id;
+		return true;
+	}
+	pm_cli_error(c, a, "no task '%s'", w);
+	return false;
+}
+
+pm_status pm_cmd_join(pm_cli *c, pm_args *a)
+{
+	double timeout = pm_opt_seconds(a, "timeout", 0);
+	pm_pool_state s = pm_engine_pool_state(c->e);
+	bool pool_ended = s == PM_POOL_CLOSED || s == PM_POOL_TERMINATED;
+	if (a->argc == 1 && !strcmp(a->words[0], "pool")) {
+		if (!pool_ended)
+			return pm_cli_error(c, a,
+					    "pool is still running: close or terminate it first (as Pool.join)");
+		return pm_wait_start(c, a, &pool_wait, NULL, timeout);
+	}
+	if (a->argc == 0)
+		return pm_wait_start(c, a, pool_ended ? &pool_wait : &join_wait,
+				     NULL, timeout);
+	ids_wait *w = xcalloc(1, sizeof *w);
+	w->ids = xcalloc(a->argc, sizeof *w->ids);
+	w->nids = a->argc;
+	for (size_t i = 0; i < a->argc; i++)
+		if (!join_id(c, a, a->words[i], &w->ids[i])) {
+			ids_wait_free(w);
+			return CMD_ERROR;
+		}
+	return pm_wait_start(c, a, &join_wait, w, timeout);
+}

@@ -1,0 +1,38 @@
+/* state.h — what one interpreter (pm_cli) holds, for the files of src/cli/:
+ * the engine it drives, where its lines go, the commands still to run,
+ * the current wait, and the tasks whose results print elsewhere. */
+#ifndef POOLMON_CLI_STATE_H
+#define POOLMON_CLI_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "entry.h"
+#include "parse.h"
+#include "wait.h"
+
+typedef struct pm_range {
+	uint64_t first, count;
+} pm_range;
+
+struct pm_cli {
+	pm_engine *e;
+	pm_loop *loop;
+	pm_out_mode mode;
+	pm_line_fn out;
+	void *ud;
+	/* The command table it runs (help reads it from here). */
+	const struct pm_cmd_entry *table;
+	size_t ntable;
+	pm_args *pending; /* commands waiting to run */
+	size_t npending, pending_at;
+	pm_wait wait;
+	bool quit;
+	unsigned errors;
+	pm_range *quiet; /* tasks of apply/map: their results print there */
+	size_t nquiet;
+};
+
+#endif
