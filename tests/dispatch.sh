@@ -58,6 +58,24 @@ is "$(q "$out" 'len(done())')" 401 "deep queue: 401 tasks done"
 is "$(q "$out" 'sorted(i for i, e in done().items() if e["ended"] > done()["t201"]["ended"])')" "[]" \
 	"deep queue: every short task ends before the 1 s one"
 
+# --- every event's time is the time of its change ------------------------------
+# Items of a map (a chunk of four: their times come with the chunk's end)
+# and a task paused and resumed: each task's events are in time order.
+out=$TEST_TMPDIR/times.json
+"$poolmon" -w 1 --batch --json -x 'map sleep 20,20,20,20 chunksize=4;
+	submit sleep 300; sleep 0.1; pause t5; sleep 0.1; resume t5; join' >"$out"
+is "$(python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+by = {}
+for e in ev:
+    if e["event"] == "task":
+        by.setdefault(e["id"], []).append((e["state"], e["time"]))
+bad = [i for i, s in by.items() if [t for _, t in s] != sorted(t for _, t in s)]
+print(sorted(by), bad, [st for st, _ in by["t5"]])' "$out")" \
+	"['t1', 't2', 't3', 't4', 't5'] [] ['queued', 'running', 'paused', 'running', 'done']" \
+	"the events of map items and of a resumed task are in time order"
+
 # --- a process's task never goes to the pool ---------------------------------
 # kill p1 lands before its process started its task: the task ends with
 # the process (terminated), and no pool worker runs it.

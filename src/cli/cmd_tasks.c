@@ -54,7 +54,15 @@ static void print_map(pm_cli *c, uint64_t first, size_t count)
 	const pm_task_info *bad = NULL;
 	pm_task_info ti, badinfo;
 	for (size_t i = 0; i < count; i++) {
-		pm_engine_task_info(c->e, first + i, &ti);
+		if (!pm_engine_task_info(c->e, first + i, &ti)) {
+			/* Evicted before its results were printed. */
+			char w[PM_ID_MAX];
+			pm_args a = { .name = (char *)"map" };
+			pm_cli_no_task(c, &a, pm_id_format(w, PM_ID_TASK,
+							   first + i),
+				       first + i);
+			return;
+		}
 		if (ti.state != PM_TASK_DONE && !bad) {
 			badinfo = ti;
 			bad = &badinfo;
@@ -169,8 +177,13 @@ static bool result_check(pm_cli *c, void *state)
 	if (!task_final(c, *id))
 		return false;
 	pm_task_info ti;
-	pm_engine_task_info(c->e, *id, &ti);
-	print_result(c, &ti);
+	if (pm_engine_task_info(c->e, *id, &ti)) {
+		print_result(c, &ti);
+	} else { /* evicted while waited for */
+		char w[PM_ID_MAX];
+		pm_args a = { .name = (char *)"result" };
+		pm_cli_no_task(c, &a, pm_id_format(w, PM_ID_TASK, *id), *id);
+	}
 	return true;
 }
 
@@ -211,8 +224,15 @@ static bool imap_check(pm_cli *c, void *state)
 	range_wait *w = state;
 	while (w->next < w->count && task_final(c, w->first + w->next)) {
 		pm_task_info ti;
-		pm_engine_task_info(c->e, w->first + w->next, &ti);
-		print_result(c, &ti);
+		uint64_t id = w->first + w->next;
+		if (pm_engine_task_info(c->e, id, &ti)) {
+			print_result(c, &ti);
+		} else { /* evicted while waited for */
+			char ids[PM_ID_MAX];
+			pm_args a = { .name = (char *)"imap" };
+			pm_cli_no_task(c, &a, pm_id_format(ids, PM_ID_TASK, id),
+				       id);
+		}
 		w->next++;
 	}
 	return w->next == w->count;

@@ -164,6 +164,10 @@ static void on_task_event(pm_cli *c, const pm_event *ev)
 	if (!pm_engine_task_info(c->e, ev->id, &ti))
 		return;
 	pm_buf b = { 0 };
+	/* The event's own time: what the record says now may be of a later
+	 * change, or a map's chunk not ended yet. */
+	if (ev->time > 0)
+		ti.changed_at = ev->time;
 	if (c->mode == PM_OUT_JSON) {
 		pm_cli_task_json(&b, c->e, &ti);
 		c->out(c->ud, PM_LINE_EVENT, b.s);
