@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* poolmon's side of bench/run: the engine through its C API, and the
  * machine's floors (fork+reap, a pipe and a futex ping-pong), measured in
  * the same run.  Prints "name value unit" lines. */

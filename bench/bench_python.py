@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Python's side of bench/run: the same work with multiprocessing (fork
 context).  Prints "name value unit" lines like bench_engine."""
 import multiprocessing as mp

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Queue throughput between two processes: poolmon's shared Queue (the one
  * tasks get through ctx->shm) — the parent puts N integers, a forked child
  * gets them.  Prints "queue_rate N items/s" like bench_queue.py, which does

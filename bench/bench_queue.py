@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Python's side of bench_queue: multiprocessing.Queue (fork context), the
 parent puts N integers, a child process gets them.  Prints
 "queue_rate N items/s" like bench_queue.c.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bench/tui.sh — what the screen costs: poolmon's own CPU time (utime +
 # stime of the manager process, from /proc) while the TUI runs in tmux.
 #  1. 256 workers refreshed every 0.1 s for 10 s: CPU ms per frame

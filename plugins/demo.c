@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The bundled demo plugin: small tasks for demos and tests, including the
  * seeds' job(n). */
 #define _GNU_SOURCE

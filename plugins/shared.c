@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The bundled "shared" plugin: the seeds' shared-state examples as tasks.
  * Objects are created with poolmon's commands (value, queue, lock, pipe…)
  * and named by the tasks' string arguments:

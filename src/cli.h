@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The command language: one interpreter for the TUI, --batch, --script and
  * -x.  Commands come from one table (src/cli/table.c) that also drives
  * help and completion.  This header is all the UI and main.c see of

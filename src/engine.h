@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The pool engine: forked workers, a task queue, results and events.
  * No curses here; front ends talk to the engine through this header only. */
 #ifndef POOLMON_ENGINE_H

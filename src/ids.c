@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ids.c — parsing and formatting of task, worker and process ids. */
 #include "ids.h"
 

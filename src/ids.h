@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ids.h — the one parser and formatter of poolmon's ids: tasks "t1",
  * pool workers "w1", standalone processes "p1".  The engine, the command
  * language and the screen all read and write ids through it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The one event loop: poll() over fds, signals through signalfd, and
  * deadlines.  Front ends and the engine register with it; nobody else
  * blocks. */

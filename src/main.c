@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* poolmon: options, plugin path, and the batch front end.  The TUI lives in
  * ui/; both run the same interpreter over the same engine and loop. */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Per-process and system figures from procps-ng's libproc2.
  *
  * One pids_info lives as long as the pm_procstat, and procps_pids_select

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Per-process figures from procps-ng's libproc2, for our own pids only. */
 #ifndef POOLMON_PROCSTAT_H
 #define POOLMON_PROCSTAT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A single-producer single-consumer ring of variable-length records in
  * shared memory, between the manager and one worker.  Pushing and popping
  * need no system call; a futex wake-up is only made when the other side

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Shared objects: Value, Array, Queue, JoinableQueue, SimpleQueue, Pipe,
  * Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier —
  * Python multiprocessing's, in one MAP_SHARED|MAP_ANONYMOUS arena mapped by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Allocation wrappers that abort on failure (so no call site checks for
  * NULL), and small string helpers. */
 #ifndef POOLMON_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Typed values (see poolmon/plugin.h): copy, free, compare, print, and a
  * compact binary form for the shared-memory rings. */
 #ifndef POOLMON_VALUE_H

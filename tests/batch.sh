@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # batch.sh — the issue-2 acceptance through the non-interactive front ends:
 # --batch (stdin), --script FILE and -x CMDS, text and --json output,
 # --help/--version, and no worker left behind after the run.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # completion.sh — issue 16 item 6: completion/poolmon (bash) offers the
 # options --help shows, the file of --script, the directory of --plugin-dir,
 # and in -x's CMDS the commands `help` lists and, after apply/map/…, the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # deb.sh — issue 16: debian/ builds the packages poolmon and poolmon-dev with
 # `dpkg-buildpackage -us -uc -b`, from the tree `make dist` ships (copied
 # with `make distdir` into $TEST_TMPDIR: the source tree is not written to,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # dispatch.sh — the pool hands out work as Python's Pool does: no task waits
 # while a worker that could run it is idle, single submits start in the
 # order they were submitted, and a process's task never goes to the pool.

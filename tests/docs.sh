@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The docs describe the commands the program has: every command of the one
 # command table (as `help` lists it) appears in the README's command table
 # and in the man page's COMMANDS section, and `help CMD` works for each.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # errors.sh — bad input of every kind gets exactly one clear error (one
 # "error" event under --json), the session goes on, and the exit status
 # says an error happened (1) or the command line was bad (2).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # evil.sh — issue 18 item 5: tasks of the evil plugin (tests/plugins/evil.c)
 # write over shared objects, close every fd, leave children behind, block
 # every signal and spin, allocate until refused, and return malformed values

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # examples.sh — issue 5: every seed scenario in examples/ runs with
 # `poolmon --script FILE` and shows the seed's outcome.  Each script is run
 # twice: as text (exit 0, nothing on stderr, the lines a reader sees) and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # faults.sh — issue 3: crashes, external kills, timeouts, terminate, pause,
 # close/join, terminate pool; every task ends in exactly one final state;
 # no worker outlives poolmon, even after kill -9.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # formats.sh — issue 11: floats are written as Python's repr writes them
 # (20.0, not 2e+01) in text, JSON (numbers and "text" fields) and the TUI;
 # a worker killed by a signal the old table did not know (SIGPROF) is named

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A seeded, grammar-aware fuzz of poolmon's command language.
 
 Run by tests/fuzz_cmds.sh (which gives it the TAP plumbing); by hand:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A seeded, grammar-aware fuzz of the command language over every command
 # of the table (tests/fuzz_cmds.py has the generator and the oracle).  It
 # drives the real binary, `poolmon --batch --json`, through stdin: under

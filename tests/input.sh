@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # input.sh — issue 19, input and the command line: a range of any size is
 # checked (no crash, no overflow, a clear error and nothing run); the
 # commands of a line are independent, each runs or errs on its own, in

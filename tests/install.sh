@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # install.sh — issue 16: `make install` puts the program, the plugins, the
 # man page (with this configuration's directories), the SDK, README.md, the
 # plugin guide, every file of examples/ and the bash completion in place, and

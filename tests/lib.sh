@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/lib.sh — a tiny TAP library for the shell tests.  Source it first:
 #
 #     #!/usr/bin/env bash

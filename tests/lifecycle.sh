@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # lifecycle.sh — issue 19's loops and lost tasks: an initializer that
 # crashes, aborts or exits stops the pool after three tries (backing off),
 # every task ends in exactly one final state (a daemon's at quit too), and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/live.sh — live poolmon sessions for the shell tests: poolmon reads a
 # fifo and writes JSON events; q evaluates Python over those events, await
 # polls until a condition holds (with a deadline), never a bare sleep.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # plugins.sh — issue 5: every refusal of the loader gives its one message and
 # loads nothing; a plugin loaded while the workers are busy is picked up by
 # those same workers, without a restart.  Issue 19: the file and every

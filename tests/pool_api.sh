@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The rest of Pool/Process/AsyncResult: imap (in order, as they come),
 # starmap, kill (SIGKILL, no grace), show of a task (ready/successful), a
 # worker and a process.

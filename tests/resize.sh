@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # resize.sh — `workers N` at run time: grow at once, shrink by retiring idle
 # workers first and never killing a running task; nothing is lost.
 . "${srcdir:-.}/tests/lib.sh"

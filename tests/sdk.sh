@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # sdk.sh — issue 5: `make install` puts the plugin ABI header and
 # poolmon-plugin.pc in place, and a plugin from examples/plugin/ builds
 # outside the tree against the *installed* header, loads and runs.

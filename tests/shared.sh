@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # shared.sh — shared objects through the real binary: the race demo, the
 # producer/consumer acceptance, JoinableQueue with a daemon consumer, pipe
 # ping-pong, arrays filled in parallel, the seed's job(v, num, l), robust

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tab completion (src/cli/complete.c), called directly as readline would
  * call it: what is offered for a command name, for an id after result,
  * join and pause, for a task name, a shared object's name, and nothing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The engine driven without a terminal: every task state transition, faults,
  * control, and the plugin loader's refusals. */
 #define _GNU_SOURCE

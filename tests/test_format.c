@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Floats written as Python's repr() writes them (text and JSON), NaN and
  * infinity in JSON, and signal names from the C library. */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The one id parser and formatter: what is an id and what is not. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The one event loop (src/loop.c): hooks (a timeout asked for before each
  * wait, a tick after it), fd watches, signals delivered as events, removal
  * while the loop dispatches, and the child's reset after fork. */

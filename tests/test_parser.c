@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The command language: words, quotes, ';', '#', typed arguments, options,
  * and the signature checks done before a task is queued. */
 #define _GNU_SOURCE

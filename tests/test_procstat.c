@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* procstat: libproc2's figures for processes we know — a stopped child
  * (its pid, state T, RSS, one thread, context switches), the CPU it burns
  * between two samples, a zombie, a reaped child, pids past one select's

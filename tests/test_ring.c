@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The manager-worker ring (src/ring.h): records reserved, committed, peeked,
  * popped and drained in order; record sizes from 0 to PM_REC_MAX; a full
  * ring refusing and taking again; wrap-around at the end of the buffer; the

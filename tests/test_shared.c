@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Shared objects: every primitive, across forked processes — contention,
  * timeouts, Full/Empty, task_done/join, barrier release, and robust-lock
  * recovery after kill -9 of a holder. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Task signatures: the grammar with *rest and **kw, and binding positional
  * arguments and key=value options to parameters as Python binds a call. */
 #define _GNU_SOURCE

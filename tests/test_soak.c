@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Soak: 100,000 tasks with crashes (several signals), exits, failures,
  * timeouts and terminates.  Every submitted task ends in exactly one final
  * state, the counts match what the tasks were made to do, and no process is

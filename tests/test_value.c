@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Typed values: formatting, JSON, and the binary form used on the rings. */
 #define _GNU_SOURCE
 #include <setjmp.h>

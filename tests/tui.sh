@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The TUI driven through tmux: real worker pids, a command and its result,
 # history, completion, help, live kernel states, resize, refusals, a clean
 # quit, and the terminal restored after a crash.  Every wait polls the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The screen never shows a task queued beside an idle worker, nor busy
 # workers that run nothing: the seeds' Pool(3).apply_async lesson pasted
 # into the TUI (issue 11: it showed three workers busy with running:1,

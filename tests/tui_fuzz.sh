@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A key fuzz of the screen in tmux: seeded random bursts over the whole
 # keyboard (printable text, C-a..C-z and the other control keys, Esc and
 # raw escape sequences, function keys, arrows and editing keys, Meta keys,

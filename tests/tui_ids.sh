@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Ids on the screen are whole and name the right kind of process: a task
 # run by a standalone process says "process pN" in its details (it said
 # "worker w1"), and a seven-digit task id is not cut to another, real id

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A key that acts on the pool runs a command of the command language with
 # the selection filled in, through the interpreter, as a typed line does:
 # the log shows the command it ran ("poolmon> pause t1"), its errors come

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Readline inside the screen survives every key and key sequence it accepts:
 # incremental search (typed into, C-g, Enter, Esc, an arrow, C-c), C-x
 # prefixes, C-d on an empty line and mid-line, keyboard macros, Meta keys

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The TUI's shared-objects panel and screen keys, driven through tmux at
 # 100x30 and 60x15 with resizes between them: a queue's depth going up and
 # down, values changed by a command and by a task, a lock's holder and a

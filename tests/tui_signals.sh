@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # SIGQUIT, SIGTERM and SIGHUP end the TUI as `quit` does: the terminal
 # restored (normal screen, cursor shown, echo and canonical input back on),
 # no worker left, and the status a shell gives a process the signal ended

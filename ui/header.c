@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* header.c — the two header lines: pool state and counts, CPU and memory,
  * throughput with a sparkline, and whether a command waits. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* keys.c — the key table (see keys.h) and what its keys do.  A key that
  * acts on the pool runs a command of the command language with the
  * selection filled in ("pause t5"), through the interpreter, like a typed

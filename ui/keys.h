@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* keys.h — the key table: each key's binding, its key bar label, its help
  * note and the command of the command language it runs (tmux's
  * `bind -N NOTE KEY COMMAND`), or the screen action it stands for.  The

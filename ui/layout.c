@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* layout.c — one frame: how many rows each panel gets, which rows of the
  * model are on screen, then the panels, the key bar, an overlay and the
  * command line drawn from the model. */

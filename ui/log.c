@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* log.c — the log ring (log.h) and the log pane that shows it, newest
  * last, long lines wrapped. */
 #define _GNU_SOURCE

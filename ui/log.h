@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* log.h — the log ring: every line the interpreter prints, the echoed
  * command lines and the completions, kept for the log pane.  Lines may
  * arrive before the screen starts. */

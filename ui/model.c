@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* model.c — the screen's model: the one place ui/ reads the engine, the
  * shared objects and libproc2 for drawing (see model.h). */
 #include "model.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* model.h — what the screen shows, sampled from the engine and libproc2
  * once per tick (htop's scan, then draw).  The panels and overlays draw
  * from it only; they never ask the engine.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* overlays.c — windows over the panels: the help (the key table's notes
  * and the command table's usage), the details of the selected row, and
  * the [y/N] questions; and the keys while one is open. */

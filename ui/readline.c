@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* readline.c — GNU readline inside the screen, through its callback
  * interface only (as in cgdb): curses reads the keys, bytes go to readline
  * through rl_getc_function, readline's display comes back through

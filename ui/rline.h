@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rline.h — readline behind its own small module (as cgdb's rline.h): the
  * rest of the screen never calls readline directly. */
 #ifndef POOLMON_UI_RLINE_H

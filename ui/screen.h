@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* screen.h — the screen's own state (focus, selection, overlays, where the
  * panels were drawn) shared by the rooms of ui/: the loop glue (tui.c),
  * the model (model.c), the panels, the overlays, the key table and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* shared_panel.c — the shared-objects panel: values, arrays, queue depths,
  * semaphores, events, and who holds each lock (or died holding it). */
 #include <stdio.h>

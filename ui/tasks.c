@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* tasks.c — the tasks panel: unfinished tasks, then recent ones, newest
  * first; the model collects them (model_view). */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* term.c — the terminal (see term.h).  Signals are events: the loop's
  * signalfd delivers them to on_signal, which only sets flags; the one
  * handler that runs inside a signal is the fatal-signal restore, and it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* term.h — the terminal: checks before curses starts, set-up and restore
  * (also from a fatal signal in our own code), colours, and the signals the
  * screen turns into events of the loop (SIGWINCH, SIGINT, SIGTERM...). */

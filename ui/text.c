@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* text.c — text on the screen (see text.h). */
 #define _GNU_SOURCE
 #include "text.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* text.h — text on the screen: UTF-8 clipped to columns, cells, boxes,
  * and the figures' formats (sizes, elapsed times). */
 #ifndef POOLMON_UI_TEXT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* tui.c — the screen's loop glue: pm_tui_run, the stdin handler that hands
  * keys to the key table, and the tick that scans the model, samples and
  * draws.

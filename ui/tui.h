@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The ncurses + readline front end. */
 #ifndef POOLMON_TUI_H
 #define POOLMON_TUI_H

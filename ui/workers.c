@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* workers.c — the workers table: pool workers, then standalone processes;
  * columns dropped from the right by priority when the terminal is narrow. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* hello.c — a complete poolmon task plugin, built outside the poolmon tree
  * against the installed SDK (see docs/plugins.md):
  *

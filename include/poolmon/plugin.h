@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* poolmon plugin ABI.
  *
  * A plugin is a shared object that exports exactly one symbol,

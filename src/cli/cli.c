@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cli.c — the dispatcher: a line is parsed into commands (parse.c), each
  * looked up in the table (table.c), checked against its entry (entry.c)
  * and run, one at a time; a command that waits keeps the rest of the line

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_misc.c — the commands of the session: show (a task, worker or
  * process; a shared object's name goes to cmd_shared.c), tasks, plugins,
  * load, sleep, echo, help and quit. */

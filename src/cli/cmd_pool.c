@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_pool.c — the commands of the pool and its workers: initializer,
  * pause, resume, terminate, kill, close, workers, and status (with the
  * status event the UI may ask for). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_shared.c — the shared-object commands (value, array, queue, put,
  * get, lock, …, set, acquire, release, show NAME) and their part of
  * `status`.  Objects live in the engine's arena (shared.h); the manager

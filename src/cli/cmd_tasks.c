@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_tasks.c — the commands of tasks: submit, apply, map, imap, starmap,
  * result, join (of tasks, processes or the pool) and spawn, with the waits
  * they carry (each its own check, see wait.h) and the printing of their

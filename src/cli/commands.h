@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* commands.h — the functions of the commands, by family: cmd_tasks.c,
  * cmd_pool.c, cmd_shared.c, cmd_misc.c.  The table (table.c) points at
  * them; they are given the cli and their parsed, checked arguments, and

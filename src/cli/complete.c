@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* complete.c — Tab completion of the command language: which word of
  * which command is being completed, from the command table's completion
  * kinds, and the candidates of each kind (commands, task names, live ids,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* entry.c — reads a command's declaration (entry.h): its usage line, the
  * one option matcher, the checks of argument counts, option names, option
  * values and empty ids, and the typed getters of checked options. */

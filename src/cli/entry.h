@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* entry.h — what one command declares (tmux's cmd_entry): name, positional
  * synopsis, help, argument counts, its options with their kinds, how its
  * words complete, and its function.  entry.c reads the declaration for

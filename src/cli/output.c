@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* output.c — everything the interpreter prints: info lines, errors (an
  * "error" event under --json), JSON events built by commands, and the
  * engine's events (tasks, workers, processes, logs, corrupted shared

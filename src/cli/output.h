@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* output.h — what the interpreter prints (output.c): info and error lines,
  * JSON events, and the engine's events as text or JSON. */
 #ifndef POOLMON_CLI_OUTPUT_H

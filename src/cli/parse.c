@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* parse.c — the command language's words: a line split into commands at
  * ';' and '#', words and "quotes", key=value options, and each word typed
  * (integer, float, string, range FIRST..LAST, list a,b,c).  Knows nothing

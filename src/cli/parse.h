@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* parse.h — the command language's words: lines to commands, words to
  * typed values (parse.c).  The lowest layer of src/cli/: it knows no
  * command. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* state.h — what one interpreter (pm_cli) holds, for the files of src/cli/:
  * the engine it drives, where its lines go, the commands still to run,
  * the current wait, and the tasks whose results print elsewhere. */

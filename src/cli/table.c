@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* table.c — THE command table: one `const struct pm_cmd_entry` per command
  * (entry.h), in the order `help` lists them.  Each command's options are
  * declared here once, with their kinds; usage, help, completion, checking

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* table.h — THE command table (table.c): one entry per command, in the
  * order `help` lists them. */
 #ifndef POOLMON_CLI_TABLE_H

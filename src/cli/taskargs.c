@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* taskargs.c — the arguments a task command hands the engine: its
  * positional words and the key=value options its entry does not declare,
  * bound to the task's signature as Python binds a call. */

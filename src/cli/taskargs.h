@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* taskargs.h — the arguments a task command (submit, apply, spawn, map)
  * hands to the engine: positional words plus the key=value options that
  * are not the command's own, bound to the task's signature as Python

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* wait.c — the wait machinery: one wait at a time, its deadline, and how
  * long the loop may sleep for it.  What is waited for is the command's
  * own (its pm_wait_ops and state). */

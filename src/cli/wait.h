@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* wait.h — the wait machinery (wait.c).  A command that waits hands it its
  * own check and state (tmux's CMD_RETURN_WAIT and continue): the machinery
  * looks again on every loop tick and at the deadline, and knows nothing of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* src/engine/control.c — acting on tasks, workers, processes and the
  * pool: pause, resume, terminate, kill, close, resize; the targets they
  * name ("t1", "w1", "p1", "all", "pool", read with src/ids.h). */

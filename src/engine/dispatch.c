@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* src/engine/dispatch.c — who gets which work: the batch rule (short
  * single submits go out several at once, by their mean run time), a chunk
  * sent to a worker's down ring (tasks with their arguments, or numbers

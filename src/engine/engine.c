@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* src/engine/engine.c — an engine's life: made (shared memory, the
  * eventfd, the loop's watches, one worker forked), plugins loaded (sent to
  * running workers), one poll (drain the rings, reap, deadlines, start,

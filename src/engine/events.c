@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* src/engine/events.c — a task's state changes in one place: the counts
  * by state, its times (started, paused, ended), and the event told to the
  * listener; the same for a map's bulk items and for workers. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* src/engine/internal.h — what the engine's rooms share, and nobody else
  * sees: the tuning numbers, the records between the manager and its
  * workers, the structs (worker, task, mapgrp, shm_worker, the engine

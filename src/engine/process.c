@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* src/engine/process.c — the processes the engine forks: a pool worker
  * started (and started again), the pool brought up to its size, idle
  * workers let go (close, shrink, maxtasks), the pool's initializer, and

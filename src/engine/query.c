@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* src/engine/query.c — what front ends read: a task (a record, or a map's
  * bulk item), a worker, a process, the plugins, the counts and states. */
 #define _GNU_SOURCE

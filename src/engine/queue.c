@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* src/engine/queue.c — the deque of ranges of queued, undispatched task
  * ids: a map is one range; items put back at the front (a dead worker's,
  * taken back, resumed) join the front range when they follow it.  Pushing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* src/engine/reap.c — ends: killing a worker (SIGTERM, SIGKILL after a
  * grace), the deadlines of timeouts and kills, reaping children in one
  * waitpid loop, and what a worker's exit means for the task it ran, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* src/engine/results.c — what comes back from a worker: the records of
  * its result ring (handle_up), the numbers it left done in their slots,
  * its slots in flight moving on in order, what it runs now (its shared

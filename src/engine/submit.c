@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* src/engine/submit.c — what enters the queue: a single submit (its
  * arguments checked against the task's signature, a task record) and a
  * map or starmap (its items kept in bulk, one range of ids). */

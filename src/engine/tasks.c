@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* src/engine/tasks.c — where tasks live: records in slabs by id (ids
  * never move), a map's items in bulk (a state byte, a result, a chunk per
  * item) until one needs a record of its own, the chunks' times (spans),

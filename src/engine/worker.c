@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* src/engine/worker.c — the worker process: it waits on its down ring,
  * runs the tasks and chunks of numbers it is sent, and sends their results
  * up its result ring (or leaves numbers in their slots); the ctx a task

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* src/plugin/loader.c — the registry of task plugins: a name found in the
  * search path, the file and every directory above it vetted as sudo vets
  * its plugins, the plugin's table checked in a short-lived child, then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* src/plugin/loader.h — loading task plugins with dlopen, checking them as
  * sudo checks its plugins, and resolving task names; each task's
  * signature is src/plugin/signature.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* src/plugin/signature.c — task signatures: "a:int, b:float, *rest,
  * **kw" parsed, arguments checked against one (an int converted where a
  * float is expected), and positional and key=value arguments bound to it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* src/plugin/signature.h — a task's argument signature ("a:int,
  * b:float, *rest, **kw"): parsed, checked, and bound to arguments. */
 #ifndef POOLMON_PLUGIN_SIGNATURE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The arena and its bookkeeping: the mapping, the manager-private object
  * table (what each object is, where, and what never changes after its
  * creation), reserving and publishing objects, finding them by name or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Looking at the objects (status, show, the TUI's shared-objects panel):
  * the count, the i-th handle, and one object's figures and one-line text
  * in a pm_shared_info.  Read without taking any lock: the manager must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the files of src/shared/ share and nothing else includes: the
  * layout of the arena and of every object in it, deadlines, the robust
  * mutexes and monitors (mutex.c), the arena's bookkeeping (arena.c), and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The waiting every shared object is built on: deadlines, spinning, futex
  * sleeps in slices, the cached pid, robust process-shared mutexes (Lock
  * and RLock are these) and monitors (a mutex plus a futex word, for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Value and Array (and their Raw forms): type codes and the checking of a
  * value against one, elements stored in and loaded from the arena, their
  * creation, and their operations in the table (get, set, add, the lock,

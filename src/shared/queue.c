@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Queue, JoinableQueue and SimpleQueue, and Pipe (two one-way channels
  * that are queues without a limit): their creation, the two-lock ring and
  * its wait lines (see o_queue in internal.h), and their operations in the

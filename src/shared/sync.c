@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition and Barrier:
  * their creation and their operations in the table (acquire, release,
  * wait, notify, set, clear, is_set).  Lock and RLock are robust mutexes

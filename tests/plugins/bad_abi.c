@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Refused: built for a different ABI major (2.0). */
 #include <poolmon/plugin.h>
 

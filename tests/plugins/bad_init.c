@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Refused: its init reports a failure. */
 #include <poolmon/plugin.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Refused: a task signature with an untyped parameter. */
 #include <poolmon/plugin.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Refused: its constructor crashes (SIGSEGV) as soon as it is loaded; the
  * table itself is well-formed. */
 #include <poolmon/plugin.h>

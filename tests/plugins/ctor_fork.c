@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Refused (built for ABI major 2), but its constructor has already left a
  * sleeper behind: it forks, the child starts a new session and forks the
  * sleeper, then exits, so the sleeper is an orphan outside the loader's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Refused: a plugin named 'demo' is loaded already (the bundled one). */
 #include <poolmon/plugin.h>
 

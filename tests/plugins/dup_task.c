@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Refused: defines the task 'noop' twice. */
 #include <poolmon/plugin.h>
 

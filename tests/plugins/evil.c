@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The evil plugin (tests/evil.sh): tasks that do what buggy task code does
  * — write over shared objects and their own context, close every fd, leave
  * children behind, block every signal and spin, allocate until the kernel

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A well-formed plugin that the tests load at run time (not bundled). */
 #include <poolmon/plugin.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Refused: exports a plugin struct under the wrong name. */
 #include <poolmon/plugin.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Built twice, as swap_a.so (ping = 42) and swap_b.so (ping = 666): the
  * tests put b in place of a after loading a, and only a may ever run. */
 #include <poolmon/plugin.h>
