@@ -1,24 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Refused: built for a different ABI major (2.0). */
-#include <poolmon/plugin.h>
+#include "noop.h"
 
-static int noop(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
-{
-	(void)ctx;
-	(void)a;
-	(void)n;
-	*r = pm_none();
-	return 0;
-}
-
-static const struct pm_task_def tasks[] = {
-	{ "noop", "", "none", "does nothing", noop },
-	{ NULL, NULL, NULL, NULL, NULL },
-};
-
-const struct pm_plugin poolmon_plugin = {
-	.abi_version = (POOLMON_ABI_MAJOR + 1) << 16,
-	.name = "bad_abi",
-	.version = "1",
-	.tasks = tasks,
-};
+NOOP_PLUGIN("bad_abi", (POOLMON_ABI_MAJOR + 1) << 16, "", "does nothing", NULL);

@@ -1,17 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Refused: its init reports a failure. */
-#include <poolmon/plugin.h>
+#include "noop.h"
 
 #include <stdio.h>
-
-static int noop(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
-{
-	(void)ctx;
-	(void)a;
-	(void)n;
-	*r = pm_none();
-	return 0;
-}
 
 static int init(char *errbuf, size_t errlen)
 {
@@ -19,15 +10,4 @@ static int init(char *errbuf, size_t errlen)
 	return -1;
 }
 
-static const struct pm_task_def tasks[] = {
-	{ "noop", "", "none", "does nothing", noop },
-	{ NULL, NULL, NULL, NULL, NULL },
-};
-
-const struct pm_plugin poolmon_plugin = {
-	.abi_version = POOLMON_ABI_VERSION,
-	.name = "bad_init",
-	.version = "1",
-	.init = init,
-	.tasks = tasks,
-};
+NOOP_PLUGIN("bad_init", POOLMON_ABI_VERSION, "", "does nothing", init);

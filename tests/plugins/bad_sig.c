@@ -1,24 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Refused: a task signature with an untyped parameter. */
-#include <poolmon/plugin.h>
+#include "noop.h"
 
-static int noop(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
-{
-	(void)ctx;
-	(void)a;
-	(void)n;
-	*r = pm_none();
-	return 0;
-}
-
-static const struct pm_task_def tasks[] = {
-	{ "noop", "n:int, m", "none", "m has no type", noop },
-	{ NULL, NULL, NULL, NULL, NULL },
-};
-
-const struct pm_plugin poolmon_plugin = {
-	.abi_version = POOLMON_ABI_VERSION,
-	.name = "bad_sig",
-	.version = "1",
-	.tasks = tasks,
-};
+NOOP_PLUGIN("bad_sig", POOLMON_ABI_VERSION, "n:int, m", "m has no type", NULL);

@@ -4,7 +4,7 @@
  * sleeper, then exits, so the sleeper is an orphan outside the loader's
  * process group.  The constructor writes the sleeper's pid to the file
  * $POOLMON_TEST_PIDFILE names, for the tests to look for it. */
-#include <poolmon/plugin.h>
+#include "noop.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -49,23 +49,4 @@ __attribute__((constructor)) static void leave_a_sleeper(void)
 	}
 }
 
-static int noop(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
-{
-	(void)ctx;
-	(void)a;
-	(void)n;
-	*r = pm_none();
-	return 0;
-}
-
-static const struct pm_task_def tasks[] = {
-	{ "noop", "", "none", "does nothing", noop },
-	{ NULL, NULL, NULL, NULL, NULL },
-};
-
-const struct pm_plugin poolmon_plugin = {
-	.abi_version = (POOLMON_ABI_MAJOR + 1) << 16,
-	.name = "ctor_fork",
-	.version = "1",
-	.tasks = tasks,
-};
+NOOP_PLUGIN("ctor_fork", (POOLMON_ABI_MAJOR + 1) << 16, "", "does nothing", NULL);

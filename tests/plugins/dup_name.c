@@ -1,24 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Refused: a plugin named 'demo' is loaded already (the bundled one). */
-#include <poolmon/plugin.h>
+#include "noop.h"
 
-static int noop(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
-{
-	(void)ctx;
-	(void)a;
-	(void)n;
-	*r = pm_none();
-	return 0;
-}
-
-static const struct pm_task_def tasks[] = {
-	{ "noop", "", "none", "does nothing", noop },
-	{ NULL, NULL, NULL, NULL, NULL },
-};
-
-const struct pm_plugin poolmon_plugin = {
-	.abi_version = POOLMON_ABI_VERSION,
-	.name = "demo",
-	.version = "1",
-	.tasks = tasks,
-};
+NOOP_PLUGIN("demo", POOLMON_ABI_VERSION, "", "does nothing", NULL);
