@@ -266,6 +266,18 @@ static const char *task_name(pm_engine *e, uint64_t id)
 	return t ? t->name : g ? g->name : NULL;
 }
 
+/* A log line about worker w (line is taken). */
+static void log_worker(pm_engine *e, const worker *w, char *line)
+{
+	pm_event ev = { 0 };
+	ev.kind = PM_EV_LOG;
+	ev.worker = w->id;
+	ev.pid = w->pid;
+	ev.error = line;
+	emit(e, &ev);
+	free(line);
+}
+
 /* A map item done, the common case: no task record. */
 static bool bulk_done(pm_engine *e, worker *w, uint64_t id,
 		      const int64_t ns[2], const unsigned char *enc, size_t len)
@@ -311,16 +323,9 @@ static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 		e->init_error = xstrdup(v.type == PM_STR ? v.u.s.ptr : "?");
 		pm_value_free(&v);
 		char wid[PM_ID_MAX];
-		char *line = xasprintf("%s: initializer %s failed: %s",
-				       pm_id_format(wid, PM_ID_WORKER, w->id),
-				       e->init_task, e->init_error);
-		pm_event ev = { 0 };
-		ev.kind = PM_EV_LOG;
-		ev.worker = w->id;
-		ev.pid = w->pid;
-		ev.error = line;
-		emit(e, &ev);
-		free(line);
+		log_worker(e, w, xasprintf("%s: initializer %s failed: %s",
+					   pm_id_format(wid, PM_ID_WORKER, w->id),
+					   e->init_task, e->init_error));
 		return;
 	}
 	if (h->type == UP_MAP_END) {
@@ -438,16 +443,12 @@ void eng_drain_worker(pm_engine *e, worker *w)
 		 * replaced (worker_exited ends what it ran). */
 		w->corrupt = bad;
 		char wid[PM_ID_MAX];
-		char *line = xasprintf("%s (pid %d): %s: it is replaced",
-				       pm_id_format(wid, w->is_process ? PM_ID_PROCESS : PM_ID_WORKER, w->id),
-				       (int)w->pid, bad);
-		pm_event ev = { 0 };
-		ev.kind = PM_EV_LOG;
-		ev.worker = w->id;
-		ev.pid = w->pid;
-		ev.error = line;
-		emit(e, &ev);
-		free(line);
+		log_worker(e, w, xasprintf("%s (pid %d): %s: it is replaced",
+					   pm_id_format(wid, w->is_process
+								 ? PM_ID_PROCESS
+								 : PM_ID_WORKER,
+							w->id),
+					   (int)w->pid, bad));
 		kill(-w->pid, SIGKILL);
 		kill(w->pid, SIGKILL);
 		return;
