@@ -192,7 +192,10 @@ begin vi "$vi_rc" && {
 # 12. C-d on an empty line quits an idle poolmon; the terminal is restored.
 begin cdquit && {
 	tmux_keys cdquit C-r squ C-g C-d
-	if tmux_wait cdquit '^exit=0' 10; then pass "C-d on an empty line quits with status 0"; else
+	# The pane prints exit=N, then the modes: wait for the last.
+	if tmux_wait cdquit '^modes: ' 10 && tmux_has cdquit '^exit=0'; then
+		pass "C-d on an empty line quits with status 0"
+	else
 		fail "C-d on an empty line quits with status 0" "$(tmux_screen cdquit)"
 	fi
 	like "$(tmux_screen cdquit)" '^modes: icanon echo' "after C-d the terminal is cooked again"
