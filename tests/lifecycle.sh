@@ -67,28 +67,36 @@ print(r, s["done"], s["evicted"] >= 4096, s["keep"])')
 is "$txt" "[(None, None, 't5 has ended and was evicted: '), ('t4999', 24990001, '')] 5000 True 100" \
 	"5000 submits, --keep 100: the oldest records are evicted (result says so), the newest kept, counts stay"
 
+# rss_session NAME MAP LAST ARGS... — one poolmon (with ARGS) runs MAP six
+# times, each followed by a second for eviction; rss[] gets the manager's
+# RSS (VmRSS, /proc, KiB) after each; LAST is its last command; its output
+# is in $out.  (Under ASan, freed memory waits in its quarantine before
+# reuse: the bound is about poolmon's memory, so that is turned off.)
+rss_session() {
+	local name=$1 map=$2 last=$3 fifo=$TEST_TMPDIR/$1.in pid i
+	shift 3
+	out=$TEST_TMPDIR/$name.txt
+	mkfifo "$fifo"
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 \
+		"$poolmon" --batch -w 2 "$@" <"$fifo" >"$out" 2>&1 &
+	pid=$!
+	exec 3>"$fifo"
+	rss=()
+	for i in 1 2 3 4 5 6; do
+		echo "$map; sleep 1.1; echo mark$i" >&3
+		wait_for 120 grep -qx "mark$i" "$out" || break
+		rss+=("$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")")
+	done
+	echo "$last" >&3
+	exec 3>&-
+	wait "$pid"
+}
+
 # A long session: six maps of 10^5 with the default --keep (100000).  The
-# manager's RSS (VmRSS, /proc) after the sixth is within 1 MiB of what it
-# was after the third (without eviction it grows by about 2 MiB a map),
-# and every task has ended (the counts add up, nothing left running).
-fifo=$TEST_TMPDIR/in
-mkfifo "$fifo"
-out=$TEST_TMPDIR/long.txt
-# (Under ASan, freed memory waits in its quarantine before reuse: the
-# bound is about poolmon's memory, so that is turned off here.)
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 \
-	"$poolmon" --batch -w 2 <"$fifo" >"$out" 2>&1 &
-pid=$!
-exec 3>"$fifo"
-rss=()
-for i in 1 2 3 4 5 6; do
-	echo "map square 1..100000; sleep 1.1; echo mark$i" >&3
-	wait_for 60 grep -qx "mark$i" "$out" || break
-	rss+=("$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")")
-done
-echo "status; quit" >&3
-exec 3>&-
-wait "$pid"
+# manager's RSS after the sixth is within 1 MiB of what it was after the
+# third (without eviction it grows by about 2 MiB a map), and every task
+# has ended (the counts add up, nothing left running).
+rss_session long 'map square 1..100000' 'status; quit'
 diag "manager RSS after each map (KiB): ${rss[*]}"
 is "${#rss[@]}" 6 "six maps of 10^5 in one session"
 ok "RSS after the 6th map within 1 MiB of after the 3rd (${rss[2]:-?} -> ${rss[5]:-?} KiB)" \
@@ -97,24 +105,9 @@ like "$(cat "$out")" 'tasks: queued 0, running 0, paused 0, done 600000, failed 
 	"all 600000 ended done, 500000 evicted"
 
 # The same with chunks of one item (a chunk's times go with its map):
-# 6 maps, RSS after the last three within 8 MiB of the least after the
-# first three (without, it grew by 3.3 MiB a map).
-out=$TEST_TMPDIR/long1.txt
-fifo1=$TEST_TMPDIR/in1
-mkfifo "$fifo1"
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 \
-	"$poolmon" --batch -w 2 --keep 1000 <"$fifo1" >"$out" 2>&1 &
-pid=$!
-exec 3>"$fifo1"
-rss=()
-for i in 1 2 3 4 5 6; do
-	echo "map square 1..100000 chunksize=1; sleep 1.1; echo mark$i" >&3
-	wait_for 120 grep -qx "mark$i" "$out" || break
-	rss+=("$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")")
-done
-echo "quit" >&3
-exec 3>&-
-wait "$pid"
+# RSS after the last three maps within 8 MiB of the least after the first
+# three (without, it grew by 3.3 MiB a map).
+rss_session long1 'map square 1..100000 chunksize=1' 'quit' --keep 1000
 diag "chunksize=1: manager RSS after each map (KiB): ${rss[*]}"
 is "${#rss[@]}" 6 "six maps of 10^5 in chunks of one"
 low=$(printf '%s\n' "${rss[@]:0:3}" | sort -n | head -n1)

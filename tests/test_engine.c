@@ -175,6 +175,15 @@ static uint64_t submit_int(fixture *f, const char *task, int64_t v,
 	return submit(f, task, &a, 1, timeout);
 }
 
+/* How many final-state events task id had. */
+static int finals_of(const fixture *f, uint64_t id)
+{
+	int n = 0;
+	for (int k = 0; k < f->nstates[id]; k++)
+		n += pm_task_state_final((pm_task_state)f->states[id][k]);
+	return n;
+}
+
 static pm_task_state state_of(fixture *f, uint64_t id)
 {
 	pm_task_info ti;
@@ -893,12 +902,8 @@ static void test_terminate_queued_running_paused(void **state)
 	assert_int_equal(pm_engine_terminate(f->e, "t1", f->err, sizeof f->err), -1);
 	assert_string_equal(f->err, "t1 is already terminated");
 	/* Exactly one final state each. */
-	for (uint64_t id = 1; id <= 3; id++) {
-		int finals = 0;
-		for (int k = 0; k < f->nstates[id]; k++)
-			finals += pm_task_state_final((pm_task_state)f->states[id][k]);
-		assert_int_equal(finals, 1);
-	}
+	for (uint64_t id = 1; id <= 3; id++)
+		assert_int_equal(finals_of(f, id), 1);
 }
 
 static void test_pause_resume_kernel_state(void **state)
@@ -1080,12 +1085,8 @@ static void test_control_of_sent_ahead(void **state)
 		assert_int_equal(state_of(f, k), PM_TASK_DONE);
 	assert_int_equal(state_of(f, slow), PM_TASK_DONE);
 	/* One final event each. */
-	for (uint64_t k = slow; k <= slow + 8; k++) {
-		int finals = 0;
-		for (int j = 0; j < f->nstates[k]; j++)
-			finals += pm_task_state_final((pm_task_state)f->states[k][j]);
-		assert_int_equal(finals, 1);
-	}
+	for (uint64_t k = slow; k <= slow + 8; k++)
+		assert_int_equal(finals_of(f, k), 1);
 }
 
 /* Every task has its times: queued <= started <= ended, and the event of

@@ -366,10 +366,13 @@ static void take_back(pm_engine *e)
 	for (size_t i = 0; i < e->nworkers; i++) {
 		worker *w = e->workers[i];
 		/* A worker's one item is taken back only from a stopped
-		 * worker, or one that has not started it for a while. */
+		 * worker, or one that has not started it for a while (seen
+		 * running: it has started, no look at its page needed). */
+		bool lone = w->tail - w->head < 2;
 		if (w->pid <= 0 || !w->sl || w->tail == w->head ||
 		    w->kill != KILL_NONE ||
-		    ((!qempty || w->tail - w->head < 2) && !stuck(e, w)))
+		    (lone && w->running && !w->stopped) ||
+		    ((!qempty || lone) && !stuck(e, w)))
 			continue;
 		take_back_from(e, w, qempty, &ids, &n, &cap);
 	}

@@ -531,6 +531,22 @@ static int finish_load(pm_registry *r, void *h, const struct pm_plugin *p,
 	return 0;
 }
 
+/* Opens the plugin in fd (vetted) here: its table checked, then kept. */
+static int load_fd(pm_registry *r, int fd, const char *path,
+		   const struct stat *st, char *err, size_t errlen)
+{
+	void *h;
+	const struct pm_plugin *p = NULL;
+	pm_signature *sigs = NULL;
+	size_t ntasks = 0;
+	if (open_table(r, fd, path, &h, &p, &sigs, &ntasks, err, errlen) < 0) {
+		if (unload(h, fd))
+			close(fd);
+		return -1;
+	}
+	return finish_load(r, h, p, sigs, ntasks, path, fd, st, err, errlen);
+}
+
 /* path is a realpath. */
 static int load_checked(pm_registry *r, const char *path, char *err,
 			size_t errlen)
@@ -543,16 +559,7 @@ static int load_checked(pm_registry *r, const char *path, char *err,
 		close(fd); /* never loaded here */
 		return -1;
 	}
-	void *h;
-	const struct pm_plugin *p = NULL;
-	pm_signature *sigs = NULL;
-	size_t ntasks = 0;
-	if (open_table(r, fd, path, &h, &p, &sigs, &ntasks, err, errlen) < 0) {
-		if (unload(h, fd))
-			close(fd);
-		return -1;
-	}
-	return finish_load(r, h, p, sigs, ntasks, path, fd, &st, err, errlen);
+	return load_fd(r, fd, path, &st, err, errlen);
 }
 
 int pm_registry_load(pm_registry *r, const char *spec, char *err,
@@ -615,16 +622,7 @@ int pm_registry_load_ref(pm_registry *r, const pm_plugin_ref *ref,
 			      "refusing plugin %s: %s is not the file that was vetted",
 			      path, name);
 	}
-	void *h;
-	const struct pm_plugin *p = NULL;
-	pm_signature *sigs = NULL;
-	size_t ntasks = 0;
-	if (open_table(r, fd, path, &h, &p, &sigs, &ntasks, err, errlen) < 0) {
-		if (unload(h, fd))
-			close(fd);
-		return -1;
-	}
-	return finish_load(r, h, p, sigs, ntasks, path, fd, &st, err, errlen);
+	return load_fd(r, fd, path, &st, err, errlen);
 }
 
 int pm_registry_find(const pm_registry *r, const char *name, size_t *plugin,
