@@ -50,7 +50,7 @@ const struct pm_cmd_entry pm_cmd_table[] = {
 	  1, 1, { TIMEOUT }, PM_CMD_IDS, PM_COMPLETE_ID, PM_COMPLETE_NONE,
 	  pm_cmd_result },
 	{ "join", "[ID…|pool]",
-	  "wait for these tasks/processes; none named: all tasks, and after close/terminate the workers' exit (Pool.join)",
+	  "wait for these tasks/processes; none named: all tasks and processes, and after close/terminate the workers' exit (Pool.join)",
 	  0, -1, { TIMEOUT }, PM_CMD_IDS, PM_COMPLETE_ID, PM_COMPLETE_ID,
 	  pm_cmd_join },
 	{ "pause", "[ID|all]",
