@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "poolmon/plugin.h"
+#include "ids.h"
 #include "loop.h"
 
 typedef struct pm_engine pm_engine;
@@ -249,5 +250,10 @@ void pm_engine_poll(pm_engine *e);
 /* The shared objects (values, queues, locks…; see shared.h), mapped before
  * the first worker forks. */
 struct pm_shared *pm_engine_shared(const pm_engine *e);
+/* After the shared object name was found corrupted: the live workers and
+ * processes whose tasks looked it up (at most max ids, "w2", "p1"; the
+ * count); the workers among them are replaced after their current task. */
+size_t pm_engine_retire_writers(pm_engine *e, const char *name,
+				char (*ids)[PM_ID_MAX], size_t max);
 
 #endif

@@ -135,6 +135,11 @@ void pm_shared_set_reporter(pm_shared *s, pm_shared_report_fn fn, void *ud);
  * failed. */
 bool pm_shared_corrupt(const pm_shared *s, size_t i, const char **why);
 
+/* The index (creation order) of the object at obj, found by
+ * pm_shared_find, or of the object called name; -1 if none. */
+int pm_shared_index(const pm_shared *s, const void *obj);
+int pm_shared_index_of(const pm_shared *s, const char *name);
+
 size_t pm_shared_count(const pm_shared *s);
 /* The i-th object in creation order; false if out of range. */
 bool pm_shared_get_info(const pm_shared *s, size_t i, pm_shared_info *out);

@@ -119,8 +119,35 @@ h = [last(i) for i in tasks if last(i)["task"] == "evil.hog"][0]
 print(h["state"], h.get("result", 0) > 0)')" "done True" \
 	"allocating until refused: done, with what it got"
 is "$(json_check "$out" '
-print(sum(e["event"] == "worker" and e["state"] == "started" for e in ev))')" 3 \
-	"the spinning worker's replacement is the only restart"
+writers = {w for e in ev if e["event"] == "corrupt" for w in e["writers"]}
+print(sum(e["event"] == "worker" and e["state"] == "started" for e in ev) - len(writers))')" 3 \
+	"besides the workers that looked up a corrupted object, the spinning worker's replacement is the only restart"
+
+# The worker whose task looked up an object it then wrote over is named in
+# the report and replaced after its task; the other worker, which looked up
+# only an intact object, keeps its pid.  (A bounded poll: 40 looks, 2 s.)
+looks=$(for _ in $(seq 40); do printf 'sleep 0.05; workers; '; done)
+"$poolmon" --batch --json -w 2 -x "load $evil; load shared; value v i 5; value k i 1;
+submit scribble v; submit incr k 3 1; join; show v; show k; $looks" >"$TEST_TMPDIR/who" 2>&1
+is "$(json_check "$TEST_TMPDIR/who" '
+run = {e["id"]: e["worker"] for e in ev if e["event"] == "task" and e["state"] == "running"}
+first = {}
+for e in ev:
+    if e["event"] == "worker" and e["state"] == "started": first.setdefault(e["id"], e["pid"])
+c = [e for e in ev if e["event"] == "corrupt"]
+print(len(c), c[0]["name"], c[0]["writers"] == [run["t1"]],
+      [e["object"]["value"] for e in ev if e["event"] == "shared"])
+bad, good = run["t1"], ("w2" if run["t1"] == "w1" else "w1")
+looks = [{w["id"]: w["pid"] for w in e["workers"]} for e in ev if e["event"] == "workers"]
+print(any(l.get(bad) not in (None, first[bad]) for l in looks),
+      all(l[good] == first[good] for l in looks))')" "1 v True [4]
+True True" "a corrupted object names the worker that looked it up; that worker is replaced, the other is not"
+
+"$poolmon" --batch -w 1 -x "load $evil; value v i 5; apply scribble v; show v" \
+	>"$TEST_TMPDIR/text" 2>/dev/null
+is "$(sed -n 3p "$TEST_TMPDIR/text")" \
+	"shared object 'v' (value) is corrupted: value header overwritten (magic 0xffffffff, kind 4294967295); refused from now on; looked up by w1 (workers among them are replaced after their task)" \
+	"as text: the report names the worker that looked the object up"
 
 # A task that writes over its pm_ctx must not break the next task of that
 # worker (one that calls ctx->fail): each task gets a fresh context.

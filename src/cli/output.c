@@ -305,11 +305,17 @@ void pm_cli_on_event(void *ud, const pm_event *ev)
 	pm_buf_free(&b);
 }
 
-/* A shared object a task wrote over: said once, refused from then on. */
+/* A shared object a task wrote over: said once, refused from then on,
+ * with the workers and processes whose tasks looked it up (those among
+ * them in the pool are replaced after their current task). */
 void pm_cli_on_corrupt(void *ud, const char *name, const char *kind,
 		       const char *why)
 {
 	pm_cli *c = ud;
+	char ids[16][PM_ID_MAX];
+	size_t n = pm_engine_retire_writers(c->e, name, ids, 16);
+	if (n > 16)
+		n = 16;
 	pm_buf b = { 0 };
 	if (c->mode == PM_OUT_JSON) {
 		pm_buf_puts(&b, "{\"event\":\"corrupt\",\"name\":");
@@ -318,12 +324,21 @@ void pm_cli_on_corrupt(void *ud, const char *name, const char *kind,
 		pm_json_string(&b, kind ? kind : "?");
 		pm_buf_puts(&b, ",\"message\":");
 		pm_json_string(&b, why);
-		pm_buf_puts(&b, "}");
+		pm_buf_puts(&b, ",\"writers\":[");
+		for (size_t i = 0; i < n; i++)
+			pm_buf_printf(&b, "%s\"%s\"", i ? "," : "", ids[i]);
+		pm_buf_puts(&b, "]}");
 	} else {
 		pm_buf_printf(&b, "shared object '%s' (%s) is corrupted: ", name,
 			      kind ? kind : "?");
 		pm_escape_text(&b, why);
 		pm_buf_puts(&b, "; refused from now on");
+		if (n) {
+			pm_buf_puts(&b, "; looked up by ");
+			for (size_t i = 0; i < n; i++)
+				pm_buf_printf(&b, "%s%s", i ? ", " : "", ids[i]);
+			pm_buf_puts(&b, " (workers among them are replaced after their task)");
+		}
 	}
 	c->out(c->ud, PM_LINE_EVENT, b.s);
 	pm_buf_free(&b);

@@ -154,6 +154,37 @@ void eng_send_exits(pm_engine *e)
 	}
 }
 
+/* A shared object found corrupted: every live worker or process whose
+ * tasks looked it up may have written over it (the arena is writable by
+ * all, so this is who could, not proof).  Workers among them are replaced
+ * after their current task, as maxtasks does, so no task of theirs is
+ * lost; their ids go to ids. */
+size_t pm_engine_retire_writers(pm_engine *e, const char *name,
+				char (*ids)[PM_ID_MAX], size_t max)
+{
+	int i = pm_shared_index_of(e->shared, name);
+	if (i < 0)
+		return 0;
+	uint64_t bit = UINT64_C(1) << (i % 64);
+	size_t n = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		worker **ws = pass ? e->procs : e->workers;
+		size_t nw = pass ? e->nprocs : e->nworkers;
+		for (size_t k = 0; k < nw; k++) {
+			worker *w = ws[k];
+			if (w->pid <= 0 || !w->shm ||
+			    !(atomic_load_explicit(&w->shm->touched[i / 64],
+						   memory_order_relaxed) & bit))
+				continue;
+			if (!pass && !w->retiring)
+				w->recycling = true;
+			if (n < max)
+				worker_id_format(ids[n++], w);
+		}
+	}
+	return n;
+}
+
 int pm_engine_set_initializer(pm_engine *e, const char *name,
 			      const pm_value *args, size_t nargs, char *err,
 			      size_t errlen)

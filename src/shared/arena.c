@@ -226,6 +226,32 @@ void *pm_shared_find(const pm_shared *s, const char *name)
 	return in_manager(s) ? NULL : find_in_arena(s, name);
 }
 
+int pm_shared_index(const pm_shared *s, const void *obj)
+{
+	if (!s || !obj || (const char *)obj < (const char *)s->a ||
+	    (const char *)obj >= (const char *)s->a + PM_SHARED_ARENA)
+		return -1;
+	uint64_t off = (uint64_t)((const char *)obj - (const char *)s->a);
+	for (size_t i = 0; i < s->n; i++)
+		if (s->rec[i].off == off)
+			return (int)i;
+	if (in_manager(s))
+		return -1;
+	uint32_t n = atomic_load_explicit(&s->a->count, memory_order_acquire);
+	if (n > PM_SHARED_MAX)
+		n = PM_SHARED_MAX;
+	for (uint32_t i = 0; i < n; i++)
+		if (s->a->e[i].off == off)
+			return (int)i;
+	return -1;
+}
+
+int pm_shared_index_of(const pm_shared *s, const char *name)
+{
+	const obj_rec *r = s && name ? find_rec(s, name) : NULL;
+	return r ? (int)(r - s->rec) : -1;
+}
+
 /* ---- creating ---------------------------------------------------------- */
 
 void *shm_reserve(pm_shared *s, const char *name, size_t size, size_t zeroed,
