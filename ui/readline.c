@@ -354,8 +354,10 @@ static void show_matches(char **matches, int n, int max_len)
 	}
 	/* The log marks each line with two columns. */
 	int width = COLS - 2;
+	/* readline's completion-display-width: -1 the screen's, 0 one a
+	 * row. */
 	const char *dw = rl_variable_value("completion-display-width");
-	if (dw && atoi(dw) > 0 && atoi(dw) < width)
+	if (dw && atoi(dw) >= 0 && atoi(dw) < width)
 		width = atoi(dw);
 	int colw = widest + 2;
 	int cols = (width + 2) / colw; /* the last column needs no gap */
