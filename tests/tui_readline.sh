@@ -102,6 +102,8 @@ begin keys "$keys_rc" && {
 	line_is keys 'poolmon> Xecho one twoY' 'Shift-Right ("\e[1;2C") bound to end-of-line'
 	tmux_keys keys M-Left M-Left Z
 	line_is keys 'poolmon> Xecho Zone twoY' "Alt-Left: readline's own backward-word"
+	tmux_keys keys C-Up F12 S-Up
+	line_is keys 'poolmon> Xecho Zone twoY' 'keys bound to nothing (Ctrl-Up, F12, Shift-Up) insert nothing'
 	tmux_keys keys C-c
 	line_is keys 'poolmon>' 'Ctrl-C still clears the line'
 	focus_is keys command 'the command line has the keys'

@@ -250,12 +250,16 @@ static bool key_sequence(int k, char *seq, size_t len)
 	return false;
 }
 
+/* A key whose sequence the keymap binds to nothing is dropped, as it was
+ * before keys went through the keymaps: readline would take an unbound
+ * "\e[1;5A" for Esc and insert the rest, as bash does. */
 static bool feed_key_sequence(tui *t, int k)
 {
 	char seq[16];
 	if (!key_sequence(k, seq, sizeof seq))
 		return false;
-	feed_bytes(t, seq, strlen(seq));
+	if (rl_function_of_keyseq(seq, rl_get_keymap(), NULL))
+		feed_bytes(t, seq, strlen(seq));
 	return true;
 }
 
