@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tab completion (src/cli/complete.c), called directly as readline would
- * call it: what is offered for a command name, for an id after result,
- * join and pause, for a task name, a shared object's name, and nothing
+ * call it: what is offered for a command name, for an id (exactly the
+ * kinds the command's table entry takes, ended tasks and exited processes
+ * where they are taken), for a task name, a shared object's name, and nothing
  * where a command takes no completion. */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -110,16 +111,23 @@ static const offer names[] = {
 	{ "echo x; ", "res", "result resume", PM_COMPLETE_COMMAND },
 	{ "", "frob", "", PM_COMPLETE_COMMAND },
 	{ "help ", "ki", "kill", PM_COMPLETE_COMMAND },
-	/* Ids: live tasks, then the workers, then the two words.  join
-	 * takes many ids (every word is one), result one (nothing after). */
+	/* Ids: what each command's entry says it takes.  result: tasks
+	 * only; join: tasks, processes and "pool" (alone: not after an id);
+	 * pause: tasks, workers and the two words; kill: no words. */
 	{ "result ", "t", "t1 t2", PM_COMPLETE_ID },
-	{ "result ", "", "t1 t2 w1 all pool", PM_COMPLETE_ID },
-	{ "join ", "", "t1 t2 w1 all pool", PM_COMPLETE_ID },
+	{ "result ", "", "t1 t2", PM_COMPLETE_ID },
+	{ "result ", "w", "", PM_COMPLETE_ID },
+	{ "result ", "a", "", PM_COMPLETE_ID },
+	{ "join ", "", "t1 t2 pool", PM_COMPLETE_ID },
 	{ "join t1 ", "t", "t1 t2", PM_COMPLETE_ID },
+	{ "join t1 ", "", "t1 t2", PM_COMPLETE_ID },
 	{ "pause ", "", "t1 t2 w1 all pool", PM_COMPLETE_ID },
 	{ "pause ", "w", "w1", PM_COMPLETE_ID },
 	{ "terminate ", "p", "pool", PM_COMPLETE_ID },
+	{ "kill ", "", "t1 t2 w1", PM_COMPLETE_ID },
 	{ "result t1 ", "", "", PM_COMPLETE_NONE },
+	/* show NAME|ID: the names, then the ids. */
+	{ "show ", "", "q v t1 t2 w1", PM_COMPLETE_SHARED },
 	/* Task names, bare and with their plugin; not a task's arguments. */
 	{ "submit ", "squ", "square", PM_COMPLETE_TASK },
 	{ "apply ", "demo.squ", "demo.square", PM_COMPLETE_TASK },
@@ -129,6 +137,7 @@ static const offer names[] = {
 	 * completion; an unknown command and echo complete nothing. */
 	{ "get ", "", "q v", PM_COMPLETE_SHARED },
 	{ "show ", "v", "v", PM_COMPLETE_SHARED },
+	{ "show ", "w", "w1", PM_COMPLETE_SHARED },
 	{ "load ", "", "", PM_COMPLETE_FILE },
 	{ "frob ", "", "", PM_COMPLETE_NONE },
 	{ "echo ", "t", "", PM_COMPLETE_NONE },
@@ -139,16 +148,56 @@ static void test_offers(void **state)
 	expect(*state, names, sizeof names / sizeof names[0]);
 }
 
-/* An ended task is no longer offered. */
+/* An ended task is still offered where it is taken (result, join, show),
+ * no longer where it is refused (pause, terminate, kill). */
 static void test_ended_task(void **state)
 {
 	fixture *f = *state;
-	static const offer before = { "result ", "t", "t1 t2", PM_COMPLETE_ID };
-	static const offer after = { "result ", "t", "t2", PM_COMPLETE_ID };
-	expect(f, &before, 1);
+	static const offer before[] = {
+		{ "result ", "t", "t1 t2", PM_COMPLETE_ID },
+		{ "pause ", "t", "t1 t2", PM_COMPLETE_ID },
+	};
+	static const offer after[] = {
+		{ "result ", "t", "t1 t2", PM_COMPLETE_ID },
+		{ "join ", "t", "t1 t2", PM_COMPLETE_ID },
+		{ "show ", "t", "t1 t2", PM_COMPLETE_SHARED },
+		{ "pause ", "t", "t2", PM_COMPLETE_ID },
+		{ "terminate ", "", "t2 w1 all pool", PM_COMPLETE_ID },
+		{ "kill ", "t", "t2", PM_COMPLETE_ID },
+	};
+	expect(f, before, sizeof before / sizeof before[0]);
 	assert_true(pm_cli_feed(f->c, "terminate t1"));
 	assert_int_equal(f->errors, 0);
-	expect(f, &after, 1);
+	expect(f, after, sizeof after / sizeof after[0]);
+}
+
+static bool process_exited(fixture *f, uint64_t id)
+{
+	pm_process_info pi;
+	return pm_engine_process_by_id(f->e, id, &pi) && !pi.alive;
+}
+
+/* Processes: p1 alive, p2 exited.  join and show take both, kill and
+ * pause only the live one, result neither. */
+static void test_processes(void **state)
+{
+	fixture *f = *state;
+	assert_true(pm_cli_feed(f->c, "spawn sleep 60000; spawn square 2"));
+	assert_int_equal(f->errors, 0);
+	double deadline = pm_now() + 10;
+	while (!process_exited(f, 2) && pm_now() < deadline)
+		pm_loop_run_once(f->loop, 100);
+	assert_true(process_exited(f, 2));
+	static const offer cases[] = {
+		{ "join ", "p", "p1 p2 pool", PM_COMPLETE_ID },
+		{ "join t1 ", "p", "p1 p2", PM_COMPLETE_ID },
+		{ "show ", "p", "p1 p2", PM_COMPLETE_SHARED },
+		{ "kill ", "p", "p1", PM_COMPLETE_ID },
+		{ "pause ", "p", "p1 pool", PM_COMPLETE_ID },
+		{ "result ", "p", "", PM_COMPLETE_ID },
+	};
+	expect(f, cases, sizeof cases / sizeof cases[0]);
+	assert_true(pm_cli_feed(f->c, "kill p1"));
 }
 
 int main(void)
@@ -156,6 +205,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_offers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ended_task, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_processes, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

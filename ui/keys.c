@@ -84,8 +84,8 @@ static const pm_key key_table[] = {
 		    { KEY_ESC, ON_COMMAND, FOCUS_SCREEN, GUARD_LONE_ESC } },
 	  .bar = { [FOCUS_COMMAND] = { "F2", "Keys>screen" } },
 	  .section = HELP_COMMAND, .keys = "Esc or F2",
-	  .help = "give the keys to the screen (F2 only in vi mode,\n"
-		  "or while a search or key sequence is under way)",
+	  .help = "give the keys to the screen (F2 always; in vi mode\n"
+		  "Esc in command mode: Esc Esc; not mid-search or -sequence)",
 	  .action = act_focus },
 	{ .bind = { { KEY_ESC, ON_SCREEN, FOCUS_COMMAND, GUARD_NONE },
 		    { ':', ON_SCREEN, FOCUS_COMMAND, GUARD_NONE },

@@ -3,16 +3,20 @@
  * interface only (as in cgdb): curses reads the keys, bytes go to readline
  * through rl_getc_function, readline's display comes back through
  * rl_redisplay_function into the command line row.  Also the typed line's
- * run, completion into the log pane, the history file, and the guard
+ * run, completion into the log pane, the history file (appended to,
+ * then truncated), and the guard
  * around readline's abort longjmp (below). */
 #define _GNU_SOURCE
 #include "rline.h"
 
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <wchar.h>
 
 #include <readline/history.h>
@@ -93,6 +97,10 @@ static void rl_redisplay_hook(void)
 	doupdate();
 }
 
+/* Set while a command waits for its next key in callback mode (vi's r,
+ * f, t, m, `): readline's own, exported, weak as _rl_top_level is. */
+extern void *_rl_callback_func __attribute__((weak));
+
 /* Readline is inside a command that reads more keys: an incremental or
  * non-incremental search, a key sequence, a numeric argument, a vi motion,
  * a character to search for or to insert literally.  The keys the TUI
@@ -103,7 +111,8 @@ static bool rl_mid_command(void)
 			  RL_STATE_MULTIKEY | RL_STATE_NUMERICARG |
 			  RL_STATE_VIMOTION | RL_STATE_CHARSEARCH |
 			  RL_STATE_MOREINPUT | RL_STATE_METANEXT) ||
-	       rl_last_func == rl_quoted_insert;
+	       rl_last_func == rl_quoted_insert ||
+	       (&_rl_callback_func != NULL && _rl_callback_func != NULL);
 }
 
 /* Readline asks this before it reads ahead (it inserts typed text in
@@ -174,30 +183,87 @@ void rline_feed_byte(tui *t, int byte)
 	feed_bytes(t, &c, 1);
 }
 
-/* Editing keys go to readline as an ANSI terminal sends them, sequences
- * readline binds itself (it reads no terminfo when the application draws
- * the line): readline then sees them in a search, a key sequence, vi mode
- * or a macro like any other key, instead of the TUI moving the line behind
- * its back.  Delete's sequence is bound in rline_start. */
-static bool feed_key_sequence(tui *t, int k)
+/* Editing keys go to readline as an xterm sends them outside keypad mode,
+ * the sequences readline binds itself and inputrc files name ("\e[A",
+ * "\e[1;5D"): readline then sees them in a search, a key sequence, vi mode
+ * or a macro like any other key, and the user's bindings apply, instead of
+ * the TUI moving the line behind its back.  Curses reports a key with
+ * Shift, Alt or Ctrl as its own code, named by terminfo's extended names
+ * (kLFT5 is Ctrl-Left): xterm's modifier parameter is the digit.  Delete's
+ * sequence is bound in rline_start. */
+static const struct {
+	int key;
+	const char *seq;
+} plain_keys[] = {
+	{ KEY_UP, "\033[A" },	   { KEY_DOWN, "\033[B" },
+	{ KEY_RIGHT, "\033[C" },  { KEY_LEFT, "\033[D" },
+	{ KEY_HOME, "\033[H" },   { KEY_END, "\033[F" },
+	{ KEY_IC, "\033[2~" },	   { KEY_DC, "\033[3~" },
+	{ KEY_PPAGE, "\033[5~" }, { KEY_NPAGE, "\033[6~" },
+	{ KEY_SR, "\033[1;2A" },  { KEY_SF, "\033[1;2B" },
+	{ KEY_SRIGHT, "\033[1;2C" }, { KEY_SLEFT, "\033[1;2D" },
+	{ KEY_SHOME, "\033[1;2H" }, { KEY_SEND, "\033[1;2F" },
+	{ KEY_SIC, "\033[2;2~" }, { KEY_SDC, "\033[3;2~" },
+	{ KEY_SPREVIOUS, "\033[5;2~" }, { KEY_SNEXT, "\033[6;2~" },
+	{ KEY_F(1), "\033OP" },   { KEY_F(2), "\033OQ" },
+	{ KEY_F(3), "\033OR" },   { KEY_F(4), "\033OS" },
+	{ KEY_F(5), "\033[15~" }, { KEY_F(6), "\033[17~" },
+	{ KEY_F(7), "\033[18~" }, { KEY_F(8), "\033[19~" },
+	{ KEY_F(9), "\033[20~" }, { KEY_F(10), "\033[21~" },
+	{ KEY_F(11), "\033[23~" }, { KEY_F(12), "\033[24~" },
+};
+
+/* terminfo's extended key names with a modifier digit: "\e[1;<m>X" for
+ * the cursor keys, "\e[<n>;<m>~" for the others. */
+static const struct {
+	const char *name;
+	char final;
+	int n;
+} modified_keys[] = {
+	{ "kUP", 'A', 1 },  { "kDN", 'B', 1 },	{ "kRIT", 'C', 1 },
+	{ "kLFT", 'D', 1 }, { "kHOM", 'H', 1 }, { "kEND", 'F', 1 },
+	{ "kIC", '~', 2 },  { "kDC", '~', 3 },	{ "kPRV", '~', 5 },
+	{ "kNXT", '~', 6 },
+};
+
+static bool key_sequence(int k, char *seq, size_t len)
 {
-	static const struct {
-		int key;
-		const char *seq;
-	} keys[] = {
-		{ KEY_UP, "\033[A" },	 { KEY_DOWN, "\033[B" },
-		{ KEY_RIGHT, "\033[C" }, { KEY_LEFT, "\033[D" },
-		{ KEY_HOME, "\033[H" },	 { KEY_END, "\033[F" },
-		{ KEY_DC, "\033[3~" },
-	};
-	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-		if (keys[i].key == k) {
-			feed_bytes(t, keys[i].seq, strlen(keys[i].seq));
+	for (size_t i = 0; i < sizeof plain_keys / sizeof *plain_keys; i++)
+		if (plain_keys[i].key == k) {
+			snprintf(seq, len, "%s", plain_keys[i].seq);
 			return true;
 		}
+	const char *name = k > KEY_MAX ? keyname(k) : NULL;
+	if (!name)
+		return false;
+	for (size_t i = 0; i < sizeof modified_keys / sizeof *modified_keys;
+	     i++) {
+		size_t nl = strlen(modified_keys[i].name);
+		const char *m = name + nl;
+		if (strncmp(name, modified_keys[i].name, nl) || m[0] < '2' ||
+		    m[0] > '8' || m[1])
+			continue;
+		snprintf(seq, len, "\033[%d;%c%c", modified_keys[i].n, m[0],
+			 modified_keys[i].final);
+		return true;
+	}
 	return false;
 }
 
+/* A key whose sequence the keymap binds to nothing is dropped, as it was
+ * before keys went through the keymaps: readline would take an unbound
+ * "\e[1;5A" for Esc and insert the rest, as bash does. */
+static bool feed_key_sequence(tui *t, int k)
+{
+	char seq[16];
+	if (!key_sequence(k, seq, sizeof seq))
+		return false;
+	if (rl_function_of_keyseq(seq, rl_get_keymap(), NULL))
+		feed_bytes(t, seq, strlen(seq));
+	return true;
+}
+
+static int g_history_added; /* lines added this session */
 
 /* A typed line: into the history, echoed in the log, run. */
 static void on_line(char *line)
@@ -218,8 +284,10 @@ static void on_line(char *line)
 					   ? history_get(history_base +
 							 history_length - 1)
 					   : NULL;
-		if (!last || strcmp(last->line, line))
+		if (!last || strcmp(last->line, line)) {
 			add_history(line);
+			g_history_added++;
+		}
 		ui_echo_command(t, line);
 		pm_cli_feed(t->cli, line);
 	}
@@ -263,22 +331,70 @@ static char **attempt_completion(const char *text, int start, int end)
 	return m;
 }
 
+#define MATCH_ROWS_MAX 40 /* rows of candidates in the log, then "…" */
+
+/* What readline shows of a match: a file name without its directory. */
+static const char *match_shown(const char *m)
+{
+	if (!rl_filename_completion_desired)
+		return m;
+	size_t len = strlen(m);
+	const char *slash = len > 1 ? memrchr(m, '/', len - 1) : NULL;
+	return slash ? slash + 1 : m;
+}
+
 /* Readline would print the candidates on the terminal; the log pane gets
- * them instead. */
+ * them instead, laid out as readline lays them out: in columns two blanks
+ * apart as wide as the longest, down the columns (across them with
+ * print-completions-horizontally), never a candidate cut at the edge. */
 static void show_matches(char **matches, int n, int max_len)
 {
 	(void)max_len;
-	pm_buf b = { 0 };
-	pm_buf_puts(&b, "completions:");
-	for (int i = 1; i <= n && matches[i]; i++) {
-		if (b.len > 2000) {
-			pm_buf_puts(&b, " …");
-			break;
-		}
-		pm_buf_printf(&b, " %s", matches[i]);
+	int widest = 1;
+	for (int i = 1; i <= n; i++) {
+		int w = text_width(match_shown(matches[i]));
+		if (w > widest)
+			widest = w;
 	}
-	log_add(PM_LINE_INFO, false, b.s);
-	pm_buf_free(&b);
+	/* The log marks each line with two columns. */
+	int width = COLS - 2;
+	/* readline's completion-display-width: -1 the screen's, 0 one a
+	 * row. */
+	const char *dw = rl_variable_value("completion-display-width");
+	if (dw && atoi(dw) >= 0 && atoi(dw) < width)
+		width = atoi(dw);
+	int colw = widest + 2;
+	int cols = (width + 2) / colw; /* the last column needs no gap */
+	if (cols < 1)
+		cols = 1;
+	int rows = (n + cols - 1) / cols;
+	const char *h = rl_variable_value("print-completions-horizontally");
+	bool across = h && !strcmp(h, "on");
+	log_add(PM_LINE_INFO, false, "completions:");
+	int shown_rows = rows > MATCH_ROWS_MAX ? MATCH_ROWS_MAX : rows;
+	for (int r = 0; r < shown_rows; r++) {
+		pm_buf b = { 0 };
+		pm_buf_puts(&b, "");
+		for (int c = 0; c < cols; c++) {
+			int i = across ? r * cols + c : c * rows + r;
+			if (i >= n)
+				break;
+			const char *m = match_shown(matches[i + 1]);
+			int pad = c + 1 < cols ? colw - text_width(m) : 0;
+			pm_buf_printf(&b, "%s%*s", m, pad, "");
+		}
+		while (b.len && b.s[b.len - 1] == ' ')
+			b.s[--b.len] = '\0';
+		log_add(PM_LINE_INFO, false, b.s);
+		pm_buf_free(&b);
+	}
+	if (rows > shown_rows) {
+		char more[96];
+		snprintf(more, sizeof more,
+			 "… %d more rows: type more of the word",
+			 rows - shown_rows);
+		log_add(PM_LINE_INFO, false, more);
+	}
 	if (g_tui) {
 		g_tui->log_scroll = 0;
 		g_tui->dirty = true;
@@ -311,6 +427,33 @@ static char *history_file(void)
 	return path;
 }
 
+/* At the end of a session its own lines are appended to the file, which
+ * is then cut to its last HISTORY_MAX lines, as bash does: two sessions at
+ * once both keep their lines.  The directory is locked meanwhile, since
+ * the truncation rewrites the file (through a new file renamed over it). */
+static void history_save(const char *path)
+{
+	int n = g_history_added < history_length ? g_history_added
+						  : history_length;
+	g_history_added = 0;
+	if (n == 0)
+		return;
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	int lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (lock >= 0)
+		flock(lock, LOCK_EX);
+	/* append_history does not create the file. */
+	if (access(path, F_OK) == 0 ? append_history(n, path) == 0
+				    : write_history(path) == 0)
+		history_truncate_file(path, HISTORY_MAX);
+	if (lock >= 0)
+		close(lock);
+}
+
 static FILE *g_rl_out; /* readline's own output goes nowhere */
 
 void rline_start(tui *t)
@@ -333,6 +476,7 @@ void rline_start(tui *t)
 	using_history();
 	stifle_history(HISTORY_MAX);
 	t->history_path = history_file();
+	g_history_added = 0;
 	if (t->history_path)
 		read_history(t->history_path);
 	rl_callback_handler_install(PROMPT, on_line);
@@ -354,10 +498,8 @@ void rline_stop(tui *t)
 	 * signal would, so readline keeps no half-done state. */
 	rl_callback_sigcleanup();
 	rl_callback_handler_remove();
-	if (t->history_path) {
-		write_history(t->history_path);
-		history_truncate_file(t->history_path, HISTORY_MAX);
-	}
+	if (t->history_path)
+		history_save(t->history_path);
 	free(t->history_path);
 	t->history_path = NULL;
 	free(g_complete_before);
@@ -392,9 +534,15 @@ void rline_clear_line(void)
 	rl_redisplay_hook();
 }
 
+/* In emacs mode a lone Esc is free; in vi mode it is readline's way into
+ * command mode, so only an Esc in command mode (Esc Esc from insert mode)
+ * leaves the line, as cgdb's Esc leaves its gdb window and i comes back. */
 bool rline_esc_is_free(void)
 {
-	return rl_editing_mode == 1 /* emacs */ && !rl_mid_command();
+	if (rl_mid_command())
+		return false;
+	return rl_editing_mode == 1 /* emacs */ ||
+	       rl_get_keymap() == vi_movement_keymap;
 }
 
 bool rline_help_key_is_free(void)

@@ -20,8 +20,8 @@ void rline_draw(tui *t);
 /* Ctrl-C on the command line: end any search or key sequence, drop the
  * line. */
 void rline_clear_line(void);
-/* Readline does not need a lone Esc now (emacs mode, no search or key
- * sequence under way): the screen may take it. */
+/* Readline does not need a lone Esc now (no search or key sequence under
+ * way; emacs mode, or vi command mode): the screen may take it. */
 bool rline_esc_is_free(void);
 /* The line is empty and readline reads no more keys for a command: `?`
  * may open the help. */

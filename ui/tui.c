@@ -74,9 +74,12 @@ static void on_stdin(void *ud, int fd, short revents)
 		t->keys[t->nkeys++] = k;
 	while (t->key_at < t->nkeys && !t->quit) {
 		k = t->keys[t->key_at++];
-		/* An Esc with nothing after it is the Esc key; followed by
-		 * more bytes it is a Meta prefix for readline. */
-		bool lone = k == KEY_ESC && t->key_at == t->nkeys;
+		/* An Esc with nothing after it, or before a key curses
+		 * decoded (F1, an arrow: Esc pressed just before it), is the
+		 * Esc key; followed by bytes it is a Meta prefix for
+		 * readline. */
+		bool lone = k == KEY_ESC && (t->key_at == t->nkeys ||
+					     t->keys[t->key_at] > 0xff);
 		react(t, keys_dispatch(t, k, lone));
 	}
 	t->nkeys = t->key_at = 0;

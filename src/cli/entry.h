@@ -44,6 +44,16 @@ enum {
 	PM_CMD_IDS = 1 << 1,
 	/* The usage shows the options before the words (spawn). */
 	PM_CMD_OPTIONS_FIRST = 1 << 2,
+	/* What an id word may name (with PM_CMD_IDS): completion offers
+	 * exactly these.  "all" and "pool" stand alone: only as the first
+	 * word. */
+	PM_IDS_TASK = 1 << 8,	       /* a task that has not ended */
+	PM_IDS_TASK_ENDED = 1 << 9,    /* a task that has ended */
+	PM_IDS_WORKER = 1 << 10,       /* a pool worker */
+	PM_IDS_PROCESS = 1 << 11,      /* a standalone process still alive */
+	PM_IDS_PROCESS_ENDED = 1 << 12, /* one that has exited */
+	PM_IDS_ALL = 1 << 13,	       /* the word "all" */
+	PM_IDS_POOL = 1 << 14,	       /* the word "pool" */
 };
 
 struct pm_cmd_entry {

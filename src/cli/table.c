@@ -15,6 +15,11 @@
 #define CHUNKSIZE { "chunksize", PM_OPT_COUNT, "N", NULL, false }
 #define FLAG(name, shown) { name, PM_OPT_FLAG, shown, NULL, false }
 #define NOWAIT FLAG("nowait", "1")
+/* What the id words name (entry.h's PM_IDS_*): completion offers these. */
+#define TASKS (PM_CMD_IDS | PM_IDS_TASK | PM_IDS_TASK_ENDED)
+#define PROCESSES (PM_IDS_PROCESS | PM_IDS_PROCESS_ENDED)
+#define LIVE (PM_CMD_IDS | PM_IDS_TASK | PM_IDS_WORKER | PM_IDS_PROCESS)
+#define TARGETS (LIVE | PM_IDS_ALL | PM_IDS_POOL)
 
 const struct pm_cmd_entry pm_cmd_table[] = {
 	{ "submit", "TASK [ARG…] [KEY=VALUE…]",
@@ -47,25 +52,26 @@ const struct pm_cmd_entry pm_cmd_table[] = {
 	  pm_cmd_starmap },
 	{ "result", "ID",
 	  "wait for a task and print its result or error (AsyncResult.get)",
-	  1, 1, { TIMEOUT }, PM_CMD_IDS, PM_COMPLETE_ID, PM_COMPLETE_NONE,
+	  1, 1, { TIMEOUT }, TASKS, PM_COMPLETE_ID, PM_COMPLETE_NONE,
 	  pm_cmd_result },
 	{ "join", "[ID…|pool]",
 	  "wait for these tasks/processes; none named: all tasks and processes, and after close/terminate the workers' exit (Pool.join)",
-	  0, -1, { TIMEOUT }, PM_CMD_IDS, PM_COMPLETE_ID, PM_COMPLETE_ID,
+	  0, -1, { TIMEOUT }, TASKS | PROCESSES | PM_IDS_POOL, PM_COMPLETE_ID,
+	  PM_COMPLETE_ID,
 	  pm_cmd_join },
 	{ "pause", "[ID|all]",
 	  "no id: stop dispatching; task: hold it or SIGSTOP its worker; worker: SIGSTOP; all: both",
-	  0, 1, { { 0 } }, PM_CMD_IDS, PM_COMPLETE_ID, PM_COMPLETE_NONE,
+	  0, 1, { { 0 } }, TARGETS, PM_COMPLETE_ID, PM_COMPLETE_NONE,
 	  pm_cmd_pause },
-	{ "resume", "[ID|all]", "undo pause", 0, 1, { { 0 } }, PM_CMD_IDS,
+	{ "resume", "[ID|all]", "undo pause", 0, 1, { { 0 } }, TARGETS,
 	  PM_COMPLETE_ID, PM_COMPLETE_NONE, pm_cmd_resume },
 	{ "terminate", "ID|pool",
 	  "task: cancel if queued, kill its worker if running; worker/process: kill it; pool: Pool.terminate",
-	  1, 1, { { 0 } }, PM_CMD_IDS, PM_COMPLETE_ID, PM_COMPLETE_NONE,
+	  1, 1, { { 0 } }, TARGETS, PM_COMPLETE_ID, PM_COMPLETE_NONE,
 	  pm_cmd_terminate },
 	{ "kill", "ID",
 	  "SIGKILL now, no grace: a running task's worker, a worker or a process (Process.kill)",
-	  1, 1, { { 0 } }, PM_CMD_IDS, PM_COMPLETE_ID, PM_COMPLETE_NONE,
+	  1, 1, { { 0 } }, LIVE, PM_COMPLETE_ID, PM_COMPLETE_NONE,
 	  pm_cmd_kill },
 	{ "close", NULL, "accept no more tasks (Pool.close)", 0, 0, { { 0 } },
 	  0, PM_COMPLETE_NONE, PM_COMPLETE_NONE, pm_cmd_close },
@@ -131,7 +137,8 @@ const struct pm_cmd_entry pm_cmd_table[] = {
 	  pm_cmd_set },
 	{ "show", "NAME|ID",
 	  "one shared object in full, or a task (ready, successful, result), worker or process",
-	  1, 1, { { 0 } }, PM_CMD_IDS, PM_COMPLETE_SHARED, PM_COMPLETE_NONE,
+	  1, 1, { { 0 } }, TASKS | PM_IDS_WORKER | PROCESSES, PM_COMPLETE_SHARED,
+	  PM_COMPLETE_NONE,
 	  pm_cmd_show },
 	{ "acquire", "NAME",
 	  "take a lock or semaphore (or a value's lock) for poolmon itself",
