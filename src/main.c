@@ -12,6 +12,7 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "batch.h"
@@ -209,6 +210,12 @@ static pm_source script_source(const char *path)
 	if (!strcmp(path, "-"))
 		return (pm_source){ "<stdin>", NULL, STDIN_FILENO };
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		fd = -1;
+		errno = EISDIR;
+	}
 	if (fd < 0) {
 		fprintf(stderr, "poolmon: cannot open script %s: %s\n", path,
 			strerror(errno));

@@ -38,6 +38,9 @@ usage_rc "a missing argument" -w
 usage_rc "a bad value" --maxtasks 0
 usage_rc "an extra argument" extra
 usage_rc "a script that cannot be opened" --script "$TEST_TMPDIR/none.pm"
+usage_rc "a script that is a directory" --script "$TEST_TMPDIR"
+like "$(cat "$TEST_TMPDIR/e")" "^poolmon: cannot open script $TEST_TMPDIR: Is a directory$" \
+	"a script that is a directory: the message says so"
 
 # --- 3 ----------------------------------------------------------------------
 is "$(rc -x 'apply fail x')" 3 "a failed task (apply fail x): 3"
