@@ -224,6 +224,14 @@ static pm_source script_source(const char *path)
 	return (pm_source){ path, NULL, fd };
 }
 
+static void close_sources(pm_source *srcs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!srcs[i].text && srcs[i].fd != STDIN_FILENO)
+			close(srcs[i].fd);
+	free(srcs);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -250,7 +258,7 @@ int main(int argc, char **argv)
 	char **dirs = NULL;
 	size_t ndirs = 0;
 	int delay = 10;
-	int opt;
+	int opt, status;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":w:bs:x:ejP:d:hV", longopts,
 				  NULL)) != -1) {
@@ -298,26 +306,31 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return close_stdout(0) ? 0 : EXIT_WRITE;
+			status = close_stdout(0) ? 0 : EXIT_WRITE;
+			goto early;
 		case 'V':
 			printf("poolmon %s\n", PACKAGE_VERSION);
-			return close_stdout(0) ? 0 : EXIT_WRITE;
+			status = close_stdout(0) ? 0 : EXIT_WRITE;
+			goto early;
 		case ':':
 			fprintf(stderr, "poolmon: option '%s' needs a value\n",
 				argv[optind - 1]);
-			return EXIT_USAGE;
+			status = EXIT_USAGE;
+			goto early;
 		default:
 			fprintf(stderr,
 				"poolmon: unknown option '%s' (see poolmon --help)\n",
 				argv[optind - 1]);
-			return EXIT_USAGE;
+			status = EXIT_USAGE;
+			goto early;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr,
 			"poolmon: unexpected argument '%s' (see poolmon --help)\n",
 			argv[optind]);
-		return EXIT_USAGE;
+		status = EXIT_USAGE;
+		goto early;
 	}
 	/* --batch reads standard input after the other sources; so does a
 	 * standard input that is not a terminal when there is none. */
@@ -329,7 +342,8 @@ int main(int argc, char **argv)
 	bool headless = nsrcs > 0;
 	if (json && !headless) {
 		fprintf(stderr, "poolmon: --json needs --batch, --script or -x\n");
-		return EXIT_USAGE;
+		status = EXIT_USAGE;
+		goto early;
 	}
 	signal(SIGPIPE, SIG_IGN);
 
@@ -340,7 +354,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "poolmon: %s\n", err);
 		free(err);
 		pm_loop_free(loop);
-		return EXIT_COMMAND;
+		status = EXIT_COMMAND;
+		goto early;
 	}
 	for (size_t i = 0; i < ndirs; i++)
 		pm_engine_add_plugin_dir(e, dirs[i]);
@@ -361,7 +376,6 @@ int main(int argc, char **argv)
 	/* Bring the pool up now that the start-up plugins are loaded: the
 	 * workers inherit them, and the first command sees them all. */
 	pm_engine_poll(e);
-	int status;
 	if (headless) {
 		int signo = pm_batch_run(b, cli, srcs, nsrcs);
 		/* What did not end by now is terminated: it counts. */
@@ -379,13 +393,15 @@ int main(int argc, char **argv)
 	pm_engine_free(e);
 	int write_errno = b ? pm_batch_write_errno(b) : 0;
 	pm_batch_free(b);
-	for (size_t i = 0; i < nsrcs; i++)
-		if (!srcs[i].text && srcs[i].fd != STDIN_FILENO)
-			close(srcs[i].fd);
-	free(srcs);
+	close_sources(srcs, nsrcs);
 	pm_loop_free(loop);
 	/* A signal's status stands; a write error comes next. */
 	if (!close_stdout(write_errno) && status < 128)
 		status = EXIT_WRITE;
+	return status;
+
+early:
+	close_sources(srcs, nsrcs);
+	free(dirs);
 	return status;
 }
