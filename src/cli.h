@@ -43,9 +43,10 @@ void pm_cli_free(pm_cli *c);
 
 /* Runs a line of commands.  Each command of the line runs, or reports its
  * own error (bad input included), in order; an error never stops the
- * others.  A command that waits (join, apply, result, sleep, map) does not
+ * others (unless errexit is on).  A command that waits (join, apply, result, sleep, map) does not
  * block: the rest of the line is kept and runs when the wait ends, driven
- * by the loop.  Returns false if the line had an error so far. */
+ * by the loop.  Under errexit the first error stops everything instead.
+ * Returns false if the line had an error so far. */
 bool pm_cli_feed(pm_cli *c, const char *line);
 /* True while a command waits or commands are pending. */
 bool pm_cli_busy(const pm_cli *c);
@@ -64,6 +65,13 @@ bool pm_cli_quit_requested(const pm_cli *c);
 void pm_cli_report_error(pm_cli *c, const char *command, const char *msg);
 /* Errors seen so far (for --batch's exit status). */
 unsigned pm_cli_error_count(const pm_cli *c);
+/* Where the lines fed from now on come from: errors then begin with
+ * "FILE:LINE: " (under --json, "file" and "line" fields).  file NULL: no
+ * place (a typed line).  file is not copied: it must outlive its use. */
+void pm_cli_set_origin(pm_cli *c, const char *file, unsigned long line);
+/* errexit: the first error stops the session as `quit` does (the pending
+ * commands are dropped).  The `errexit` command sets it too. */
+void pm_cli_set_errexit(pm_cli *c, bool on);
 
 /* The command table. */
 size_t pm_cli_command_count(void);

@@ -7,13 +7,15 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "cli.h"
 #include "engine.h"
 #include "ids.h"
@@ -31,8 +33,6 @@
 #define POOLMON_BINDIR "/usr/local/bin"
 #endif
 
-#define MAX_LINE 65536
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -44,193 +44,83 @@ static void usage(FILE *f)
 		"      --keep N         keep the last N ended tasks for result/show\n"
 		"                       (default 100000, 0: all); older ones are evicted\n"
 		"  -b, --batch          read commands from standard input, no screen\n"
-		"  -s, --script FILE    run the commands in FILE, no screen\n"
+		"  -s, --script FILE    run the commands in FILE ('-': standard input),\n"
+		"                       no screen\n"
 		"  -x, --exec CMDS      run these commands (';' separated), no screen\n"
-		"  -j, --json           with --batch/--script/-x: one JSON event per line\n"
+		"  -e, --errexit        stop at the first error (as 'errexit on')\n"
+		"  -j, --json           without the screen: one JSON event per line\n"
 		"  -P, --plugin-dir DIR look for plugins in DIR first (repeatable)\n"
 		"      --no-demo        do not load the bundled demo plugin\n"
 		"  -d, --delay TENTHS   screen refresh period in tenths of a second (default 10)\n"
 		"  -h, --help           show this help and exit\n"
 		"  -V, --version        show the version and exit\n"
 		"\n"
+		"-x and --script run in the order given, --batch's standard input after\n"
+		"them; a standard input that is not a terminal is read as with --batch\n"
+		"when there is no -x or --script.  Errors from them say FILE:LINE:\n"
+		"(-x:N: for the Nth line of the -x options, <stdin>:N: for standard input).\n"
+		"\n"
+		"Exit status without the screen:\n"
+		"  0      every command succeeded and every task ended done\n"
+		"  1      a command failed (an error: line or event)\n"
+		"  2      bad invocation (unknown option, missing or bad value): nothing ran\n"
+		"  3      a task did not end done (failed, crashed, timeout, terminated,\n"
+		"         cancelled; or still queued or running at the end)\n"
+		"  4      a write error on standard output\n"
+		"  128+N  stopped by signal N (SIGINT, SIGTERM, SIGHUP)\n"
+		"When several apply, 128+N wins, then 4, then 1, then 3.\n"
+		"With the screen: 0 after quit, 128+N after signal N, 4 on a write error.\n"
+		"\n"
 		"Plugins are looked up in --plugin-dir, $POOLMON_PLUGIN_PATH (':' separated),\n"
 		"then %s.  Type 'help' for the commands.\n",
 		POOLMON_PLUGINDIR);
 }
 
-/* ---- batch --------------------------------------------------------------- */
+/* The exit codes (usage() and the man page's EXIT STATUS say them). */
+enum {
+	EXIT_COMMAND = 1,
+	EXIT_USAGE = 2,
+	EXIT_NOT_DONE = 3,
+	EXIT_WRITE = 4,
+};
 
-typedef struct batch {
-	pm_cli *cli;
-	pm_engine *e;
-	pm_loop *loop;
-	int fd;
-	bool eof;
-	pm_buf partial;  /* bytes of a line not yet ended */
-	bool discarding; /* inside a line that was too long */
-	char **lines;
-	size_t nlines, at;
-	unsigned long lineno;
-	bool line_has_nul;
-	bool json;
-} batch;
-
-/* Markers in the line queue for lines refused while reading. */
-static char too_long_line[1], nul_line[1];
-
-static void batch_line(void *ud, pm_line_kind kind, const char *line)
+/* Tasks that did not end done: ended otherwise, or still unfinished (the
+ * end terminates them) except the task of a daemon process, which is
+ * meant to end with poolmon. */
+static size_t tasks_not_done(pm_engine *e)
 {
-	batch *b = ud;
-	FILE *f = kind == PM_LINE_ERROR && !b->json ? stderr : stdout;
-	fputs(line, f);
-	fputc('\n', f);
-	fflush(f);
-}
-
-static void push_line(batch *b, char *line)
-{
-	b->lines = xrealloc(b->lines, (b->nlines + 1) * sizeof *b->lines);
-	b->lines[b->nlines++] = line;
-}
-
-static void end_line(batch *b)
-{
-	if (b->discarding) {
-		push_line(b, too_long_line);
-	} else if (b->line_has_nul) {
-		pm_buf_free(&b->partial);
-		push_line(b, nul_line);
-	} else {
-		push_line(b, pm_buf_take(&b->partial));
-	}
-	b->discarding = b->line_has_nul = false;
-}
-
-static void take_bytes(batch *b, const char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char ch = p[i];
-		if (ch == '\n') {
-			end_line(b);
-			continue;
-		}
-		if (b->discarding)
-			continue;
-		if (b->partial.len >= MAX_LINE) {
-			pm_buf_free(&b->partial);
-			b->discarding = true;
-			continue;
-		}
-		if (ch == '\0') {
-			b->line_has_nul = true;
-			continue;
-		}
-		pm_buf_add(&b->partial, &ch, 1);
-	}
-}
-
-static void batch_read(void *ud, int fd, short revents)
-{
-	batch *b = ud;
-	char buf[65536];
-	(void)revents;
-	ssize_t n = read(fd, buf, sizeof buf);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		if (b->discarding || b->line_has_nul || b->partial.len)
-			end_line(b);
-		b->eof = true;
-		pm_loop_remove_fd(b->loop, fd);
-		return;
-	}
-	take_bytes(b, buf, (size_t)n);
-}
-
-static void batch_feed_ready(batch *b)
-{
-	while (!pm_cli_busy(b->cli) && !pm_cli_quit_requested(b->cli) &&
-	       b->at < b->nlines) {
-		char *line = b->lines[b->at];
-		b->lines[b->at++] = NULL;
-		b->lineno++;
-		if (line == too_long_line || line == nul_line) {
-			/* One clear error for the whole line. */
-			char err[128];
-			if (line == too_long_line)
-				snprintf(err, sizeof err,
-					 "line %lu is longer than %d bytes: ignored",
-					 b->lineno, MAX_LINE);
-			else
-				snprintf(err, sizeof err,
-					 "line %lu contains a NUL byte (0x00): ignored",
-					 b->lineno);
-			pm_cli_report_error(b->cli, "", err);
-			continue;
-		}
-		pm_cli_feed(b->cli, line);
-		free(line);
-	}
-	if (b->at == b->nlines) {
-		free(b->lines);
-		b->lines = NULL;
-		b->nlines = b->at = 0;
-	}
-}
-
-static volatile int g_stop; /* SIGINT/SIGTERM in batch mode */
-
-static void batch_signal(void *ud, int signo)
-{
-	(void)ud;
-	(void)signo;
-	g_stop = 1;
-}
-
-/* Lets processes paused by a command go on (at the end of a session,
- * which waits for them). */
-static void resume_processes(pm_engine *e)
-{
+	pm_counts n = pm_engine_counts(e);
+	size_t bad = n.failed + n.crashed + n.timeout + n.terminated +
+		     n.cancelled;
+	size_t open = n.queued + n.running + n.paused;
 	for (size_t i = 0; i < pm_engine_process_count(e); i++) {
 		pm_process_info pi;
-		if (pm_engine_process_info(e, i, &pi) && pi.alive && pi.paused) {
-			char id[PM_ID_MAX], err[128];
-			pm_engine_resume(e, pm_id_format(id, PM_ID_PROCESS, pi.id),
-					 err, sizeof err);
-		}
+		if (pm_engine_process_info(e, i, &pi) && pi.alive &&
+		    pi.daemon && open)
+			open--;
 	}
+	return bad + open;
 }
 
-static int run_batch(pm_loop *loop, pm_cli *cli, batch *b)
+/* As coreutils' close_stdout: a write error that stdio kept to itself
+ * (a full disk, a closed pipe) is said and changes the exit status.
+ * errnum: the errno of an earlier failed write, 0 if none known. */
+static bool close_stdout(int errnum)
 {
-	pm_loop_watch_signal(loop, SIGINT, batch_signal, NULL);
-	pm_loop_watch_signal(loop, SIGTERM, batch_signal, NULL);
-	pm_loop_watch_signal(loop, SIGHUP, batch_signal, NULL);
-	if (b->fd >= 0) {
-		fcntl(b->fd, F_SETFL, fcntl(b->fd, F_GETFL) | O_NONBLOCK);
-		pm_loop_add_fd(loop, b->fd, POLLIN, batch_read, b);
+	bool pending = __fpending(stdout) != 0;
+	bool failed = ferror(stdout) != 0;
+	bool close_failed = fclose(stdout) != 0;
+	if (close_failed && !errnum)
+		errnum = errno;
+	if (failed || (close_failed && (pending || errno != EBADF))) {
+		if (errnum)
+			fprintf(stderr, "poolmon: write error: %s\n",
+				strerror(errnum));
+		else
+			fprintf(stderr, "poolmon: write error\n");
+		return false;
 	}
-	for (;;) {
-		batch_feed_ready(b);
-		bool finished = pm_cli_quit_requested(cli) ||
-				(b->eof && b->nlines == 0 && !pm_cli_busy(cli));
-		/* As Python does at exit: wait for non-daemon processes. */
-		if (g_stop ||
-		    (finished && !pm_engine_processes_alive(b->e, false)))
-			break;
-		if (finished)
-			resume_processes(b->e); /* a paused one would never end */
-		if (pm_loop_run_once(loop, -1) < 0)
-			break;
-	}
-	if (b->fd >= 0 && !b->eof)
-		pm_loop_remove_fd(loop, b->fd);
-	pm_buf_free(&b->partial);
-	for (size_t i = b->at; i < b->nlines; i++)
-		if (b->lines[i] != too_long_line && b->lines[i] != nul_line)
-			free(b->lines[i]);
-	free(b->lines);
-	return pm_cli_error_count(cli) ? 1 : 0;
+	return true;
 }
 
 /* Ends every task with a final state (events included) and lets the
@@ -314,6 +204,34 @@ static int parse_count(const char *opt, const char *s, int lo, int hi)
 	return (int)v;
 }
 
+/* Opens a --script (or names standard input); exits 2 if it cannot. */
+static pm_source script_source(const char *path)
+{
+	if (!strcmp(path, "-"))
+		return (pm_source){ "<stdin>", NULL, STDIN_FILENO };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		fd = -1;
+		errno = EISDIR;
+	}
+	if (fd < 0) {
+		fprintf(stderr, "poolmon: cannot open script %s: %s\n", path,
+			strerror(errno));
+		exit(EXIT_USAGE);
+	}
+	return (pm_source){ path, NULL, fd };
+}
+
+static void close_sources(pm_source *srcs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!srcs[i].text && srcs[i].fd != STDIN_FILENO)
+			close(srcs[i].fd);
+	free(srcs);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -323,6 +241,7 @@ int main(int argc, char **argv)
 		{ "batch", no_argument, NULL, 'b' },
 		{ "script", required_argument, NULL, 's' },
 		{ "exec", required_argument, NULL, 'x' },
+		{ "errexit", no_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "plugin-dir", required_argument, NULL, 'P' },
 		{ "no-demo", no_argument, NULL, 'n' },
@@ -332,16 +251,16 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	pm_engine_config cfg = { 0 };
-	bool batch_mode = false, json = false, demo = true;
-	const char *script = NULL;
-	char **execs = NULL;
-	size_t nexecs = 0;
+	bool batch_mode = false, json = false, demo = true, errexit = false;
+	bool stdin_read = false;
+	pm_source *srcs = NULL; /* -x and --script, in the order given */
+	size_t nsrcs = 0;
 	char **dirs = NULL;
 	size_t ndirs = 0;
 	int delay = 10;
-	int opt;
+	int opt, status;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":w:bs:x:jP:d:hV", longopts,
+	while ((opt = getopt_long(argc, argv, ":w:bs:x:ejP:d:hV", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'w':
@@ -360,11 +279,17 @@ int main(int argc, char **argv)
 			batch_mode = true;
 			break;
 		case 's':
-			script = optarg;
+			srcs = xrealloc(srcs, (nsrcs + 1) * sizeof *srcs);
+			srcs[nsrcs] = script_source(optarg);
+			stdin_read |= srcs[nsrcs].fd == STDIN_FILENO;
+			nsrcs++;
 			break;
 		case 'x':
-			execs = xrealloc(execs, (nexecs + 1) * sizeof *execs);
-			execs[nexecs++] = optarg;
+			srcs = xrealloc(srcs, (nsrcs + 1) * sizeof *srcs);
+			srcs[nsrcs++] = (pm_source){ "-x", optarg, -1 };
+			break;
+		case 'e':
+			errexit = true;
 			break;
 		case 'j':
 			json = true;
@@ -381,45 +306,44 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			status = close_stdout(0) ? 0 : EXIT_WRITE;
+			goto early;
 		case 'V':
 			printf("poolmon %s\n", PACKAGE_VERSION);
-			return 0;
+			status = close_stdout(0) ? 0 : EXIT_WRITE;
+			goto early;
 		case ':':
 			fprintf(stderr, "poolmon: option '%s' needs a value\n",
 				argv[optind - 1]);
-			return 2;
+			status = EXIT_USAGE;
+			goto early;
 		default:
 			fprintf(stderr,
 				"poolmon: unknown option '%s' (see poolmon --help)\n",
 				argv[optind - 1]);
-			return 2;
+			status = EXIT_USAGE;
+			goto early;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr,
 			"poolmon: unexpected argument '%s' (see poolmon --help)\n",
 			argv[optind]);
-		return 2;
+		status = EXIT_USAGE;
+		goto early;
 	}
-	bool headless = batch_mode || script || nexecs;
+	/* --batch reads standard input after the other sources; so does a
+	 * standard input that is not a terminal when there is none. */
+	if (!stdin_read &&
+	    (batch_mode || (!nsrcs && !isatty(STDIN_FILENO)))) {
+		srcs = xrealloc(srcs, (nsrcs + 1) * sizeof *srcs);
+		srcs[nsrcs++] = (pm_source){ "<stdin>", NULL, STDIN_FILENO };
+	}
+	bool headless = nsrcs > 0;
 	if (json && !headless) {
 		fprintf(stderr, "poolmon: --json needs --batch, --script or -x\n");
-		return 2;
-	}
-	if (!headless && !isatty(STDIN_FILENO)) {
-		fprintf(stderr,
-			"poolmon: standard input is not a terminal; use --batch to read commands from it\n");
-		return 2;
-	}
-	int script_fd = -1;
-	if (script) {
-		script_fd = open(script, O_RDONLY | O_CLOEXEC);
-		if (script_fd < 0) {
-			fprintf(stderr, "poolmon: cannot open script %s: %s\n",
-				script, strerror(errno));
-			return 2;
-		}
+		status = EXIT_USAGE;
+		goto early;
 	}
 	signal(SIGPIPE, SIG_IGN);
 
@@ -430,23 +354,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "poolmon: %s\n", err);
 		free(err);
 		pm_loop_free(loop);
-		return 1;
+		status = EXIT_COMMAND;
+		goto early;
 	}
 	for (size_t i = 0; i < ndirs; i++)
 		pm_engine_add_plugin_dir(e, dirs[i]);
 	add_default_dirs(e);
 	free(dirs);
 
-	batch b = { 0 };
-	b.fd = -1;
-	b.loop = loop;
-	b.json = json;
+	pm_batch *b = headless ? pm_batch_new(loop, e, json) : NULL;
 	pm_cli *cli = headless
 			      ? pm_cli_new(e, loop, json ? PM_OUT_JSON : PM_OUT_TEXT,
-					   batch_line, &b)
+					   pm_batch_line, b)
 			      : pm_cli_new(e, loop, PM_OUT_TEXT, pm_tui_line, NULL);
-	b.cli = cli;
-	b.e = e;
+	pm_cli_set_errexit(cli, errexit);
 	if (demo) {
 		char why[1024];
 		if (pm_engine_load(e, "demo", why, sizeof why) < 0)
@@ -455,27 +376,32 @@ int main(int argc, char **argv)
 	/* Bring the pool up now that the start-up plugins are loaded: the
 	 * workers inherit them, and the first command sees them all. */
 	pm_engine_poll(e);
-	int status;
 	if (headless) {
-		for (size_t i = 0; i < nexecs; i++)
-			take_bytes(&b, execs[i], strlen(execs[i])),
-				take_bytes(&b, "\n", 1);
-		if (script_fd >= 0)
-			b.fd = script_fd;
-		else if (batch_mode)
-			b.fd = STDIN_FILENO;
-		b.eof = b.fd < 0;
-		status = run_batch(loop, cli, &b);
+		int signo = pm_batch_run(b, cli, srcs, nsrcs);
+		/* What did not end by now is terminated: it counts. */
+		size_t not_done = tasks_not_done(e);
+		status = signo ? 128 + signo
+			 : pm_cli_error_count(cli) ? EXIT_COMMAND
+			 : not_done		   ? EXIT_NOT_DONE
+						   : 0;
 	} else {
 		pm_tui_opts o = { delay };
 		status = pm_tui_run(e, loop, cli, &o);
 	}
-	free(execs);
 	shutdown_engine(e, loop);
 	pm_cli_free(cli);
 	pm_engine_free(e);
-	if (script_fd >= 0)
-		close(script_fd);
+	int write_errno = b ? pm_batch_write_errno(b) : 0;
+	pm_batch_free(b);
+	close_sources(srcs, nsrcs);
 	pm_loop_free(loop);
+	/* A signal's status stands; a write error comes next. */
+	if (!close_stdout(write_errno) && status < 128)
+		status = EXIT_WRITE;
+	return status;
+
+early:
+	close_sources(srcs, nsrcs);
+	free(dirs);
 	return status;
 }

@@ -43,7 +43,7 @@ check() {
 	is "$rc" 1 "$name: --json exit status 1"
 	"$poolmon" --batch -w 1 <"$TEST_TMPDIR/in" >"$TEST_TMPDIR/out" 2>"$TEST_TMPDIR/err"
 	rc=$?
-	is "$(grep -c '^error: ' "$TEST_TMPDIR/err")" 1 "$name: text mode, one 'error:' line on stderr"
+	is "$(grep -c '^<stdin>:1: error: ' "$TEST_TMPDIR/err")" 1 "$name: text mode, one '<stdin>:1: error:' line on stderr"
 	is "$(tail -n 1 "$TEST_TMPDIR/out")" 4 "$name: text mode session goes on"
 	is "$rc" 1 "$name: text mode exit status 1"
 }
@@ -73,7 +73,7 @@ is "$out" 9 "after an unknown command, the next command on the same line runs"
 like "$(cat "$TEST_TMPDIR/o")" '"event":"error","command":"apply","message":"[^"]*nosuch' \
 	"error event has command and a message naming the unknown task"
 "$poolmon" --batch -w 1 -x 'apply nosuch 1' >/dev/null 2>"$TEST_TMPDIR/e"
-like "$(cat "$TEST_TMPDIR/e")" "^error: apply: .*nosuch" "text mode: 'error: apply: ...nosuch...'"
+like "$(cat "$TEST_TMPDIR/e")" "^-x:1: error: apply: .*nosuch" "text mode: '-x:1: error: apply: ...nosuch...'"
 
 # join pool works after close (Python's rule), with no error
 "$poolmon" --batch --json -w 2 -x 'submit square 3; close; join pool' >"$TEST_TMPDIR/o" 2>&1
@@ -84,7 +84,7 @@ is "$rc" 0 "close; join pool: exit 0"
 # JSON strings are UTF-8: the same message as text mode, not mojibake
 "$poolmon" --batch -w 1 -x 'apply square 2 bogus=1' >/dev/null 2>"$TEST_TMPDIR/e"
 "$poolmon" --batch --json -w 1 -x 'apply square 2 bogus=1' >"$TEST_TMPDIR/o" 2>/dev/null
-jmsg=$(python3 -c 'import json,sys; e=[e for e in map(json.loads, open(sys.argv[1])) if e["event"] == "error"][0]; print("error: %s: %s" % (e["command"], e["message"]))' "$TEST_TMPDIR/o")
+jmsg=$(python3 -c 'import json,sys; e=[e for e in map(json.loads, open(sys.argv[1])) if e["event"] == "error"][0]; print("%s:%d: error: %s: %s" % (e["file"], e["line"], e["command"], e["message"]))' "$TEST_TMPDIR/o")
 is "$jmsg" "$(cat "$TEST_TMPDIR/e")" "JSON error message decodes to the text-mode message (UTF-8 kept)"
 "$poolmon" --batch --json -w 1 -x 'echo héllo wörld …' >"$TEST_TMPDIR/o" 2>/dev/null
 is "$(python3 -c 'import json,sys; print([e for e in map(json.loads, open(sys.argv[1])) if e["event"] == "echo"][0]["text"])' "$TEST_TMPDIR/o")" \
@@ -131,7 +131,7 @@ is "$(wc -c <"$TEST_TMPDIR/o")" "$(head -c 4000 "$TEST_TMPDIR/o" | wc -c)" "1 MB
 # a long line that is a real command (a 1 MB quoted word) is refused the same way
 { printf 'echo "'; head -c 1048576 /dev/zero | tr '\0' b; printf '"\napply square 2\n'; } >"$TEST_TMPDIR/big2"
 "$poolmon" --batch -w 1 <"$TEST_TMPDIR/big2" >"$TEST_TMPDIR/o" 2>"$TEST_TMPDIR/e"
-is "$(grep -c '^error: ' "$TEST_TMPDIR/e")" 1 "1 MB echo line, text mode: one error"
+is "$(grep -c '^<stdin>:1: error: ' "$TEST_TMPDIR/e")" 1 "1 MB echo line, text mode: one error"
 is "$(cat "$TEST_TMPDIR/o")" 4 "1 MB echo line, text mode: nothing echoed, next command works"
 
 # --- NUL bytes -------------------------------------------------------------
@@ -144,7 +144,7 @@ is "$rc" 1 "NUL byte: exit status 1"
 like "$(grep '"error"' "$TEST_TMPDIR/o")" '"message":"[^"]*(NUL|nul|0x00|\\u0000)' \
 	"NUL byte: the message names a NUL byte (not another character)"
 printf '\0\0\0\napply square 2\n' | "$poolmon" --batch -w 1 >"$TEST_TMPDIR/o" 2>"$TEST_TMPDIR/e"
-is "$(grep -c '^error: ' "$TEST_TMPDIR/e")" 1 "a line of NULs, text mode: one error"
+is "$(grep -c '^<stdin>:1: error: ' "$TEST_TMPDIR/e")" 1 "a line of NULs, text mode: one error"
 is "$(cat "$TEST_TMPDIR/o")" 4 "a line of NULs, text mode: the next command works"
 
 # --- command line ----------------------------------------------------------
@@ -164,12 +164,12 @@ optcheck "-w abc" 'abc' --batch -w abc
 optcheck "-w 0" 'workers|-w' --batch -w 0
 optcheck "--script of a missing file" 'nonexistent' --script "$TEST_TMPDIR/nonexistent"
 
-# stdin not a terminal and no --batch: say to use --batch, run nothing
-echo 'apply square 2' | "$poolmon" >"$TEST_TMPDIR/o" 2>"$TEST_TMPDIR/e"
+# stdin not a terminal and no --batch: its commands run as with --batch
+echo 'apply square 2' | "$poolmon" -w 1 >"$TEST_TMPDIR/o" 2>"$TEST_TMPDIR/e"
 rc=$?
-is "$rc" 2 "stdin not a terminal without --batch: exit status 2"
-like "$(cat "$TEST_TMPDIR/e")" '--batch' "stdin not a terminal without --batch: message mentions --batch"
-is "$(cat "$TEST_TMPDIR/o")" "" "stdin not a terminal without --batch: nothing run"
+is "$rc" 0 "stdin not a terminal without --batch: exit status 0"
+is "$(cat "$TEST_TMPDIR/e")" "" "stdin not a terminal without --batch: nothing on stderr"
+is "$(cat "$TEST_TMPDIR/o")" "4" "stdin not a terminal without --batch: its command ran"
 
 # a clean session exits 0
 "$poolmon" --batch -w 1 -x 'apply square 2' >/dev/null 2>&1

@@ -100,7 +100,7 @@ like "$(cat "$txt")" "^t1 demo\.person\('admin', 22, \[\['address', '克州'\]\]
 	"text: spawn prints the name and the pid that then runs the task"
 
 # --- terminate, join, is_alive False -------------------------------------------
-run process_terminate
+run process_terminate 3 # p1's task terminated
 is "$(q '[e["state"] for e in tasks() if e["state"] not in ("queued", "running")]')" "['terminated']" \
 	"terminate: proc_1 ends terminated (it was not done)"
 is "$(q '[(p["id"], p["alive"], p["exitcode"]) for p in status()["processes"]]')" \
@@ -131,7 +131,7 @@ is "$(q 'min(e["ended"] for e in tasks("done") if e["id"] in ("t1", "t2", "t3"))
 	True "apply_async: t4 starts once one of t1-t3 has ended (three at a time)"
 
 # --- close vs terminate after 2 s ------------------------------------------------
-run pool_terminate
+run pool_terminate 3 # tasks terminated and cancelled
 is "$(q 'sorted(e["id"] for e in tasks("done"))')" "['t1', 't2']" \
 	"terminate: only t1 and t2 (started first) finished"
 is "$(q '[len(tasks(s)) for s in ("terminated", "cancelled")]')" "[2, 6]" \
@@ -171,8 +171,8 @@ is "$(q 'len({e["pid"] for e in tasks("done", "demo.job_timed")[:2]})')" 1 "seri
 is "$(q 'len({e["pid"] for e in tasks("done", "demo.job_timed")[2:]})')" 2 "processes: two processes ran them"
 
 # --- Queue(3): full(), Full, empty(), get order -------------------------------
-run queue_full 1 "error: put: queue: timed out: queue is full (Full)
-error: put: queue: queue is full (Full)"
+run queue_full 1 "$ex/queue_full.poolmon:36: error: put: queue: timed out: queue is full (Full)
+$ex/queue_full.poolmon:37: error: put: queue: queue is full (Full)"
 is "$(q 'results()')" "[0, 1, 1, 0, 1]" \
 	"full() False after 2 puts, True after 3 and after the refused puts; empty() False, then True after 3 gets"
 is "$(q 'errors()')" "['queue: timed out: queue is full (Full)', 'queue: queue is full (Full)']" \
@@ -268,8 +268,8 @@ is "$(q '[(o["name"], o["text"]) for o in shown("p") + shown("pp")]')" \
 is "$(q '[x[2] for x in exited()]')" "[0, 0, 0, 0]" "the four processes exit 0"
 
 # --- Value, Array and the type-code table --------------------------------------------
-run value_array 1 "error: array: an array is one-dimensional: '[[1,2],[3,4]]' is a list of lists (TypeError: an integer is required)
-error: value: bad type code 'u' (one of b B h H i I l L q Q f d c)"
+run value_array 1 "$ex/value_array.poolmon:48: error: array: an array is one-dimensional: '[[1,2],[3,4]]' is a list of lists (TypeError: an integer is required)
+$ex/value_array.poolmon:53: error: value: bad type code 'u' (one of b B h H i I l L q Q f d c)"
 is "$(q '[(o["name"], o["code"], o.get("value", o.get("values"))) for e in ev if e["event"] == "shared" for o in [e["object"]]]')" \
 	"[('value1', 'i', 0), ('value2', 'd', 3.14), ('array', 'i', [1, 2, 3, 4])]" \
 	"Value('i', 0), Value('d', 3.14), Array('i', [1, 2, 3, 4])"

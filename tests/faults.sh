@@ -60,7 +60,7 @@ await 10 "[w for w in workers('started') if w['id'] == '$wid' and w['pid'] != $w
 send 'apply square 3'
 await 10 '[e for e in ev if e["event"] == "result" and e.get("result") == 9]' "kill -9 worker: apply square 3 = 9 afterwards"
 live_stop
-is "$?" 0 "kill -9 worker: poolmon exits 0"
+is "$?" 3 "kill -9 worker: poolmon exits 3 (t1 crashed)"
 
 # --- timeouts --------------------------------------------------------------
 out=$TEST_TMPDIR/timeout.json; all_json+=("$out")

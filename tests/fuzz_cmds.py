@@ -66,7 +66,7 @@ SANITIZER = re.compile(
 # command must never turn into one of these.
 DANGEROUS = {"apply", "map", "imap", "starmap", "result", "join", "sleep",
              "get", "put", "acquire", "quit", "submit", "spawn",
-             "initializer", "pause", "workers", "load", "barrier"}
+             "initializer", "pause", "workers", "load", "barrier", "errexit"}
 
 # ---- edge values -----------------------------------------------------------
 IDS = ["t0", "t1", "t2", "t3", "t5", "t99999999999", "t18446744073709551615",
@@ -589,6 +589,10 @@ class Session:
 
     def g_release(self):
         return ["release", self.shared_name({"lock", "value"})]
+
+    def g_errexit(self):
+        # never "on": the first error would end the session
+        return ["errexit"] + self.r.choice([[], ["off"], ["yes"], ["on", "1"], ['""']])
 
     def g_quit(self):
         if self.r.random() < 0.5:

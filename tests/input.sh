@@ -33,23 +33,23 @@ run_text() {
 
 # the two reproductions of the issue (SIGSEGV, then "out of memory")
 run_text "INT64_MIN..INT64_MAX" 'echo -9223372036854775808..9223372036854775807; echo after' \
-	"after" "error: echo: range -9223372036854775808..9223372036854775807 has more than 10000000 items"
+	"after" "-x:1: error: echo: range -9223372036854775808..9223372036854775807 has more than 10000000 items"
 run_text "-1..INT64_MAX" 'echo -1..9223372036854775807; echo after' \
-	"after" "error: echo: range -1..9223372036854775807 has more than 10000000 items"
+	"after" "-x:1: error: echo: range -1..9223372036854775807 has more than 10000000 items"
 run_text "0..INT64_MAX as an option value" 'apply echo 1 x=0..9223372036854775807; echo after' \
-	"after" "error: apply: range 0..9223372036854775807 has more than 10000000 items"
+	"after" "-x:1: error: apply: range 0..9223372036854775807 has more than 10000000 items"
 run_text "one item over the limit" 'map square 0..10000000; echo after' \
-	"after" "error: map: range 0..10000000 has more than 10000000 items"
+	"after" "-x:1: error: map: range 0..10000000 has more than 10000000 items"
 run_text "2^63 as a range end" 'map square 1..9223372036854775808; echo after' \
-	"after" "error: map: bad range '1..9223372036854775808': 9223372036854775808 is out of the 64-bit integer range"
+	"after" "-x:1: error: map: bad range '1..9223372036854775808': 9223372036854775808 is out of the 64-bit integer range"
 run_text "2^64 as a range start" 'map square 18446744073709551616..1; echo after' \
-	"after" "error: map: bad range '18446744073709551616..1': 18446744073709551616 is out of the 64-bit integer range"
+	"after" "-x:1: error: map: bad range '18446744073709551616..1': 18446744073709551616 is out of the 64-bit integer range"
 run_text "2^63 as a number" 'apply echo 9223372036854775808; echo after' \
-	"after" "error: apply: integer out of range (64 bits): 9223372036854775808"
+	"after" "-x:1: error: apply: integer out of range (64 bits): 9223372036854775808"
 run_text "2^64 as a number" 'apply echo 18446744073709551616; echo after' \
-	"after" "error: apply: integer out of range (64 bits): 18446744073709551616"
+	"after" "-x:1: error: apply: integer out of range (64 bits): 18446744073709551616"
 run_text "reversed range" 'map square 9223372036854775807..-9223372036854775808; echo after' \
-	"after" "error: map: empty range '9223372036854775807..-9223372036854775808': 9223372036854775807 is after -9223372036854775808"
+	"after" "-x:1: error: map: empty range '9223372036854775807..-9223372036854775808': 9223372036854775807 is after -9223372036854775808"
 
 # a range over the limit runs nothing: no task, no result
 "$poolmon" --batch --json -w 1 -x 'map square -9223372036854775808..9223372036854775807; status' \
@@ -68,17 +68,17 @@ is "$out" "[9223372036854775805, 9223372036854775806, 9223372036854775807]
 # --- the commands of a line are independent ---------------------------------
 run_text "echo first; echo 1,,2" 'echo first; echo 1,,2; echo third' \
 	"first
-third" "error: echo: empty item in list '1,,2'"
+third" "-x:1: error: echo: empty item in list '1,,2'"
 run_text "a bad command between two waits" 'apply square 3; map square 5..1; apply square 4' \
 	"9
-16" "error: map: empty range '5..1': 5 is after 1"
+16" "-x:1: error: map: empty range '5..1': 5 is after 1"
 run_text "an unknown command, a bad word, a quote left open" \
 	'frobnicate; apply square 1..; apply square 5; echo "open; echo not-a-command' \
-	"25" "error: frobnicate: unknown command (try 'help')
-error: apply: bad range '1..' (write FIRST..LAST, e.g. 1..10)
-error: echo: unterminated quote"
+	"25" "-x:1: error: frobnicate: unknown command (try 'help')
+-x:1: error: apply: bad range '1..' (write FIRST..LAST, e.g. 1..10)
+-x:1: error: echo: unterminated quote"
 run_text "a control byte in one command" "$(printf 'echo a\001b; echo after')" \
-	"after" "error: echo: control character 0x01 in the input"
+	"after" "-x:1: error: echo: control character 0x01 in the input"
 
 # in order: the error comes when its turn comes, after what came before it
 # ran and before what comes after it
@@ -95,13 +95,13 @@ is "$(json_get "$TEST_TMPDIR/o.json" '[e["command"] for e in ev if e["event"] ==
 printf '%s\n' 'echo first; echo 1,,2' 'echo next-line' | "$poolmon" --batch -w 1 >"$TEST_TMPDIR/out" 2>"$TEST_TMPDIR/err"
 is "$(cat "$TEST_TMPDIR/out")" "first
 next-line" "--batch stdin: echo first runs, and the next line"
-is "$(cat "$TEST_TMPDIR/err")" "error: echo: empty item in list '1,,2'" "--batch stdin: the one error"
+is "$(cat "$TEST_TMPDIR/err")" "<stdin>:1: error: echo: empty item in list '1,,2'" "--batch stdin: the one error"
 
 # --- an empty id is an error ----------------------------------------------
 for cmd in pause resume terminate kill join result show; do
 	"$poolmon" --batch -w 1 -x "$cmd \"\"; echo after" >"$TEST_TMPDIR/out" 2>"$TEST_TMPDIR/err"
 	rc=$?
-	like "$(cat "$TEST_TMPDIR/err")" "^error: $cmd: empty id \"\"; usage: $cmd " "$cmd \"\": the error says the id is empty"
+	like "$(cat "$TEST_TMPDIR/err")" "^-x:1: error: $cmd: empty id \"\"; usage: $cmd " "$cmd \"\": the error says the id is empty"
 	is "$(cat "$TEST_TMPDIR/out")" after "$cmd \"\": the next command runs"
 	is "$rc" 1 "$cmd \"\": exit status 1"
 done

@@ -33,7 +33,7 @@ refused() {
 	local name=$1 spec=$2 msg=$3 out err
 	out=$("$poolmon" --batch -w 1 -x "load $spec; plugins; tasks" 2>"$TEST_TMPDIR/err")
 	err=$(cat "$TEST_TMPDIR/err")
-	is "$err" "error: load: $msg" "$name: the message"
+	is "$err" "-x:1: error: load: $msg" "$name: the message"
 	is "$out" "$baseline" "$name: nothing loaded (plugins and tasks unchanged)"
 }
 
@@ -46,7 +46,7 @@ abi="1.$abi_minor"
 refused "missing file" "$TEST_TMPDIR/nowhere/gone.so" \
 	"cannot load plugin $TEST_TMPDIR/nowhere/gone.so: No such file or directory"
 out=$("$poolmon" --batch -w 1 -x "load no_such_plugin; plugins; tasks" 2>"$TEST_TMPDIR/err")
-like "$(cat "$TEST_TMPDIR/err")" "^error: load: no plugin 'no_such_plugin' in the plugin path \\($POOLMON_PLUGIN_PATH[:)]" \
+like "$(cat "$TEST_TMPDIR/err")" "^-x:1: error: load: no plugin 'no_such_plugin' in the plugin path \\($POOLMON_PLUGIN_PATH[:)]" \
 	"missing bare name: the message names the search path"
 is "$out" "$baseline" "missing bare name: nothing loaded (plugins and tasks unchanged)"
 
@@ -70,7 +70,7 @@ refused "duplicate plugin name" "$tp/dup_name.so" \
 # the same file twice
 out=$("$poolmon" --batch -w 1 -x "load $tp/extra.so; load $tp/extra.so; plugins" 2>"$TEST_TMPDIR/err")
 is "$(cat "$TEST_TMPDIR/err")" \
-	"error: load: refusing plugin $(real "$tp/extra.so"): a plugin named 'extra' is already loaded from $(real "$tp/extra.so")" \
+	"-x:1: error: load: refusing plugin $(real "$tp/extra.so"): a plugin named 'extra' is already loaded from $(real "$tp/extra.so")" \
 	"the same plugin twice: the message"
 is "$(printf '%s\n' "$out" | grep -c '^extra ')" 1 "the same plugin twice: listed once"
 
@@ -103,7 +103,7 @@ refused "directory writable by others" "$TEST_TMPDIR/wwdir/extra.so" \
 # by bare name through the search path: the same refusal
 out=$("$poolmon" --batch -w 1 --plugin-dir "$TEST_TMPDIR/wwdir" -x "load extra; plugins" 2>"$TEST_TMPDIR/err")
 is "$(cat "$TEST_TMPDIR/err")" \
-	"error: load: refusing plugin $(real "$TEST_TMPDIR/wwdir/extra.so"): its directory $(real "$TEST_TMPDIR/wwdir") is writable by others" \
+	"-x:1: error: load: refusing plugin $(real "$TEST_TMPDIR/wwdir/extra.so"): its directory $(real "$TEST_TMPDIR/wwdir") is writable by others" \
 	"directory writable by others, by bare name: the message"
 unlike "$out" '^extra ' "directory writable by others, by bare name: not loaded"
 # a sticky world-writable directory (like /tmp) is accepted, as sudo does
@@ -233,7 +233,7 @@ like "$out" "^loaded extra from $(real "$tp/extra.so")\$" "load prints what it l
 like "$out" "^extra 0\.1  a plugin for the loader tests  \($(real "$tp/extra.so")\)\$" "plugins lists it"
 like "$out" '^extra\.twice\(n:int\) -> int  n \* 2$' "tasks lists its tasks with signature and help"
 out=$("$poolmon" --batch -w 1 -x "load $tp/extra.so; submit twice x; status" 2>"$TEST_TMPDIR/err")
-is "$(cat "$TEST_TMPDIR/err")" "error: submit: extra.twice(n:int): argument 'n' must be int, got str 'x'" \
+is "$(cat "$TEST_TMPDIR/err")" "-x:1: error: submit: extra.twice(n:int): argument 'n' must be int, got str 'x'" \
 	"its arguments are checked before the task is queued"
 like "$out" '^tasks: queued 0, running 0, paused 0, done 0,' "nothing was queued"
 
@@ -291,15 +291,15 @@ kw_error() { # kw_error NAME CMD MESSAGE: CMD fails with MESSAGE, nothing queued
 	like "$out" '^tasks: queued 0, running 0, paused 0, done 0,' "$1: nothing queued"
 }
 kw_error "unknown key without **kwargs" 'submit square 2 bogus=1' \
-	"error: submit: demo.square(n:int): no parameter named 'bogus' (and no **kwargs)"
+	"-x:1: error: submit: demo.square(n:int): no parameter named 'bogus' (and no **kwargs)"
 kw_error "a parameter given twice" 'apply person bob 30 name=ann' \
-	"error: apply: demo.person(name:str, age:int, **kwargs): got multiple values for argument 'name'"
+	"-x:1: error: apply: demo.person(name:str, age:int, **kwargs): got multiple values for argument 'name'"
 kw_error "a missing parameter" 'submit person age=3' \
-	"error: submit: demo.person(name:str, age:int, **kwargs): missing argument 'name'"
+	"-x:1: error: submit: demo.person(name:str, age:int, **kwargs): missing argument 'name'"
 kw_error "a named argument of the wrong type" 'submit square n=x' \
-	"error: submit: demo.square(n:int): argument 'n' must be int, got str 'x'"
+	"-x:1: error: submit: demo.square(n:int): argument 'n' must be int, got str 'x'"
 kw_error "an option of a command that takes none" 'status verbose=1' \
-	"error: status: unknown option 'verbose'; usage: status"
+	"-x:1: error: status: unknown option 'verbose'; usage: status"
 out=$("$poolmon" --batch -w 1 -x 'apply square n=9; map square 1..3' 2>&1)
 is "$out" "81
 [1, 4, 9]" "apply square n=9 binds by name; map is unchanged"

@@ -79,13 +79,13 @@ after" "get waits for the item a task puts"
 start=$(date +%s%N)
 txt=$("$poolmon" --batch -w 1 -x 'queue q; get q timeout=0.3' 2>&1)
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-is "$txt" "error: get: q: timed out: queue is empty (Empty)" "get timeout=0.3 on an empty queue"
+is "$txt" "-x:1: error: get: q: timed out: queue is empty (Empty)" "get timeout=0.3 on an empty queue"
 ok "it waited the timeout ($ms ms)" test "$ms" -ge 300
 
 # put on a full queue: Full with nowait, waits otherwise
 txt=$("$poolmon" --batch -w 1 -x 'queue q 1; put q 1; put q 2 nowait=1; put q 3 timeout=0.2; show q' 2>&1)
-is "$txt" "error: put: q: queue is full (Full)
-error: put: q: timed out: queue is full (Full)
+is "$txt" "-x:1: error: put: q: queue is full (Full)
+-x:1: error: put: q: timed out: queue is full (Full)
 q queue: 1/1 items" "put on a full queue: Full (nowait) and after a timeout; nothing added"
 
 # --- JoinableQueue with a daemon consumer ----------------------------------

@@ -115,6 +115,17 @@ unsigned pm_cli_error_count(const pm_cli *c)
 	return c->errors;
 }
 
+void pm_cli_set_origin(pm_cli *c, const char *file, unsigned long line)
+{
+	c->origin = file;
+	c->origin_line = line;
+}
+
+void pm_cli_set_errexit(pm_cli *c, bool on)
+{
+	c->errexit = on;
+}
+
 static int cli_timeout(void *ud)
 {
 	return pm_wait_timeout_ms(ud, pm_now());

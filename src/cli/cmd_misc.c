@@ -257,6 +257,19 @@ pm_status pm_cmd_help(pm_cli *c, pm_args *a)
 	return CMD_OK;
 }
 
+pm_status pm_cmd_errexit(pm_cli *c, pm_args *a)
+{
+	if (a->argc == 0) {
+		pm_cli_info(c, "errexit %s", c->errexit ? "on" : "off");
+		return CMD_OK;
+	}
+	const char *w = a->words[0];
+	if (strcmp(w, "on") && strcmp(w, "off"))
+		return pm_cli_error(c, a, "expected on or off, got '%s'", w);
+	c->errexit = !strcmp(w, "on");
+	return CMD_OK;
+}
+
 pm_status pm_cmd_quit(pm_cli *c, pm_args *a)
 {
 	(void)c;

@@ -43,12 +43,19 @@ void pm_cli_json(pm_cli *c, const char *json)
 void pm_cli_report_error(pm_cli *c, const char *command, const char *msg)
 {
 	c->errors++;
+	if (c->errexit)
+		c->quit = true; /* run_pending drops the rest */
 	if (c->mode == PM_OUT_JSON) {
 		pm_buf b = { 0 };
 		pm_buf_puts(&b, "{\"event\":\"error\",\"command\":");
 		pm_json_string(&b, command ? command : "");
 		pm_buf_puts(&b, ",\"message\":");
 		pm_json_string(&b, msg);
+		if (c->origin) {
+			pm_buf_puts(&b, ",\"file\":");
+			pm_json_string(&b, c->origin);
+			pm_buf_printf(&b, ",\"line\":%lu", c->origin_line);
+		}
 		pm_buf_puts(&b, "}");
 		c->out(c->ud, PM_LINE_ERROR, b.s);
 		pm_buf_free(&b);
@@ -56,6 +63,10 @@ void pm_cli_report_error(pm_cli *c, const char *command, const char *msg)
 		/* Whatever was typed, never send raw control bytes to a
 		 * terminal. */
 		pm_buf b = { 0 };
+		if (c->origin) {
+			pm_escape_text(&b, c->origin);
+			pm_buf_printf(&b, ":%lu: ", c->origin_line);
+		}
 		pm_buf_puts(&b, "error: ");
 		if (command && *command) {
 			pm_escape_text(&b, command);

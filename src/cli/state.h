@@ -32,6 +32,9 @@ struct pm_cli {
 	pm_wait wait;
 	bool quit;
 	unsigned errors;
+	bool errexit;             /* the first error quits */
+	const char *origin;       /* FILE of "FILE:LINE:", NULL: none */
+	unsigned long origin_line;
 	pm_range *quiet; /* tasks of apply/map: their results print there */
 	size_t nquiet;
 };

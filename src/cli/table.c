@@ -146,6 +146,10 @@ const struct pm_cmd_entry pm_cmd_table[] = {
 	  pm_cmd_acquire },
 	{ "release", "NAME", "release what acquire took", 1, 1, { { 0 } }, 0,
 	  PM_COMPLETE_SHARED, PM_COMPLETE_NONE, pm_cmd_release },
+	{ "errexit", "[on|off]",
+	  "on: the first error ends the session as quit does (set -e; also -e); no word: say which",
+	  0, 1, { { 0 } }, 0, PM_COMPLETE_NONE, PM_COMPLETE_NONE,
+	  pm_cmd_errexit },
 	{ "quit", NULL, "leave poolmon (running tasks are terminated)", 0, 0,
 	  { { 0 } }, 0, PM_COMPLETE_NONE, PM_COMPLETE_NONE, pm_cmd_quit },
 };
