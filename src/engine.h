@@ -168,6 +168,19 @@ bool pm_task_state_final(pm_task_state s);
 const char *pm_task_state_name(pm_task_state s);
 const char *pm_worker_state_name(pm_worker_state s);
 const char *pm_pool_state_name(pm_pool_state s);
+/* The maps (map, imap, starmap) still kept, in id order: a map's ids, its
+ * task's name and when it was queued.  pm_engine_map_ended counts its items
+ * that ended (any final state) by reading one state byte per item: for a
+ * progress line drawn now and then, not for every event. */
+typedef struct pm_map_info {
+	uint64_t first;
+	size_t n;
+	const char *task;
+	double queued_at; /* pm_now's clock */
+} pm_map_info;
+size_t pm_engine_map_count(const pm_engine *e);
+bool pm_engine_map_at(const pm_engine *e, size_t i, pm_map_info *out);
+size_t pm_engine_map_ended(const pm_engine *e, size_t i);
 /* Iterate tasks known to the engine, in id order: ids from 1 to last. */
 uint64_t pm_engine_last_task_id(const pm_engine *e);
 /* An id of a task that ended and was evicted (only the last keep ended

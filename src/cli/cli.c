@@ -115,6 +115,11 @@ unsigned pm_cli_error_count(const pm_cli *c)
 	return c->errors;
 }
 
+void pm_cli_set_list_head(pm_cli *c, size_t head)
+{
+	c->list_head = head;
+}
+
 static int cli_timeout(void *ud)
 {
 	return pm_wait_timeout_ms(ud, pm_now());
