@@ -71,9 +71,11 @@ map_run() {
 	done
 	t1=$(now)
 	tmux -L $sock kill-server 2>/dev/null || true
-	# The gaps after each frame drawn while the map's command waited.
+	# The gaps from Enter to the first frame, and after each frame drawn
+	# while the map's command waited (to the one that showed its result).
 	awk -v t0="$t0" -v a="$t0" -v b="$t1" '
-		$1 >= t0 { if (prev && busy && $1 - prev > gap) gap = $1 - prev
+		BEGIN { prev = t0; busy = 1 }
+		$1 >= t0 { if (busy && $1 - prev > gap) gap = $1 - prev
 			   prev = $1; busy = $2 }
 		END { printf "%.3f %.3f\n", b - a, gap }' "$frames"
 	rm -f "$frames"

@@ -168,6 +168,9 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 	t->scr = scr;
 	/* A map of a million: its head and tail, not a million items. */
 	pm_cli_set_list_head(cli, LIST_HEAD);
+	/* The interpreter's text prints no map item that is queued, runs or
+	 * ends done (map prints the list): those need no event each. */
+	pm_engine_set_item_events(e, false);
 	int tenths = opts && opts->delay_tenths > 0 ? opts->delay_tenths : 10;
 	t->delay = tenths / 10.0;
 	model_init(&t->model);
@@ -202,6 +205,7 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 			t->quit = true;
 	}
 
+	pm_engine_set_item_events(e, true);
 	pm_loop_remove_hook(loop, t);
 	pm_loop_remove_fd(loop, STDIN_FILENO);
 	rline_stop(t);

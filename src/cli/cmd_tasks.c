@@ -55,21 +55,19 @@ static void print_map(pm_cli *c, uint64_t first, size_t count)
 	pm_buf b = { 0 };
 	const pm_task_info *bad = NULL;
 	pm_task_info ti, badinfo;
-	for (size_t i = 0; i < count; i++) {
-		if (!pm_engine_task_info(c->e, first + i, &ti)) {
-			/* Evicted before its results were printed. */
-			char w[PM_ID_MAX];
-			pm_args a = { .name = (char *)"map" };
-			pm_cli_no_task(c, &a, pm_id_format(w, PM_ID_TASK,
-							   first + i),
-				       first + i);
-			return;
-		}
-		if (ti.state != PM_TASK_DONE && !bad) {
-			badinfo = ti;
-			bad = &badinfo;
-		}
+	/* The first that did not end done, read in bulk. */
+	uint64_t bad_id;
+	pm_engine_ended_run(c->e, first, count, &bad_id);
+	if (bad_id && !pm_engine_task_info(c->e, bad_id, &badinfo)) {
+		/* Evicted before its results were printed. */
+		char w[PM_ID_MAX];
+		pm_args a = { .name = (char *)"map" };
+		pm_cli_no_task(c, &a, pm_id_format(w, PM_ID_TASK, bad_id),
+			       bad_id);
+		return;
 	}
+	if (bad_id)
+		bad = &badinfo;
 	if (bad) {
 		/* Like Pool.map: the first failure is what you get. */
 		if (c->mode == PM_OUT_JSON) {
@@ -228,8 +226,9 @@ typedef struct range_wait {
 static bool map_check(pm_cli *c, void *state)
 {
 	range_wait *w = state;
-	while (w->next < w->count && task_final(c, w->first + w->next))
-		w->next++;
+	uint64_t bad;
+	w->next += pm_engine_ended_run(c->e, w->first + w->next,
+				       w->count - w->next, &bad);
 	if (w->next < w->count)
 		return false;
 	print_map(c, w->first, w->count);
@@ -577,14 +576,14 @@ pm_status pm_cmd_save(pm_cli *c, pm_args *a)
 		if (!pm_engine_task_info(c->e, first, &ti))
 			return pm_cli_no_task(c, a, ids, first);
 	}
-	for (size_t i = 0; i < count; i++)
-		if (!task_final(c, first + i)) {
-			char w[PM_ID_MAX];
-			return pm_cli_error(c, a,
-					    "%s has not ended yet (result %s waits for it)",
-					    pm_id_format(w, PM_ID_TASK, first + i),
-					    ids);
-		}
+	uint64_t bad;
+	size_t ended = pm_engine_ended_run(c->e, first, count, &bad);
+	if (ended < count) {
+		char w[PM_ID_MAX];
+		return pm_cli_error(c, a,
+				    "%s has not ended yet (result %s waits for it)",
+				    pm_id_format(w, PM_ID_TASK, first + ended), ids);
+	}
 	save_sink sink = { fopen(path, "we"), NULL };
 	if (!sink.f)
 		return pm_cli_error(c, a, "cannot write '%s': %s", path,

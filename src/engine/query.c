@@ -319,3 +319,46 @@ size_t pm_engine_map_ended(const pm_engine *e, size_t i)
 		}
 	return ended;
 }
+
+size_t pm_engine_ended_run(const pm_engine *e, uint64_t first, size_t count,
+			   uint64_t *not_done)
+{
+	*not_done = 0;
+	size_t k = 0;
+	while (k < count) {
+		uint64_t id = first + k;
+		const task *t = task_get(e, id);
+		size_t gi = t ? e->ngroups : eng_group_index(e, id);
+		if (gi < e->ngroups) {
+			/* A map's items: their state bytes, a run at a time. */
+			const mapgrp *g = e->groups[gi];
+			size_t i = (size_t)(id - g->first);
+			size_t end = g->n - i < count - k ? g->n : i + (count - k);
+			for (; i < end; i++, k++) {
+				uint8_t st = g->st[i];
+				if (st == B_DONE)
+					continue;
+				if (st == B_OWN) {
+					const task *o = task_get(e, g->first + i);
+					if (o && !pm_task_state_final(o->state))
+						return k;
+					if ((!o || o->state != PM_TASK_DONE) &&
+					    !*not_done)
+						*not_done = g->first + i;
+					continue;
+				}
+				if (st != B_CANCELLED)
+					return k;
+				if (!*not_done)
+					*not_done = g->first + i;
+			}
+			continue;
+		}
+		if (t && !pm_task_state_final(t->state))
+			return k;
+		if ((!t || t->state != PM_TASK_DONE) && !*not_done)
+			*not_done = id;
+		k++;
+	}
+	return k;
+}
