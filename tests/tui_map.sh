@@ -17,7 +17,8 @@ squares() { seq "$1" "$2" | awk '{ printf "%s%d", (NR > 1 ? ", " : ""), $1 * $1 
 # has_line WIN LINE — the screen has exactly this line (trailing blanks cut).
 has_line() { tmux_screen "$1" | sed 's/ *$//' | grep -Fxq -- "$2"; }
 
-tmux_start m $W 40 "'$POOLMON' -w 2"
+frames=$TEST_TMPDIR/frames
+tmux_start m $W 40 "POOLMON_FRAME_LOG='$frames' '$POOLMON' -w 2"
 tmux_wait m '^w2 +[0-9]+ ' 15 || bail_out "poolmon did not start: $(tmux_screen m)"
 
 # 1. map square 1..1000: the head, "… 980 more …", the tail.
@@ -73,6 +74,20 @@ fi
 no_progress() { ! tmux_has m '^map t1022'; }
 if wait_for 5 no_progress; then pass "the progress line goes when the map ended"; else
 	fail "the progress line goes when the map ended" "$(tmux_screen m)"
+fi
+
+# 6. The frame log: a line per frame, "SECONDS BUSY MAPS"; frames were drawn
+# while the sleep map waited with its progress line.
+ok "\$POOLMON_FRAME_LOG has frames" test -s "$frames"
+unlike "$(grep -Evx '[0-9]+\.[0-9]{6} [01] [0-9]+' "$frames")" . \
+	"every line of \$POOLMON_FRAME_LOG is 'SECONDS BUSY MAPS'"
+like "$(awk '$2 == 1 && $3 == 1' "$frames" | wc -l)" '^[1-9]' \
+	"frames were logged while a map ran with its progress line"
+tmux_start badlog 100 30 "POOLMON_FRAME_LOG='$TEST_TMPDIR/no/such/dir' '$POOLMON' -w 1"
+if tmux_wait badlog "^! POOLMON_FRAME_LOG: cannot write '$TEST_TMPDIR/no/such/dir': No such file or directory" 15; then
+	pass "a frame log that cannot be written is said in the log pane"
+else
+	fail "a frame log that cannot be written is said in the log pane" "$(tmux_screen badlog)"
 fi
 
 done_testing
