@@ -302,7 +302,7 @@ static bool task_range(pm_cli *c, pm_args *a, const char *word,
 		       uint64_t *first, size_t *count)
 {
 	const char *dots = strstr(word, "..");
-	char *lo = strndup(word, (size_t)(dots - word));
+	char *lo = xasprintf("%.*s", (int)(dots - word), word);
 	uint64_t f, l;
 	bool ok = pm_id_parse_kind(lo, PM_ID_TASK, &f) &&
 		  pm_id_parse_kind(dots + 2, PM_ID_TASK, &l);
@@ -311,6 +311,13 @@ static bool task_range(pm_cli *c, pm_args *a, const char *word,
 		pm_cli_error(c, a,
 			     "'%s' is not a range of task ids (t1..t10, the first not after the last)",
 			     word);
+		return false;
+	}
+	uint64_t last = pm_engine_last_task_id(c->e);
+	if (l > last) { /* said at once, whatever its size */
+		char w[PM_ID_MAX];
+		uint64_t gone = f > last ? f : last + 1;
+		pm_cli_no_task(c, a, pm_id_format(w, PM_ID_TASK, gone), gone);
 		return false;
 	}
 	pm_task_info ti;
