@@ -52,8 +52,8 @@ import re
 import select
 import signal
 import subprocess
-import tempfile
 import sys
+import tempfile
 import time
 
 POOLMON = os.environ.get("POOLMON", "src/poolmon")
