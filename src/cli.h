@@ -63,6 +63,11 @@ bool pm_cli_quit_requested(const pm_cli *c);
  * over-long batch line, a failed start-up load): one error line, or an
  * "error" event under JSON. */
 void pm_cli_report_error(pm_cli *c, const char *command, const char *msg);
+/* Text output of a list of results longer than 2 * head + 1 (map,
+ * result FIRST..LAST) shows its first and last head items, how many
+ * are left out, and how to save them all (save); 0, the default, prints
+ * every item.  The screen sets 10. */
+void pm_cli_set_list_head(pm_cli *c, size_t head);
 /* Errors seen so far (for --batch's exit status). */
 unsigned pm_cli_error_count(const pm_cli *c);
 /* Where the lines fed from now on come from: errors then begin with

@@ -126,6 +126,14 @@ pm_engine *pm_engine_new(pm_loop *loop, const pm_engine_config *cfg,
 void pm_engine_free(pm_engine *e);
 
 void pm_engine_set_listener(pm_engine *e, pm_event_fn fn, void *ud);
+/* Map items' events (on by default).  Off, the listener hears nothing of a
+ * map item that is queued, starts or ends done: those change in bulk (a
+ * chunk's worth at a time, with no event per item) and show in the counts,
+ * pm_engine_task_info and pm_engine_map_ended; an item that ends otherwise
+ * (cancelled, failed, crashed, timed out, terminated) is still heard, and
+ * so is every task that is not a map's.  For a listener that prints only
+ * what ended otherwise than done, as the screen's does. */
+void pm_engine_set_item_events(pm_engine *e, bool on);
 
 /* Plugins: bare names are looked up in these dirs, in the order added. */
 void pm_engine_add_plugin_dir(pm_engine *e, const char *dir);
@@ -169,6 +177,26 @@ bool pm_task_state_final(pm_task_state s);
 const char *pm_task_state_name(pm_task_state s);
 const char *pm_worker_state_name(pm_worker_state s);
 const char *pm_pool_state_name(pm_pool_state s);
+/* The maps (map, imap, starmap) still kept, in id order: a map's ids, its
+ * task's name and when it was queued.  pm_engine_map_ended counts its items
+ * that ended (any final state) by reading one state byte per item: for a
+ * progress line drawn now and then, not for every event. */
+typedef struct pm_map_info {
+	uint64_t first;
+	size_t n;
+	const char *task;
+	double queued_at; /* pm_now's clock */
+} pm_map_info;
+size_t pm_engine_map_count(const pm_engine *e);
+bool pm_engine_map_at(const pm_engine *e, size_t i, pm_map_info *out);
+size_t pm_engine_map_ended(const pm_engine *e, size_t i);
+/* Of the tasks first..first+count-1, how many in a row from first have
+ * ended (an id that names no task, never made or evicted, counts as
+ * ended), and in *not_done the first of those that did not end done or
+ * names no task (0 if none).  A map's items are read from their state
+ * bytes, not as a task info each: for waiting on a map of millions. */
+size_t pm_engine_ended_run(const pm_engine *e, uint64_t first, size_t count,
+			   uint64_t *not_done);
 /* Iterate tasks known to the engine, in id order: ids from 1 to last. */
 uint64_t pm_engine_last_task_id(const pm_engine *e);
 /* An id of a task that ended and was evicted (only the last keep ended

@@ -158,3 +158,19 @@ const char *pm_signal_name(int signo)
 	snprintf(other, sizeof other, "SIG%d", signo);
 	return other;
 }
+
+/* n with its digits in groups of three: 1000000 -> "1,000,000". */
+const char *pm_fmt_count(char *buf, size_t len, uint64_t n)
+{
+	char digits[24];
+	int nd = snprintf(digits, sizeof digits, "%llu", (unsigned long long)n);
+	size_t o = 0;
+	for (int i = 0; i < nd && o + 1 < len; i++) {
+		if (i && (nd - i) % 3 == 0 && o + 2 < len)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	if (len)
+		buf[o < len ? o : len - 1] = '\0';
+	return buf;
+}

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
@@ -36,5 +37,8 @@ int pm_err(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 const char *pm_signal_name(int signo);
+/* n with its digits grouped by three ("1,000,000") into buf; returns buf. */
+#define PM_COUNT_MAX 28
+const char *pm_fmt_count(char *buf, size_t len, uint64_t n);
 
 #endif

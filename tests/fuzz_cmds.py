@@ -53,6 +53,7 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 POOLMON = os.environ.get("POOLMON", "src/poolmon")
@@ -383,6 +384,18 @@ class Session:
         if self.risky or self.r.random() < 0.7:
             words.append(self.timeout_opt())
         return words
+
+    def g_save(self):
+        r = self.r
+        if r.random() < 0.4 and self.ntasks:
+            a = r.randint(1, self.ntasks + 1)
+            ids = "t%d..t%d" % (a, a + r.choice([0, 1, 5, -1, 10 ** 9]))
+        else:
+            ids = self.task_id()
+        d = os.environ.get("TEST_TMPDIR") or tempfile.gettempdir()
+        path = r.choice([os.path.join(d, "fuzz-save-%d.txt" % r.randint(1, 3)),
+                         '""', d, "/nonexistent-dir/x"])
+        return ["save", ids, path] if r.random() < 0.9 else ["save", ids]
 
     def g_join(self):
         r = self.r

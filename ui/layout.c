@@ -4,6 +4,7 @@
  * command line drawn from the model. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "keys.h"
 #include "rline.h"
@@ -81,6 +82,19 @@ static void take_view(tui *t, const layout *l)
 	model_view(&t->model, t->e, &want);
 }
 
+/* $POOLMON_FRAME_LOG: "SECONDS BUSY MAPS" per frame, when it was on the
+ * terminal (CLOCK_REALTIME, to compare with other clocks), whether a
+ * command waited and how many maps' progress lines it showed. */
+static void frame_logged(const tui *t)
+{
+	if (!t->frame_log)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fprintf(t->frame_log, "%lld.%06ld %d %zu\n", (long long)ts.tv_sec,
+		ts.tv_nsec / 1000, t->model.cli_busy ? 1 : 0, t->model.nmaps);
+}
+
 void screen_draw(tui *t)
 {
 	t->last_draw = pm_now();
@@ -96,7 +110,12 @@ void screen_draw(tui *t)
 		return;
 	}
 	int top = 2;
+	model_maps(&t->model, t->e);
+	int progress = (int)t->model.nmaps;
 	layout l = plan(t, h - 4);
+	if (l.log - progress < 2)
+		progress = l.log > 2 ? l.log - 2 : 0;
+	l.log -= progress;
 	workers_place(t, top, l.workers);
 	if (l.tasks) {
 		tasks_place(t, top + l.workers, l.tasks);
@@ -115,9 +134,12 @@ void screen_draw(tui *t)
 	if (l.shared)
 		shared_draw(t, top + l.workers + l.tasks, l.shared, w);
 	log_draw(t, top + l.workers + l.tasks + l.shared, l.log, w);
+	if (progress)
+		progress_draw(t, h - 2 - progress, progress, w);
 	keys_draw_bar(t, h - 1, w);
 	overlay_draw(t);
 	rline_draw(t);
 	wnoutrefresh(stdscr);
 	doupdate();
+	frame_logged(t);
 }

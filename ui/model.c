@@ -380,3 +380,43 @@ void model_view(ui_model *m, pm_engine *e, const ui_view_want *want)
 	else
 		detail_clear(&m->detail);
 }
+
+/* ---- model_maps: the progress lines ----------------------------------------- */
+
+static bool map_known_ended(const ui_model *m, uint64_t first)
+{
+	for (size_t i = 0; i < MAPS_ENDED_KEPT; i++)
+		if (m->maps_ended[i] == first)
+			return true;
+	return false;
+}
+
+void model_maps(ui_model *m, pm_engine *e)
+{
+	m->nmaps = 0;
+	double now = pm_now();
+	/* Newest first; an old map that still runs behind MAPS_ENDED_KEPT
+	 * newer ones that ended is not looked for. */
+	size_t n = pm_engine_map_count(e), looked = 0;
+	for (size_t i = n; i-- > 0 && m->nmaps < MAPS_SHOWN &&
+			   looked < MAPS_ENDED_KEPT;
+	     looked++) {
+		pm_map_info mi;
+		if (!pm_engine_map_at(e, i, &mi) ||
+		    map_known_ended(m, mi.first))
+			continue;
+		size_t ended = pm_engine_map_ended(e, i);
+		if (ended >= mi.n) {
+			m->maps_ended[m->maps_ended_at] = mi.first;
+			m->maps_ended_at = (m->maps_ended_at + 1) % MAPS_ENDED_KEPT;
+			continue;
+		}
+		ui_map *u = &m->maps[m->nmaps++];
+		u->info = mi;
+		snprintf(u->task, sizeof u->task, "%s", mi.task ? mi.task : "?");
+		u->info.task = NULL;
+		u->ended = ended;
+		double secs = now - mi.queued_at;
+		u->rate = secs > 0 ? (double)ended / secs : 0;
+	}
+}

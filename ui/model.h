@@ -27,6 +27,16 @@
 
 #define TPUT_HIST 16
 #define EXITED_PROCESSES_SHOWN 4
+#define MAPS_SHOWN 2       /* progress lines of running maps */
+#define MAPS_ENDED_KEPT 64 /* maps known ended, not counted again */
+
+/* A running map's progress line (model_maps). */
+typedef struct ui_map {
+	pm_map_info info; /* info.task is NULL */
+	char task[64];
+	size_t ended;
+	double rate; /* items ended per second since it was queued */
+} ui_map;
 
 /* One task as the screen shows it: the engine's figures (its pointers
  * cleared) and the model's own text. */
@@ -97,6 +107,12 @@ typedef struct ui_model {
 	size_t finished_prev;
 	double tput_time;
 
+	/* model_maps */
+	ui_map maps[MAPS_SHOWN]; /* newest first */
+	size_t nmaps;
+	uint64_t maps_ended[MAPS_ENDED_KEPT]; /* first ids, a ring */
+	size_t maps_ended_at;
+
 	/* model_view */
 	ui_task *tasks; /* the tasks panel's list, newest first */
 	size_t ntasks;
@@ -121,6 +137,10 @@ void model_scan(ui_model *m, pm_engine *e, pm_cli *cli);
 /* libproc2 figures of rows first..first+count-1 (all rows if count is 0). */
 void model_sample(ui_model *m, size_t first, size_t count);
 void model_view(ui_model *m, pm_engine *e, const ui_view_want *want);
+/* The running maps, newest first (at most MAPS_SHOWN), before a frame:
+ * counting a map's ended items reads a byte per item, so maps seen ended
+ * are remembered and not counted again. */
+void model_maps(ui_model *m, pm_engine *e);
 
 size_t model_finished(const pm_counts *c);
 

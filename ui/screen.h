@@ -7,6 +7,7 @@
 #define POOLMON_UI_SCREEN_H
 
 #include <curses.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -102,6 +103,8 @@ typedef struct tui {
 	int exit_status; /* of pm_tui_run: 128 + the signal that ended it */
 
 	char *history_path;
+	/* $POOLMON_FRAME_LOG: a line per frame drawn (for bench/tui.sh). */
+	FILE *frame_log;
 } tui;
 
 extern tui *g_tui; /* there is one TUI; signal and readline hooks find it */
@@ -121,6 +124,8 @@ void tasks_place(tui *t, int y, int rows);
 void tasks_draw(tui *t, int y, int w);
 void shared_draw(tui *t, int y, int rows, int w);
 void log_draw(tui *t, int y, int rows, int w);
+/* progress.c: a line per running map of the model (model_maps). */
+void progress_draw(tui *t, int y, int rows, int w);
 
 /* layout.c: one frame — place the panels, take the model's view, draw. */
 void screen_draw(tui *t);

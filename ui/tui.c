@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "tui.h"
 
+#include <errno.h>
 #include <math.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include "util.h"
 
 #define FRAME_MIN 0.05 /* seconds between redraws caused by events */
+#define LIST_HEAD 10   /* items shown at each end of a long list */
 
 tui *g_tui;
 
@@ -167,9 +169,26 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 	t->loop = loop;
 	t->cli = cli;
 	t->scr = scr;
+	/* A map of a million: its head and tail, not a million items. */
+	pm_cli_set_list_head(cli, LIST_HEAD);
+	/* The interpreter's text prints no map item that is queued, runs or
+	 * ends done (map prints the list): those need no event each. */
+	pm_engine_set_item_events(e, false);
 	int tenths = opts && opts->delay_tenths > 0 ? opts->delay_tenths : 10;
 	t->delay = tenths / 10.0;
 	model_init(&t->model);
+	const char *frames = getenv("POOLMON_FRAME_LOG");
+	if (frames && *frames) {
+		t->frame_log = fopen(frames, "we");
+		if (t->frame_log) {
+			setvbuf(t->frame_log, NULL, _IOLBF, 0);
+		} else {
+			char *msg = xasprintf("POOLMON_FRAME_LOG: cannot write '%s': %s",
+					      frames, strerror(errno));
+			log_add(PM_LINE_ERROR, false, msg);
+			free(msg);
+		}
+	}
 	g_tui = t;
 	term_start(t);
 	rline_start(t);
@@ -189,12 +208,15 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 			t->quit = true;
 	}
 
+	pm_engine_set_item_events(e, true);
 	pm_loop_remove_hook(loop, t);
 	pm_loop_remove_fd(loop, STDIN_FILENO);
 	rline_stop(t);
 	term_stop(scr);
 	g_tui = NULL;
 	model_free(&t->model);
+	if (t->frame_log)
+		fclose(t->frame_log);
 	free(t->confirm_line);
 	free(t->confirm_question);
 	int status = t->exit_status;

@@ -126,6 +126,11 @@ void pm_cli_set_errexit(pm_cli *c, bool on)
 	c->errexit = on;
 }
 
+void pm_cli_set_list_head(pm_cli *c, size_t head)
+{
+	c->list_head = head;
+}
+
 static int cli_timeout(void *ud)
 {
 	return pm_wait_timeout_ms(ud, pm_now());

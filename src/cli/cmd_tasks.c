@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "commands.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,21 +55,19 @@ static void print_map(pm_cli *c, uint64_t first, size_t count)
 	pm_buf b = { 0 };
 	const pm_task_info *bad = NULL;
 	pm_task_info ti, badinfo;
-	for (size_t i = 0; i < count; i++) {
-		if (!pm_engine_task_info(c->e, first + i, &ti)) {
-			/* Evicted before its results were printed. */
-			char w[PM_ID_MAX];
-			pm_args a = { .name = (char *)"map" };
-			pm_cli_no_task(c, &a, pm_id_format(w, PM_ID_TASK,
-							   first + i),
-				       first + i);
-			return;
-		}
-		if (ti.state != PM_TASK_DONE && !bad) {
-			badinfo = ti;
-			bad = &badinfo;
-		}
+	/* The first that did not end done, read in bulk. */
+	uint64_t bad_id;
+	pm_engine_ended_run(c->e, first, count, &bad_id);
+	if (bad_id && !pm_engine_task_info(c->e, bad_id, &badinfo)) {
+		/* Evicted before its results were printed. */
+		char w[PM_ID_MAX];
+		pm_args a = { .name = (char *)"map" };
+		pm_cli_no_task(c, &a, pm_id_format(w, PM_ID_TASK, bad_id),
+			       bad_id);
+		return;
 	}
+	if (bad_id)
+		bad = &badinfo;
 	if (bad) {
 		/* Like Pool.map: the first failure is what you get. */
 		if (c->mode == PM_OUT_JSON) {
@@ -94,7 +93,18 @@ static void print_map(pm_cli *c, uint64_t first, size_t count)
 			      (unsigned long long)first,
 			      (unsigned long long)(first + count - 1));
 	pm_buf_puts(&b, "[");
+	/* The screen shows a long list as its head and tail (list_head). */
+	size_t head = c->mode == PM_OUT_TEXT && c->list_head &&
+			      count > 2 * c->list_head + 1
+		? c->list_head
+		: 0;
+	char n1[PM_COUNT_MAX], n2[PM_COUNT_MAX];
 	for (size_t i = 0; i < count; i++) {
+		if (head && i == head) {
+			pm_buf_printf(&b, ", … %s more …",
+				      pm_fmt_count(n1, sizeof n1, count - 2 * head));
+			i = count - head;
+		}
 		pm_engine_task_info(c->e, first + i, &ti);
 		if (i)
 			pm_buf_puts(&b, c->mode == PM_OUT_JSON ? "," : ", ");
@@ -104,6 +114,11 @@ static void print_map(pm_cli *c, uint64_t first, size_t count)
 			pm_value_format(&b, ti.result);
 	}
 	pm_buf_puts(&b, "]");
+	if (head)
+		pm_buf_printf(&b, "  (%s results; all of them: save t%llu..t%llu FILE)",
+			      pm_fmt_count(n2, sizeof n2, count),
+			      (unsigned long long)first,
+			      (unsigned long long)(first + count - 1));
 	if (c->mode == PM_OUT_JSON) {
 		pm_buf_puts(&b, "}");
 		pm_cli_json(c, b.s);
@@ -211,8 +226,9 @@ typedef struct range_wait {
 static bool map_check(pm_cli *c, void *state)
 {
 	range_wait *w = state;
-	while (w->next < w->count && task_final(c, w->first + w->next))
-		w->next++;
+	uint64_t bad;
+	w->next += pm_engine_ended_run(c->e, w->first + w->next,
+				       w->count - w->next, &bad);
 	if (w->next < w->count)
 		return false;
 	print_map(c, w->first, w->count);
@@ -261,6 +277,62 @@ static pm_status wait_range(pm_cli *c, pm_args *a, const pm_wait_ops *ops,
 	w->first = first;
 	w->count = count;
 	return pm_wait_start(c, a, ops, w, 0);
+}
+
+/* result FIRST..LAST: the tasks' results as one list, as map prints them. */
+static void range_result_timed_out(pm_cli *c, void *state, const char *text)
+{
+	range_wait *w = state;
+	pm_args a = { .name = (char *)"result" };
+	(void)text;
+	pm_cli_error(c, &a, "t%llu..t%llu: timed out waiting for the results",
+		     (unsigned long long)w->first,
+		     (unsigned long long)(w->first + w->count - 1));
+}
+
+static const pm_wait_ops range_result_wait = {
+	.check = map_check,
+	.timed_out = range_result_timed_out,
+	.free_state = free,
+	.check_at_start = true
+};
+
+/* "t1..t100": ids that all name tasks still kept; false after the error. */
+static bool task_range(pm_cli *c, pm_args *a, const char *word,
+		       uint64_t *first, size_t *count)
+{
+	const char *dots = strstr(word, "..");
+	char *lo = xasprintf("%.*s", (int)(dots - word), word);
+	uint64_t f, l;
+	bool ok = pm_id_parse_kind(lo, PM_ID_TASK, &f) &&
+		  pm_id_parse_kind(dots + 2, PM_ID_TASK, &l);
+	free(lo);
+	if (!ok || l < f) {
+		pm_cli_error(c, a,
+			     "'%s' is not a range of task ids (t1..t10, the first not after the last)",
+			     word);
+		return false;
+	}
+	uint64_t last = pm_engine_last_task_id(c->e);
+	if (l > last) { /* said at once, whatever its size */
+		char w[PM_ID_MAX];
+		uint64_t gone = f > last ? f : last + 1;
+		pm_cli_no_task(c, a, pm_id_format(w, PM_ID_TASK, gone), gone);
+		return false;
+	}
+	pm_task_info ti;
+	for (uint64_t id = f;; id++) {
+		if (!pm_engine_task_info(c->e, id, &ti)) {
+			char w[PM_ID_MAX];
+			pm_cli_no_task(c, a, pm_id_format(w, PM_ID_TASK, id), id);
+			return false;
+		}
+		if (id == l)
+			break;
+	}
+	*first = f;
+	*count = (size_t)(l - f + 1);
+	return true;
 }
 
 /* ---- the commands --------------------------------------------------------- */
@@ -397,6 +469,17 @@ pm_status pm_cmd_result(pm_cli *c, pm_args *a)
 {
 	uint64_t id;
 	pm_task_info ti;
+	if (strstr(a->words[0], "..")) {
+		uint64_t first;
+		size_t count;
+		if (!task_range(c, a, a->words[0], &first, &count))
+			return CMD_ERROR;
+		range_wait *w = xcalloc(1, sizeof *w);
+		w->first = first;
+		w->count = count;
+		return pm_wait_start(c, a, &range_result_wait, w,
+				     pm_opt_seconds(a, "timeout", 0));
+	}
 	if (!pm_id_parse_kind(a->words[0], PM_ID_TASK, &id))
 		return pm_cli_error(c, a, "'%s' is not a task id (t1, t2, …)",
 				    a->words[0]);
@@ -455,4 +538,95 @@ pm_status pm_cmd_join(pm_cli *c, pm_args *a)
 			return CMD_ERROR;
 		}
 	return pm_wait_start(c, a, &join_wait, w, timeout);
+}
+
+/* ---- save: results to a file ----------------------------------------------- */
+
+/* The lines a result prints, written to a file instead; an error line is
+ * kept to be reported once the output is back. */
+typedef struct save_sink {
+	FILE *f;
+	char *error;
+} save_sink;
+
+static void save_line(void *ud, pm_line_kind kind, const char *line)
+{
+	save_sink *s = ud;
+	if (kind == PM_LINE_ERROR) {
+		if (!s->error)
+			s->error = xstrdup(line);
+		return;
+	}
+	fputs(line, s->f);
+	fputc('\n', s->f);
+}
+
+/* save ID|FIRST..LAST FILE: what result prints in text, all of it (the
+ * screen shows a long list's head and tail), into FILE.  The tasks must
+ * have ended. */
+pm_status pm_cmd_save(pm_cli *c, pm_args *a)
+{
+	const char *ids = a->words[0], *path = a->words[1];
+	uint64_t first;
+	size_t count = 1;
+	if (!*path)
+		return pm_cli_error(c, a, "no file name");
+	if (strstr(ids, "..")) {
+		if (!task_range(c, a, ids, &first, &count))
+			return CMD_ERROR;
+	} else {
+		pm_task_info ti;
+		if (!pm_id_parse_kind(ids, PM_ID_TASK, &first))
+			return pm_cli_error(c, a,
+					    "'%s' is not a task id (t1) or a range of them (t1..t10)",
+					    ids);
+		if (!pm_engine_task_info(c->e, first, &ti))
+			return pm_cli_no_task(c, a, ids, first);
+	}
+	uint64_t bad;
+	size_t ended = pm_engine_ended_run(c->e, first, count, &bad);
+	if (ended < count) {
+		char w[PM_ID_MAX];
+		return pm_cli_error(c, a,
+				    "%s has not ended yet (result %s waits for it)",
+				    pm_id_format(w, PM_ID_TASK, first + ended), ids);
+	}
+	save_sink sink = { fopen(path, "we"), NULL };
+	if (!sink.f)
+		return pm_cli_error(c, a, "cannot write '%s': %s", path,
+				    strerror(errno));
+	pm_line_fn out = c->out;
+	void *ud = c->ud;
+	pm_out_mode mode = c->mode;
+	size_t head = c->list_head;
+	c->out = save_line;
+	c->ud = &sink;
+	c->mode = PM_OUT_TEXT;
+	c->list_head = 0;
+	if (strstr(ids, "..")) {
+		print_map(c, first, count);
+	} else {
+		pm_task_info ti;
+		pm_engine_task_info(c->e, first, &ti);
+		print_result(c, &ti);
+	}
+	c->out = out;
+	c->ud = ud;
+	c->mode = mode;
+	c->list_head = head;
+	bool failed = ferror(sink.f) != 0;
+	failed |= fclose(sink.f) != 0;
+	if (sink.error) {
+		pm_cli_error(c, a, "%s", sink.error);
+		free(sink.error);
+		return CMD_ERROR;
+	}
+	if (failed)
+		return pm_cli_error(c, a, "cannot write '%s': %s", path,
+				    strerror(errno));
+	char n[PM_COUNT_MAX];
+	pm_cli_info(c, "saved %s result%s of %s to %s",
+		    pm_fmt_count(n, sizeof n, count), count == 1 ? "" : "s",
+		    ids, path);
+	return CMD_OK;
 }

@@ -16,6 +16,7 @@ pm_status pm_cmd_map(pm_cli *c, pm_args *a);
 pm_status pm_cmd_imap(pm_cli *c, pm_args *a);
 pm_status pm_cmd_starmap(pm_cli *c, pm_args *a);
 pm_status pm_cmd_result(pm_cli *c, pm_args *a);
+pm_status pm_cmd_save(pm_cli *c, pm_args *a);
 pm_status pm_cmd_join(pm_cli *c, pm_args *a);
 pm_status pm_cmd_spawn(pm_cli *c, pm_args *a);
 

@@ -37,6 +37,7 @@ struct pm_cli {
 	unsigned long origin_line;
 	pm_range *quiet; /* tasks of apply/map: their results print there */
 	size_t nquiet;
+	size_t list_head; /* a long map's list in text: its head and tail */
 };
 
 #endif

@@ -205,6 +205,11 @@ void pm_engine_set_listener(pm_engine *e, pm_event_fn fn, void *ud)
 	e->ud = ud;
 }
 
+void pm_engine_set_item_events(pm_engine *e, bool on)
+{
+	e->items_quiet = !on;
+}
+
 int pm_engine_load(pm_engine *e, const char *spec, char *err, size_t errlen)
 {
 	if (pm_registry_load(&e->reg, spec, err, errlen) < 0)

@@ -79,7 +79,7 @@ void eng_set_state_at(pm_engine *e, task *t, pm_task_state s, double at)
 
 void eng_emit_bulk(pm_engine *e, const mapgrp *g, size_t i)
 {
-	if (!e->listener)
+	if (!e->listener || (e->items_quiet && g->st[i] <= B_DONE))
 		return;
 	pm_event ev = { 0 };
 	ev.kind = PM_EV_TASK;

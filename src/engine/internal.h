@@ -299,6 +299,7 @@ struct pm_engine {
 	size_t evict_slab; /* slabs before it are all gone or only maps' */
 	uint64_t next_group;
 	pm_event_fn listener;
+	bool items_quiet; /* pm_engine_set_item_events(e, false) */
 	void *ud;
 	bool sigchld;
 	pm_counts counts;

@@ -280,3 +280,85 @@ const struct pm_task_def *pm_engine_find_task(const pm_engine *e,
 		*plugin = e->reg.entries[p].plugin->name;
 	return &e->reg.entries[p].plugin->tasks[t];
 }
+
+/* ---- maps, for a progress line ------------------------------------------ */
+
+size_t pm_engine_map_count(const pm_engine *e)
+{
+	return e->ngroups;
+}
+
+bool pm_engine_map_at(const pm_engine *e, size_t i, pm_map_info *out)
+{
+	if (i >= e->ngroups)
+		return false;
+	const mapgrp *g = e->groups[i];
+	*out = (pm_map_info){ .first = g->first, .n = g->n, .task = g->name,
+			      .queued_at = g->queued_at };
+	return true;
+}
+
+size_t pm_engine_map_ended(const pm_engine *e, size_t i)
+{
+	if (i >= e->ngroups)
+		return 0;
+	const mapgrp *g = e->groups[i];
+	const uint8_t *st = g->st;
+	size_t ended = 0, own = 0;
+	for (size_t k = 0; k < g->n; k++) {
+		ended += st[k] == B_DONE || st[k] == B_CANCELLED;
+		own += st[k] == B_OWN;
+	}
+	if (own)
+		for (size_t k = 0; k < g->n; k++) {
+			const task *t;
+			if (st[k] == B_OWN &&
+			    (t = task_get(e, g->first + k)) &&
+			    pm_task_state_final(t->state))
+				ended++;
+		}
+	return ended;
+}
+
+size_t pm_engine_ended_run(const pm_engine *e, uint64_t first, size_t count,
+			   uint64_t *not_done)
+{
+	*not_done = 0;
+	size_t k = 0;
+	while (k < count) {
+		uint64_t id = first + k;
+		const task *t = task_get(e, id);
+		size_t gi = t ? e->ngroups : eng_group_index(e, id);
+		if (gi < e->ngroups) {
+			/* A map's items: their state bytes, a run at a time. */
+			const mapgrp *g = e->groups[gi];
+			size_t i = (size_t)(id - g->first);
+			size_t end = g->n - i < count - k ? g->n : i + (count - k);
+			for (; i < end; i++, k++) {
+				uint8_t st = g->st[i];
+				if (st == B_DONE)
+					continue;
+				if (st == B_OWN) {
+					const task *o = task_get(e, g->first + i);
+					if (o && !pm_task_state_final(o->state))
+						return k;
+					if ((!o || o->state != PM_TASK_DONE) &&
+					    !*not_done)
+						*not_done = g->first + i;
+					continue;
+				}
+				if (st != B_CANCELLED)
+					return k;
+				if (!*not_done)
+					*not_done = g->first + i;
+			}
+			continue;
+		}
+		if (t && !pm_task_state_final(t->state))
+			return k;
+		if ((!t || t->state != PM_TASK_DONE) && !*not_done)
+			*not_done = id;
+		k++;
+	}
+	return k;
+}

@@ -129,7 +129,7 @@ size_t eng_live_slot(const worker *w, uint64_t id)
 static size_t slots_settle_run(pm_engine *e, worker *w)
 {
 	size_t slot = (size_t)(w->head % CHUNK_SLOTS);
-	if (e->listener || !w->sl->by_slot[slot])
+	if ((e->listener && !e->items_quiet) || !w->sl->by_slot[slot])
 		return 0;
 	uint64_t id = w->sl->chunk[slot];
 	size_t i;
