@@ -38,21 +38,21 @@ refused() { # WHAT CMDS MESSAGE
 	ok "$1: no file written" test ! -e "$d/bad.txt"
 }
 refused "a task still running" "submit sleep 3000; save t1 $d/bad.txt" \
-	"error: save: t1 has not ended yet (result t1 waits for it)"
-refused "no such task" "save t9 $d/bad.txt" "error: save: no task t9"
+	"-x:1: error: save: t1 has not ended yet (result t1 waits for it)"
+refused "no such task" "save t9 $d/bad.txt" "-x:1: error: save: no task t9"
 refused "a range past the last task" "map square 1..3; save t1..t5 $d/bad.txt" \
-	"error: save: no task t4"
+	"-x:1: error: save: no task t4"
 refused "a range backwards" "map square 1..3; save t3..t1 $d/bad.txt" \
-	"error: save: 't3..t1' is not a range of task ids (t1..t10, the first not after the last)"
+	"-x:1: error: save: 't3..t1' is not a range of task ids (t1..t10, the first not after the last)"
 refused "not an id" "save w1 $d/bad.txt" \
-	"error: save: 'w1' is not a task id (t1) or a range of them (t1..t10)"
-refused "an empty file name" "map square 1..3; save t1 \"\"" "error: save: no file name"
+	"-x:1: error: save: 'w1' is not a task id (t1) or a range of them (t1..t10)"
+refused "an empty file name" "map square 1..3; save t1 \"\"" "-x:1: error: save: no file name"
 refused "a directory that does not exist" "map square 1..3; save t1 $d/nodir/bad.txt" \
-	"error: save: cannot write '$d/nodir/bad.txt': No such file or directory"
-refused "one word" "save t1" "error: save: wrong number of arguments; usage: save ID|FIRST..LAST FILE"
+	"-x:1: error: save: cannot write '$d/nodir/bad.txt': No such file or directory"
+refused "one word" "save t1" "-x:1: error: save: wrong number of arguments; usage: save ID|FIRST..LAST FILE"
 refused "result of a bad range" "result t0..t3" \
-	"error: result: 't0..t3' is not a range of task ids (t1..t10, the first not after the last)"
+	"-x:1: error: result: 't0..t3' is not a range of task ids (t1..t10, the first not after the last)"
 refused "result of a range that does not wait forever" "submit sleep 3000; result t1..t1 timeout=0.2" \
-	"error: result: t1..t1: timed out waiting for the results"
+	"-x:1: error: result: t1..t1: timed out waiting for the results"
 
 done_testing
