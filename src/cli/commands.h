@@ -23,6 +23,7 @@ pm_status pm_cmd_spawn(pm_cli *c, pm_args *a);
 pm_status pm_cmd_initializer(pm_cli *c, pm_args *a);
 pm_status pm_cmd_pause(pm_cli *c, pm_args *a);
 pm_status pm_cmd_resume(pm_cli *c, pm_args *a);
+pm_status pm_cmd_step(pm_cli *c, pm_args *a);
 pm_status pm_cmd_terminate(pm_cli *c, pm_args *a);
 pm_status pm_cmd_kill(pm_cli *c, pm_args *a);
 pm_status pm_cmd_close(pm_cli *c, pm_args *a);

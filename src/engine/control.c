@@ -212,6 +212,7 @@ int pm_engine_resume(pm_engine *e, const char *target, char *err,
 	case TGT_ALL:
 	case TGT_POOL:
 		e->dispatch_paused = false;
+		e->step_left = 0;
 		if (k == TGT_ALL)
 			for (size_t i = 0; i < e->nworkers; i++)
 				continue_worker(e, e->workers[i]);
@@ -249,6 +250,27 @@ int pm_engine_resume(pm_engine *e, const char *target, char *err,
 	set_state(e, t, PM_TASK_QUEUED);
 	pm_engine_poll(e);
 	return 0;
+}
+
+int pm_engine_step(pm_engine *e, size_t n, char *err, size_t errlen)
+{
+	if (e->state == PM_POOL_TERMINATED)
+		return pm_err(err, errlen, "pool is terminated");
+	if (!e->dispatch_paused)
+		return pm_err(err, errlen,
+			      "the dispatcher is not paused (pause pool first)");
+	if (n < 1)
+		return pm_err(err, errlen, "step a count of 1 or more");
+	if (!e->qlen)
+		return pm_err(err, errlen, "no task is queued");
+	e->step_left += n;
+	eng_dispatch(e);
+	return 0;
+}
+
+size_t pm_engine_steps_left(const pm_engine *e)
+{
+	return e->step_left;
 }
 
 static void terminate_pool(pm_engine *e)

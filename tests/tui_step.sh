@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# tests/tui_step.sh — step mode on the screen (issue 14 item 3): with the
+# dispatcher paused, each press of s runs `step 1` and exactly one more
+# task of a waiting map runs.
+. "${srcdir:-.}/tests/lib.sh"
+tmux_setup
+export XDG_STATE_HOME="$TEST_TMPDIR/state"
+
+expect() {
+	if tmux_wait "$1" "$2" "${4:-10}"; then pass "$3"; else
+		fail "$3" "$(tmux_screen "$1")"
+	fi
+}
+
+tmux_start s 100 30 "'$POOLMON' -w 2"
+if ! tmux_wait s '^w2 +[0-9]+ ' 15; then
+	fail "the screen comes up" "$(tmux_screen s)"
+	done_testing
+fi
+tmux_keys s 'pause pool' Enter
+tmux_keys s 'map sleep 200,200,200,200,200' Enter
+expect s 'queued:5 running:0 done:0' "the map waits, the dispatcher paused"
+tmux_keys s Escape
+expect s 'EscCommand' "Esc gives the keys to the screen"
+tmux_keys s s
+expect s '^poolmon> step 1$' "s runs 'step 1', echoed as a typed command"
+expect s 'queued:4 running:0 done:1 ' "one step: exactly one task ran"
+tmux_keys s s
+expect s 'queued:3 running:0 done:2 ' "the next step: one more"
+tmux_keys s s s s
+expect s 'queued:0 running:0 done:5 ' "three more steps: the rest"
+expect s '^ *\[200, 200, 200, 200, 200\]$' "the map prints its results"
+done_testing
