@@ -140,6 +140,12 @@ size_t pm_shared_count(const pm_shared *s);
 bool pm_shared_get_info(const pm_shared *s, size_t i, pm_shared_info *out);
 /* The i-th object's handle. */
 void *pm_shared_at(const pm_shared *s, size_t i);
+/* The first max items of a queue (a handle from pm_shared_at), in order,
+ * not taken: items[0..*n-1] are the caller's to pm_value_free; *total is
+ * how many it holds.  A pm_shm_rc: PM_SHM_OK, PM_SHM_TIMEOUT (a get held
+ * its lock too long), PM_SHM_CORRUPT… */
+int pm_shared_queue_peek(void *obj, size_t max, pm_value *items, size_t *n,
+			 size_t *total);
 /* The values of a value/array (PM_LIST for an array), for show/status. */
 int pm_shared_values(void *obj, pm_value *out);
 

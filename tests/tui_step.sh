@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # tests/tui_step.sh — step mode on the screen (issue 14 item 3): with the
 # dispatcher paused, each press of s runs `step 1` and exactly one more
-# task of a waiting map runs.
+# task of a waiting map runs.  Then `show q` typed on the screen lists a
+# queue's items in order (item 4).
 . "${srcdir:-.}/tests/lib.sh"
 tmux_setup
 export XDG_STATE_HOME="$TEST_TMPDIR/state"
@@ -31,4 +32,13 @@ expect s 'queued:3 running:0 done:2 ' "the next step: one more"
 tmux_keys s s s s
 expect s 'queued:0 running:0 done:5 ' "three more steps: the rest"
 expect s '^ *\[200, 200, 200, 200, 200\]$' "the map prints its results"
+
+tmux_keys s : 'queue q; put q first; put q second; put q third; show q' Enter
+expect s '^ *q queue: 3 items$' "show q in the TUI: the count"
+if tmux_screen s | grep -A3 'q queue: 3 items' | sed 's/ *$//' |
+	tr '\n' '|' | grep -q "^ *q queue: 3 items| *1: 'first'| *2: 'second'| *3: 'third'|$"; then
+	pass "show q in the TUI: the items in order"
+else
+	fail "show q in the TUI: the items in order" "$(tmux_screen s)"
+fi
 done_testing

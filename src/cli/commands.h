@@ -47,6 +47,10 @@ pm_status pm_cmd_acquire(pm_cli *c, pm_args *a);
 pm_status pm_cmd_release(pm_cli *c, pm_args *a);
 /* `show NAME` of a shared object (show of an id: cmd_misc.c). */
 pm_status pm_cmd_shared_show(pm_cli *c, pm_args *a);
+/* show_queue.c: a queue's first items, as lines or as JSON fields
+ * ("items", "count", "truncated") added to an object. */
+void pm_cmd_queue_items_text(pm_cli *c, void *obj, const char *name);
+void pm_cmd_queue_items_json(pm_buf *b, void *obj);
 /* The "shared" list of the status event: `[{...},...]`. */
 void pm_cmd_shared_status_json(pm_cli *c, pm_buf *b);
 /* The shared objects' lines of the text `status`. */
