@@ -164,6 +164,10 @@ int pm_engine_starmap(pm_engine *e, const char *task, const pm_value *items,
 /* A map's items are kept in bulk: for those, args and result may point
  * into memory that the next call of this function reuses. */
 bool pm_engine_task_info(const pm_engine *e, uint64_t id, pm_task_info *out);
+/* A task's started/ended times will not change any more: it has ended,
+ * and if it is a map's item, so has the chunk it ran in (whose times an
+ * item's are). */
+bool pm_engine_task_times_final(const pm_engine *e, uint64_t id);
 bool pm_task_state_final(pm_task_state s);
 const char *pm_task_state_name(pm_task_state s);
 const char *pm_worker_state_name(pm_worker_state s);

@@ -50,6 +50,8 @@ static void usage(FILE *f)
 		"  -P, --plugin-dir DIR look for plugins in DIR first (repeatable)\n"
 		"      --no-demo        do not load the bundled demo plugin\n"
 		"  -d, --delay TENTHS   screen refresh period in tenths of a second (default 10)\n"
+		"      --trace FILE     write a Chrome trace-event file of the session\n"
+		"                       (open it in Perfetto or chrome://tracing)\n"
 		"  -h, --help           show this help and exit\n"
 		"  -V, --version        show the version and exit\n"
 		"\n"
@@ -327,13 +329,14 @@ int main(int argc, char **argv)
 		{ "plugin-dir", required_argument, NULL, 'P' },
 		{ "no-demo", no_argument, NULL, 'n' },
 		{ "delay", required_argument, NULL, 'd' },
+		{ "trace", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	pm_engine_config cfg = { 0 };
 	bool batch_mode = false, json = false, demo = true;
-	const char *script = NULL;
+	const char *script = NULL, *trace = NULL;
 	char **execs = NULL;
 	size_t nexecs = 0;
 	char **dirs = NULL;
@@ -379,6 +382,9 @@ int main(int argc, char **argv)
 		case 'd':
 			delay = parse_count("--delay", optarg, 1, 600);
 			break;
+		case 't':
+			trace = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -421,6 +427,15 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (trace) { /* said now, before any process starts */
+		int fd = open(trace, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+		if (fd < 0) {
+			fprintf(stderr, "poolmon: cannot write trace %s: %s\n",
+				trace, strerror(errno));
+			return 2;
+		}
+		close(fd);
+	}
 	signal(SIGPIPE, SIG_IGN);
 
 	pm_loop *loop = pm_loop_new();
@@ -447,6 +462,8 @@ int main(int argc, char **argv)
 			      : pm_cli_new(e, loop, PM_OUT_TEXT, pm_tui_line, NULL);
 	b.cli = cli;
 	b.e = e;
+	if (trace)
+		pm_cli_trace_start(cli, trace);
 	if (demo) {
 		char why[1024];
 		if (pm_engine_load(e, "demo", why, sizeof why) < 0)

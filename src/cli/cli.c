@@ -16,6 +16,7 @@
 #include "shared.h"
 #include "state.h"
 #include "table.h"
+#include "trace.h"
 #include "wait.h"
 
 static pm_status run_command(pm_cli *c, pm_args *a)
@@ -28,7 +29,9 @@ static pm_status run_command(pm_cli *c, pm_args *a)
 	char err[512];
 	if (!pm_cmd_check(a->entry, a, err, sizeof err))
 		return pm_cli_error(c, a, "%s", err);
-	return a->entry->exec(c, a);
+	pm_status st = a->entry->exec(c, a);
+	pm_trace_pool_state(c);
+	return st;
 }
 
 static void drop_pending(pm_cli *c)
@@ -117,14 +120,26 @@ unsigned pm_cli_error_count(const pm_cli *c)
 
 static int cli_timeout(void *ud)
 {
-	return pm_wait_timeout_ms(ud, pm_now());
+	int ms = pm_wait_timeout_ms(ud, pm_now());
+	int tr = pm_trace_timeout_ms(ud);
+	return tr >= 0 && (ms < 0 || tr < ms) ? tr : ms;
 }
 
 static void cli_tick(void *ud)
 {
 	pm_cli *c = ud;
+	pm_trace_tick(c);
 	if (pm_wait_active(c) && pm_wait_poll(c, pm_now()))
 		run_pending(c);
+}
+
+bool pm_cli_trace_start(pm_cli *c, const char *path)
+{
+	char err[512];
+	if (pm_trace_start(c, path, err, sizeof err) == 0)
+		return true;
+	pm_cli_report_error(c, "trace", err);
+	return false;
 }
 
 pm_cli *pm_cli_new(pm_engine *e, pm_loop *loop, pm_out_mode mode,
@@ -157,6 +172,9 @@ void pm_cli_free(pm_cli *c)
 {
 	if (!c)
 		return;
+	char err[512];
+	if (pm_trace_stop(c, err, sizeof err) < 0)
+		pm_cli_report_error(c, "trace", err);
 	pm_loop_remove_hook(c->loop, c);
 	pm_engine_set_listener(c->e, NULL, NULL);
 	pm_shared_set_reporter(pm_engine_shared(c->e), NULL, NULL);

@@ -66,4 +66,7 @@ pm_status pm_cmd_echo(pm_cli *c, pm_args *a);
 pm_status pm_cmd_help(pm_cli *c, pm_args *a);
 pm_status pm_cmd_quit(pm_cli *c, pm_args *a);
 
+/* trace.c: the trace export. */
+pm_status pm_cmd_trace(pm_cli *c, pm_args *a);
+
 #endif

@@ -34,6 +34,7 @@ struct pm_cli {
 	unsigned errors;
 	pm_range *quiet; /* tasks of apply/map: their results print there */
 	size_t nquiet;
+	struct pm_trace *trace; /* trace FILE: the one being written */
 };
 
 #endif
