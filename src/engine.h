@@ -212,6 +212,10 @@ int pm_engine_close(pm_engine *e, char *err, size_t errlen);
 int pm_engine_step(pm_engine *e, size_t n, char *err, size_t errlen);
 size_t pm_engine_steps_left(const pm_engine *e);
 int pm_engine_resize(pm_engine *e, int workers, char *err, size_t errlen);
+/* A fresh pool of n workers (0: the last size) once the closed or
+ * terminated one's workers have all exited; no initializer.  0, or -1
+ * with a message. */
+int pm_engine_reopen(pm_engine *e, int n, char *err, size_t errlen);
 
 /* Pool(initializer=TASK, initargs=ARGS): run in each worker as it starts;
  * live workers are replaced when idle.  Three failures in a row and the

@@ -94,6 +94,12 @@ int pm_shared_barrier_new(pm_shared *s, const char *name, unsigned parties,
 int pm_shared_pipe_new(pm_shared *s, const char *name, bool duplex,
 		       char *err, size_t errlen);
 
+/* Removes an object: its name is free again, and workers find it no
+ * more; its memory is not reused.  The caller makes sure no task uses it.
+ * 0, or -1 with a message. */
+int pm_shared_delete(pm_shared *s, const char *name, char *err,
+		     size_t errlen);
+
 /* Parses a value for a type code the way `value`/`set` take it: ints for
  * integer codes (in range), ints or floats for 'f' 'd', a one-character
  * string for 'c'.  Returns 0, or -1 with a message. */

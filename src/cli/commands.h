@@ -66,6 +66,12 @@ pm_status pm_cmd_echo(pm_cli *c, pm_args *a);
 pm_status pm_cmd_help(pm_cli *c, pm_args *a);
 pm_status pm_cmd_quit(pm_cli *c, pm_args *a);
 
+/* cmd_session.c: source, record, del, pool. */
+pm_status pm_cmd_source(pm_cli *c, pm_args *a);
+pm_status pm_cmd_record(pm_cli *c, pm_args *a);
+pm_status pm_cmd_del(pm_cli *c, pm_args *a);
+pm_status pm_cmd_pool(pm_cli *c, pm_args *a);
+
 /* trace.c: the trace export. */
 pm_status pm_cmd_trace(pm_cli *c, pm_args *a);
 
