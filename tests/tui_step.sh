@@ -3,7 +3,9 @@
 # tests/tui_step.sh — step mode on the screen (issue 14 item 3): with the
 # dispatcher paused, each press of s runs `step 1` and exactly one more
 # task of a waiting map runs.  Then `show q` typed on the screen lists a
-# queue's items in order (item 4).
+# queue's items in order (item 4).  The session is recorded (`record
+# FILE`): typed lines and the keys' commands; `source FILE` runs a script
+# on the screen (item 6).
 . "${srcdir:-.}/tests/lib.sh"
 tmux_setup
 export XDG_STATE_HOME="$TEST_TMPDIR/state"
@@ -19,6 +21,8 @@ if ! tmux_wait s '^w2 +[0-9]+ ' 15; then
 	fail "the screen comes up" "$(tmux_screen s)"
 	done_testing
 fi
+tmux_keys s "record $TEST_TMPDIR/rec.pm" Enter
+expect s "^ *recording to $TEST_TMPDIR/rec.pm\$" "record FILE in the TUI"
 tmux_keys s 'pause pool' Enter
 tmux_keys s 'map sleep 200,200,200,200,200' Enter
 expect s 'queued:5 running:0 done:0' "the map waits, the dispatcher paused"
@@ -41,4 +45,22 @@ if tmux_screen s | grep -A3 'q queue: 3 items' | sed 's/ *$//' |
 else
 	fail "show q in the TUI: the items in order" "$(tmux_screen s)"
 fi
+
+printf 'echo from the script\napply square 12\n' > "$TEST_TMPDIR/s.pm"
+tmux_keys s 'resume pool' Enter
+tmux_keys s "source $TEST_TMPDIR/s.pm" Enter
+expect s '^ *from the script$' "source FILE in the TUI runs its lines"
+expect s '^ *144$' "... the waiting ones too"
+tmux_keys s 'record off' Enter
+expect s "^ *session written to $TEST_TMPDIR/rec.pm\$" "record off in the TUI"
+is "$(sed 1d "$TEST_TMPDIR/rec.pm")" "pause pool
+map sleep 200,200,200,200,200
+step 1
+step 1
+step 1
+step 1
+step 1
+queue q; put q first; put q second; put q third; show q
+resume pool
+source $TEST_TMPDIR/s.pm" "the recording has the typed lines and the keys' commands, in order"
 done_testing
