@@ -150,7 +150,7 @@ const struct pm_cmd_entry pm_cmd_table[] = {
 	  2, 2, { { 0 } }, 0, PM_COMPLETE_SHARED, PM_COMPLETE_NONE,
 	  pm_cmd_set },
 	{ "show", "NAME|ID",
-	  "one shared object in full, or a task (ready, successful, result), worker or process",
+	  "one shared object in full (a queue: its first 20 items in order), or a task (ready, successful, result), worker or process",
 	  1, 1, { { 0 } }, PM_CMD_IDS, PM_COMPLETE_SHARED, PM_COMPLETE_NONE,
 	  pm_cmd_show },
 	{ "del", "NAME",
