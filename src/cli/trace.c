@@ -212,14 +212,29 @@ static void flush_pending(pm_cli *c, bool all)
 {
 	pm_trace *t = c->trace;
 	size_t keep = 0;
+	/* Items of one chunk (same worker, same start) come together and
+	 * share the answer: asked once per chunk, not once per item. */
+	uint64_t last_worker = 0;
+	double last_start = 0;
+	bool last_final = false;
 	for (size_t i = 0; i < t->npending; i++) {
 		uint64_t id = t->pending[i];
 		pm_task_info ti;
 		if (!pm_engine_task_info(c->e, id, &ti))
 			continue; /* evicted meanwhile (--keep) */
-		if (!all && !pm_engine_task_times_final(c->e, id)) {
-			t->pending[keep++] = id;
-			continue;
+		if (!all) {
+			bool same = ti.started_at > 0 && ti.worker &&
+				    ti.worker == last_worker &&
+				    ti.started_at == last_start;
+			if (!same) {
+				last_final = pm_engine_task_times_final(c->e, id);
+				last_worker = ti.worker;
+				last_start = ti.started_at;
+			}
+			if (!last_final) {
+				t->pending[keep++] = id;
+				continue;
+			}
 		}
 		task_slice(c, &ti);
 	}
