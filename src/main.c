@@ -432,6 +432,10 @@ int main(int argc, char **argv)
 		if (fd < 0) {
 			fprintf(stderr, "poolmon: cannot write trace %s: %s\n",
 				trace, strerror(errno));
+			if (script_fd >= 0)
+				close(script_fd);
+			free(execs);
+			free(dirs);
 			return 2;
 		}
 		close(fd);
