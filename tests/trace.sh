@@ -62,6 +62,8 @@ if len(sys.argv) > 2:
             out.append("%s missing" % tid); continue
         e = seen[tid][0]
         if e["ph"] != "X":
+            if "started" in ev:
+                out.append("%s ran but has no slice: %r" % (tid, e))
             continue
         if abs(e["ts"] - ev["started"] * 1e6) > 1.5 or \
            abs(e["ts"] + e["dur"] - ev["ended"] * 1e6) > 1.5:
@@ -87,7 +89,7 @@ tasks 10 checked" "pool_close_join: a valid trace, 2 worker tracks, every task o
 
 # A map's items: their chunks' times, as show tN gives them once the map
 # is over (the trace waits for a chunk's end before it writes its items).
-cmds="trace $tr; map sleep 30,30,30,30,30,30,30,30 chunksize=3; trace off"
+cmds="trace $tr; map sleep 150,150,150,150,150,150,150,150 chunksize=3; trace off"
 for i in 1 2 3 4 5 6 7 8; do cmds="$cmds; show t$i"; done
 "$poolmon" -w 2 --json -x "$cmds" > "$TEST_TMPDIR/ev.json" 2>&1
 grep '"event":"task"' "$TEST_TMPDIR/ev.json" | tail -8 > "$TEST_TMPDIR/shown.json"
