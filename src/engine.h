@@ -208,9 +208,9 @@ int pm_engine_kill(pm_engine *e, const char *target, char *err,
 int pm_engine_close(pm_engine *e, char *err, size_t errlen);
 /* While the dispatcher is paused (pause pool): send the next n queued
  * tasks, each alone to a worker as one is idle.  0, or -1 with a message
- * (not paused, nothing queued).  steps_left: those not sent yet. */
+ * (not paused, nothing queued).  Steps beyond what is queued are
+ * dropped; resume ends step mode. */
 int pm_engine_step(pm_engine *e, size_t n, char *err, size_t errlen);
-size_t pm_engine_steps_left(const pm_engine *e);
 int pm_engine_resize(pm_engine *e, int workers, char *err, size_t errlen);
 /* A fresh pool of n workers (0: the last size) once the closed or
  * terminated one's workers have all exited; no initializer.  0, or -1

@@ -45,4 +45,10 @@ error: step: the dispatcher is not paused (pause pool first)" "step refuses: not
 out=$("$poolmon" -w 1 --batch --json -x 'pause pool; submit sleep 10; step 3; join t1; submit sleep 10; sleep 0.3; status' 2>&1 | starts)
 is "$out" "started=1 queued=1" "step N with fewer queued sends those, and later submits wait"
 
+# A task cancelled in the queue leaves nothing to step through.
+out=$("$poolmon" -w 1 --batch --json -x 'pause pool; submit sleep 10; terminate t1; step; submit sleep 10; sleep 0.3; status' 2>&1)
+is "$(printf '%s\n' "$out" | grep '"event":"error"' | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["message"])')" \
+	"no task is queued" "step after the only queued task was cancelled: nothing queued"
+is "$(printf '%s\n' "$out" | starts)" "started=0 queued=1" "... and no step is kept for the next submit"
+
 done_testing

@@ -261,16 +261,12 @@ int pm_engine_step(pm_engine *e, size_t n, char *err, size_t errlen)
 			      "the dispatcher is not paused (pause pool first)");
 	if (n < 1)
 		return pm_err(err, errlen, "step a count of 1 or more");
-	if (!e->qlen)
+	qitem it;
+	if (!q_front(e, &it))
 		return pm_err(err, errlen, "no task is queued");
 	e->step_left += n;
 	eng_dispatch(e);
 	return 0;
-}
-
-size_t pm_engine_steps_left(const pm_engine *e)
-{
-	return e->step_left;
 }
 
 static void terminate_pool(pm_engine *e)

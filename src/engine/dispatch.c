@@ -387,7 +387,9 @@ static void take_back(pm_engine *e)
  * alone to an idle worker. */
 static void dispatch_steps(pm_engine *e)
 {
-	for (size_t i = 0; i < e->nworkers && e->qlen && e->step_left; i++) {
+	qitem it;
+	for (size_t i = 0; i < e->nworkers && e->step_left && q_front(e, &it);
+	     i++) {
 		worker *w = e->workers[i];
 		if (w->state != PM_WORKER_IDLE || !can_take(e, w))
 			continue;
@@ -396,7 +398,7 @@ static void dispatch_steps(pm_engine *e)
 		e->one_only = false;
 		e->step_left--;
 	}
-	if (!e->qlen)
+	if (!q_front(e, &it))
 		e->step_left = 0; /* nothing left to step through */
 }
 
