@@ -310,6 +310,110 @@ static int proc_1(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 	return 0;
 }
 
+/* A random number of milliseconds in [lo, hi], each process its own
+ * sequence (seeded from its pid and the clock at its first use). */
+static long random_ms(long lo, long hi)
+{
+	static int seeded;
+	static unsigned short xsubi[3];
+	if (!seeded) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		xsubi[0] = (unsigned short)getpid();
+		xsubi[1] = (unsigned short)ts.tv_nsec;
+		xsubi[2] = (unsigned short)(ts.tv_nsec >> 16);
+		seeded = 1;
+	}
+	if (hi <= lo)
+		return lo;
+	return lo + (long)(erand48(xsubi) * (double)(hi - lo + 1)) % (hi - lo + 1);
+}
+
+/* Sleeps ms in slices of 50 ms; false if the task was cancelled. */
+static int nap(pm_ctx *ctx, long ms)
+{
+	for (long left = ms; left > 0; left -= 50) {
+		if (ctx->cancelled(ctx))
+			return 0;
+		sleep_ms(left < 50 ? left : 50);
+	}
+	return 1;
+}
+
+/* rsleep(min_ms, max_ms): sleep a random time in [min_ms, max_ms] (equal:
+ * a fixed time); the milliseconds slept. */
+static int rsleep(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	int64_t lo = a[0].u.i, hi = a[1].u.i;
+	if (lo < 0 || hi < lo || hi > 3600000)
+		return ctx->fail(ctx, "need 0 <= min_ms <= max_ms <= 3600000, got %lld %lld",
+				 (long long)lo, (long long)hi);
+	long ms = random_ms((long)lo, (long)hi);
+	if (!nap(ctx, ms))
+		return ctx->fail(ctx, "cancelled");
+	*r = pm_int(ms);
+	return 0;
+}
+
+/* say(text, ms): log "TEXT (pid N)", then sleep ms; the pid. */
+static int say(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	if (a[1].u.i < 0 || a[1].u.i > 3600000)
+		return ctx->fail(ctx, "ms must be 0..3600000, got %lld",
+				 (long long)a[1].u.i);
+	ctx->log(ctx, "%s (pid %d)", a[0].u.s.ptr, (int)getpid());
+	if (!nap(ctx, (long)a[1].u.i))
+		return ctx->fail(ctx, "cancelled");
+	*r = pm_int((int64_t)getpid());
+	return 0;
+}
+
+/* The seed's worker(proc_name, *args, **kwargs): logs its start with its
+ * pid, the rest of the positional arguments as a tuple and the keyword
+ * arguments as a dict, sleeps a random time up to max_ms (a keyword
+ * argument; 2000 by default, as the seed's random()*2 s), logs its end.
+ * "NAME done". */
+static int worker(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	const pm_value *kw = &a[n - 1];
+	size_t npos = n - 1;
+	long max_ms = 2000;
+	for (size_t i = 0; i < kw->u.list.len; i++) {
+		const pm_value *pair = kw->u.list.items[i].u.list.items;
+		if (pair[0].type == PM_STR && !strcmp(pair[0].u.s.ptr, "max_ms")) {
+			if (pair[1].type != PM_INT || pair[1].u.i < 0 ||
+			    pair[1].u.i > 3600000)
+				return ctx->fail(ctx, "max_ms must be 0..3600000");
+			max_ms = (long)pair[1].u.i;
+		}
+	}
+	char name[256] = "", args[512] = "(", kws[512];
+	if (a[0].type == PM_STR)
+		snprintf(name, sizeof name, "%s", a[0].u.s.ptr);
+	else
+		py_repr(name, sizeof name, &a[0]);
+	for (size_t i = 1; i < npos; i++) {
+		if (i > 1)
+			strncat(args, ", ", sizeof args - strlen(args) - 1);
+		py_repr(args, sizeof args, &a[i]);
+	}
+	strncat(args, npos == 2 ? ",)" : ")", sizeof args - strlen(args) - 1);
+	kwargs_repr(kws, sizeof kws, kw);
+	ctx->log(ctx, "%s start, pid %d", name, (int)getpid());
+	ctx->log(ctx, "args: %s", args);
+	ctx->log(ctx, "kwargs: %s", kws);
+	long ms = random_ms(0, max_ms);
+	if (!nap(ctx, ms))
+		return ctx->fail(ctx, "cancelled");
+	ctx->log(ctx, "%s done after %ld ms", name, ms);
+	char text[300];
+	snprintf(text, sizeof text, "%s done", name);
+	*r = pm_str(text);
+	return 0;
+}
+
 /* A process-global counter: every process has its own copy, so tasks in
  * different processes never see each other's increments. */
 static int64_t counter_value;
@@ -483,6 +587,14 @@ static const struct pm_task_def tasks[] = {
 	{ "proc_1", "name:str, age:int, **kwargs", "int",
 	  "the seed's proc_1: log name, age, pid, kwargs 10 times, 0.5 s apart",
 	  proc_1 },
+	{ "rsleep", "min_ms:int, max_ms:int", "int",
+	  "sleep a random time in [min_ms, max_ms] ms (equal: fixed); the ms slept",
+	  rsleep },
+	{ "say", "text:str, ms:int", "int",
+	  "log 'TEXT (pid N)', then sleep ms; the pid", say },
+	{ "worker", "name:any, *args, **kwargs", "str",
+	  "the seed's worker(name, *args, **kwargs): log start+pid, args, kwargs; sleep random <= max_ms= (2000)",
+	  worker },
 	{ "counter", "", "int",
 	  "add 1 to this process's global counter and return it", counter },
 	{ "nums", "*items", "list",

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define POLL_S 0.2 /* blocking calls wake this often to see cancel */
 
@@ -259,6 +260,84 @@ static int writer(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 		ctx->log(ctx, "put item %zu", i);
 	}
 	*r = pm_int((int64_t)(n - 1));
+	return 0;
+}
+
+/* A random number of milliseconds in [0, max], each process its own
+ * sequence (seeded from its pid and the clock at its first use). */
+static long random_ms(long max)
+{
+	static int seeded;
+	static unsigned short xsubi[3];
+	if (!seeded) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		xsubi[0] = (unsigned short)getpid();
+		xsubi[1] = (unsigned short)ts.tv_nsec;
+		xsubi[2] = (unsigned short)(ts.tv_nsec >> 16);
+		seeded = 1;
+	}
+	return max > 0 ? (long)(erand48(xsubi) * (double)(max + 1)) % (max + 1)
+		       : 0;
+}
+
+static void log_item(pm_ctx *ctx, const char *what, const pm_value *v)
+{
+	if (v->type == PM_STR)
+		ctx->log(ctx, "%s %s (pid %d)", what, v->u.s.ptr, (int)getpid());
+	else if (v->type == PM_INT)
+		ctx->log(ctx, "%s %lld (pid %d)", what, (long long)v->u.i,
+			 (int)getpid());
+	else
+		ctx->log(ctx, "%s an item (pid %d)", what, (int)getpid());
+}
+
+/* qwriter(queue, max_ms, *items): the seed's random-sleep write(): puts
+ * each item, logging it with its pid, then sleeps a random 0..max_ms. */
+static int qwriter(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	void *q = need(ctx, a[0].u.s.ptr, QUEUES);
+	if (!q)
+		return -1;
+	if (a[1].u.i < 0 || a[1].u.i > 3600000)
+		return ctx->fail(ctx, "max_ms must be 0..3600000");
+	for (size_t i = 2; i < n; i++) {
+		int rc = ctx->shm->queue_put(q, &a[i], PM_SHM_FOREVER);
+		if (rc != PM_SHM_OK)
+			return shm_fail(ctx, "put to", a[0].u.s.ptr, rc);
+		log_item(ctx, "put", &a[i]);
+		sleep_ms(random_ms((long)a[1].u.i));
+	}
+	*r = pm_int((int64_t)(n - 2));
+	return 0;
+}
+
+/* qreader(queue, max_ms): the seed's random-sleep read(): gets until None,
+ * logging each item with its pid and sleeping a random 0..max_ms after
+ * it; how many it got. */
+static int qreader(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	const char *name = a[0].u.s.ptr;
+	void *q = need(ctx, name, QUEUES);
+	if (!q)
+		return -1;
+	if (a[1].u.i < 0 || a[1].u.i > 3600000)
+		return ctx->fail(ctx, "max_ms must be 0..3600000");
+	int64_t got = 0;
+	for (;;) {
+		pm_value v;
+		if (get_item(ctx, q, name, &v) < 0)
+			return -1;
+		if (v.type == PM_NONE)
+			break;
+		log_item(ctx, "got", &v);
+		if (v.type == PM_STR || v.type == PM_BYTES)
+			free(v.u.s.ptr);
+		got++;
+		sleep_ms(random_ms((long)a[1].u.i));
+	}
+	*r = pm_int(got);
 	return 0;
 }
 
@@ -653,6 +732,12 @@ static const struct pm_task_def tasks[] = {
 	  "JoinableQueue.join() (timeout 0: none)", join_queue },
 	{ "writer", "queue:str, *items", "int", "the seed's write(): put each item",
 	  writer },
+	{ "qwriter", "queue:str, max_ms:int, *items", "int",
+	  "the seed's random-sleep write(): put each item (logged with the pid), sleep 0..max_ms",
+	  qwriter },
+	{ "qreader", "queue:str, max_ms:int", "int",
+	  "the seed's random-sleep read(): get until None, log each with the pid, sleep 0..max_ms",
+	  qreader },
 	{ "ping", "pipe:str, end:int, rounds:int", "int",
 	  "ping-pong over a pipe end: send n, expect n+1", ping },
 	{ "pong", "pipe:str, end:int", "int",

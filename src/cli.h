@@ -91,6 +91,10 @@ const char *pm_cli_command_help(size_t i);
 char *pm_cli_complete(pm_cli *c, const char *before, const char *prefix,
 		      int state, pm_complete_kind *kind);
 
+/* --trace FILE: starts the trace export as `trace FILE` does; false after
+ * reporting why not. */
+bool pm_cli_trace_start(pm_cli *c, const char *path);
+
 /* Status snapshot as JSON (the `status` event) into a malloc'd string. */
 char *pm_cli_status_json(pm_cli *c);
 

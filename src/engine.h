@@ -173,6 +173,10 @@ int pm_engine_starmap(pm_engine *e, const char *task, const pm_value *items,
 /* A map's items are kept in bulk: for those, args and result may point
  * into memory that the next call of this function reuses. */
 bool pm_engine_task_info(const pm_engine *e, uint64_t id, pm_task_info *out);
+/* A task's started/ended times will not change any more: it has ended,
+ * and if it is a map's item, so has the chunk it ran in (whose times an
+ * item's are). */
+bool pm_engine_task_times_final(const pm_engine *e, uint64_t id);
 bool pm_task_state_final(pm_task_state s);
 const char *pm_task_state_name(pm_task_state s);
 const char *pm_worker_state_name(pm_worker_state s);
@@ -231,7 +235,16 @@ int pm_engine_terminate(pm_engine *e, const char *target, char *err,
 int pm_engine_kill(pm_engine *e, const char *target, char *err,
 		   size_t errlen);
 int pm_engine_close(pm_engine *e, char *err, size_t errlen);
+/* While the dispatcher is paused (pause pool): send the next n queued
+ * tasks, each alone to a worker as one is idle.  0, or -1 with a message
+ * (not paused, nothing queued).  Steps beyond what is queued are
+ * dropped; resume ends step mode. */
+int pm_engine_step(pm_engine *e, size_t n, char *err, size_t errlen);
 int pm_engine_resize(pm_engine *e, int workers, char *err, size_t errlen);
+/* A fresh pool of n workers (0: the last size) once the closed or
+ * terminated one's workers have all exited; no initializer.  0, or -1
+ * with a message. */
+int pm_engine_reopen(pm_engine *e, int n, char *err, size_t errlen);
 
 /* Pool(initializer=TASK, initargs=ARGS): run in each worker as it starts;
  * live workers are replaced when idle.  Three failures in a row and the

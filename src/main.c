@@ -52,6 +52,8 @@ static void usage(FILE *f)
 		"  -P, --plugin-dir DIR look for plugins in DIR first (repeatable)\n"
 		"      --no-demo        do not load the bundled demo plugin\n"
 		"  -d, --delay TENTHS   screen refresh period in tenths of a second (default 10)\n"
+		"      --trace FILE     write a Chrome trace-event file of the session\n"
+		"                       (open it in Perfetto or chrome://tracing)\n"
 		"  -h, --help           show this help and exit\n"
 		"  -V, --version        show the version and exit\n"
 		"\n"
@@ -246,6 +248,7 @@ int main(int argc, char **argv)
 		{ "plugin-dir", required_argument, NULL, 'P' },
 		{ "no-demo", no_argument, NULL, 'n' },
 		{ "delay", required_argument, NULL, 'd' },
+		{ "trace", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -255,6 +258,7 @@ int main(int argc, char **argv)
 	bool stdin_read = false;
 	pm_source *srcs = NULL; /* -x and --script, in the order given */
 	size_t nsrcs = 0;
+	const char *trace = NULL;
 	char **dirs = NULL;
 	size_t ndirs = 0;
 	int delay = 10;
@@ -304,6 +308,9 @@ int main(int argc, char **argv)
 		case 'd':
 			delay = parse_count("--delay", optarg, 1, 600);
 			break;
+		case 't':
+			trace = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			status = close_stdout(0) ? 0 : EXIT_WRITE;
@@ -345,6 +352,16 @@ int main(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto early;
 	}
+	if (trace) { /* said now, before any process starts */
+		int fd = open(trace, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+		if (fd < 0) {
+			fprintf(stderr, "poolmon: cannot write trace %s: %s\n",
+				trace, strerror(errno));
+			status = EXIT_USAGE;
+			goto early;
+		}
+		close(fd);
+	}
 	signal(SIGPIPE, SIG_IGN);
 
 	pm_loop *loop = pm_loop_new();
@@ -368,6 +385,8 @@ int main(int argc, char **argv)
 					   pm_batch_line, b)
 			      : pm_cli_new(e, loop, PM_OUT_TEXT, pm_tui_line, NULL);
 	pm_cli_set_errexit(cli, errexit);
+	if (trace)
+		pm_cli_trace_start(cli, trace);
 	if (demo) {
 		char why[1024];
 		if (pm_engine_load(e, "demo", why, sizeof why) < 0)

@@ -94,6 +94,12 @@ int pm_shared_barrier_new(pm_shared *s, const char *name, unsigned parties,
 int pm_shared_pipe_new(pm_shared *s, const char *name, bool duplex,
 		       char *err, size_t errlen);
 
+/* Removes an object: its name is free again, and workers find it no
+ * more; its memory is not reused.  The caller makes sure no task uses it.
+ * 0, or -1 with a message. */
+int pm_shared_delete(pm_shared *s, const char *name, char *err,
+		     size_t errlen);
+
 /* Parses a value for a type code the way `value`/`set` take it: ints for
  * integer codes (in range), ints or floats for 'f' 'd', a one-character
  * string for 'c'.  Returns 0, or -1 with a message. */
@@ -145,6 +151,12 @@ size_t pm_shared_count(const pm_shared *s);
 bool pm_shared_get_info(const pm_shared *s, size_t i, pm_shared_info *out);
 /* The i-th object's handle. */
 void *pm_shared_at(const pm_shared *s, size_t i);
+/* The first max items of a queue (a handle from pm_shared_at), in order,
+ * not taken: items[0..*n-1] are the caller's to pm_value_free; *total is
+ * how many it holds.  A pm_shm_rc: PM_SHM_OK, PM_SHM_TIMEOUT (a get held
+ * its lock too long), PM_SHM_CORRUPT… */
+int pm_shared_queue_peek(void *obj, size_t max, pm_value *items, size_t *n,
+			 size_t *total);
 /* The values of a value/array (PM_LIST for an array), for show/status. */
 int pm_shared_values(void *obj, pm_value *out);
 

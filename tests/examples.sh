@@ -302,4 +302,23 @@ is "$(q '[int(m) for m in logs()] in (list(range(1, 11)) + list(range(13, 41, 3)
 is "$(q 'sorted(result_of("shared.job")) in ([10, 40], [30, 40])')" True "the second job to run ends at 40"
 is "$(q 'exited()')" "[('p1', 'Process-1', 0), ('p2', 'Process-2', 0)]" "p1 and p2 exit 0"
 
+# --- write / read with the seed's random sleeps ------------------------------
+run queue_random_sleep
+is "$(q 'result_of("shared.qwriter"), result_of("shared.qreader")')" "([3], [3])" \
+	"qwriter put 3 items, qreader got 3 and stopped on None"
+is "$(q '[m.split(" (pid")[0] for m in logs("t2")]')" "['got A', 'got B', 'got C']" \
+	"the reader got A B C in order"
+is "$(q 'len(set(m.split("pid ")[1] for m in logs("t1") + logs("t2")))')" 2 \
+	"each logged with its pid: two processes"
+is "$(q 'exited()')" "[('p1', 'Process-1', 0), ('p2', 'Process-2', 0)]" "both processes exit 0"
+
+# --- worker(name, *args, **kwargs) in a Pool(3) -------------------------------
+run pool_worker_args
+is "$(q 'len(tasks("done", "demo.worker")), sorted(int(r.split()[0]) for r in result_of("demo.worker"))')" \
+	"(10, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])" "ten workers ran, each returned 'N done'"
+is "$(q 'sorted(set(m for m in logs() if m.startswith(("args", "kwargs"))))')" \
+	"[\"args: ('测试参数-1', '测试参数-2')\", \"kwargs: {'proc_kw': 'proc_attr', 'max_ms': 400}\"]" \
+	"args as a tuple, kwargs as a dict, as the seed prints them"
+is "$(q 'len(set(e["pid"] for e in tasks("done", "demo.worker")))')" 3 "three pids serve the ten tasks"
+
 done_testing

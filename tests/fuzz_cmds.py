@@ -180,6 +180,7 @@ class Session:
         self.has_quit = False
         self.closed = False
         self.used = set()    # command names generated
+        self.files_open = False  # record/trace FILE may hold an fd
         self.big = limits["big"]
 
     # -- values
@@ -418,6 +419,57 @@ class Session:
 
     def g_resume(self):
         return ["resume"] + ([self.task_id()] if self.r.random() < 0.6 else [])
+
+    def g_step(self):
+        r = self.r
+        if r.random() < 0.7:
+            return ["step"] + ([str(r.randint(1, 3))] if r.random() < 0.5 else [])
+        return ["step", r.choice(BAD_COUNTS + ["1000001", "x"])]
+
+    def g_pool(self):
+        # Waits for the old workers (as join does): only once nothing can
+        # stall them, and then there is no timeout to give.
+        r = self.r
+        if self.risky or r.random() < 0.3:
+            return ["pool", r.choice(BAD_COUNTS + ["1025"])]
+        self.closed = False
+        return ["pool"] + ([str(r.randint(1, 3))] if r.random() < 0.5 else [])
+
+    def fuzz_file(self, stem):
+        d = os.environ.get("TEST_TMPDIR", "/tmp")
+        return "%s/fuzz-%s-%d" % (d, stem, self.r.randint(0, 3))
+
+    def g_source(self):
+        r = self.r
+        # Files that are not scripts (a recording of this session may
+        # source itself, over and over).
+        return ["source", r.choice(["/dev/null", "/nonexistent/x", POOLMON,
+                                    '""'])]
+
+    def g_record(self):
+        r = self.r
+        k = r.random()
+        if k < 0.4:
+            self.files_open = True
+            return ["record", self.fuzz_file("rec")]
+        if k < 0.8:
+            return ["record", "off"]
+        return ["record"] + ([r.choice(["/nonexistent/x", '""'])] if k < 0.9 else [])
+
+    def g_trace(self):
+        r = self.r
+        k = r.random()
+        if k < 0.4:
+            self.files_open = True
+            return ["trace", self.fuzz_file("trace")]
+        if k < 0.8:
+            return ["trace", "off"]
+        return ["trace"] + ([r.choice(["/nonexistent/x", '""'])] if k < 0.9 else [])
+
+    def g_del(self):
+        name = self.shared_name()
+        self.names.pop(name, None)
+        return ["del", name]
 
     def g_terminate(self):
         r = self.r
@@ -1130,7 +1182,11 @@ def main():
         if s.maxtasks:
             argv += ["--maxtasks", str(s.maxtasks)]
         prologue = b"load shared\nworkers\nstatus\necho fuzz-begin\n"
-        epilogue = (b"echo fuzz-end\n", b"quit\n" if rng.random() < 0.5 else b"")
+        # A recording or a trace holds its file open: closed before the
+        # fd check.
+        end = b"record off; trace off; echo fuzz-end\n" if s.files_open \
+            else b"echo fuzz-end\n"
+        epilogue = (end, b"quit\n" if rng.random() < 0.5 else b"")
         run = Run(argv, prologue, body, epilogue, opts.session_timeout).go()
         res, nq = run.check()
         if not s.has_quit and not run.fd_checked and run.rc != "hang" and not res["fds"]:

@@ -86,7 +86,8 @@ ok "it waited the timeout ($ms ms)" test "$ms" -ge 300
 txt=$("$poolmon" --batch -w 1 -x 'queue q 1; put q 1; put q 2 nowait=1; put q 3 timeout=0.2; show q' 2>&1)
 is "$txt" "-x:1: error: put: q: queue is full (Full)
 -x:1: error: put: q: timed out: queue is full (Full)
-q queue: 1/1 items" "put on a full queue: Full (nowait) and after a timeout; nothing added"
+q queue: 1/1 items
+  1: 1" "put on a full queue: Full (nowait) and after a timeout; nothing added"
 
 # --- JoinableQueue with a daemon consumer ----------------------------------
 out=$TEST_TMPDIR/jq.json

@@ -105,7 +105,7 @@ static void expect(fixture *f, const offer *cases, size_t n)
 
 /* Command names: the first word, also after a ';', and help's argument. */
 static const offer names[] = {
-	{ "", "st", "starmap status", PM_COMPLETE_COMMAND },
+	{ "", "st", "starmap step status", PM_COMPLETE_COMMAND },
 	{ "", "qu", "queue quit", PM_COMPLETE_COMMAND },
 	{ "  ", "he", "help", PM_COMPLETE_COMMAND },
 	{ "echo x; ", "res", "result resume", PM_COMPLETE_COMMAND },

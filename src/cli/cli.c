@@ -16,6 +16,7 @@
 #include "shared.h"
 #include "state.h"
 #include "table.h"
+#include "trace.h"
 #include "wait.h"
 
 static pm_status run_command(pm_cli *c, pm_args *a)
@@ -28,7 +29,9 @@ static pm_status run_command(pm_cli *c, pm_args *a)
 	char err[512];
 	if (!pm_cmd_check(a->entry, a, err, sizeof err))
 		return pm_cli_error(c, a, "%s", err);
-	return a->entry->exec(c, a);
+	pm_status st = a->entry->exec(c, a);
+	pm_trace_pool_state(c);
+	return st;
 }
 
 static void drop_pending(pm_cli *c)
@@ -43,14 +46,28 @@ static void drop_pending(pm_cli *c)
 static void run_pending(pm_cli *c)
 {
 	while (!pm_wait_active(c) && c->pending_at < c->npending && !c->quit) {
-		pm_args *a = &c->pending[c->pending_at++];
-		pm_status st = run_command(c, a);
-		pm_args_free(a);
+		/* A copy: the command may add commands (source), moving
+		 * the array. */
+		pm_args a = c->pending[c->pending_at++];
+		c->running = &a;
+		pm_status st = run_command(c, &a);
+		c->running = NULL;
+		pm_args_free(&a);
 		if (st == CMD_QUIT)
 			c->quit = true;
 	}
 	if (!pm_wait_active(c) && (c->pending_at >= c->npending || c->quit))
 		drop_pending(c);
+}
+
+void pm_cli_insert(pm_cli *c, pm_args *cmds, size_t n)
+{
+	c->pending = xrealloc(c->pending,
+			      (c->npending + n + 1) * sizeof *c->pending);
+	memmove(c->pending + c->pending_at + n, c->pending + c->pending_at,
+		(c->npending - c->pending_at) * sizeof *c->pending);
+	memcpy(c->pending + c->pending_at, cmds, n * sizeof *cmds);
+	c->npending += n;
 }
 
 bool pm_cli_feed(pm_cli *c, const char *line)
@@ -60,6 +77,7 @@ bool pm_cli_feed(pm_cli *c, const char *line)
 	unsigned before = c->errors;
 	if (n == 0) /* blank or comment-only */
 		return true;
+	pm_record_line(c, line, cmds, n);
 	c->pending = xrealloc(c->pending,
 			      (c->npending + n + 1) * sizeof *c->pending);
 	memcpy(c->pending + c->npending, cmds, n * sizeof *cmds);
@@ -133,14 +151,26 @@ void pm_cli_set_list_head(pm_cli *c, size_t head)
 
 static int cli_timeout(void *ud)
 {
-	return pm_wait_timeout_ms(ud, pm_now());
+	int ms = pm_wait_timeout_ms(ud, pm_now());
+	int tr = pm_trace_timeout_ms(ud);
+	return tr >= 0 && (ms < 0 || tr < ms) ? tr : ms;
 }
 
 static void cli_tick(void *ud)
 {
 	pm_cli *c = ud;
+	pm_trace_tick(c);
 	if (pm_wait_active(c) && pm_wait_poll(c, pm_now()))
 		run_pending(c);
+}
+
+bool pm_cli_trace_start(pm_cli *c, const char *path)
+{
+	char err[512];
+	if (pm_trace_start(c, path, err, sizeof err) == 0)
+		return true;
+	pm_cli_report_error(c, "trace", err);
+	return false;
 }
 
 pm_cli *pm_cli_new(pm_engine *e, pm_loop *loop, pm_out_mode mode,
@@ -152,6 +182,7 @@ pm_cli *pm_cli_new(pm_engine *e, pm_loop *loop, pm_out_mode mode,
 	c->mode = mode;
 	c->out = out;
 	c->ud = ud;
+	c->record_fd = -1;
 	c->table = pm_cmd_table;
 	c->ntable = pm_cmd_table_size;
 	pm_engine_set_listener(e, pm_cli_on_event, c);
@@ -173,6 +204,10 @@ void pm_cli_free(pm_cli *c)
 {
 	if (!c)
 		return;
+	char err[512];
+	if (pm_trace_stop(c, err, sizeof err) < 0)
+		pm_cli_report_error(c, "trace", err);
+	pm_record_stop(c);
 	pm_loop_remove_hook(c->loop, c);
 	pm_engine_set_listener(c->e, NULL, NULL);
 	pm_shared_set_reporter(pm_engine_shared(c->e), NULL, NULL);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_pool.c — the commands of the pool and its workers: initializer,
- * pause, resume, terminate, kill, close, workers, and status (with the
+ * pause, resume, step, terminate, kill, close, workers, and status (with the
  * status event the UI may ask for). */
 #define _GNU_SOURCE
 #include "commands.h"
@@ -40,6 +40,23 @@ pm_status pm_cmd_pause(pm_cli *c, pm_args *a)
 pm_status pm_cmd_resume(pm_cli *c, pm_args *a)
 {
 	return control(c, a, pm_engine_resume);
+}
+
+pm_status pm_cmd_step(pm_cli *c, pm_args *a)
+{
+	char err[256];
+	int64_t n = 1;
+	if (a->argc == 1) {
+		if (a->vals[0].type != PM_INT || a->vals[0].u.i < 1 ||
+		    a->vals[0].u.i > 1000000)
+			return pm_cli_error(c, a,
+					    "expected a count 1..1000000, got '%s'",
+					    a->words[0]);
+		n = a->vals[0].u.i;
+	}
+	if (pm_engine_step(c->e, (size_t)n, err, sizeof err) < 0)
+		return pm_cli_error(c, a, "%s", err);
+	return CMD_OK;
 }
 
 pm_status pm_cmd_terminate(pm_cli *c, pm_args *a)

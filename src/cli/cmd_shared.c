@@ -776,6 +776,14 @@ pm_status pm_cmd_shared_show(pm_cli *c, pm_args *a)
 		pm_buf b = { 0 };
 		pm_buf_puts(&b, "{\"event\":\"shared\",\"object\":");
 		object_json(&b, s, idx, SIZE_MAX);
+		pm_shared_info qi;
+		pm_shared_get_info(s, idx, &qi);
+		if (is_queue(qi.kind)) { /* the items inside the object */
+			b.len--;
+			b.s[b.len] = '\0';
+			pm_cmd_queue_items_json(&b, pm_shared_at(s, idx));
+			pm_buf_puts(&b, "}");
+		}
 		pm_buf_puts(&b, "}");
 		pm_cli_json(c, b.s);
 		pm_buf_free(&b);
@@ -799,5 +807,7 @@ pm_status pm_cmd_shared_show(pm_cli *c, pm_args *a)
 		return CMD_OK;
 	}
 	object_line(c, "", &in);
+	if (is_queue(in.kind))
+		pm_cmd_queue_items_text(c, pm_shared_at(s, idx), in.name);
 	return CMD_OK;
 }

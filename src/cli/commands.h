@@ -24,6 +24,7 @@ pm_status pm_cmd_spawn(pm_cli *c, pm_args *a);
 pm_status pm_cmd_initializer(pm_cli *c, pm_args *a);
 pm_status pm_cmd_pause(pm_cli *c, pm_args *a);
 pm_status pm_cmd_resume(pm_cli *c, pm_args *a);
+pm_status pm_cmd_step(pm_cli *c, pm_args *a);
 pm_status pm_cmd_terminate(pm_cli *c, pm_args *a);
 pm_status pm_cmd_kill(pm_cli *c, pm_args *a);
 pm_status pm_cmd_close(pm_cli *c, pm_args *a);
@@ -47,6 +48,10 @@ pm_status pm_cmd_acquire(pm_cli *c, pm_args *a);
 pm_status pm_cmd_release(pm_cli *c, pm_args *a);
 /* `show NAME` of a shared object (show of an id: cmd_misc.c). */
 pm_status pm_cmd_shared_show(pm_cli *c, pm_args *a);
+/* show_queue.c: a queue's first items, as lines or as JSON fields
+ * ("items", "count", "truncated") added to an object. */
+void pm_cmd_queue_items_text(pm_cli *c, void *obj, const char *name);
+void pm_cmd_queue_items_json(pm_buf *b, void *obj);
 /* The "shared" list of the status event: `[{...},...]`. */
 void pm_cmd_shared_status_json(pm_cli *c, pm_buf *b);
 /* The shared objects' lines of the text `status`. */
@@ -62,5 +67,14 @@ pm_status pm_cmd_echo(pm_cli *c, pm_args *a);
 pm_status pm_cmd_help(pm_cli *c, pm_args *a);
 pm_status pm_cmd_errexit(pm_cli *c, pm_args *a);
 pm_status pm_cmd_quit(pm_cli *c, pm_args *a);
+
+/* cmd_session.c: source, record, del, pool. */
+pm_status pm_cmd_source(pm_cli *c, pm_args *a);
+pm_status pm_cmd_record(pm_cli *c, pm_args *a);
+pm_status pm_cmd_del(pm_cli *c, pm_args *a);
+pm_status pm_cmd_pool(pm_cli *c, pm_args *a);
+
+/* trace.c: the trace export. */
+pm_status pm_cmd_trace(pm_cli *c, pm_args *a);
 
 #endif

@@ -14,6 +14,7 @@
 #include "ids.h"
 #include "shared.h"
 #include "state.h"
+#include "trace.h"
 
 void pm_cli_info(pm_cli *c, const char *fmt, ...)
 {
@@ -278,6 +279,7 @@ void pm_cli_on_event(void *ud, const pm_event *ev)
 {
 	pm_cli *c = ud;
 	pm_buf b = { 0 };
+	pm_trace_event(c, ev);
 	switch (ev->kind) {
 	case PM_EV_TASK:
 		on_task_event(c, ev);

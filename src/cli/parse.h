@@ -36,6 +36,8 @@ typedef struct pm_args {
 	/* The command's entry, set by the dispatcher before it runs (NULL
 	 * for an unknown name). */
 	const struct pm_cmd_entry *entry;
+	/* How many `source` files deep it comes from (0: a line fed). */
+	unsigned depth;
 } pm_args;
 
 /* Splits a line into commands at ';' (and a '#' comment); returns the

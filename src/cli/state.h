@@ -38,6 +38,18 @@ struct pm_cli {
 	pm_range *quiet; /* tasks of apply/map: their results print there */
 	size_t nquiet;
 	size_t list_head; /* a long map's list in text: its head and tail */
+	struct pm_trace *trace; /* trace FILE: the one being written */
+	int record_fd;          /* record FILE: the script written; -1 */
+	char *record_path;
+	pm_args *running;       /* the command running now */
 };
+
+/* cli.c: commands to run next, ahead of the rest (source); the array
+ * becomes the cli's, its items too. */
+void pm_cli_insert(pm_cli *c, pm_args *cmds, size_t n);
+/* cmd_session.c: a line fed, for record FILE; and its end. */
+void pm_record_line(pm_cli *c, const char *line, const pm_args *cmds,
+		    size_t n);
+void pm_record_stop(pm_cli *c);
 
 #endif

@@ -212,6 +212,7 @@ int pm_engine_resume(pm_engine *e, const char *target, char *err,
 	case TGT_ALL:
 	case TGT_POOL:
 		e->dispatch_paused = false;
+		e->step_left = 0;
 		if (k == TGT_ALL)
 			for (size_t i = 0; i < e->nworkers; i++)
 				continue_worker(e, e->workers[i]);
@@ -248,6 +249,23 @@ int pm_engine_resume(pm_engine *e, const char *target, char *err,
 	eng_q_push_front(e, t->id);
 	set_state(e, t, PM_TASK_QUEUED);
 	pm_engine_poll(e);
+	return 0;
+}
+
+int pm_engine_step(pm_engine *e, size_t n, char *err, size_t errlen)
+{
+	if (e->state == PM_POOL_TERMINATED)
+		return pm_err(err, errlen, "pool is terminated");
+	if (!e->dispatch_paused)
+		return pm_err(err, errlen,
+			      "the dispatcher is not paused (pause pool first)");
+	if (n < 1)
+		return pm_err(err, errlen, "step a count of 1 or more");
+	qitem it;
+	if (!q_front(e, &it))
+		return pm_err(err, errlen, "no task is queued");
+	e->step_left += n;
+	eng_dispatch(e);
 	return 0;
 }
 
@@ -325,6 +343,36 @@ int pm_engine_close(pm_engine *e, char *err, size_t errlen)
 	if (e->state == PM_POOL_TERMINATED)
 		return pm_err(err, errlen, "pool is already terminated");
 	e->state = PM_POOL_CLOSED;
+	pm_engine_poll(e);
+	return 0;
+}
+
+int pm_engine_reopen(pm_engine *e, int n, char *err, size_t errlen)
+{
+	if (e->state != PM_POOL_CLOSED && e->state != PM_POOL_TERMINATED)
+		return pm_err(err, errlen,
+			      "the pool is %s (close or terminate it first; workers N resizes it)",
+			      pm_pool_state_name(pm_engine_pool_state(e)));
+	if (n < 0 || n > MAX_WORKERS)
+		return pm_err(err, errlen, "workers must be 1..%d, got %d",
+			      MAX_WORKERS, n);
+	if (!pm_engine_workers_gone(e))
+		return pm_err(err, errlen,
+			      "the old pool's workers have not all exited yet");
+	if (n)
+		e->target = n;
+	e->state = PM_POOL_RUNNING;
+	e->dispatch_paused = false;
+	e->step_left = 0;
+	e->started = false;
+	/* A new Pool() has no initializer. */
+	pm_values_free(e->init_args, e->init_nargs);
+	e->init_task = NULL;
+	e->init_args = NULL;
+	e->init_nargs = 0;
+	e->init_failures = 0;
+	e->init_broken = false;
+	eng_start_missing_workers(e);
 	pm_engine_poll(e);
 	return 0;
 }

@@ -77,7 +77,7 @@ static uint64_t item_group(const qitem *it)
 static void dispatch_numbers(pm_engine *e, worker *w, mapgrp *g, size_t i)
 {
 	qent *q = &e->q[e->qhead];
-	size_t limit = g->chunksize;
+	size_t limit = e->one_only ? 1 : g->chunksize;
 	if (limit > CHUNK_SLOTS - (w->tail - w->head))
 		limit = CHUNK_SLOTS - (w->tail - w->head);
 	size_t n = 0;
@@ -166,8 +166,8 @@ void eng_dispatch_to(pm_engine *e, worker *w)
 		limit = 1;
 	if (limit > CHUNK_MAX)
 		limit = CHUNK_MAX; /* also for a map of numbers' own records */
-	if (w->is_process)
-		limit = 1; /* its own task, none of the pool's */
+	if (w->is_process || e->one_only)
+		limit = 1; /* its own task, none of the pool's; or a step */
 	if (limit > CHUNK_SLOTS - (w->tail - w->head))
 		limit = CHUNK_SLOTS - (w->tail - w->head);
 	w->last_chunk = w->tail;
@@ -383,10 +383,34 @@ static void take_back(pm_engine *e)
 	free(ids);
 }
 
+/* step N: while the dispatcher is paused, the next tasks one by one, each
+ * alone to an idle worker. */
+static void dispatch_steps(pm_engine *e)
+{
+	qitem it;
+	for (size_t i = 0; i < e->nworkers && e->step_left && q_front(e, &it);
+	     i++) {
+		worker *w = e->workers[i];
+		if (w->state != PM_WORKER_IDLE || !can_take(e, w))
+			continue;
+		e->one_only = true;
+		eng_dispatch_to(e, w);
+		e->one_only = false;
+		e->step_left--;
+	}
+	if (!q_front(e, &it))
+		e->step_left = 0; /* nothing left to step through */
+}
+
 void eng_dispatch(pm_engine *e)
 {
-	if (e->dispatch_paused || e->state == PM_POOL_TERMINATED)
+	if (e->state == PM_POOL_TERMINATED)
 		return;
+	if (e->dispatch_paused) {
+		if (e->step_left)
+			dispatch_steps(e);
+		return;
+	}
 	/* At a look (not at every submit): an idle worker takes back what
 	 * waits elsewhere. */
 	bool idle = false;

@@ -283,6 +283,10 @@ struct pm_engine {
 	size_t qhead, qlen, qcap;
 	pm_pool_state state;
 	bool dispatch_paused;
+	/* step N while the dispatcher is paused: tasks still to send, one at
+	 * a time to an idle worker (one_only: the chunk being sent). */
+	size_t step_left;
+	bool one_only;
 	int maxtasks;
 	/* Mean run time of each task of each plugin (seconds, < 0: none
 	 * seen yet), by plugin then task: single submits of a task measured

@@ -109,6 +109,31 @@ bool pm_engine_task_info(const pm_engine *e, uint64_t id, pm_task_info *out)
 	return true;
 }
 
+/* Results come back in a chunk's order: a map item's chunk has ended
+ * when the last item sent in it has. */
+bool pm_engine_task_times_final(const pm_engine *e, uint64_t id)
+{
+	const task *t = task_get(e, id);
+	if (t)
+		return pm_task_state_final(t->state);
+	size_t i;
+	const mapgrp *g = group_find(e, id, &i);
+	if (!g || !pm_task_state_final(bulk_state(g->st[i])))
+		return false;
+	uint32_t sp = g->inc[i];
+	for (size_t j = i + 1; j < g->n && g->inc[j] == sp; j++) {
+		if (g->st[j] == B_OWN) {
+			const task *o = task_get(e, g->first + j);
+			if (o && !pm_task_state_final(o->state))
+				return false;
+		} else if (!pm_task_state_final(bulk_state(g->st[j])) ||
+			   g->st[j] == B_QUEUED) {
+			return false;
+		}
+	}
+	return true;
+}
+
 bool pm_engine_task_evicted(const pm_engine *e, uint64_t id)
 {
 	return id >= 1 && id <= e->ntasks && !task_get(e, id) &&

@@ -221,7 +221,12 @@ void *pm_shared_find(const pm_shared *s, const char *name)
 	if (!s || !name)
 		return NULL;
 	const obj_rec *r = find_rec(s, name);
-	if (r)
+	/* A worker's copy of the records is of its fork: the object may
+	 * have been deleted since (its arena entry blanked). */
+	if (r && (in_manager(s) ||
+		  (r->entry < PM_SHARED_MAX &&
+		   !strncmp(s->a->e[r->entry].name, name,
+			    sizeof s->a->e[r->entry].name))))
 		return (char *)s->a + r->off;
 	return in_manager(s) ? NULL : find_in_arena(s, name);
 }
@@ -267,13 +272,13 @@ void *shm_reserve(pm_shared *s, const char *name, size_t size, size_t zeroed,
 		pm_err(err, errlen, "'%s' already exists", name);
 		return NULL;
 	}
-	if (s->n >= PM_SHARED_MAX) {
-		pm_err(err, errlen, "too many shared objects (at most %d)",
-		       PM_SHARED_MAX);
+	if (s->n >= PM_SHARED_MAX || s->entries >= PM_SHARED_MAX) {
+		pm_err(err, errlen, "too many shared objects (at most %d%s)",
+		       PM_SHARED_MAX,
+		       s->n < PM_SHARED_MAX ? " made, deleted ones count" : "");
 		return NULL;
 	}
-	uint64_t used = s->n ? s->rec[s->n - 1].off + s->rec[s->n - 1].size
-			     : sizeof(arena);
+	uint64_t used = s->high > sizeof(arena) ? s->high : sizeof(arena);
 	uint64_t off = (used + 63) & ~(uint64_t)63;
 	if (size > PM_SHARED_ARENA || off + size > PM_SHARED_ARENA) {
 		pm_err(err, errlen,
@@ -341,16 +346,32 @@ int shm_publish(pm_shared *s, const char *name, void *obj, size_t size,
 	r->kind = kind;
 	r->off = (uint64_t)((char *)obj - (char *)s->a);
 	r->size = size;
+	r->entry = s->entries;
 	rec_snapshot(r, obj);
 	s->n = n + 1;
+	s->high = r->off + size;
 	/* The arena's copy, for workers forked before this. */
-	arena_entry *e = &s->a->e[n];
+	arena_entry *e = &s->a->e[r->entry];
 	snprintf(e->name, sizeof e->name, "%s", name);
 	e->kind = kind;
 	e->off = r->off;
 	s->a->used = r->off + size;
-	atomic_store_explicit(&s->a->count, (uint32_t)(n + 1),
-			      memory_order_release);
+	s->entries++;
+	atomic_store_explicit(&s->a->count, s->entries, memory_order_release);
+	return 0;
+}
+
+int pm_shared_delete(pm_shared *s, const char *name, char *err,
+		     size_t errlen)
+{
+	const obj_rec *r = find_rec(s, name);
+	if (!r)
+		return pm_err(err, errlen, "no shared object '%s'", name);
+	size_t i = (size_t)(r - s->rec);
+	/* Workers find it by name no more; its memory stays as it is. */
+	memset(s->a->e[r->entry].name, 0, sizeof s->a->e[r->entry].name);
+	memmove(&s->rec[i], &s->rec[i + 1], (s->n - i - 1) * sizeof *s->rec);
+	s->n--;
 	return 0;
 }
 

@@ -266,12 +266,17 @@ typedef struct obj_rec {
 	uint32_t parties;          /* barrier */
 	bool corrupt;
 	char why[160];
+	uint32_t entry;            /* its arena entry (a->e) */
 } obj_rec;
 
 struct pm_shared {
 	arena *a;
 	pid_t owner; /* the manager: the process that mapped it */
 	size_t n;
+	/* Arena bytes and entries ever used: a deleted object's are not
+	 * used again (a task may still hold its handle). */
+	uint64_t high;
+	uint32_t entries;
 	obj_rec rec[PM_SHARED_MAX];
 	pm_shared_report_fn report;
 	void *report_ud;

@@ -412,6 +412,48 @@ int shm_api_queue_get(void *obj, pm_value *out, double timeout)
 	return get_value(obj, out, &d);
 }
 
+/* The first max items of a queue (or a pipe's channel), in order, left
+ * where they are: under the consumers' lock, so no get moves them, and
+ * only what was published.  *total: how many it holds. */
+int pm_shared_queue_peek(void *obj, size_t max, pm_value *items, size_t *n,
+			 size_t *total)
+{
+	*n = *total = 0;
+	int bad = shm_check(obj, KINDS_QUEUE);
+	if (bad)
+		return bad;
+	o_queue *q = obj;
+	dl d = shm_dl_make(0.1); /* nobody holds it long: it never blocks */
+	if (!side_lock(&q->clock, &d))
+		return PM_SHM_TIMEOUT;
+	uint64_t cw = atomic_load_explicit(&q->cw, memory_order_relaxed);
+	uint64_t pw = atomic_load_explicit(&q->pw, memory_order_acquire);
+	*total = w_count(cw, pw);
+	uint64_t off = w_off(cw), left = w_used(q, cw, pw);
+	int rc = PM_SHM_OK;
+	if (off >= q->cap || w_off(pw) >= q->cap)
+		rc = PM_SHM_CORRUPT;
+	while (rc == PM_SHM_OK && *n < max && *n < *total) {
+		uint32_t len = 0;
+		ring_get(q, off, &len, sizeof len);
+		if (!len || left < sizeof len || len > left - sizeof len) {
+			rc = PM_SHM_CORRUPT;
+			break;
+		}
+		bool ok;
+		off = record_get(q, off, &items[*n], &ok);
+		left -= sizeof len + len;
+		if (!ok) {
+			pm_value_free(&items[*n]);
+			rc = PM_SHM_TYPE;
+			break;
+		}
+		++*n;
+	}
+	side_unlock(&q->clock);
+	return rc;
+}
+
 size_t shm_queue_count(const o_queue *q)
 {
 	/* cw first: the pw read after it is at least as new. */
