@@ -33,13 +33,13 @@ is "$out" "started=3 queued=5
 started=5 queued=3" "a step sends one task even where the batch rule would send many"
 
 out=$("$poolmon" -w 1 --batch -x 'step; pause pool; step; submit sleep 10; step 0; step two; resume pool; join; step' 2>&1)
-is "$out" "error: step: the dispatcher is not paused (pause pool first)
-error: step: no task is queued
+is "$out" "-x:1: error: step: the dispatcher is not paused (pause pool first)
+-x:1: error: step: no task is queued
 t1
-error: step: expected a count 1..1000000, got '0'
-error: step: expected a count 1..1000000, got 'two'
+-x:1: error: step: expected a count 1..1000000, got '0'
+-x:1: error: step: expected a count 1..1000000, got 'two'
 t1 demo.sleep(10) done: 10 [w1 pid $(printf '%s\n' "$out" | sed -n 's/.*\[w1 pid \([0-9]*\)\]/\1/p')]
-error: step: the dispatcher is not paused (pause pool first)" "step refuses: not paused, nothing queued, a bad count"
+-x:1: error: step: the dispatcher is not paused (pause pool first)" "step refuses: not paused, nothing queued, a bad count"
 
 # Steps asked for beyond what is queued are not kept for later tasks.
 out=$("$poolmon" -w 1 --batch --json -x 'pause pool; submit sleep 10; step 3; join t1; submit sleep 10; sleep 0.3; status' 2>&1 | starts)

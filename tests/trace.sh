@@ -152,8 +152,8 @@ is "$(check "$tr" | sed -n 3p)" "slices 1" "the trace is finished when poolmon e
 
 # Bad input: a clear message, nothing changed.
 out=$("$poolmon" -w 1 -x "trace off; trace $TEST_TMPDIR/no/such/dir.json; trace" 2>&1)
-is "$out" "error: trace: not tracing
-error: trace: cannot write $TEST_TMPDIR/no/such/dir.json: No such file or directory
+is "$out" "-x:1: error: trace: not tracing
+-x:1: error: trace: cannot write $TEST_TMPDIR/no/such/dir.json: No such file or directory
 not tracing" "trace off without a trace, an unwritable file: errors"
 out=$("$poolmon" --trace "$TEST_TMPDIR/no/such/dir.json" -x 'echo hi' 2>&1)
 is "$? $out" "2 poolmon: cannot write trace $TEST_TMPDIR/no/such/dir.json: No such file or directory" "--trace to an unwritable file: exit 2"
