@@ -50,6 +50,7 @@ is "$(q "$live" "$(objs)[-1]['waiting'][0]['waited'] >= $first + 0.25")" True \
 	"how long w1 has waited grows with time"
 like "$(q "$live" "$(objs)[-1]['text']")" '^held by poolmon; waiting: w1 [0-9]+\.[0-9]s$' \
 	"its text: held by poolmon; waiting: w1 N.Ns"
+is "$(q "$live" "len($deadlocks)")" 0 "a wait without a cycle is no deadlock"
 send 'release L'
 await 10 "[e for e in tasks('t1', 'done') if e['result'] == 'acquired']" "released: w1 gets the lock and finishes"
 show_until L "not o['locked']"
