@@ -146,7 +146,8 @@ static size_t build_edges(pm_engine *e, dl_edge **out)
 			n++;
 		}
 	}
-	qsort(ed, n, sizeof *ed, by_who);
+	if (n)
+		qsort(ed, n, sizeof *ed, by_who);
 	size_t u = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!u || ed[u - 1].who != ed[i].who)
