@@ -106,4 +106,24 @@ is "$(q "$live" "len($deadlocks)")" 1 "still reported once"
 live_stop
 is "$?" 0 "poolmon quits"
 
+# --- three processes in a cycle, a fourth waiting behind it ----------------------
+live_start -w 1
+send 'load shared; lock A; lock B; lock C; spawn shared.lock_pair A B 300; spawn shared.lock_pair B C 300; spawn shared.lock_pair C A 300'
+await 10 "$deadlocks" "a three-way deadlock is reported"
+send 'spawn shared.hold A 10'
+await 10 "tasks('t4', 'running')" "p4 runs hold A"
+send 'sleep 0.5'
+ok "show A after 0.5 s" show_until A "len(o['waiting']) == 2"
+is "$(q "$live" "[w['id'] for w in $(objs)[-1]['waiting']]")" "['p3', 'p4']" "A: p3 and p4 wait, longest first"
+is "$(q "$live" "[[(m['id'], m['waits_for'], m['held_by']) for m in d['cycle']] for d in $deadlocks]")" \
+	"[[('p1', 'B', 'p2'), ('p2', 'C', 'p3'), ('p3', 'A', 'p1')]]" \
+	"once, its cycle from its least member: p1 -B-> p2 -C-> p3 -A-> p1; p4, waiting behind it, is not in it"
+send 'terminate p2'
+await 10 "len(tasks(state='done')) == 3" "terminate p2: p1, p3 and p4 finish"
+is "$(q "$live" "sorted(e['result'] for e in tasks(state='done'))")" "['acquired', 'both', 'both (owner died)']" \
+	"p1 got B from the dead p2; p3 and p4 in turn"
+is "$(q "$live" "len($deadlocks)")" 1 "reported once"
+live_stop
+is "$?" 0 "poolmon quits"
+
 done_testing

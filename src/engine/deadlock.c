@@ -179,41 +179,59 @@ static void report(pm_engine *e, const dl_edge *ed, const long *members,
 	free(links);
 }
 
-/* The cycles through the edges, each found from its least member. */
+static void found_cycle(pm_engine *e, struct eng_deadlocks *d,
+			const dl_edge *ed, long *cyc, size_t len, dl_set *now)
+{
+	/* From its least member (edges are sorted by waiter), so that the
+	 * same cycle reads the same at every look. */
+	size_t least = 0;
+	for (size_t i = 1; i < len; i++)
+		if (cyc[i] < cyc[least])
+			least = i;
+	long *rot = xcalloc(len, sizeof *rot);
+	for (size_t i = 0; i < len; i++)
+		rot[i] = cyc[(least + i) % len];
+	pm_buf sig = { 0 };
+	for (size_t i = 0; i < len; i++)
+		pm_buf_printf(&sig, "%s%s>%zu>%s", i ? " " : "",
+			      ed[rot[i]].who_id, ed[rot[i]].lock,
+			      ed[rot[i]].holder_id);
+	set_add(now, sig.s);
+	if (!set_has(&d->reported, sig.s) && set_has(&d->pending, sig.s)) {
+		set_add(&d->reported, sig.s);
+		report(e, ed, rot, len);
+	}
+	pm_buf_free(&sig);
+	free(rot);
+}
+
+/* The cycles through the edges: each waiter has one edge out, so a walk
+ * from each edge not seen yet either ends, joins a walk seen before, or
+ * comes back onto itself (a cycle).  Every edge is walked once. */
 static void find_cycles(pm_engine *e, struct eng_deadlocks *d,
 			const dl_edge *ed, size_t n, dl_set *now)
 {
-	long *path = xcalloc(n + 1, sizeof *path);
+	enum { UNSEEN, ON_PATH, DONE };
+	unsigned char *state = xcalloc(n, 1);
+	long *path = xcalloc(n, sizeof *path);
+	size_t *at = xcalloc(n, sizeof *at); /* where on the path */
 	for (size_t s = 0; s < n; s++) {
 		size_t len = 0;
 		long cur = (long)s;
-		bool cycle = false;
-		while (len < n) {
+		while (cur >= 0 && state[cur] == UNSEEN) {
+			state[cur] = ON_PATH;
+			at[cur] = len;
 			path[len++] = cur;
 			cur = edge_of(ed, n, ed[cur].holder);
-			if (cur < 0 || ed[cur].who < ed[s].who)
-				break;
-			if (cur == (long)s) {
-				cycle = true;
-				break;
-			}
 		}
-		if (!cycle)
-			continue;
-		pm_buf sig = { 0 };
+		if (cur >= 0 && state[cur] == ON_PATH)
+			found_cycle(e, d, ed, path + at[cur], len - at[cur], now);
 		for (size_t i = 0; i < len; i++)
-			pm_buf_printf(&sig, "%s%s>%zu>%s", i ? " " : "",
-				      ed[path[i]].who_id, ed[path[i]].lock,
-				      ed[path[i]].holder_id);
-		set_add(now, sig.s);
-		if (!set_has(&d->reported, sig.s) &&
-		    set_has(&d->pending, sig.s)) {
-			set_add(&d->reported, sig.s);
-			report(e, ed, path, len);
-		}
-		pm_buf_free(&sig);
+			state[path[i]] = DONE;
 	}
+	free(at);
 	free(path);
+	free(state);
 }
 
 /* Keeps the members of from that are in keep. */
