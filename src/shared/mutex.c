@@ -149,7 +149,7 @@ void shm_mutex_init(shm_mutex *m, bool recursive)
 	m->recursive = recursive;
 }
 
-int shm_mutex_wait(shm_mutex *m, const dl *d)
+static int mutex_spin(shm_mutex *m)
 {
 	int rc = EBUSY;
 	if (shm_may_spin())
@@ -157,15 +157,23 @@ int shm_mutex_wait(shm_mutex *m, const dl *d)
 			shm_cpu_relax();
 			rc = pthread_mutex_trylock(&m->mu);
 		}
-	if (rc == EBUSY) {
-		atomic_fetch_add(&m->waiters, 1);
-		rc = d->mode == DL_FOREVER
-			     ? pthread_mutex_lock(&m->mu)
-			     : pthread_mutex_clocklock(&m->mu, CLOCK_MONOTONIC,
-						       &d->at);
-		atomic_fetch_sub(&m->waiters, 1);
-	}
 	return rc;
+}
+
+static int mutex_block(shm_mutex *m, const dl *d)
+{
+	atomic_fetch_add(&m->waiters, 1);
+	int rc = d->mode == DL_FOREVER
+			 ? pthread_mutex_lock(&m->mu)
+			 : pthread_mutex_clocklock(&m->mu, CLOCK_MONOTONIC, &d->at);
+	atomic_fetch_sub(&m->waiters, 1);
+	return rc;
+}
+
+int shm_mutex_wait(shm_mutex *m, const dl *d)
+{
+	int rc = mutex_spin(m);
+	return rc == EBUSY ? mutex_block(m, d) : rc;
 }
 
 void shm_mutex_recover(shm_mutex *m)
@@ -263,9 +271,12 @@ int shm_lock_take(o_lock *l, const dl *d)
 {
 	shm_mutex *m = &l->m;
 	int rc = pthread_mutex_trylock(&m->mu);
+	if (rc == EBUSY && d->mode != DL_NOWAIT)
+		rc = mutex_spin(m);
 	if (rc == EBUSY && d->mode != DL_NOWAIT) {
+		/* Only a wait that sleeps is shown: a spin is over at once. */
 		int slot = waiter_add(l);
-		rc = shm_mutex_wait(m, d);
+		rc = mutex_block(m, d);
 		waiter_drop(l, slot);
 	}
 	uint32_t prev = atomic_load(&l->holder_tag);
