@@ -647,7 +647,17 @@ static void test_condition(void **state)
 	assert_int_equal(api->wait(c, 0.05), PM_SHM_TIMEOUT);
 	api->release(c);
 	pid_t p[2] = { child(cond_waiter, s, "c"), child(cond_waiter, s, "c") };
-	nap(0.1);
+	/* Waiting for a notify, not for the lock: counted, not listed. */
+	pm_shared_info info;
+	for (int i = 0; i < 500; i++) {
+		pm_shared_get_info(s, 0, &info);
+		if (info.waiters == 2)
+			break;
+		nap(0.01);
+	}
+	assert_int_equal(info.waiters, 2);
+	assert_int_equal(info.nwaiting, 0);
+	assert_string_equal(info.text, "free, 2 waiting");
 	assert_int_equal(api->acquire(c, PM_SHM_FOREVER), PM_SHM_OK);
 	pm_value one = pm_int(1);
 	api->value_set(pm_shared_find(s, "flag"), 0, &one);

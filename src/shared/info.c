@@ -2,8 +2,8 @@
 /* Looking at the objects (status, show, the TUI's shared-objects panel):
  * the count, the i-th handle, and one object's figures and one-line text
  * in a pm_shared_info (a lock's holder, its waiters and how long each has
- * waited, by poolmon id); the engine's deadlock mark.  Read without taking any lock: the manager must
- * never wait on a task. */
+ * waited, by poolmon id); the engine's deadlock mark.  Read without taking
+ * any lock: the manager must never wait on a task. */
 #define _GNU_SOURCE
 #include "internal.h"
 
@@ -105,10 +105,11 @@ static void lock_text(pm_shared_info *out)
 			pm_buf_printf(&b, "%s %s %.1fs", i ? "," : "",
 				      out->waiting[i].id,
 				      out->waiting[i].waited);
-		if (out->waiters > out->nwaiting)
-			pm_buf_printf(&b, ", %u more",
-				      out->waiters - out->nwaiting);
 	}
+	/* Beyond the slots, or a Condition's waiters for a notify. */
+	if (out->waiters > out->nwaiting)
+		pm_buf_printf(&b, out->nwaiting ? ", %u more" : ", %u waiting",
+			      out->waiters - out->nwaiting);
 	if (out->owner_died)
 		pm_buf_printf(&b, " (owner died: %s)", out->dead_id);
 	if (out->deadlock)
@@ -117,14 +118,14 @@ static void lock_text(pm_shared_info *out)
 	pm_buf_free(&b);
 }
 
-/* The lock inside object obj of kind k, NULL if none. */
-static o_lock *lock_in(void *obj, pm_shared_kind k)
+/* The lock inside the object of record r, NULL if none (what the
+ * manager's own record says). */
+static o_lock *lock_in(void *obj, const obj_rec *r)
 {
-	switch (k) {
+	switch (r->kind) {
 	case PM_SK_VALUE:
 	case PM_SK_ARRAY:
-		return ((o_array *)obj)->has_lock ? &((o_array *)obj)->lock
-						  : NULL;
+		return r->has_lock ? &((o_array *)obj)->lock : NULL;
 	case PM_SK_LOCK:
 	case PM_SK_RLOCK:
 		return obj;
@@ -140,7 +141,7 @@ bool pm_shared_lock_info(const pm_shared *s, size_t i, pm_shared_info *out)
 	void *obj = pm_shared_at(s, i);
 	if (!obj || pm_shared_corrupt(s, i, NULL))
 		return false;
-	o_lock *l = lock_in(obj, s->rec[i].kind);
+	o_lock *l = lock_in(obj, &s->rec[i]);
 	if (!l)
 		return false;
 	memset(out, 0, sizeof *out);
