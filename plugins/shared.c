@@ -6,6 +6,8 @@
  *   value i i 0; submit incr i 100000 1        # the race demo, with a lock
  *   queue q; spawn producer q A 5; spawn consumer q; join; put q None
  *   value v i 0; lock l; spawn job v 1 l; spawn job v 3 l   # seed 7-lock
+ *   lock A; lock B; spawn lock_pair A B 300; spawn lock_pair B A 300
+ *                                  # a deadlock: poolmon reports it
  */
 #define _GNU_SOURCE
 #include <poolmon/plugin.h>
@@ -451,6 +453,32 @@ static int hold(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 	return 0;
 }
 
+/* lock_pair(first, second, ms): take first, keep it ms, then take second
+ * too, release both.  Two of them with the locks the other way round
+ * (lock_pair A B 300; lock_pair B A 300) deadlock: poolmon reports it, and
+ * terminating one lets the other finish ("owner died" on its second). */
+static int lock_pair(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)n;
+	void *l1 = need(ctx, a[0].u.s.ptr, "lock,rlock,condition");
+	void *l2 = l1 ? need(ctx, a[1].u.s.ptr, "lock,rlock,condition") : NULL;
+	if (!l2)
+		return -1;
+	int rc = ctx->shm->acquire(l1, PM_SHM_FOREVER);
+	if (rc != PM_SHM_OK && rc != PM_SHM_OWNER_DIED)
+		return shm_fail(ctx, "acquire", a[0].u.s.ptr, rc);
+	sleep_ms((long)a[2].u.i);
+	int rc2 = ctx->shm->acquire(l2, PM_SHM_FOREVER);
+	if (rc2 != PM_SHM_OK && rc2 != PM_SHM_OWNER_DIED) {
+		ctx->shm->release(l1);
+		return shm_fail(ctx, "acquire", a[1].u.s.ptr, rc2);
+	}
+	ctx->shm->release(l2);
+	ctx->shm->release(l1);
+	*r = pm_str(rc2 == PM_SHM_OWNER_DIED ? "both (owner died)" : "both");
+	return 0;
+}
+
 /* wait(name, timeout): Event.wait / Barrier.wait; true or false. */
 static int wait_task(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 {
@@ -746,6 +774,9 @@ static const struct pm_task_def tasks[] = {
 	  "arr[i] = i*i for i % parts == part (fill in parallel)", fill },
 	{ "hold", "lock:str, ms:int", "str",
 	  "hold a lock (or a value's lock) for ms milliseconds", hold },
+	{ "lock_pair", "first:str, second:str, ms:int", "str",
+	  "take first, keep it ms, take second too (two the other way round deadlock)",
+	  lock_pair },
 	{ "wait", "name:str, timeout:float", "int",
 	  "Event.wait / Barrier.wait; 1 if released, 0 on timeout", wait_task },
 	{ "consume", "queue:str, ms:int", "list",

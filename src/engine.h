@@ -48,7 +48,17 @@ typedef enum pm_event_kind {
 	PM_EV_LOG,    /* a task logged a line */
 	PM_EV_PLUGIN, /* a plugin was loaded */
 	PM_EV_PROCESS, /* a standalone process started / exited / paused… */
+	PM_EV_DEADLOCK, /* processes wait for each other's locks: cycle */
 } pm_event_kind;
+
+/* One member of a deadlock: id waits for lock, which held_by holds (the
+ * next member; the last one's is the first). */
+typedef struct pm_deadlock_link {
+	const char *id;      /* "w2", "p1" */
+	const char *lock;    /* the shared object's name */
+	const char *held_by; /* "p2" */
+	double waited;       /* seconds id has waited for it */
+} pm_deadlock_link;
 
 typedef struct pm_event {
 	pm_event_kind kind;
@@ -64,6 +74,8 @@ typedef struct pm_event {
 	int exit_status;      /* worker exited normally: its status */
 	bool in_process;      /* worker is a standalone process (p-id) */
 	double time;          /* when it happened (pm_now's clock) */
+	const pm_deadlock_link *cycle; /* PM_EV_DEADLOCK: its members */
+	size_t ncycle;
 } pm_event;
 
 typedef void (*pm_event_fn)(void *ud, const pm_event *ev);

@@ -108,6 +108,21 @@ int pm_shared_check_value(char code, const pm_value *v, char *err,
 
 /* ---- looking (status, show, the TUI's shared-objects panel) ----------- */
 
+/* In a child the engine forks: this process is worker 'w' n or process
+ * 'p' n, so that locks say who holds them and who waits ("w2", "p1"; the
+ * process that mapped the arena is "poolmon", any other "pid N"). */
+void pm_shared_set_self(char kind, uint64_t n);
+
+#define PM_SHARED_ID_MAX 16 /* "w16777215", "poolmon", "pid 4194304" */
+#define PM_SHARED_WAITERS 8 /* waiters shown per lock */
+
+/* A process blocked in a lock's acquire. */
+typedef struct pm_shared_waiter {
+	pid_t pid;
+	char id[PM_SHARED_ID_MAX];
+	double waited; /* seconds so far */
+} pm_shared_waiter;
+
 typedef struct pm_shared_info {
 	char name[PM_SHARED_NAME_MAX];
 	pm_shared_kind kind;
@@ -127,6 +142,14 @@ typedef struct pm_shared_info {
 	bool is_set;           /* event */
 	bool broken;           /* barrier */
 	unsigned waiters;      /* processes blocked on it now */
+	/* Locks (and a value's lock): who holds it, who died holding it
+	 * ("" if none), who waits for it, longest first. */
+	char holder_id[PM_SHARED_ID_MAX];
+	bool holder_dead;      /* the holder exited without releasing it */
+	char dead_id[PM_SHARED_ID_MAX];
+	unsigned nwaiting;
+	pm_shared_waiter waiting[PM_SHARED_WAITERS];
+	bool deadlock;         /* the manager found it in a wait-for cycle */
 	char text[160];        /* one line: "400000", "[1, 2, 3, …]", "3/10" */
 	bool corrupt;          /* refused; text says why, other fields 0 */
 } pm_shared_info;
@@ -157,6 +180,12 @@ void *pm_shared_at(const pm_shared *s, size_t i);
  * its lock too long), PM_SHM_CORRUPT… */
 int pm_shared_queue_peek(void *obj, size_t max, pm_value *items, size_t *n,
 			 size_t *total);
+/* Only the lock fields of the i-th object (holder, waiters, owner died,
+ * deadlock), cheaply; false if it has no lock or is corrupted. */
+bool pm_shared_lock_info(const pm_shared *s, size_t i, pm_shared_info *out);
+/* The engine's deadlock check marks the locks of a cycle it found (on)
+ * and unmarks them once it is broken; get_info reports the mark. */
+void pm_shared_mark_deadlock(pm_shared *s, size_t i, bool on);
 /* The values of a value/array (PM_LIST for an array), for show/status. */
 int pm_shared_values(void *obj, pm_value *out);
 

@@ -133,7 +133,7 @@ is "$(json_get "$out" '(obj("l", 1)["owner_died"], obj("l", 1)["dead_pid"] == ob
 	"(True, True, True)" "after kill: acquired, owner_died with the dead holder's pid"
 is "$(json_get "$out" 'obj("l")["locked"]')" False "released again"
 txt=$("$poolmon" --batch -w 1 -x 'load shared; lock l; submit shared.hold l 60000; sleep 0.5; terminate t1; sleep 0.3; acquire l timeout=5' 2>&1 | grep acquired)
-like "$txt" '^l: acquired; its owner \(pid [0-9]+\) died holding it$' "text: the acquire says the owner died"
+like "$txt" '^l: acquired; its owner \(w1, pid [0-9]+\) died holding it$' "text: the acquire says the owner died, by id and pid"
 
 # --- bad input: one clear message each, nothing changed -----------------------
 cmds='value i i 0; array a i 1,2,3; queue q 1; lock l; semaphore s 1 bounded=1;

@@ -428,6 +428,131 @@ static void test_robust_lock(void **state)
 	assert_false(info.locked);
 }
 
+/* As a worker of the engine would be: id w7, then wait for the lock. */
+static int wait_as_w7(pm_shared *s, void *arg)
+{
+	pm_shared_set_self('w', 7);
+	void *l = pm_shared_find(s, arg);
+	if (api->acquire(l, PM_SHM_FOREVER) != PM_SHM_OK)
+		return 1;
+	return api->release(l) == PM_SHM_OK ? 0 : 1;
+}
+
+/* A process that is none of the engine's: shown by its pid. */
+static int wait_untagged(pm_shared *s, void *arg)
+{
+	void *l = pm_shared_find(s, arg);
+	api->acquire(l, PM_SHM_FOREVER);
+	pause(); /* until kill -9 */
+	return 1;
+}
+
+static int hold_as_p3_and_die(pm_shared *s, void *arg)
+{
+	pm_shared_set_self('p', 3);
+	return hold_and_die(s, arg);
+}
+
+static void wait_waiting(pm_shared *s, size_t idx, unsigned n)
+{
+	pm_shared_info info;
+	for (int i = 0; i < 500; i++) {
+		pm_shared_get_info(s, idx, &info);
+		if (info.nwaiting == n)
+			return;
+		nap(0.01);
+	}
+	fail_msg("never %u waiting (%u)", n, info.nwaiting);
+}
+
+static const pm_shared_waiter *waiter_named(const pm_shared_info *in,
+					    const char *id)
+{
+	for (unsigned i = 0; i < in->nwaiting; i++)
+		if (!strcmp(in->waiting[i].id, id))
+			return &in->waiting[i];
+	return NULL;
+}
+
+static void test_lock_waiters(void **state)
+{
+	pm_shared *s = *state;
+	pm_shared_lock_new(s, "l", false, err, sizeof err);
+	void *l = pm_shared_find(s, "l");
+	assert_int_equal(api->acquire(l, 0), PM_SHM_OK);
+	pid_t a = child(wait_as_w7, s, "l");
+	pid_t b = child(wait_untagged, s, "l");
+	wait_waiting(s, 0, 2);
+	pm_shared_info info, later;
+	pm_shared_get_info(s, 0, &info);
+	assert_string_equal(info.holder_id, "poolmon");
+	assert_false(info.holder_dead);
+	assert_int_equal(info.waiters, 2);
+	char untagged[32];
+	snprintf(untagged, sizeof untagged, "pid %d", (int)b);
+	const pm_shared_waiter *wa = waiter_named(&info, "w7");
+	const pm_shared_waiter *wb = waiter_named(&info, untagged);
+	assert_non_null(wa);
+	assert_non_null(wb);
+	assert_int_equal(wa->pid, a);
+	assert_int_equal(wb->pid, b);
+	assert_non_null(strstr(info.text, "held by poolmon; waiting: "));
+	assert_non_null(strstr(info.text, "w7 "));
+	/* How long: it grows while they wait. */
+	nap(0.3);
+	pm_shared_get_info(s, 0, &later);
+	assert_true(waiter_named(&later, "w7")->waited >= wa->waited + 0.25);
+	assert_true(waiter_named(&later, untagged)->waited >= wb->waited + 0.25);
+	/* Longest first. */
+	assert_true(later.waiting[0].waited >= later.waiting[1].waited);
+	/* A waiter killed -9 is not shown any more. */
+	kill(b, SIGKILL);
+	reap(b);
+	pm_shared_get_info(s, 0, &info);
+	assert_int_equal(info.nwaiting, 1);
+	assert_int_equal(info.waiters, 1);
+	assert_string_equal(info.waiting[0].id, "w7");
+	/* Released: w7 gets it, then nobody waits. */
+	assert_int_equal(api->release(l), PM_SHM_OK);
+	reap_ok(a);
+	pm_shared_get_info(s, 0, &info);
+	assert_int_equal(info.nwaiting, 0);
+	assert_false(info.locked);
+	assert_string_equal(info.text, "free");
+	assert_true(pm_shared_lock_info(s, 0, &info));
+	assert_int_equal(info.nwaiting, 0);
+
+	/* A holder that died: shown before anyone recovers the lock, then
+	 * the owner-died flag names it. */
+	pid_t p = child(hold_as_p3_and_die, s, "l");
+	wait_locked(s, 0);
+	kill(p, SIGKILL);
+	reap(p);
+	pm_shared_get_info(s, 0, &info);
+	assert_true(info.locked);
+	assert_true(info.holder_dead);
+	assert_string_equal(info.holder_id, "p3");
+	assert_string_equal(info.text, "held by p3, which died holding it");
+	assert_int_equal(api->acquire(l, 2), PM_SHM_OWNER_DIED);
+	pm_shared_get_info(s, 0, &info);
+	assert_string_equal(info.holder_id, "poolmon");
+	assert_string_equal(info.dead_id, "p3");
+	assert_string_equal(info.text, "held by poolmon (owner died: p3)");
+	api->release(l);
+
+	/* The engine's mark. */
+	pm_shared_mark_deadlock(s, 0, true);
+	pm_shared_get_info(s, 0, &info);
+	assert_true(info.deadlock);
+	assert_non_null(strstr(info.text, " DEADLOCK"));
+	pm_shared_mark_deadlock(s, 0, false);
+	pm_shared_get_info(s, 0, &info);
+	assert_false(info.deadlock);
+	/* Objects without a lock have no lock info. */
+	pm_shared_queue_new(s, "q", PM_SK_QUEUE, 0, 0, err, sizeof err);
+	assert_false(pm_shared_lock_info(s, 1, &info));
+}
+
 /* ---- semaphores, events, conditions, barriers --------------------------- */
 
 static int release_later(pm_shared *s, void *arg)
@@ -522,7 +647,17 @@ static void test_condition(void **state)
 	assert_int_equal(api->wait(c, 0.05), PM_SHM_TIMEOUT);
 	api->release(c);
 	pid_t p[2] = { child(cond_waiter, s, "c"), child(cond_waiter, s, "c") };
-	nap(0.1);
+	/* Waiting for a notify, not for the lock: counted, not listed. */
+	pm_shared_info info;
+	for (int i = 0; i < 500; i++) {
+		pm_shared_get_info(s, 0, &info);
+		if (info.waiters == 2)
+			break;
+		nap(0.01);
+	}
+	assert_int_equal(info.waiters, 2);
+	assert_int_equal(info.nwaiting, 0);
+	assert_string_equal(info.text, "free, 2 waiting");
 	assert_int_equal(api->acquire(c, PM_SHM_FOREVER), PM_SHM_OK);
 	pm_value one = pm_int(1);
 	api->value_set(pm_shared_find(s, "flag"), 0, &one);
@@ -1493,6 +1628,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_value_contention, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_robust_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_waiters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_semaphore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_condition, setup, teardown),

@@ -122,19 +122,18 @@ expect big '^c +value i +5000 ' "a task adds 5000 to c: the panel shows 5000"
 type_line big "array a d 50"
 expect big '^a +array d\[50\] +\[0\.0, 0\.0, .*(…|~) +free$' "a long array is cut with an ellipsis"
 
-# A lock: its holder's pid, and after the holder dies the flag.
+# A lock: its holder by id, and after the holder dies the flag.
 type_line big "lock l"
 type_line big "spawn shared.hold l 60000"
 if wait_screen big '^p1 +[0-9]+ ' 10; then
-	holder=$(row_pid big p1)
-	expect big "^l +lock +held by $holder\$" "the lock shows its holder, p1's pid $holder"
+	expect big "^l +lock +held by p1\$" "the lock shows its holder by id, p1, not its pid"
 	type_line big "terminate p1"
 	expect big '^p1 +exit ' "p1 killed while holding l"
 	type_line big "acquire l timeout=5"
-	expect big "^l +lock +pid $holder died holding it +owner died; held by $pid\$" \
+	expect big "^l +lock +p1 died holding it +owner died; held by poolmon\$" \
 		"acquired after the holder died: owner died, held by poolmon"
 	type_line big "release l"
-	expect big "^l +lock +pid $holder died holding it +owner died; free\$" \
+	expect big "^l +lock +p1 died holding it +owner died; free\$" \
 		"released: free, the owner-died flag stays"
 else
 	fail "spawn shared.hold starts p1" "$(screen big)"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* shared_panel.c — the shared-objects panel: values, arrays, queue depths,
- * semaphores, events, and who holds each lock (or died holding it). */
+ * semaphores, events, and who holds each lock (or died holding it), who
+ * waits for it and how long, by id; a deadlock's locks marked. */
 #include <stdio.h>
 #include <string.h>
 
@@ -23,9 +24,10 @@ static void kind_text(char *buf, size_t len, const pm_shared_info *in)
 		snprintf(buf, len, "%s", in->kind_name ? in->kind_name : "?");
 }
 
-/* The LOCK column: whether a holder ever died holding the lock (first, so
- * that a narrow column keeps it), then who holds it; "" for objects
- * without a lock. */
+/* The LOCK column: a deadlock the manager found, or whether a holder ever
+ * died holding the lock (first, so that a narrow column keeps it), then
+ * who holds it, by id; "no lock" for a value or array made with lock=0,
+ * "" for objects without a lock. */
 static void lock_text(char *buf, size_t len, const pm_shared_info *in)
 {
 	buf[0] = '\0';
@@ -35,15 +37,20 @@ static void lock_text(char *buf, size_t len, const pm_shared_info *in)
 			snprintf(buf, len, "no lock");
 		return;
 	}
-	char holder[32] = "free";
+	char holder[48] = "free";
 	if (in->locked)
-		snprintf(holder, sizeof holder, "held by %d", (int)in->holder_pid);
-	snprintf(buf, len, "%s%s", in->owner_died ? "owner died; " : "", holder);
+		snprintf(holder, sizeof holder, "held by %s%s", in->holder_id,
+			 in->holder_dead ? " (dead)" : "");
+	snprintf(buf, len, "%s%s",
+		 in->deadlock	  ? "DEADLOCK; "
+		 : in->owner_died ? "owner died; "
+				  : "",
+		 holder);
 }
 
 /* The VALUE column: values (arrays cut by the column), queue depth, a
- * semaphore's count, an event's flag; for locks the dead holder and the
- * waiters. */
+ * semaphore's count, an event's flag; for locks the dead holder and who
+ * waits, how long (longest first). */
 static void value_text(char *buf, size_t len, const pm_shared_info *in)
 {
 	if (!kind_is_lock(in->kind)) {
@@ -53,10 +60,14 @@ static void value_text(char *buf, size_t len, const pm_shared_info *in)
 	int n = 0;
 	buf[0] = '\0';
 	if (in->owner_died)
-		n = snprintf(buf, len, "pid %d died holding it", (int)in->dead_pid);
-	if (in->waiters && n >= 0 && (size_t)n < len)
+		n = snprintf(buf, len, "%s died holding it", in->dead_id);
+	for (unsigned i = 0; i < in->nwaiting && n >= 0 && (size_t)n < len; i++)
+		n += snprintf(buf + n, len - (size_t)n, "%s%s waits %.1fs",
+			      n ? ", " : "", in->waiting[i].id,
+			      in->waiting[i].waited);
+	if (in->waiters > in->nwaiting && n >= 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, "%s%u waiting", n ? ", " : "",
-			 in->waiters);
+			 in->waiters - in->nwaiting);
 }
 
 typedef struct shared_cols {
@@ -108,7 +119,7 @@ void shared_draw(tui *t, int y, int rows, int w)
 		lock_text(lock, sizeof lock, in);
 		int row = y + 1 + (int)r;
 		int attr = 0;
-		if (in->owner_died || in->broken)
+		if (in->deadlock || in->owner_died || in->broken)
 			attr = attr_of(t, CP_ERROR, A_BOLD);
 		else if (in->locked)
 			attr = attr_of(t, CP_BUSY, A_BOLD);

@@ -302,13 +302,15 @@ static void print_acquired(pm_cli *c, const char *name, int rc)
 			pm_buf b = { 0 };
 			pm_buf_puts(&b, "{\"event\":\"acquired\",\"name\":");
 			pm_json_string(&b, name);
-			pm_buf_printf(&b, ",\"owner_died\":true,\"dead_pid\":%d}",
+			pm_buf_printf(&b, ",\"owner_died\":true,\"dead_pid\":%d,\"dead\":",
 				      (int)info.dead_pid);
+			pm_json_string(&b, info.dead_id);
+			pm_buf_puts(&b, "}");
 			pm_cli_json(c, b.s);
 			pm_buf_free(&b);
 		} else {
-			pm_cli_info(c, "%s: acquired; its owner (pid %d) died holding it",
-				    name, (int)info.dead_pid);
+			pm_cli_info(c, "%s: acquired; its owner (%s, pid %d) died holding it",
+				    name, info.dead_id, (int)info.dead_pid);
 		}
 	}
 }
@@ -640,9 +642,26 @@ static void lock_fields(pm_buf *b, const pm_shared_info *in)
 		pm_buf_printf(b, ",\"holder_pid\":%d", (int)in->holder_pid);
 	else
 		pm_buf_puts(b, ",\"holder_pid\":null");
+	pm_buf_puts(b, ",\"holder\":");
+	if (in->locked)
+		pm_json_string(b, in->holder_id);
+	else
+		pm_buf_puts(b, "null");
+	bool_field(b, "holder_dead", in->holder_dead);
 	bool_field(b, "owner_died", in->owner_died);
-	if (in->owner_died)
-		pm_buf_printf(b, ",\"dead_pid\":%d", (int)in->dead_pid);
+	if (in->owner_died) {
+		pm_buf_printf(b, ",\"dead_pid\":%d,\"dead\":", (int)in->dead_pid);
+		pm_json_string(b, in->dead_id);
+	}
+	pm_buf_puts(b, ",\"waiting\":[");
+	for (unsigned i = 0; i < in->nwaiting; i++) {
+		pm_buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
+		pm_json_string(b, in->waiting[i].id);
+		pm_buf_printf(b, ",\"pid\":%d,\"waited\":%.3f}",
+			      (int)in->waiting[i].pid, in->waiting[i].waited);
+	}
+	pm_buf_puts(b, "]");
+	bool_field(b, "deadlock", in->deadlock);
 }
 
 #define STATUS_MAX_VALUES 1000
@@ -745,12 +764,12 @@ static void object_line(pm_cli *c, const char *prefix, pm_shared_info *in)
 	    (in->locked || in->owner_died)) {
 		int n = 0;
 		if (in->locked)
-			n = snprintf(extra, sizeof extra, " (locked by pid %d)",
-				     (int)in->holder_pid);
+			n = snprintf(extra, sizeof extra, " (locked by %s%s)",
+				     in->holder_id,
+				     in->holder_dead ? ", which died" : "");
 		if (in->owner_died && n >= 0 && (size_t)n < sizeof extra)
 			snprintf(extra + n, sizeof extra - (size_t)n,
-				 " (lock owner died: pid %d)",
-				 (int)in->dead_pid);
+				 " (lock owner died: %s)", in->dead_id);
 	}
 	pm_cli_info(c, "%s%s %s%s: %s%s", prefix, in->name, in->kind_name,
 		    code, in->text, extra);

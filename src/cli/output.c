@@ -275,6 +275,40 @@ static void on_process_event(pm_cli *c, const pm_event *ev)
 	pm_buf_free(&b);
 }
 
+/* {"event":"deadlock","cycle":[{"id":"p1","waits_for":"B","held_by":"p2",
+ * "waited":S}, …]}, or "deadlock: p1 waits for B held by p2, …". */
+static void on_deadlock_event(pm_cli *c, const pm_event *ev)
+{
+	pm_buf b = { 0 };
+	bool json = c->mode == PM_OUT_JSON;
+	pm_buf_puts(&b, json ? "{\"event\":\"deadlock\",\"cycle\":["
+			     : "deadlock: ");
+	for (size_t i = 0; i < ev->ncycle; i++) {
+		const pm_deadlock_link *l = &ev->cycle[i];
+		if (i)
+			pm_buf_puts(&b, json ? "," : ", ");
+		if (!json) {
+			pm_buf_printf(&b, "%s waits for %s held by %s", l->id,
+				      l->lock, l->held_by);
+			continue;
+		}
+		pm_buf_puts(&b, "{\"id\":");
+		pm_json_string(&b, l->id);
+		pm_buf_puts(&b, ",\"waits_for\":");
+		pm_json_string(&b, l->lock);
+		pm_buf_puts(&b, ",\"held_by\":");
+		pm_json_string(&b, l->held_by);
+		pm_buf_printf(&b, ",\"waited\":%.3f}", l->waited);
+	}
+	if (json)
+		pm_buf_printf(&b, "],\"time\":%.6f}",
+			      since_start(c->e, ev->time));
+	else
+		pm_buf_puts(&b, " (terminate one to break it)");
+	c->out(c->ud, PM_LINE_EVENT, b.s);
+	pm_buf_free(&b);
+}
+
 void pm_cli_on_event(void *ud, const pm_event *ev)
 {
 	pm_cli *c = ud;
@@ -311,6 +345,9 @@ void pm_cli_on_event(void *ud, const pm_event *ev)
 		break;
 	case PM_EV_PROCESS:
 		on_process_event(c, ev);
+		break;
+	case PM_EV_DEADLOCK:
+		on_deadlock_event(c, ev);
 		break;
 	case PM_EV_PLUGIN:
 		break;

@@ -2,7 +2,7 @@
 /* src/engine/engine.c — an engine's life: made (shared memory, the
  * eventfd, the loop's watches, one worker forked), plugins loaded (sent to
  * running workers), one poll (drain the rings, reap, deadlines, start,
- * let go, dispatch, evict) and the loop's hooks that run it; freed. */
+ * let go, dispatch, evict, look for deadlocks) and the loop's hooks that run it; freed. */
 #define _GNU_SOURCE
 #include "internal.h"
 
@@ -194,6 +194,7 @@ void pm_engine_free(pm_engine *e)
 	pm_loop_remove_hook(e->loop, e);
 	close(e->efd);
 	munmap(e->g, sizeof *e->g);
+	eng_deadlocks_free(e);
 	pm_shared_free(e->shared);
 	pm_registry_free(&e->reg);
 	free(e);
@@ -262,5 +263,6 @@ void pm_engine_poll(pm_engine *e)
 	eng_send_exits(e);
 	eng_dispatch(e);
 	eng_evict_old(e);
+	eng_check_deadlocks(e);
 	e->in_poll = false;
 }

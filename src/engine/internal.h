@@ -321,6 +321,7 @@ struct pm_engine {
 	char *init_error;       /* the last failure's message */
 	unsigned init_failures; /* in a row */
 	bool init_broken;       /* gave up refilling the pool */
+	struct eng_deadlocks *deadlocks; /* deadlock.c's memory */
 };
 
 /* What pm_engine_task_info and events show of a map item (e->view). */
@@ -396,6 +397,9 @@ void eng_kill_and_reap(worker *w);
 void eng_reap(pm_engine *e);
 void eng_check_deadlines(pm_engine *e, double now);
 double eng_next_deadline(const pm_engine *e);
+/* deadlock.c */
+void eng_check_deadlocks(pm_engine *e);
+void eng_deadlocks_free(pm_engine *e);
 /* control.c */
 void eng_stop_worker(pm_engine *e, worker *w, uint64_t id);
 void eng_continue_if_moot(pm_engine *e, worker *w);

@@ -34,6 +34,7 @@ int eng_start_worker(pm_engine *e, worker *w)
 		/* Its own process group: what its tasks fork is in it, and
 		 * dies with it (worker_exited, kill_and_reap). */
 		setpgid(0, 0);
+		pm_shared_set_self(w->is_process ? 'p' : 'w', w->id);
 		pm_loop_child_reset(e->loop);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		eng_check_parent(e);

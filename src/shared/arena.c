@@ -142,6 +142,7 @@ pm_shared *pm_shared_new(char *err, size_t errlen)
 		return NULL;
 	}
 	shm_pid_atfork();
+	shm_tag = TAG_MANAGER;
 	pm_shared *s = xcalloc(1, sizeof *s);
 	s->a = p;
 	s->owner = shm_my_pid();

@@ -57,9 +57,27 @@ typedef struct shm_mon {
 	_Atomic uint32_t sleepers;
 } shm_mon;
 
+/* Who waits for a Lock (an RLock, a Condition's, a value's): a slot per
+ * blocked acquire, claimed by CAS of pid 0 -> the waiter's pid, its id tag
+ * and since when it waits, cleared as it gets the lock or gives up.  For
+ * show, the shared panel and the manager's wait-for graph (the engine's
+ * deadlock.c); what the manager reads here is only displayed and checked
+ * against its own processes.  A waiter killed -9 leaves its slot: readers
+ * skip pids that no longer exist, and a new waiter that finds no free slot
+ * takes theirs. */
+#define LOCK_WAITERS 8
+typedef struct lock_waiter {
+	_Atomic int32_t pid; /* 0: free */
+	_Atomic uint32_t tag; /* shm_tag of the waiter */
+	_Atomic uint64_t since; /* CLOCK_MONOTONIC ns */
+} lock_waiter;
+
 typedef struct o_lock {
 	obj_hdr h;
 	shm_mutex m;
+	_Atomic uint32_t holder_tag; /* shm_tag of the holder, 0 if free */
+	_Atomic uint32_t dead_tag;   /* ... of the last one that died holding it */
+	lock_waiter w[LOCK_WAITERS];
 } o_lock;
 
 typedef struct o_array {
@@ -264,6 +282,7 @@ typedef struct obj_rec {
 	uint32_t duplex;           /* pipe */
 	int64_t max;               /* semaphore */
 	uint32_t parties;          /* barrier */
+	bool deadlock; /* in a cycle the engine found (pm_shared_mark_deadlock) */
 	bool corrupt;
 	char why[160];
 	uint32_t entry;            /* its arena entry (a->e) */
@@ -339,8 +358,17 @@ static inline pid_t shm_my_pid(void)
 	return shm_pid;
 }
 
-/* Once per process: makes forked children forget the cached pid. */
+/* Once per process: makes forked children forget the cached pid (and
+ * their tag). */
 void shm_pid_atfork(void);
+
+/* This process's poolmon id as a tag, (letter << 24) | number: 'w' and
+ * 'p' set by the engine in the child it forks (pm_shared_set_self), 'm' for
+ * the process that mapped the arena; 0 (unknown) in any other child. */
+#define TAG_MANAGER ((uint32_t)'m' << 24)
+extern uint32_t shm_tag;
+/* A tag as the id it names ("w2", "p1", "poolmon"), else "pid N". */
+void shm_tag_name(uint32_t tag, pid_t pid, char *buf, size_t len);
 
 /* ---- robust mutexes and monitors (mutex.c) ------------------------------ */
 
@@ -354,9 +382,16 @@ void shm_mutex_recover(shm_mutex *m);
 int shm_mutex_lock(shm_mutex *m, const dl *d);
 void shm_mutex_unlock(shm_mutex *m);
 bool shm_held_by_me(shm_mutex *m);
+/* The mutex's answer after pthread_mutex_trylock or _wait said rc:
+ * PM_SHM_OK or PM_SHM_OWNER_DIED with the holder noted, or why not. */
+int shm_mutex_settle(shm_mutex *m, int rc, const dl *d);
+/* A Lock's, RLock's or Condition's mutex taken and given back, with its
+ * holder's tag and, while it blocks, a waiter slot (no recursion). */
+int shm_lock_take(o_lock *l, const dl *d);
+void shm_lock_give(o_lock *l);
 /* A Lock's or RLock's acquire and release (depth counted). */
-int shm_lock_acquire(shm_mutex *m, const dl *d);
-int shm_lock_release(shm_mutex *m);
+int shm_lock_acquire(o_lock *l, const dl *d);
+int shm_lock_release(o_lock *l);
 
 void shm_mon_init(shm_mon *mo);
 /* false if not entered (NOWAIT and busy, or the deadline passed). */

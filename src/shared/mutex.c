@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The waiting every shared object is built on: deadlines, spinning, futex
- * sleeps in slices, the cached pid, robust process-shared mutexes (Lock
- * and RLock are these) and monitors (a mutex plus a futex word, for
+ * sleeps in slices, the cached pid and id tag, robust process-shared
+ * mutexes (Lock and RLock are these, with their holder's tag and who waits
+ * for them) and monitors (a mutex plus a futex word, for
  * Semaphore, Event and Barrier).  Why robust, and why in slices: see
  * internal.h. */
 #define _GNU_SOURCE
 #include "internal.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "ring.h"
@@ -94,10 +97,33 @@ void shm_sleep_on(_Atomic uint32_t *word, _Atomic uint32_t *sleepers,
 /* ---- the pid ----------------------------------------------------------- */
 
 pid_t shm_pid;
+uint32_t shm_tag;
 
 static void forget_pid(void)
 {
 	shm_pid = 0;
+	shm_tag = 0;
+}
+
+void pm_shared_set_self(char kind, uint64_t n)
+{
+	shm_tag = (kind == 'w' || kind == 'p') && n && n <= 0xffffff
+			  ? (uint32_t)(unsigned char)kind << 24 | (uint32_t)n
+			  : 0;
+}
+
+void shm_tag_name(uint32_t tag, pid_t pid, char *buf, size_t len)
+{
+	char k = (char)(tag >> 24);
+	uint32_t n = tag & 0xffffff;
+	if (tag == TAG_MANAGER)
+		snprintf(buf, len, "poolmon");
+	else if ((k == 'w' || k == 'p') && n)
+		snprintf(buf, len, "%c%u", k, n);
+	else if (pid > 0)
+		snprintf(buf, len, "pid %d", (int)pid);
+	else
+		snprintf(buf, len, "?");
 }
 
 void shm_pid_atfork(void)
@@ -123,7 +149,7 @@ void shm_mutex_init(shm_mutex *m, bool recursive)
 	m->recursive = recursive;
 }
 
-int shm_mutex_wait(shm_mutex *m, const dl *d)
+static int mutex_spin(shm_mutex *m)
 {
 	int rc = EBUSY;
 	if (shm_may_spin())
@@ -131,15 +157,23 @@ int shm_mutex_wait(shm_mutex *m, const dl *d)
 			shm_cpu_relax();
 			rc = pthread_mutex_trylock(&m->mu);
 		}
-	if (rc == EBUSY) {
-		atomic_fetch_add(&m->waiters, 1);
-		rc = d->mode == DL_FOREVER
-			     ? pthread_mutex_lock(&m->mu)
-			     : pthread_mutex_clocklock(&m->mu, CLOCK_MONOTONIC,
-						       &d->at);
-		atomic_fetch_sub(&m->waiters, 1);
-	}
 	return rc;
+}
+
+static int mutex_block(shm_mutex *m, const dl *d)
+{
+	atomic_fetch_add(&m->waiters, 1);
+	int rc = d->mode == DL_FOREVER
+			 ? pthread_mutex_lock(&m->mu)
+			 : pthread_mutex_clocklock(&m->mu, CLOCK_MONOTONIC, &d->at);
+	atomic_fetch_sub(&m->waiters, 1);
+	return rc;
+}
+
+int shm_mutex_wait(shm_mutex *m, const dl *d)
+{
+	int rc = mutex_spin(m);
+	return rc == EBUSY ? mutex_block(m, d) : rc;
 }
 
 void shm_mutex_recover(shm_mutex *m)
@@ -149,11 +183,8 @@ void shm_mutex_recover(shm_mutex *m)
 	atomic_fetch_add(&m->deaths, 1);
 }
 
-int shm_mutex_lock(shm_mutex *m, const dl *d)
+int shm_mutex_settle(shm_mutex *m, int rc, const dl *d)
 {
-	int rc = pthread_mutex_trylock(&m->mu);
-	if (rc == EBUSY && d->mode != DL_NOWAIT)
-		rc = shm_mutex_wait(m, d);
 	int out = PM_SHM_OK;
 	switch (rc) {
 	case 0:
@@ -176,6 +207,14 @@ int shm_mutex_lock(shm_mutex *m, const dl *d)
 	return out;
 }
 
+int shm_mutex_lock(shm_mutex *m, const dl *d)
+{
+	int rc = pthread_mutex_trylock(&m->mu);
+	if (rc == EBUSY && d->mode != DL_NOWAIT)
+		rc = shm_mutex_wait(m, d);
+	return shm_mutex_settle(m, rc, d);
+}
+
 void shm_mutex_unlock(shm_mutex *m)
 {
 	atomic_store(&m->holder, 0);
@@ -187,20 +226,90 @@ bool shm_held_by_me(shm_mutex *m)
 	return atomic_load(&m->holder) == (int32_t)shm_my_pid();
 }
 
-int shm_lock_acquire(shm_mutex *m, const dl *d)
+/* ---- locks: holders' tags and waiters ---------------------------------- */
+
+static uint64_t mono_ns(void)
 {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static bool claim_slot(lock_waiter *w, int32_t expect, int32_t me)
+{
+	if (!atomic_compare_exchange_strong(&w->pid, &expect, me))
+		return false;
+	atomic_store(&w->tag, shm_tag);
+	atomic_store(&w->since, mono_ns());
+	return true;
+}
+
+/* A waiter slot for this process: a free one, else one of a process that
+ * no longer exists; -1 if all are taken (the wait is then not shown). */
+static int waiter_add(o_lock *l)
+{
+	int32_t me = (int32_t)shm_my_pid();
+	for (int i = 0; i < LOCK_WAITERS; i++)
+		if (claim_slot(&l->w[i], 0, me))
+			return i;
+	for (int i = 0; i < LOCK_WAITERS; i++) {
+		int32_t p = atomic_load(&l->w[i].pid);
+		if (p > 0 && kill(p, 0) < 0 && errno == ESRCH &&
+		    claim_slot(&l->w[i], p, me))
+			return i;
+	}
+	return -1;
+}
+
+static void waiter_drop(o_lock *l, int i)
+{
+	if (i >= 0)
+		atomic_store(&l->w[i].pid, 0);
+}
+
+int shm_lock_take(o_lock *l, const dl *d)
+{
+	shm_mutex *m = &l->m;
+	int rc = pthread_mutex_trylock(&m->mu);
+	if (rc == EBUSY && d->mode != DL_NOWAIT)
+		rc = mutex_spin(m);
+	if (rc == EBUSY && d->mode != DL_NOWAIT) {
+		/* Only a wait that sleeps is shown: a spin is over at once. */
+		int slot = waiter_add(l);
+		rc = mutex_block(m, d);
+		waiter_drop(l, slot);
+	}
+	uint32_t prev = atomic_load(&l->holder_tag);
+	rc = shm_mutex_settle(m, rc, d);
+	if (rc == PM_SHM_OWNER_DIED)
+		atomic_store(&l->dead_tag, prev);
+	if (rc == PM_SHM_OK || rc == PM_SHM_OWNER_DIED)
+		atomic_store(&l->holder_tag, shm_tag);
+	return rc;
+}
+
+void shm_lock_give(o_lock *l)
+{
+	atomic_store(&l->holder_tag, 0);
+	shm_mutex_unlock(&l->m);
+}
+
+int shm_lock_acquire(o_lock *l, const dl *d)
+{
+	shm_mutex *m = &l->m;
 	if (m->recursive && shm_held_by_me(m)) {
 		m->depth++;
 		return PM_SHM_OK;
 	}
-	int rc = shm_mutex_lock(m, d);
+	int rc = shm_lock_take(l, d);
 	if (rc == PM_SHM_OK || rc == PM_SHM_OWNER_DIED)
 		m->depth = 1;
 	return rc;
 }
 
-int shm_lock_release(shm_mutex *m)
+int shm_lock_release(o_lock *l)
 {
+	shm_mutex *m = &l->m;
 	if (!shm_held_by_me(m))
 		return PM_SHM_NOT_HELD;
 	if (m->recursive && m->depth > 1) {
@@ -208,7 +317,7 @@ int shm_lock_release(shm_mutex *m)
 		return PM_SHM_OK;
 	}
 	m->depth = 0;
-	shm_mutex_unlock(m);
+	shm_lock_give(l);
 	return PM_SHM_OK;
 }
 

@@ -310,13 +310,13 @@ char shm_api_code(const void *obj)
 static void array_lock(o_array *a)
 {
 	if (a->has_lock)
-		shm_lock_acquire(&a->lock.m, &shm_forever);
+		shm_lock_acquire(&a->lock, &shm_forever);
 }
 
 static void array_unlock(o_array *a)
 {
 	if (a->has_lock)
-		shm_lock_release(&a->lock.m);
+		shm_lock_release(&a->lock);
 }
 
 int shm_api_value_get(void *obj, size_t i, pm_value *out)

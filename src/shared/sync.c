@@ -111,16 +111,16 @@ static int sem_release(o_sem *sem)
 	return rc;
 }
 
-/* The mutex a Lock, an RLock or a Condition is acquired by; NULL for
+/* The lock a Lock, an RLock or a Condition is acquired by; NULL for
  * other kinds. */
-static shm_mutex *mutex_of(void *obj, pm_shared_kind k)
+static o_lock *lock_of(void *obj, pm_shared_kind k)
 {
 	switch (k) {
 	case PM_SK_LOCK:
 	case PM_SK_RLOCK:
-		return &((o_lock *)obj)->m;
+		return obj;
 	case PM_SK_CONDITION:
-		return &((o_cond *)obj)->lock.m;
+		return &((o_cond *)obj)->lock;
 	default:
 		return NULL;
 	}
@@ -138,9 +138,9 @@ int shm_api_acquire(void *obj, double timeout)
 		return bad;
 	dl d = shm_dl_make(timeout);
 	pm_shared_kind k = pm_shared_kind_of(obj);
-	shm_mutex *m = mutex_of(obj, k);
-	if (m)
-		return shm_lock_acquire(m, &d);
+	o_lock *l = lock_of(obj, k);
+	if (l)
+		return shm_lock_acquire(l, &d);
 	return is_semaphore(k) ? sem_acquire(obj, &d) : PM_SHM_TYPE;
 }
 
@@ -150,9 +150,9 @@ int shm_api_release(void *obj)
 	if (bad)
 		return bad;
 	pm_shared_kind k = pm_shared_kind_of(obj);
-	shm_mutex *m = mutex_of(obj, k);
-	if (m)
-		return shm_lock_release(m);
+	o_lock *l = lock_of(obj, k);
+	if (l)
+		return shm_lock_release(l);
 	return is_semaphore(k) ? sem_release(obj) : PM_SHM_TYPE;
 }
 
@@ -182,7 +182,7 @@ static int cond_wait(o_cond *c, const dl *d)
 	uint32_t depth = m->depth;
 	uint32_t seq = atomic_load(&c->seq);
 	m->depth = 0;
-	shm_mutex_unlock(m);
+	shm_lock_give(&c->lock);
 	int rc = PM_SHM_OK;
 	while (atomic_load(&c->seq) == seq) {
 		if (shm_dl_passed(d)) {
@@ -191,7 +191,7 @@ static int cond_wait(o_cond *c, const dl *d)
 		}
 		shm_sleep_on(&c->seq, &c->sleepers, seq, d);
 	}
-	shm_mutex_lock(m, &shm_forever);
+	shm_lock_take(&c->lock, &shm_forever);
 	m->depth = depth;
 	return rc;
 }
