@@ -76,7 +76,7 @@ is "$(q "$live" "[(o['dead'], o['owner_died'], o['holder'], o['text']) for o in 
 	"('p1', True, 'poolmon', 'held by poolmon (owner died: p1)')" "show L names the dead owner p1 and the new holder"
 send 'release L'
 live_stop
-is "$?" 0 "poolmon quits"
+is "$?" 3 "poolmon quits, status 3 (a task was killed or terminated)"
 
 # --- a two-lock deadlock between two processes -----------------------------------
 live_start -w 1
@@ -104,7 +104,7 @@ is "$(q "$live" "[(o['name'], o['locked'], o['deadlock'], o['waiting']) for o in
 is "$(q "$live" "$(objs)[2]['dead']")" p1 "A: owner died p1"
 is "$(q "$live" "len($deadlocks)")" 1 "still reported once"
 live_stop
-is "$?" 0 "poolmon quits"
+is "$?" 3 "poolmon quits, status 3 (a task was killed or terminated)"
 
 # --- three processes in a cycle, a fourth waiting behind it ----------------------
 live_start -w 1
@@ -124,6 +124,6 @@ is "$(q "$live" "sorted(e['result'] for e in tasks(state='done'))")" "['acquired
 	"p1 got B from the dead p2; p3 and p4 in turn"
 is "$(q "$live" "len($deadlocks)")" 1 "reported once"
 live_stop
-is "$?" 0 "poolmon quits"
+is "$?" 3 "poolmon quits, status 3 (a task was killed or terminated)"
 
 done_testing

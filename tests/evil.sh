@@ -119,9 +119,14 @@ h = [last(i) for i in tasks if last(i)["task"] == "evil.hog"][0]
 print(h["state"], h.get("result", 0) > 0)')" "done True" \
 	"allocating until refused: done, with what it got"
 is "$(json_check "$out" '
-writers = {w for e in ev if e["event"] == "corrupt" for w in e["writers"]}
-print(sum(e["event"] == "worker" and e["state"] == "started" for e in ev) - len(writers))')" 3 \
-	"besides the workers that looked up a corrupted object, the spinning worker's replacement is the only restart"
+pid, gone = {}, set()
+for e in ev:
+    if e["event"] == "worker" and e["state"] == "started": pid[e["id"]] = e["pid"]
+    if e["event"] == "corrupt": gone |= {pid[w] for w in e["writers"]}
+    if e["event"] == "task" and e["task"] == "evil.block_spin" and e["state"] == "running": gone.add(e["pid"])
+started = sum(e["event"] == "worker" and e["state"] == "started" for e in ev)
+print(started - 2 == len(gone), len(gone) >= 1)')" "True True" \
+	"the only restarts: the spinning worker's and those of the workers that looked up a corrupted object (one each)"
 
 # The worker whose task looked up an object it then wrote over is named in
 # the report and replaced after its task; the other worker, which looked up
