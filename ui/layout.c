@@ -8,6 +8,7 @@
 #include "keys.h"
 #include "rline.h"
 #include "screen.h"
+#include "timeline.h"
 #include "util.h"
 
 #define MIN_W 60
@@ -74,6 +75,8 @@ static void take_view(tui *t, const layout *l)
 		.tasks = l->tasks ? (size_t)(l->tasks - 1) * 4 : 0,
 		.shared = l->shared ? (size_t)(l->shared - 1) : 0,
 	};
+	if (t->view == VIEW_TIMELINE)
+		want.spans_since = timeline_since(t);
 	if (t->overlay == OVERLAY_DETAILS) {
 		want.detail_kind = t->detail_kind;
 		want.detail_num = t->detail_num;
@@ -96,6 +99,22 @@ void screen_draw(tui *t)
 		return;
 	}
 	int top = 2;
+	if (t->view == VIEW_TIMELINE) {
+		/* The timeline instead of the panels; the log stays. */
+		int avail = h - 4, lg = avail / 4 < 4 ? 4 : avail / 4;
+		timeline_place(t, top, avail - lg);
+		layout tl = { .log = lg };
+		take_view(t, &tl);
+		header_draw(t, w);
+		timeline_draw(t, top, avail - lg, w);
+		log_draw(t, top + avail - lg, lg, w);
+		keys_draw_bar(t, h - 1, w);
+		overlay_draw(t);
+		rline_draw(t);
+		wnoutrefresh(stdscr);
+		doupdate();
+		return;
+	}
 	layout l = plan(t, h - 4);
 	workers_place(t, top, l.workers);
 	if (l.tasks) {

@@ -57,6 +57,7 @@ void model_free(ui_model *m)
 	free(m->rows);
 	tasks_clear(m);
 	free(m->shared);
+	free(m->spans);
 	detail_clear(&m->detail);
 	free(m->samples);
 	pm_procstat_free(m->ps);
@@ -375,6 +376,13 @@ void model_view(ui_model *m, pm_engine *e, const ui_view_want *want)
 	view_rows(m, e, want->rows_first, want->rows_count);
 	view_tasks(m, e, want->tasks);
 	view_shared(m, e, want->shared);
+	m->nspans = 0;
+	if (want->spans_since > 0) {
+		if (!m->spans)
+			m->spans = xcalloc(UI_SPANS_MAX, sizeof *m->spans);
+		m->nspans = pm_engine_spans(e, want->spans_since, m->spans,
+					    UI_SPANS_MAX);
+	}
 	if (want->detail_kind)
 		view_detail(m, e, want->detail_kind, want->detail_num);
 	else

@@ -27,6 +27,7 @@
 
 #define TPUT_HIST 16
 #define EXITED_PROCESSES_SHOWN 4
+#define UI_SPANS_MAX 16384 /* the timeline reads at most these */
 
 /* One task as the screen shows it: the engine's figures (its pointers
  * cleared) and the model's own text. */
@@ -103,6 +104,8 @@ typedef struct ui_model {
 	pm_shared_info *shared; /* the first nshared_shown objects */
 	size_t nshared_shown;
 	ui_detail detail;
+	pm_span_info *spans; /* the timeline's: ended since spans_since */
+	size_t nspans;
 } ui_model;
 
 /* What model_view takes: the workers rows on screen, how many tasks and
@@ -113,6 +116,7 @@ typedef struct ui_view_want {
 	size_t shared;
 	char detail_kind; /* 0: no details overlay */
 	uint64_t detail_num;
+	double spans_since; /* 0: the timeline is not shown */
 } ui_view_want;
 
 void model_init(ui_model *m);

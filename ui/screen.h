@@ -23,6 +23,9 @@
 #define KEY_ESC 27
 
 typedef enum focus { FOCUS_COMMAND, FOCUS_SCREEN, FOCUS_COUNT } focus;
+/* What fills the screen between the header and the log: the panels, or
+ * the timeline (`view main`, `view timeline`). */
+typedef enum view { VIEW_MAIN, VIEW_TIMELINE } view;
 typedef enum panel { PANEL_WORKERS, PANEL_TASKS, PANEL_LOG, PANEL_COUNT } panel;
 typedef enum overlay_kind {
 	OVERLAY_NONE,
@@ -84,6 +87,14 @@ typedef struct tui {
 	size_t sel_worker;
 	size_t sel_task; /* index in the tasks panel's list */
 	int log_scroll;  /* lines scrolled back from the end */
+
+	/* The timeline (timeline.c): seconds across, seconds scrolled back
+	 * from now (0: live), the selected span's first task id (0: none)
+	 * and when it started, to find the next one. */
+	view view;
+	double tl_across, tl_back;
+	uint64_t tl_sel;
+	double tl_sel_start;
 
 	/* Where panels were drawn (for the mouse, page sizes, and which
 	 * rows the model details). */

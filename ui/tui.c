@@ -27,9 +27,11 @@
 #include "rline.h"
 #include "screen.h"
 #include "term.h"
+#include "timeline.h"
 #include "util.h"
 
 #define FRAME_MIN 0.05 /* seconds between redraws caused by events */
+#define TIMELINE_FRAME 0.25 /* the timeline moves on: a frame this often */
 
 tui *g_tui;
 
@@ -91,6 +93,9 @@ static int tick_timeout(void *ud)
 		return 0;
 	double now = pm_now();
 	double next = t->frozen ? now + 3600 : t->next_sample;
+	if (t->view == VIEW_TIMELINE && !t->frozen &&
+	    t->last_draw + TIMELINE_FRAME < next)
+		next = t->last_draw + TIMELINE_FRAME;
 	if (t->dirty) {
 		double frame = t->last_draw + FRAME_MIN;
 		if (frame < next)
@@ -130,6 +135,9 @@ static void tick(void *ud)
 	}
 	if (scanned && !t->dirty && t->model.signature != t->drawn_signature)
 		t->dirty = true;
+	if (t->view == VIEW_TIMELINE && !t->frozen &&
+	    now - t->last_draw >= TIMELINE_FRAME)
+		t->dirty = true;
 	if (t->dirty && frame_due) {
 		if (!scanned)
 			model_scan(&t->model, t->e, t->cli);
@@ -168,6 +176,7 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 	t->delay = tenths / 10.0;
 	model_init(&t->model);
 	g_tui = t;
+	pm_cli_set_view_fn(cli, timeline_set_view, t);
 	term_start(t);
 	rline_start(t);
 
@@ -188,6 +197,7 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 
 	pm_loop_remove_hook(loop, t);
 	pm_loop_remove_fd(loop, STDIN_FILENO);
+	pm_cli_set_view_fn(cli, NULL, NULL);
 	rline_stop(t);
 	term_stop(scr);
 	g_tui = NULL;

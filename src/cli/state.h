@@ -32,6 +32,8 @@ struct pm_cli {
 	pm_wait wait;
 	bool quit;
 	unsigned errors;
+	pm_view_fn view_fn; /* the screen's `view`, NULL without one */
+	void *view_ud;
 	pm_range *quiet; /* tasks of apply/map: their results print there */
 	size_t nquiet;
 };
