@@ -15,6 +15,7 @@
 
 #define LABEL_W 6 /* the rows' ids: "w1024 " */
 #define ACROSS_DEFAULT 10.0
+#define BACK_MAX 86400.0 /* seconds: scrolled back at most a day */
 
 /* Seconds across the strip, by zoom level. */
 static const double zoom_levels[] = { 1, 2, 5, 10, 20, 30, 60, 120, 300,
@@ -337,9 +338,8 @@ unsigned timeline_scroll(tui *t, int dir)
 	t->tl_back += dir < 0 ? step : -step;
 	if (t->tl_back < 0)
 		t->tl_back = 0;
-	double most = pm_now() - pm_engine_t0(t->e);
-	if (t->tl_back > most)
-		t->tl_back = most > 0 ? most : 0;
+	if (t->tl_back > BACK_MAX)
+		t->tl_back = BACK_MAX;
 	return UI_REDRAW;
 }
 
