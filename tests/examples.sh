@@ -163,7 +163,7 @@ is "$(q 'results()[0]')" \
 	"the seed's job: sum of i + i² + i³ for i < 10⁸, twice"
 is "$(grep -c "^\['24999999833333335833333300000000', '24999999833333335833333300000000'\]\$" "$txt")" 3 \
 	"text: the three results are printed"
-is "$(grep -Ec '^t[0-9]+ log: job\(100000000\) (in pid [0-9]+|on 2 threads in pid [0-9]+): [0-9.]+ s' "$txt")" 5 \
+is "$(grep -Ec '^t[0-9]+ job_(timed|threads): job\(100000000\) (in pid [0-9]+|on 2 threads in pid [0-9]+): [0-9.]+ s' "$txt")" 5 \
 	"text: five timing lines (2 serial, 1 threads, 2 processes)"
 is "$(grep -E '^(serial|threads|processes):$' "$txt" | tr '\n' ' ')" "serial: threads: processes: " \
 	"text: the three ways are labelled"

@@ -229,7 +229,13 @@ static bool selection(const tui *t, char *kind, uint64_t *num)
 	const ui_model *m = &t->model;
 	if (t->view == VIEW_TIMELINE)
 		return timeline_selection(t, kind, num);
-	if (t->panel == PANEL_TASKS && t->sel_task < m->ntasks) {
+	/* Only the row highlighted in the focused panel: none in the log,
+	 * none in an empty tasks panel. */
+	if (t->panel == PANEL_LOG)
+		return false;
+	if (t->panel == PANEL_TASKS) {
+		if (t->sel_task >= m->ntasks)
+			return false;
 		*kind = PM_ID_TASK;
 		*num = m->tasks[t->sel_task].info.id;
 		return true;
