@@ -142,5 +142,12 @@ bool pm_shared_get_info(const pm_shared *s, size_t i, pm_shared_info *out);
 void *pm_shared_at(const pm_shared *s, size_t i);
 /* The values of a value/array (PM_LIST for an array), for show/status. */
 int pm_shared_values(void *obj, pm_value *out);
+/* A queue's first items (at most max, front first) into out, *n of them,
+ * and how many it holds in *total; read without a lock (peek.c).
+ * PM_SHM_OK; PM_SHM_TYPE if obj is no queue; PM_SHM_TIMEOUT if gets kept
+ * moving it while it read (nothing in out: try again later).  The caller
+ * frees the items. */
+int pm_shared_queue_items(const void *obj, size_t max, pm_value *out,
+			  size_t *n, size_t *total);
 
 #endif
