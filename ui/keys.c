@@ -110,7 +110,7 @@ static const pm_key key_table[] = {
 		    { KEY_BTAB, ANYWHERE, -1, GUARD_NONE } },
 	  .bar = { [FOCUS_SCREEN] = { "Tab", "Panel" } },
 	  .section = HELP_SCREEN, .keys = "Tab / Shift-Tab",
-	  .help = "next / previous panel (workers, tasks, log)",
+	  .help = "next / previous panel (workers, tasks, shared, log)",
 	  .action = act_panel },
 	{ .bind = { { 'p', ON_SCREEN, 0, GUARD_NONE },
 		    { KEY_F(5), ANYWHERE, 0, GUARD_NONE } },
@@ -130,7 +130,9 @@ static const pm_key key_table[] = {
 		    { 'd', ON_SCREEN, 0, GUARD_NONE } },
 	  .bar = { [FOCUS_SCREEN] = { "Enter", "Details" } },
 	  .section = HELP_SCREEN, .keys = "Enter or d",
-	  .help = "details of the selected row", .action = act_details },
+	  .help = "details of the selected row; on a queue of the\n"
+		  "shared panel, its first items (Enter again hides them)",
+	  .action = act_details },
 	{ .bind = { { '+', ON_SCREEN, 1, GUARD_NONE },
 		    { '-', ON_SCREEN, -1, GUARD_NONE } },
 	  .bar = { [FOCUS_SCREEN] = { "+/-", "Workers" } },
@@ -231,7 +233,7 @@ static bool selection(const tui *t, char *kind, uint64_t *num)
 		return timeline_selection(t, kind, num);
 	/* Only the row highlighted in the focused panel: none in the log,
 	 * none in an empty tasks panel. */
-	if (t->panel == PANEL_LOG)
+	if (t->panel == PANEL_LOG || t->panel == PANEL_SHARED)
 		return false;
 	if (t->panel == PANEL_TASKS) {
 		if (t->sel_task >= m->ntasks)
@@ -363,6 +365,10 @@ static unsigned act_move(tui *t, int delta)
 	case PANEL_TASKS:
 		t->sel_task = clamp_add(t->sel_task, delta, t->model.ntasks);
 		break;
+	case PANEL_SHARED:
+		t->sel_shared = clamp_add(t->sel_shared, delta,
+					  t->model.nshared);
+		break;
 	case PANEL_LOG:
 		t->log_scroll -= delta;
 		break;
@@ -377,6 +383,7 @@ static unsigned act_page(tui *t, int dir)
 	int rows = t->panel == PANEL_WORKERS || t->view == VIEW_TIMELINE
 			   ? t->workers_rows
 		   : t->panel == PANEL_TASKS ? t->tasks_rows
+		   : t->panel == PANEL_SHARED ? t->shared_rows - 1
 					     : t->log_rows;
 	return act_move(t, dir * (rows > 1 ? rows - 1 : 1));
 }
@@ -386,7 +393,8 @@ static unsigned act_panel(tui *t, int dir)
 	for (int i = 0; i < PANEL_COUNT; i++) {
 		t->panel = (panel)(((int)t->panel + dir + PANEL_COUNT) %
 				   PANEL_COUNT);
-		if (t->panel != PANEL_TASKS || t->tasks_rows > 0)
+		if ((t->panel != PANEL_TASKS || t->tasks_rows > 0) &&
+		    (t->panel != PANEL_SHARED || t->shared_rows > 0))
 			break;
 	}
 	return UI_REDRAW;
@@ -397,6 +405,8 @@ static unsigned act_details(tui *t, int arg)
 	(void)arg;
 	if (t->panel == PANEL_LOG && t->view == VIEW_MAIN)
 		return 0;
+	if (t->panel == PANEL_SHARED && t->view == VIEW_MAIN)
+		return shared_toggle(t);
 	if (selection(t, &t->detail_kind, &t->detail_num))
 		overlay_open(t, OVERLAY_DETAILS);
 	return UI_REDRAW;

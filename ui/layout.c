@@ -36,6 +36,10 @@ static layout plan(const tui *t, int avail)
 	if (m->nshared && rest >= 2 + log_min) {
 		int shared_cap = avail / 4 < 3 ? 3 : avail / 4;
 		l.shared = 1 + (int)m->nshared;
+		if (t->shared_open) { /* a queue's items: room for them */
+			l.shared += SHARED_OPEN_LINES;
+			shared_cap = rest - log_min;
+		}
 		if (l.shared > shared_cap)
 			l.shared = shared_cap;
 		if (l.shared > rest - log_min)
@@ -74,6 +78,8 @@ static void take_view(tui *t, const layout *l)
 		.rows_count = (size_t)(t->workers_rows > 0 ? t->workers_rows : 0),
 		.tasks = l->tasks ? (size_t)(l->tasks - 1) * 4 : 0,
 		.shared = l->shared ? (size_t)(l->shared - 1) : 0,
+		.shared_first = (size_t)t->shared_first,
+		.shared_open = t->shared_open,
 	};
 	if (t->view == VIEW_TIMELINE)
 		want.spans_since = timeline_since(t);
@@ -125,6 +131,10 @@ void screen_draw(tui *t)
 			t->panel = PANEL_WORKERS;
 	}
 	t->shared_rows = l.shared;
+	if (l.shared)
+		shared_place(t, l.shared);
+	else if (t->panel == PANEL_SHARED)
+		t->panel = PANEL_WORKERS;
 	take_view(t, &l);
 
 	header_draw(t, w);
