@@ -88,6 +88,16 @@ expect tl '^ID +PID +STATE' "v goes back to the panels"
 tmux_keys tl v
 expect tl '^ TIMELINE ' "v shows the timeline again"
 
+# 1b. Paused time: ~ inside the task's span, drawn over it.
+tmux_start pz 100 30 "'$POOLMON' -w 1"
+tmux_wait pz '^w1 +[0-9]+ ' 15
+type_line pz 'view timeline; submit sleep 800; sleep 0.3; pause t1; sleep 0.5; resume t1'
+expect pz '^ +t1 demo\.sleep\(800\) done: 800' "the paused sleep ends"
+paused_span() { [[ $(strip pz w1) =~ ^t1=*~+=+$ ]]; }
+if wait_for 5 paused_span; then pass "t1's paused time is ~ inside its span ($(strip pz w1))"; else
+	fail "t1's paused time is ~ inside its span" "$(tmux_screen pz)"
+fi
+
 # 2. Rows scroll: 40 workers on 30 lines.
 tmux_start many 100 30 "'$POOLMON' -w 40"
 tmux_wait many '^w40 +[0-9]+ ' 30 || tmux_wait many 'workers:40' 30

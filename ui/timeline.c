@@ -211,7 +211,13 @@ typedef struct row_draw {
 	int y, x0, cols;
 	double left, dt;
 	bool sel_row;
+	int pass; /* spans, then paused times, then ends marked X T K ! */
 } row_draw;
+
+static int pass_of(span_kind k)
+{
+	return k == SK_PAUSED ? 1 : kinds[k].mark && k != SK_RUNNING ? 2 : 0;
+}
 
 /* The label of a span: "t5", or "t5..t9" for a chunk, if it fits. */
 static void span_label(char *buf, size_t len, const tl_span *s, int width)
@@ -234,6 +240,8 @@ static bool draw_one(void *ud, const tl_span *s)
 {
 	row_draw *d = ud;
 	tui *t = d->t;
+	if (pass_of(s->kind) != d->pass)
+		return true;
 	/* Rounded, so that spans one after the other do not overlap. */
 	long c0 = lround((s->started - d->left) / d->dt);
 	long c1 = lround((s->ended - d->left) / d->dt);
@@ -311,7 +319,9 @@ void timeline_draw(tui *t, int y, int rows, int w)
 		mvhline(d.y, 0, ' ', LABEL_W - 1);
 		text_put(d.y, 0, row->id, LABEL_W - 1);
 		attroff(la);
-		each_span(t, row, draw_one, &d);
+		/* A paused time over its task, a crash over what followed. */
+		for (d.pass = 0; d.pass < 3; d.pass++)
+			each_span(t, row, draw_one, &d);
 	}
 	if (rows >= 4)
 		draw_legend(t, y + rows - 1, w);
