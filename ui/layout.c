@@ -108,6 +108,7 @@ void screen_draw(tui *t)
 	if (t->view == VIEW_TIMELINE) {
 		/* The timeline instead of the panels; the log stays. */
 		int avail = h - 4, lg = avail / 4 < 4 ? 4 : avail / 4;
+		t->tasks_rows = 0; /* no tasks panel for the mouse */
 		timeline_place(t, top, avail - lg);
 		layout tl = { .log = lg };
 		take_view(t, &tl);
