@@ -61,4 +61,16 @@ tmux_keys p Tab # -> workers
 tmux_keys p p
 expect p '^poolmon> pause w1$' "p in the workers panel pauses the highlighted w1"
 
+# 4. An empty tasks panel has no highlighted row: p acts on nothing.
+tmux_start e 100 30 "'$POOLMON' -w 1"
+tmux_wait e '^w1 +[0-9]+ ' 15
+tmux_keys e Escape
+tmux_wait e 'EscCommand' 5
+tmux_keys e Tab # workers -> tasks (empty)
+tmux_keys e p
+sync e
+if ! tmux_has e 'poolmon> pause'; then pass "p in an empty tasks panel pauses nothing"; else
+	fail "p in an empty tasks panel pauses nothing" "$(tmux_screen e)"
+fi
+
 done_testing
