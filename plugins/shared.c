@@ -542,7 +542,7 @@ static int consume(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 }
 
 /* full(queue) / empty(queue): Queue.full() and Queue.empty(), asked from a
- * worker: 1 (True) or 0 (False). */
+ * worker: True or False. */
 static int q_ask(pm_ctx *ctx, const char *name, int (*ask)(const void *),
 		 const char *what, pm_value *r)
 {
@@ -552,7 +552,7 @@ static int q_ask(pm_ctx *ctx, const char *name, int (*ask)(const void *),
 	int rc = ask(q);
 	if (rc < 0)
 		return shm_fail(ctx, what, name, -rc);
-	*r = pm_int(rc != 0);
+	*r = pm_bool(rc != 0);
 	return 0;
 }
 
@@ -782,10 +782,10 @@ static const struct pm_task_def tasks[] = {
 	{ "consume", "queue:str, ms:int", "list",
 	  "the seed's consumer(): get until None (put back), log each, work ms",
 	  consume },
-	{ "full", "queue:str", "int",
-	  "Queue.full() from a worker: 1 (True) or 0 (False)", q_full },
-	{ "empty", "queue:str", "int",
-	  "Queue.empty() from a worker: 1 (True) or 0 (False)", q_empty },
+	{ "full", "queue:str", "bool",
+	  "Queue.full() from a worker: True or False", q_full },
+	{ "empty", "queue:str", "bool",
+	  "Queue.empty() from a worker: True or False", q_empty },
 	{ "job_q", "queue:str, n:int", "any",
 	  "seed 001's job(q): put sum of i + i*i + i*i*i for i < n on the queue",
 	  job_q },

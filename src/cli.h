@@ -94,6 +94,10 @@ char *pm_cli_complete(pm_cli *c, const char *before, const char *prefix,
 /* --trace FILE: starts the trace export as `trace FILE` does; false after
  * reporting why not. */
 bool pm_cli_trace_start(pm_cli *c, const char *path);
+/* The screen's views (`view main`, `view timeline`): the TUI says how to
+ * switch; without it (--batch, -x) `view` is refused. */
+typedef void (*pm_view_fn)(void *ud, const char *view);
+void pm_cli_set_view_fn(pm_cli *c, pm_view_fn fn, void *ud);
 
 /* Status snapshot as JSON (the `status` event) into a malloc'd string. */
 char *pm_cli_status_json(pm_cli *c);

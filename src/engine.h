@@ -296,6 +296,26 @@ bool pm_engine_process_by_id(const pm_engine *e, uint64_t id,
 /* Live standalone processes that are (daemons) or are not daemons. */
 size_t pm_engine_processes_alive(const pm_engine *e, bool daemons);
 
+/* What the timeline draws: the time a worker or process spent on a task,
+ * on a chunk of a map's items (ids first..first+count-1, one span), or
+ * paused in a task (paused).  state: how the task ended (done for a
+ * chunk).  A crash, timeout or terminate of a task that had not started
+ * is a span of no length at its end. */
+typedef struct pm_span_info {
+	uint64_t first, count;
+	uint64_t worker; /* w-id, or p-id when in_process */
+	bool in_process;
+	bool paused;
+	pm_task_state state;
+	double started, ended; /* pm_now's clock */
+} pm_span_info;
+/* The spans that ended at or after since, oldest first: the newest max of
+ * them into out; returns how many it wrote.  The engine keeps the last
+ * 16384.  A task running now is not a span yet: its worker's task_now and
+ * pm_engine_task_info say since when. */
+size_t pm_engine_spans(const pm_engine *e, double since, pm_span_info *out,
+		       size_t max);
+
 /* Process pending worker messages and children; called by the loop, and by
  * anyone who wants a fresh view without waiting. */
 void pm_engine_poll(pm_engine *e);

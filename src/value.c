@@ -92,7 +92,8 @@ bool pm_value_equal(const pm_value *a, const pm_value *b)
 		return false;
 	switch (a->type) {
 	case PM_NONE: return true;
-	case PM_INT: return a->u.i == b->u.i;
+	case PM_INT:
+	case PM_BOOL: return a->u.i == b->u.i;
 	case PM_FLOAT: return a->u.f == b->u.f;
 	case PM_STR:
 	case PM_BYTES:
@@ -120,6 +121,7 @@ const char *pm_type_name(pm_type t)
 	case PM_STR: return "str";
 	case PM_BYTES: return "bytes";
 	case PM_LIST: return "list";
+	case PM_BOOL: return "bool";
 	}
 	return "?";
 }
@@ -252,6 +254,9 @@ void pm_value_format(pm_buf *b, const pm_value *v)
 	case PM_NONE:
 		pm_buf_puts(b, "None");
 		break;
+	case PM_BOOL:
+		pm_buf_puts(b, v->u.i ? "True" : "False");
+		break;
 	case PM_INT:
 		pm_buf_printf(b, "%lld", (long long)v->u.i);
 		break;
@@ -377,6 +382,9 @@ void pm_value_json(pm_buf *b, const pm_value *v)
 	case PM_NONE:
 		pm_buf_puts(b, "null");
 		break;
+	case PM_BOOL:
+		pm_buf_puts(b, v->u.i ? "true" : "false");
+		break;
 	case PM_INT:
 		pm_buf_printf(b, "%lld", (long long)v->u.i);
 		break;
@@ -455,8 +463,12 @@ static bool check_at(vcheck *c, const pm_value *v, int depth)
 	switch (v->type) {
 	case PM_NONE:
 	case PM_INT:
+	case PM_BOOL:
 	case PM_FLOAT: {
 		size_t need = v->type == PM_NONE ? 1 : 9;
+		if (v->type == PM_BOOL && v->u.i != 0 && v->u.i != 1)
+			return check_fail(c, "bool of value %lld (1 or 0)",
+					  (long long)v->u.i);
 		if (need > c->budget)
 			return check_fail(c, "larger than %zu bytes in all",
 					  PM_VALUE_MAX_BYTES);
@@ -520,6 +532,7 @@ size_t pm_value_encoded_size(const pm_value *v)
 	switch (v->type) {
 	case PM_NONE: return 1;
 	case PM_INT:
+	case PM_BOOL:
 	case PM_FLOAT: return 9;
 	case PM_STR:
 	case PM_BYTES: return 5 + v->u.s.len;
@@ -543,6 +556,7 @@ size_t pm_value_encode(const pm_value *v, unsigned char *out, size_t cap)
 	case PM_NONE:
 		return 1;
 	case PM_INT:
+	case PM_BOOL:
 		memcpy(out + 1, &v->u.i, 8);
 		return 9;
 	case PM_FLOAT:
@@ -599,6 +613,17 @@ static size_t decode(const unsigned char *in, size_t len, pm_value *out,
 			return bad(why, whylen, "truncated");
 		out->type = PM_INT;
 		memcpy(&out->u.i, in + 1, 8);
+		return 9;
+	case PM_BOOL:
+		if (len < 9)
+			return bad(why, whylen, "truncated");
+		out->type = PM_BOOL;
+		memcpy(&out->u.i, in + 1, 8);
+		if (out->u.i != 0 && out->u.i != 1) {
+			long long v = (long long)out->u.i;
+			*out = pm_none();
+			return bad(why, whylen, "bool of value %lld", v);
+		}
 		return 9;
 	case PM_FLOAT:
 		if (len < 9)

@@ -163,7 +163,7 @@ is "$(q 'results()[0]')" \
 	"the seed's job: sum of i + i² + i³ for i < 10⁸, twice"
 is "$(grep -c "^\['24999999833333335833333300000000', '24999999833333335833333300000000'\]\$" "$txt")" 3 \
 	"text: the three results are printed"
-is "$(grep -Ec '^t[0-9]+ log: job\(100000000\) (in pid [0-9]+|on 2 threads in pid [0-9]+): [0-9.]+ s' "$txt")" 5 \
+is "$(grep -Ec '^t[0-9]+ job_(timed|threads): job\(100000000\) (in pid [0-9]+|on 2 threads in pid [0-9]+): [0-9.]+ s' "$txt")" 5 \
 	"text: five timing lines (2 serial, 1 threads, 2 processes)"
 is "$(grep -E '^(serial|threads|processes):$' "$txt" | tr '\n' ' ')" "serial: threads: processes: " \
 	"text: the three ways are labelled"
@@ -173,15 +173,15 @@ is "$(q 'len({e["pid"] for e in tasks("done", "demo.job_timed")[2:]})')" 2 "proc
 # --- Queue(3): full(), Full, empty(), get order -------------------------------
 run queue_full 1 "$ex/queue_full.poolmon:36: error: put: queue: timed out: queue is full (Full)
 $ex/queue_full.poolmon:37: error: put: queue: queue is full (Full)"
-is "$(q 'results()')" "[0, 1, 1, 0, 1]" \
+is "$(q 'results()')" "[False, True, True, False, True]" \
 	"full() False after 2 puts, True after 3 and after the refused puts; empty() False, then True after 3 gets"
 is "$(q 'errors()')" "['queue: timed out: queue is full (Full)', 'queue: queue is full (Full)']" \
 	"put timeout=2 and put nowait=1 on the full queue: Full"
 is "$(q '[(o["qsize"], o["maxsize"]) for o in shown("queue")]')" "[(3, 3), (0, 3)]" \
 	"qsize() 3 of maxsize 3 (the refused 消息4 not added), then 0"
 is "$(q 'gets()')" "['消息1', '消息2', '消息3']" "get_nowait × 3: 消息1 消息2 消息3, in put order"
-is "$(grep -E "^('消息[0-9]'|[01])\$" "$txt" | tr '\n' ' ')" "0 1 1 0 '消息1' '消息2' '消息3' 1 " \
-	"text: full() 0 then 1, the three messages in order, empty() 1"
+is "$(grep -E "^('消息[0-9]'|True|False)\$" "$txt" | tr '\n' ' ')" "False True True False '消息1' '消息2' '消息3' True " \
+	"text: full() False then True, the three messages in order, empty() True"
 
 # --- job(q): two processes put their results on one queue --------------------
 run queue_job

@@ -525,6 +525,12 @@ class Session:
                                      r.choice(STRINGS)])
                            for _ in range(r.randint(0, 5))]
 
+    def g_view(self):
+        # Without a screen every view is refused; the words still go
+        # through the table's checks (counts, an unknown view).
+        return ["view"] + self.r.choice([["main"], ["timeline"], [],
+                                         ["nosuch"], ["main", "x"]])
+
     def g_help(self):
         r = self.r
         if r.random() < 0.3:

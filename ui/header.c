@@ -59,9 +59,10 @@ static void draw_throughput(tui *t, int w)
 		else
 			pm_buf_add(&b, &bars_ascii[level], 1);
 	}
-	pm_buf_printf(&b, "  paused:%zu crashed:%zu timeout:%zu cancelled:%zu",
-		      c->paused, c->crashed, c->timeout,
-		      c->cancelled + c->terminated);
+	pm_buf_printf(&b,
+		      "  paused:%zu crashed:%zu timeout:%zu terminated:%zu cancelled:%zu",
+		      c->paused, c->crashed, c->timeout, c->terminated,
+		      c->cancelled);
 	text_put(1, 0, b.s, w);
 	pm_buf_free(&b);
 	const char *flag = NULL;

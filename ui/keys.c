@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "rline.h"
+#include "timeline.h"
 #include "util.h"
 
 typedef enum key_where {
@@ -38,6 +39,9 @@ typedef enum help_section {
 
 typedef unsigned (*key_action)(tui *t, int arg);
 
+/* The view a key works in (view main / view timeline). */
+typedef enum key_view { IN_ANY_VIEW, IN_MAIN, IN_TIMELINE } key_view;
+
 typedef struct pm_key {
 	key_binding bind[8];
 	struct {
@@ -52,6 +56,7 @@ typedef struct pm_key {
 	const char *command_if_paused; /* instead, for a paused selection */
 	const char *ask;               /* asked first, [y/N] added */
 	key_action action;             /* when there is no command */
+	key_view in;
 } pm_key;
 
 static unsigned act_help(tui *t, int arg);
@@ -105,7 +110,7 @@ static const pm_key key_table[] = {
 		    { KEY_BTAB, ANYWHERE, -1, GUARD_NONE } },
 	  .bar = { [FOCUS_SCREEN] = { "Tab", "Panel" } },
 	  .section = HELP_SCREEN, .keys = "Tab / Shift-Tab",
-	  .help = "next / previous panel (workers, tasks, log)",
+	  .help = "next / previous panel (workers, tasks, shared, log)",
 	  .action = act_panel },
 	{ .bind = { { 'p', ON_SCREEN, 0, GUARD_NONE },
 		    { KEY_F(5), ANYWHERE, 0, GUARD_NONE } },
@@ -129,13 +134,47 @@ static const pm_key key_table[] = {
 		    { 'd', ON_SCREEN, 0, GUARD_NONE } },
 	  .bar = { [FOCUS_SCREEN] = { "Enter", "Details" } },
 	  .section = HELP_SCREEN, .keys = "Enter or d",
-	  .help = "details of the selected row", .action = act_details },
+	  .help = "details of the selected row; on a queue of the\n"
+		  "shared panel, its first items (Enter again hides them)",
+	  .action = act_details },
 	{ .bind = { { '+', ON_SCREEN, 1, GUARD_NONE },
 		    { '-', ON_SCREEN, -1, GUARD_NONE } },
 	  .bar = { [FOCUS_SCREEN] = { "+/-", "Workers" } },
 	  .section = HELP_SCREEN, .keys = "+ / -",
 	  .help = "grow / shrink the pool by one worker",
-	  .command = "workers {workers}" },
+	  .command = "workers {workers}", .in = IN_MAIN },
+	{ .bind = { { 'v', ON_SCREEN, 0, GUARD_NONE } },
+	  .bar = { [FOCUS_SCREEN] = { "v", "Timeline" } },
+	  .section = HELP_SCREEN, .keys = "v",
+	  .help = "the timeline: what each worker ran, when",
+	  .command = "view timeline", .in = IN_MAIN },
+	{ .bind = { { 'v', ON_SCREEN, 0, GUARD_NONE } },
+	  .bar = { [FOCUS_SCREEN] = { "v", "Panels" } },
+	  .section = HELP_SCREEN, .keys = "v (timeline)",
+	  .help = "back to the panels", .command = "view main",
+	  .in = IN_TIMELINE },
+	{ .bind = { { '+', ON_SCREEN, 1, GUARD_NONE },
+		    { '=', ON_SCREEN, 1, GUARD_NONE },
+		    { '-', ON_SCREEN, -1, GUARD_NONE } },
+	  .bar = { [FOCUS_SCREEN] = { "+/-", "Zoom" } },
+	  .section = HELP_SCREEN, .keys = "+ / - (timeline)",
+	  .help = "zoom in / out: fewer / more seconds across",
+	  .action = timeline_zoom, .in = IN_TIMELINE },
+	{ .bind = { { '[', ON_SCREEN, -1, GUARD_NONE },
+		    { ']', ON_SCREEN, 1, GUARD_NONE } },
+	  .bar = { [FOCUS_SCREEN] = { "[/]", "Scroll" } },
+	  .section = HELP_SCREEN, .keys = "[ / ] (timeline)",
+	  .help = "back / forward in time by half the strip",
+	  .action = timeline_scroll, .in = IN_TIMELINE },
+	{ .bind = { { KEY_LEFT, ON_SCREEN, -1, GUARD_NONE },
+		    { 'h', ON_SCREEN, -1, GUARD_NONE },
+		    { KEY_RIGHT, ON_SCREEN, 1, GUARD_NONE },
+		    { 'l', ON_SCREEN, 1, GUARD_NONE } },
+	  .bar = { [FOCUS_SCREEN] = { "</>", "Span" } },
+	  .section = HELP_SCREEN, .keys = "Left/Right, h/l",
+	  .help = "(timeline) select the row's span before / after;\n"
+		  "Enter shows its task",
+	  .action = timeline_step, .in = IN_TIMELINE },
 	{ .bind = { { 'Z', ON_SCREEN, 0, GUARD_NONE } },
 	  .bar = { [FOCUS_SCREEN] = { "Z", "Freeze" } },
 	  .section = HELP_SCREEN, .keys = "Z",
@@ -194,7 +233,15 @@ static const pm_key key_table[] = {
 static bool selection(const tui *t, char *kind, uint64_t *num)
 {
 	const ui_model *m = &t->model;
-	if (t->panel == PANEL_TASKS && t->sel_task < m->ntasks) {
+	if (t->view == VIEW_TIMELINE)
+		return timeline_selection(t, kind, num);
+	/* Only the row highlighted in the focused panel: none in the log,
+	 * none in an empty tasks panel. */
+	if (t->panel == PANEL_LOG || t->panel == PANEL_SHARED)
+		return false;
+	if (t->panel == PANEL_TASKS) {
+		if (t->sel_task >= m->ntasks)
+			return false;
 		*kind = PM_ID_TASK;
 		*num = m->tasks[t->sel_task].info.id;
 		return true;
@@ -310,12 +357,21 @@ static size_t clamp_add(size_t index, int delta, size_t n)
 
 static unsigned act_move(tui *t, int delta)
 {
+	if (t->view == VIEW_TIMELINE) {
+		t->sel_worker = clamp_add(t->sel_worker, delta, t->model.nrows);
+		timeline_row_moved(t);
+		return UI_REDRAW;
+	}
 	switch (t->panel) {
 	case PANEL_WORKERS:
 		t->sel_worker = clamp_add(t->sel_worker, delta, t->model.nrows);
 		break;
 	case PANEL_TASKS:
 		t->sel_task = clamp_add(t->sel_task, delta, t->model.ntasks);
+		break;
+	case PANEL_SHARED:
+		t->sel_shared = clamp_add(t->sel_shared, delta,
+					  t->model.nshared);
 		break;
 	case PANEL_LOG:
 		t->log_scroll -= delta;
@@ -328,8 +384,10 @@ static unsigned act_move(tui *t, int delta)
 
 static unsigned act_page(tui *t, int dir)
 {
-	int rows = t->panel == PANEL_WORKERS ? t->workers_rows
+	int rows = t->panel == PANEL_WORKERS || t->view == VIEW_TIMELINE
+			   ? t->workers_rows
 		   : t->panel == PANEL_TASKS ? t->tasks_rows
+		   : t->panel == PANEL_SHARED ? t->shared_rows - 1
 					     : t->log_rows;
 	return act_move(t, dir * (rows > 1 ? rows - 1 : 1));
 }
@@ -339,7 +397,8 @@ static unsigned act_panel(tui *t, int dir)
 	for (int i = 0; i < PANEL_COUNT; i++) {
 		t->panel = (panel)(((int)t->panel + dir + PANEL_COUNT) %
 				   PANEL_COUNT);
-		if (t->panel != PANEL_TASKS || t->tasks_rows > 0)
+		if ((t->panel != PANEL_TASKS || t->tasks_rows > 0) &&
+		    (t->panel != PANEL_SHARED || t->shared_rows > 0))
 			break;
 	}
 	return UI_REDRAW;
@@ -348,8 +407,10 @@ static unsigned act_panel(tui *t, int dir)
 static unsigned act_details(tui *t, int arg)
 {
 	(void)arg;
-	if (t->panel == PANEL_LOG)
+	if (t->panel == PANEL_LOG && t->view == VIEW_MAIN)
 		return 0;
+	if (t->panel == PANEL_SHARED && t->view == VIEW_MAIN)
+		return shared_toggle(t);
 	if (selection(t, &t->detail_kind, &t->detail_num))
 		overlay_open(t, OVERLAY_DETAILS);
 	return UI_REDRAW;
@@ -430,16 +491,25 @@ static bool guard_holds(key_guard g, bool lone_esc)
 	return false;
 }
 
-static const pm_key *find(int k, focus f, bool lone_esc,
+static bool in_view(const tui *t, const pm_key *key)
+{
+	return key->in == IN_ANY_VIEW ||
+	       (key->in == IN_TIMELINE) == (t->view == VIEW_TIMELINE);
+}
+
+static const pm_key *find(const tui *t, int k, focus f, bool lone_esc,
 			  const key_binding **bound)
 {
-	for (size_t i = 0; i < NKEYS; i++)
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (!in_view(t, &key_table[i]))
+			continue;
 		for (const key_binding *b = key_table[i].bind; b->code; b++)
 			if (b->code == k && (b->where & (1 << f)) &&
 			    guard_holds(b->guard, lone_esc)) {
 				*bound = b;
 				return &key_table[i];
 			}
+	}
 	return NULL;
 }
 
@@ -449,7 +519,7 @@ unsigned keys_dispatch(tui *t, int k, bool lone_esc)
 	if (r >= 0)
 		return (unsigned)r;
 	const key_binding *b;
-	const pm_key *key = find(k, t->focus, lone_esc, &b);
+	const pm_key *key = find(t, k, t->focus, lone_esc, &b);
 	if (key)
 		return key->command ? run_key_command(t, key, b)
 				    : key->action(t, b->arg);
@@ -476,7 +546,7 @@ void keys_draw_bar(tui *t, int y, int w)
 	for (size_t i = 0; i < NKEYS; i++) {
 		const char *key = key_table[i].bar[t->focus].key;
 		const char *label = key_table[i].bar[t->focus].label;
-		if (!key)
+		if (!key || !in_view(t, &key_table[i]))
 			continue;
 		int need = (int)(strlen(key) + strlen(label)) + 1;
 		if (x + need > w)

@@ -9,6 +9,7 @@
 #include "keys.h"
 #include "rline.h"
 #include "screen.h"
+#include "timeline.h"
 #include "util.h"
 
 #define MIN_W 60
@@ -36,6 +37,10 @@ static layout plan(const tui *t, int avail)
 	if (m->nshared && rest >= 2 + log_min) {
 		int shared_cap = avail / 4 < 3 ? 3 : avail / 4;
 		l.shared = 1 + (int)m->nshared;
+		if (t->shared_open) { /* a queue's items: room for them */
+			l.shared += SHARED_OPEN_LINES;
+			shared_cap = rest - log_min;
+		}
 		if (l.shared > shared_cap)
 			l.shared = shared_cap;
 		if (l.shared > rest - log_min)
@@ -74,7 +79,11 @@ static void take_view(tui *t, const layout *l)
 		.rows_count = (size_t)(t->workers_rows > 0 ? t->workers_rows : 0),
 		.tasks = l->tasks ? (size_t)(l->tasks - 1) * 4 : 0,
 		.shared = l->shared ? (size_t)(l->shared - 1) : 0,
+		.shared_first = (size_t)t->shared_first,
+		.shared_open = t->shared_open,
 	};
+	if (t->view == VIEW_TIMELINE)
+		want.spans_since = timeline_since(t);
 	if (t->overlay == OVERLAY_DETAILS) {
 		want.detail_kind = t->detail_kind;
 		want.detail_num = t->detail_num;
@@ -112,6 +121,23 @@ void screen_draw(tui *t)
 	int top = 2;
 	model_maps(&t->model, t->e);
 	int progress = (int)t->model.nmaps;
+	if (t->view == VIEW_TIMELINE) {
+		/* The timeline instead of the panels; the log stays. */
+		int avail = h - 4, lg = avail / 4 < 4 ? 4 : avail / 4;
+		t->tasks_rows = 0; /* no tasks panel for the mouse */
+		timeline_place(t, top, avail - lg);
+		layout tl = { .log = lg };
+		take_view(t, &tl);
+		header_draw(t, w);
+		timeline_draw(t, top, avail - lg, w);
+		log_draw(t, top + avail - lg, lg, w);
+		keys_draw_bar(t, h - 1, w);
+		overlay_draw(t);
+		rline_draw(t);
+		wnoutrefresh(stdscr);
+		doupdate();
+		return;
+	}
 	layout l = plan(t, h - 4);
 	if (l.log - progress < 2)
 		progress = l.log > 2 ? l.log - 2 : 0;
@@ -125,6 +151,10 @@ void screen_draw(tui *t)
 			t->panel = PANEL_WORKERS;
 	}
 	t->shared_rows = l.shared;
+	if (l.shared)
+		shared_place(t, l.shared);
+	else if (t->panel == PANEL_SHARED)
+		t->panel = PANEL_WORKERS;
 	take_view(t, &l);
 
 	header_draw(t, w);

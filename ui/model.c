@@ -10,6 +10,14 @@
 #include "util.h"
 #include "value.h"
 
+static void qitems_clear(ui_model *m)
+{
+	for (size_t i = 0; i < m->nqitems; i++)
+		pm_value_free(&m->qitems[i]);
+	m->nqitems = m->qtotal = 0;
+	m->qbusy = false;
+}
+
 void model_init(ui_model *m)
 {
 	memset(m, 0, sizeof *m);
@@ -57,6 +65,9 @@ void model_free(ui_model *m)
 	free(m->rows);
 	tasks_clear(m);
 	free(m->shared);
+	free(m->spans);
+	qitems_clear(m);
+	free(m->qhist);
 	detail_clear(&m->detail);
 	free(m->samples);
 	pm_procstat_free(m->ps);
@@ -227,6 +238,28 @@ static uint64_t signature(const ui_model *m)
 	return h;
 }
 
+/* The queues' depths, for their sparklines: twice a second. */
+static void sample_depths(ui_model *m, pm_shared *sh)
+{
+	double now = pm_now();
+	if (now < m->qhist_next)
+		return;
+	m->qhist_next = now + 0.5;
+	if (m->nqhist < m->nshared) {
+		m->qhist = xrealloc(m->qhist, m->nshared * sizeof *m->qhist);
+		memset(m->qhist + m->nqhist, 0,
+		       (m->nshared - m->nqhist) * sizeof *m->qhist);
+		m->nqhist = m->nshared;
+	}
+	for (size_t i = 0; i < m->nshared; i++) {
+		pm_shared_info in;
+		size_t d = pm_shared_get_info(sh, i, &in) ? in.qsize : 0;
+		memmove(m->qhist[i], m->qhist[i] + 1,
+			(QHIST - 1) * sizeof m->qhist[i][0]);
+		m->qhist[i][QHIST - 1] = d;
+	}
+}
+
 void model_scan(ui_model *m, pm_engine *e, pm_cli *cli)
 {
 	rows_clear_view(m);
@@ -236,6 +269,7 @@ void model_scan(ui_model *m, pm_engine *e, pm_cli *cli)
 	m->last_task = pm_engine_last_task_id(e);
 	pm_shared *sh = pm_engine_shared(e);
 	m->nshared = sh ? pm_shared_count(sh) : 0;
+	sample_depths(m, sh);
 	m->cli_busy = pm_cli_busy(cli);
 	m->processes_alive = pm_engine_processes_alive(e, false);
 	m->nrows = 0;
@@ -328,15 +362,24 @@ static void view_tasks(ui_model *m, pm_engine *e, size_t want)
 	}
 }
 
-static void view_shared(ui_model *m, pm_engine *e, size_t want)
+static void view_shared(ui_model *m, pm_engine *e, const ui_view_want *w)
 {
 	pm_shared *sh = pm_engine_shared(e);
-	size_t shown = m->nshared < want ? m->nshared : want;
+	size_t first = w->shared_first < m->nshared ? w->shared_first : 0;
+	size_t left = m->nshared - first;
+	size_t shown = left < w->shared ? left : w->shared;
 	m->shared = xrealloc(m->shared, (shown ? shown : 1) * sizeof *m->shared);
 	m->nshared_shown = shown;
+	m->shared_first = first;
 	for (size_t i = 0; i < shown; i++)
-		if (!sh || !pm_shared_get_info(sh, i, &m->shared[i]))
+		if (!sh || !pm_shared_get_info(sh, first + i, &m->shared[i]))
 			m->shared[i].name[0] = '\0';
+	qitems_clear(m);
+	if (w->shared_open && sh && w->shared_open <= m->nshared)
+		m->qbusy = pm_shared_queue_peek(
+				   pm_shared_at(sh, w->shared_open - 1),
+				   UI_QUEUE_ITEMS, m->qitems, &m->nqitems,
+				   &m->qtotal) == PM_SHM_TIMEOUT;
 }
 
 static void view_detail(ui_model *m, pm_engine *e, char kind, uint64_t num)
@@ -374,7 +417,14 @@ void model_view(ui_model *m, pm_engine *e, const ui_view_want *want)
 	rows_clear_view(m);
 	view_rows(m, e, want->rows_first, want->rows_count);
 	view_tasks(m, e, want->tasks);
-	view_shared(m, e, want->shared);
+	view_shared(m, e, want);
+	m->nspans = 0;
+	if (want->spans_since > 0) {
+		if (!m->spans)
+			m->spans = xcalloc(UI_SPANS_MAX, sizeof *m->spans);
+		m->nspans = pm_engine_spans(e, want->spans_since, m->spans,
+					    UI_SPANS_MAX);
+	}
 	if (want->detail_kind)
 		view_detail(m, e, want->detail_kind, want->detail_num);
 	else

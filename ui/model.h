@@ -37,6 +37,9 @@ typedef struct ui_map {
 	size_t ended;
 	double rate; /* items ended per second since it was queued */
 } ui_map;
+#define UI_SPANS_MAX 16384 /* the timeline reads at most these */
+#define UI_QUEUE_ITEMS 20   /* an open queue lists its first items */
+#define QHIST 16            /* a queue's depth, last samples */
 
 /* One task as the screen shows it: the engine's figures (its pointers
  * cleared) and the model's own text. */
@@ -116,9 +119,21 @@ typedef struct ui_model {
 	/* model_view */
 	ui_task *tasks; /* the tasks panel's list, newest first */
 	size_t ntasks;
-	pm_shared_info *shared; /* the first nshared_shown objects */
-	size_t nshared_shown;
+	pm_shared_info *shared; /* nshared_shown objects from shared_first */
+	size_t nshared_shown, shared_first;
+	/* The open queue's first items, how many it holds, and whether
+	 * gets kept it moving while it was read (busy: none read). */
+	pm_value qitems[UI_QUEUE_ITEMS];
+	size_t nqitems, qtotal;
+	bool qbusy;
+	/* Each object's queue depth, sampled twice a second, newest last
+	 * (0 for other kinds). */
+	size_t (*qhist)[QHIST];
+	size_t nqhist;
+	double qhist_next;
 	ui_detail detail;
+	pm_span_info *spans; /* the timeline's: ended since spans_since */
+	size_t nspans;
 } ui_model;
 
 /* What model_view takes: the workers rows on screen, how many tasks and
@@ -126,9 +141,11 @@ typedef struct ui_model {
 typedef struct ui_view_want {
 	size_t rows_first, rows_count;
 	size_t tasks;
-	size_t shared;
+	size_t shared, shared_first;
+	size_t shared_open; /* the queue to list: index + 1, 0: none */
 	char detail_kind; /* 0: no details overlay */
 	uint64_t detail_num;
+	double spans_since; /* 0: the timeline is not shown */
 } ui_view_want;
 
 void model_init(ui_model *m);

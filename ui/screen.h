@@ -24,7 +24,16 @@
 #define KEY_ESC 27
 
 typedef enum focus { FOCUS_COMMAND, FOCUS_SCREEN, FOCUS_COUNT } focus;
-typedef enum panel { PANEL_WORKERS, PANEL_TASKS, PANEL_LOG, PANEL_COUNT } panel;
+/* What fills the screen between the header and the log: the panels, or
+ * the timeline (`view main`, `view timeline`). */
+typedef enum view { VIEW_MAIN, VIEW_TIMELINE } view;
+typedef enum panel {
+	PANEL_WORKERS,
+	PANEL_TASKS,
+	PANEL_SHARED,
+	PANEL_LOG,
+	PANEL_COUNT
+} panel;
 typedef enum overlay_kind {
 	OVERLAY_NONE,
 	OVERLAY_HELP,
@@ -85,12 +94,22 @@ typedef struct tui {
 	size_t sel_worker;
 	size_t sel_task; /* index in the tasks panel's list */
 	int log_scroll;  /* lines scrolled back from the end */
+	size_t sel_shared;  /* index among the shared objects */
+	size_t shared_open; /* the queue whose items are listed: index + 1 */
+
+	/* The timeline (timeline.c): seconds across, seconds scrolled back
+	 * from now (0: live), the selected span's first task id (0: none)
+	 * and when it started, to find the next one. */
+	view view;
+	double tl_across, tl_back;
+	uint64_t tl_sel;
+	double tl_sel_start;
 
 	/* Where panels were drawn (for the mouse, page sizes, and which
 	 * rows the model details). */
 	int workers_y, workers_rows, workers_first;
 	int tasks_y, tasks_rows, tasks_first;
-	int shared_rows;
+	int shared_rows, shared_first;
 	int log_rows;
 
 	/* Keys read from curses, waiting to be handled. */
@@ -122,7 +141,13 @@ void workers_place(tui *t, int y, int rows);
 void workers_draw(tui *t, int y, int w);
 void tasks_place(tui *t, int y, int rows);
 void tasks_draw(tui *t, int y, int w);
+void shared_place(tui *t, int rows);
 void shared_draw(tui *t, int y, int rows, int w);
+/* Enter on the shared panel: a queue's items listed, or no longer. */
+unsigned shared_toggle(tui *t);
+/* Lines under an open queue: its items (at most UI_QUEUE_ITEMS) and a
+ * line of how many there are. */
+#define SHARED_OPEN_LINES (UI_QUEUE_ITEMS + 1)
 void log_draw(tui *t, int y, int rows, int w);
 /* progress.c: a line per running map of the model (model_maps). */
 void progress_draw(tui *t, int y, int rows, int w);

@@ -13,6 +13,15 @@ void tasks_place(tui *t, int y, int rows)
 	t->tasks_rows = rows - 1;
 }
 
+/* "w2", "p1", or "" before it was sent. */
+static const char *worker_of(const pm_task_info *ti, char id[PM_ID_MAX])
+{
+	if (!ti->worker)
+		return "";
+	return pm_id_format(id, ti->in_process ? PM_ID_PROCESS : PM_ID_WORKER,
+			    ti->worker);
+}
+
 static int task_attr(const tui *t, const ui_task *ti, bool selected)
 {
 	if (selected)
@@ -44,13 +53,22 @@ void tasks_draw(tui *t, int y, int w)
 	}
 	attron(attr_of(t, CP_TITLE, A_REVERSE));
 	mvhline(y, 0, ' ', w);
+	/* The worker that runs or ran it: as wide as its longest id. */
+	int wk_w = 6;
+	for (size_t i = 0; i < m->ntasks; i++) {
+		char id[PM_ID_MAX];
+		int len = (int)strlen(worker_of(&m->tasks[i].info, id));
+		if (len > wk_w)
+			wk_w = len;
+	}
 	int state_w = 10, el_w = 8;
-	int call_w = (w - id_w - state_w - el_w - 4) / 2;
-	int out_w = w - id_w - state_w - el_w - call_w - 4;
+	int call_w = (w - id_w - state_w - wk_w - el_w - 5) / 2;
+	int out_w = w - id_w - state_w - wk_w - el_w - call_w - 5;
 	int x = 0;
 	text_put_cell(y, &x, id_w, false, "TASK");
 	text_put_cell(y, &x, call_w, false, "CALL");
 	text_put_cell(y, &x, state_w, false, "STATE");
+	text_put_cell(y, &x, wk_w, false, "WORKER");
 	text_put_cell(y, &x, el_w, true, "TIME");
 	text_put_cell(y, &x, out_w, false, "RESULT / ERROR");
 	attroff(attr_of(t, CP_TITLE, A_REVERSE));
@@ -81,6 +99,8 @@ void tasks_draw(tui *t, int y, int w)
 		text_put_cell(row, &x, call_w, false, ti->call);
 		text_put_cell(row, &x, state_w, false,
 			      pm_task_state_name(ti->info.state));
+		text_put_cell(row, &x, wk_w, false,
+			      worker_of(&ti->info, cell));
 		cell[0] = '\0';
 		/* A map's items that ended keep no run time: blank, not 0. */
 		const pm_task_info *in = &ti->info;

@@ -129,7 +129,9 @@ void fmt_elapsed(char *buf, size_t len, double s)
 {
 	if (s < 0)
 		s = 0;
-	if (s < 60)
+	if (s < 0.9995) /* under a second: milliseconds */
+		snprintf(buf, len, "%.0fms", s * 1000);
+	else if (s < 60)
 		snprintf(buf, len, "%.1fs", s);
 	else if (s < 3600)
 		snprintf(buf, len, "%d:%02d", (int)s / 60, (int)s % 60);

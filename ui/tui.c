@@ -28,10 +28,12 @@
 #include "rline.h"
 #include "screen.h"
 #include "term.h"
+#include "timeline.h"
 #include "util.h"
 
 #define FRAME_MIN 0.05 /* seconds between redraws caused by events */
 #define LIST_HEAD 10   /* items shown at each end of a long list */
+#define TIMELINE_FRAME 0.25 /* the timeline moves on: a frame this often */
 
 tui *g_tui;
 
@@ -96,6 +98,9 @@ static int tick_timeout(void *ud)
 		return 0;
 	double now = pm_now();
 	double next = t->frozen ? now + 3600 : t->next_sample;
+	if (t->view == VIEW_TIMELINE && !t->frozen &&
+	    t->last_draw + TIMELINE_FRAME < next)
+		next = t->last_draw + TIMELINE_FRAME;
 	if (t->dirty) {
 		double frame = t->last_draw + FRAME_MIN;
 		if (frame < next)
@@ -134,6 +139,9 @@ static void tick(void *ud)
 		t->dirty = true;
 	}
 	if (scanned && !t->dirty && t->model.signature != t->drawn_signature)
+		t->dirty = true;
+	if (t->view == VIEW_TIMELINE && !t->frozen &&
+	    now - t->last_draw >= TIMELINE_FRAME)
 		t->dirty = true;
 	if (t->dirty && frame_due) {
 		if (!scanned)
@@ -190,6 +198,7 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 		}
 	}
 	g_tui = t;
+	pm_cli_set_view_fn(cli, timeline_set_view, t);
 	term_start(t);
 	rline_start(t);
 
@@ -211,6 +220,7 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 	pm_engine_set_item_events(e, true);
 	pm_loop_remove_hook(loop, t);
 	pm_loop_remove_fd(loop, STDIN_FILENO);
+	pm_cli_set_view_fn(cli, NULL, NULL);
 	rline_stop(t);
 	term_stop(scr);
 	g_tui = NULL;

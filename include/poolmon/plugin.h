@@ -22,7 +22,9 @@ extern "C" {
 #endif
 
 #define POOLMON_ABI_MAJOR 1
-#define POOLMON_ABI_MINOR 1 /* 1.1: pm_ctx.shm, shared objects */
+/* 1.1: pm_ctx.shm, shared objects; 1.2: PM_BOOL.  Plugins built for an
+ * older minor load as they are. */
+#define POOLMON_ABI_MINOR 2
 #define POOLMON_ABI_VERSION ((POOLMON_ABI_MAJOR << 16) | POOLMON_ABI_MINOR)
 #define POOLMON_ABI_GET_MAJOR(v) ((uint32_t)(v) >> 16)
 #define POOLMON_ABI_GET_MINOR(v) ((uint32_t)(v) & 0xffffu)
@@ -36,6 +38,7 @@ typedef enum pm_type {
 	PM_STR,
 	PM_BYTES,
 	PM_LIST,
+	PM_BOOL, /* ABI 1.2: True or False, u.i is 1 or 0 */
 } pm_type;
 
 typedef struct pm_value {
@@ -76,6 +79,15 @@ static inline pm_value pm_float(double f)
 	pm_value v = pm_none();
 	v.type = PM_FLOAT;
 	v.u.f = f;
+	return v;
+}
+
+/* ABI 1.2: shown True / False (JSON true / false). */
+static inline pm_value pm_bool(int b)
+{
+	pm_value v = pm_none();
+	v.type = PM_BOOL;
+	v.u.i = b != 0;
 	return v;
 }
 

@@ -222,6 +222,18 @@ pm_status pm_cmd_echo(pm_cli *c, pm_args *a)
 	return CMD_OK;
 }
 
+pm_status pm_cmd_view(pm_cli *c, pm_args *a)
+{
+	const char *v = a->words[0];
+	if (strcmp(v, "main") && strcmp(v, "timeline"))
+		return pm_cli_error(c, a, "unknown view '%s' (main, timeline)",
+				    v);
+	if (!c->view_fn)
+		return pm_cli_error(c, a, "no screen to show it on (views are the TUI's)");
+	c->view_fn(c->view_ud, v);
+	return CMD_OK;
+}
+
 static const struct pm_cmd_entry *entry_named(const pm_cli *c,
 					       const char *name)
 {

@@ -64,6 +64,7 @@ pm_status pm_cmd_plugins(pm_cli *c, pm_args *a);
 pm_status pm_cmd_load(pm_cli *c, pm_args *a);
 pm_status pm_cmd_sleep(pm_cli *c, pm_args *a);
 pm_status pm_cmd_echo(pm_cli *c, pm_args *a);
+pm_status pm_cmd_view(pm_cli *c, pm_args *a);
 pm_status pm_cmd_help(pm_cli *c, pm_args *a);
 pm_status pm_cmd_errexit(pm_cli *c, pm_args *a);
 pm_status pm_cmd_quit(pm_cli *c, pm_args *a);

@@ -335,8 +335,12 @@ void pm_cli_on_event(void *ud, const pm_event *ev)
 			pm_json_string(&b, ev->error ? ev->error : "");
 			pm_buf_puts(&b, "}");
 		} else if (ev->id) {
-			pm_buf_printf(&b, "t%llu log: %s",
-				      (unsigned long long)ev->id,
+			/* Named by its task: "t9 consume: got 3". */
+			const char *name = ev->task ? strrchr(ev->task, '.')
+						    : NULL;
+			name = name ? name + 1 : ev->task ? ev->task : "log";
+			pm_buf_printf(&b, "t%llu %s: %s",
+				      (unsigned long long)ev->id, name,
 				      ev->error ? ev->error : "");
 		} else {
 			pm_buf_printf(&b, "log: %s", ev->error ? ev->error : "");

@@ -175,6 +175,7 @@ void pm_engine_free(pm_engine *e)
 	pm_values_free(e->init_args, e->init_nargs);
 	free(e->init_error);
 	free(e->found_name);
+	eng_spans_free(e);
 	for (size_t k = 0; k < e->nslabs; k++) {
 		for (size_t j = 0; e->slabs[k] && j < TASK_SLAB; j++)
 			eng_task_free(&e->slabs[k][j]);

@@ -64,6 +64,7 @@ void eng_set_state_at(pm_engine *e, task *t, pm_task_state s, double at)
 	--*count_slot(&e->counts, t->state);
 	++*count_slot(&e->counts, s);
 	if (t->state == PM_TASK_PAUSED && t->paused_at > 0) {
+		eng_span_pause(e, t, t->paused_at, now);
 		t->paused_total += now - t->paused_at;
 		t->paused_at = 0;
 	}
@@ -72,8 +73,10 @@ void eng_set_state_at(pm_engine *e, task *t, pm_task_state s, double at)
 	if (s == PM_TASK_RUNNING && t->started == 0)
 		t->started = now;
 	t->state = s;
-	if (pm_task_state_final(s))
+	if (pm_task_state_final(s)) {
 		t->ended = now;
+		eng_span_task(e, t);
+	}
 	eng_emit_task_at(e, t, now);
 }
 

@@ -322,6 +322,7 @@ struct pm_engine {
 	unsigned init_failures; /* in a row */
 	bool init_broken;       /* gave up refilling the pool */
 	struct eng_deadlocks *deadlocks; /* deadlock.c's memory */
+	struct span_ring *spans; /* spans.c: what ran when, for the timeline */
 };
 
 /* What pm_engine_task_info and events show of a map item (e->view). */
@@ -351,6 +352,13 @@ void *eng_grp_alloc(size_t size);
 void eng_grp_free(void *p, size_t size);
 void eng_group_free(mapgrp *g);
 uint32_t eng_new_span(mapgrp *g, const worker *w);
+/* spans.c: the timeline's ring of recent spans. */
+#define SPANS_KEPT 16384
+void eng_span_task(pm_engine *e, const task *t);
+void eng_span_pause(pm_engine *e, const task *t, double from, double to);
+void eng_span_chunk(pm_engine *e, const worker *w, const mapgrp *g,
+		    size_t i, double started, double ended);
+void eng_spans_free(pm_engine *e);
 void eng_evict_old(pm_engine *e);
 /* queue.c */
 void eng_q_grow(pm_engine *e);

@@ -303,6 +303,8 @@ static bool bulk_done(pm_engine *e, worker *w, uint64_t id,
 		return false;
 	}
 	span_note(g, g->inc[i], ns[0], ns[1]);
+	eng_span_chunk(e, w, g, i, span_of(g, i)->started,
+		       span_of(g, i)->ended);
 	bulk_finish(e, w, g, i);
 	chunk_item_finished(e, w, id);
 	return true;
@@ -337,6 +339,8 @@ static void handle_up(pm_engine *e, worker *w, const pm_rec_hdr *h,
 		    span_of(g, i)->run == w->run) {
 			memcpy(ns, p + 8, 16);
 			span_note(g, g->inc[i], ns[0], ns[1]);
+			eng_span_chunk(e, w, g, i, span_of(g, i)->started,
+				       span_of(g, i)->ended);
 		}
 		return;
 	}

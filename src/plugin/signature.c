@@ -26,6 +26,8 @@ static pm_type type_from_name(const char *s, bool *ok)
 		return PM_BYTES;
 	if (!strcmp(s, "list"))
 		return PM_LIST;
+	if (!strcmp(s, "bool"))
+		return PM_BOOL;
 	if (!strcmp(s, "any"))
 		return PM_NONE;
 	*ok = false;
@@ -166,6 +168,13 @@ int pm_signature_check(const pm_signature *sig, pm_value *args, size_t nargs,
 			continue;
 		if (p->type == PM_FLOAT && args[i].type == PM_INT) {
 			args[i] = pm_float((double)args[i].u.i);
+			continue;
+		}
+		/* A bool is an int (Python's bool is a subclass of int). */
+		if ((p->type == PM_INT || p->type == PM_FLOAT) &&
+		    args[i].type == PM_BOOL) {
+			args[i] = p->type == PM_INT ? pm_int(args[i].u.i)
+						    : pm_float((double)args[i].u.i);
 			continue;
 		}
 		pm_buf b = { 0 };

@@ -27,7 +27,8 @@ typedef struct pm_signature {
 /* Parses "a:int, b:float, *rest"; -1 with a message if malformed. */
 int pm_signature_parse(const char *text, pm_signature *sig, char *err,
 		       size_t errlen);
-/* Checks (and converts int to float where a float is expected) arguments
+/* Checks (and converts int to float where a float is expected, bool to
+ * int or float where one is) arguments
  * against a signature. */
 int pm_signature_check(const pm_signature *sig, pm_value *args, size_t nargs,
 		       char *err, size_t errlen);
