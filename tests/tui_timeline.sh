@@ -28,8 +28,8 @@ screen_keys() { tmux_keys "$1" Escape && tmux_wait "$1" 'EscCommand' 5; }
 
 # 0. Without a screen, and a view that does not exist: refused, said why.
 out=$(printf 'view timeline\nview bogus\n' | "$POOLMON" --batch -w 1 2>&1)
-[ "$out" = "error: view: no screen to show it on (views are the TUI's)
-error: view: unknown view 'bogus' (main, timeline)" ] && pass "view: refused in --batch, an unknown view named" ||
+[ "$out" = "<stdin>:1: error: view: no screen to show it on (views are the TUI's)
+<stdin>:2: error: view: unknown view 'bogus' (main, timeline)" ] && pass "view: refused in --batch, an unknown view named" ||
 	fail "view: refused in --batch, an unknown view named" "$out"
 
 # 1. Two workers, four 200 ms sleeps, then a crash.
