@@ -58,6 +58,12 @@ static void on_signal(void *ud, int signo)
 	case SIGWINCH:
 		t->resize_pending = true;
 		break;
+	case SIGTSTP: /* kill -TSTP: as Ctrl-Z, at the next tick */
+		t->suspend_pending = true;
+		break;
+	case SIGCONT: /* after a stop by anyone: the whole screen again */
+		t->cont_pending = true;
+		break;
 	case SIGINT:
 		if (pm_cli_busy(t->cli))
 			pm_cli_interrupt(t->cli);
@@ -70,6 +76,47 @@ static void on_signal(void *ud, int signo)
 		t->quit = true;
 		break;
 	}
+}
+
+/* Back from a stop: curses' modes again (a SIGSTOP from elsewhere left
+ * them to the shell), the size asked again (the terminal may have changed
+ * while we were stopped), every cell drawn again. */
+void term_continued(tui *t)
+{
+	t->cont_pending = false;
+	if (!isendwin())
+		reset_prog_mode();
+	clearok(curscr, TRUE);
+	t->resize_pending = true;
+	t->dirty = true;
+}
+
+/* Ctrl-Z as vim, less and htop do it: the terminal restored, then the
+ * default action of SIGTSTP for our process group (the shell's job: the
+ * workers are each in a process group of their own and go on running),
+ * and when the shell continues us, the screen back.  SIGTSTP is blocked
+ * (the loop's signalfd watches it): it is sent while blocked and stops us
+ * the moment it is unblocked.  In an orphaned process group (no shell
+ * with job control) the kernel discards it and we come straight back. */
+void term_suspend(tui *t)
+{
+	t->suspend_pending = false;
+	curs_set(1);
+	endwin();
+	fflush(stdout);
+	sigset_t tstp;
+	sigemptyset(&tstp);
+	sigaddset(&tstp, SIGTSTP);
+	struct sigaction dfl, old;
+	memset(&dfl, 0, sizeof dfl);
+	sigemptyset(&dfl.sa_mask);
+	dfl.sa_handler = SIG_DFL;
+	sigaction(SIGTSTP, &dfl, &old);
+	kill(0, SIGTSTP);
+	sigprocmask(SIG_UNBLOCK, &tstp, NULL); /* stopped here until SIGCONT */
+	sigprocmask(SIG_BLOCK, &tstp, NULL);
+	sigaction(SIGTSTP, &old, NULL);
+	term_continued(t);
 }
 
 void term_resize(tui *t)
@@ -90,7 +137,7 @@ SCREEN *term_open(pm_loop *loop)
 
 	/* Block the signals (signalfd) before curses installs its own. */
 	static const int watched[] = { SIGWINCH, SIGINT, SIGTERM, SIGHUP,
-				       SIGQUIT };
+				       SIGQUIT, SIGTSTP, SIGCONT };
 	for (size_t i = 0; i < sizeof watched / sizeof *watched; i++)
 		pm_loop_watch_signal(loop, watched[i], on_signal, NULL);
 
@@ -201,7 +248,11 @@ void term_start(tui *t)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
-	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED, NULL);
+	/* The wheel: up is BUTTON4, down BUTTON5 (ncurses 6's mouse
+	 * version 2). */
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED |
+			  BUTTON5_PRESSED,
+		  NULL);
 	mouseinterval(0);
 	init_colors(t);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "screen.h"
+#include "tables.h"
 #include "text.h"
 #include "util.h"
 
@@ -167,6 +168,11 @@ void workers_draw(tui *t, int y, int w)
 		int cw = i == WC_TASK ? task_w : wcol_width(i, id_w);
 		text_put_cell(y, &x, cw, wcols[i].right, wcols[i].title);
 	}
+	char note[UI_FILTER_MAX + 64];
+	tables_note(t, PANEL_WORKERS, note, sizeof note);
+	int nw = text_width(note);
+	if (note[0] && nw < w)
+		text_put(y, w - nw, note, nw);
 	attroff(attr_of(t, CP_TITLE, A_REVERSE));
 
 	for (int r = 0; r < t->workers_rows; r++) {

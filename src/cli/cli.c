@@ -127,6 +127,12 @@ static void cli_tick(void *ud)
 		run_pending(c);
 }
 
+void pm_cli_set_screen(pm_cli *c, pm_screen_fn fn, void *ud)
+{
+	c->screen = fn;
+	c->screen_ud = ud;
+}
+
 pm_cli *pm_cli_new(pm_engine *e, pm_loop *loop, pm_out_mode mode,
 		   pm_line_fn out, void *ud)
 {

@@ -61,4 +61,7 @@ pm_status pm_cmd_echo(pm_cli *c, pm_args *a);
 pm_status pm_cmd_help(pm_cli *c, pm_args *a);
 pm_status pm_cmd_quit(pm_cli *c, pm_args *a);
 
+/* cmd_screen.c: suspend, search, filter, sort, handed to the screen. */
+pm_status pm_cmd_screen(pm_cli *c, pm_args *a);
+
 #endif

@@ -34,6 +34,8 @@ struct pm_cli {
 	unsigned errors;
 	pm_range *quiet; /* tasks of apply/map: their results print there */
 	size_t nquiet;
+	pm_screen_fn screen; /* the screen's commands, or NULL */
+	void *screen_ud;
 };
 
 #endif
