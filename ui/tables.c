@@ -99,11 +99,23 @@ typedef struct row_key {
 
 static bool g_desc; /* qsort has no context argument */
 
+/* A string that is a whole number ("16", "-2.5"): compared as one. */
+static bool as_number(const char *s, double *v)
+{
+	char *end;
+	*v = strtod(s, &end);
+	return end != s && !*end;
+}
+
 static int cmp_key(const void *a, const void *b)
 {
 	const row_key *x = a, *y = b;
 	int c = 0;
-	if (x->str && y->str)
+	double a_num, b_num;
+	if (x->str && y->str && as_number(x->str, &a_num) &&
+	    as_number(y->str, &b_num))
+		c = a_num < b_num ? -1 : a_num > b_num;
+	else if (x->str && y->str)
 		c = strcmp(x->str, y->str);
 	else if (x->num != y->num)
 		c = x->num < y->num ? -1 : 1;
