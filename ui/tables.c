@@ -313,6 +313,10 @@ static size_t *sel_of(tui *t, panel p)
  * (step +1 or -1, around the end); false if no row matches. */
 static bool find_row(tui *t, panel p, const char *text, size_t from, int step)
 {
+	/* The rows as they are now: a filter or sort given just before
+	 * (keys read in one go) has not been drawn yet. */
+	model_scan(&t->model, t->e, t->cli);
+	screen_draw(t);
 	size_t n = table_len(t, p);
 	if (!n)
 		return false;
