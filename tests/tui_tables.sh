@@ -86,6 +86,17 @@ expect_ids worker_ids s "w3 w2 w1 " "w3 w2 w1"
 tmux_keys s I
 expect s '^poolmon> sort invert$' "I runs 'sort invert'"
 expect_ids worker_ids s "w1 w2 w3 " "back to w1 w2 w3"
+# The selection goes with its row when the sort moves it (as htop).
+tmux_keys s g
+asks s w1 "w1 is selected, on top"
+tmux_keys s ':' 'sort id order=desc' Enter
+expect_ids worker_ids s "w3 w2 w1 " "sorted high to low, w1 at the bottom"
+to_screen s
+asks s w1 "the selection went with w1"
+tmux_keys s ':' 'sort none' Enter
+expect_ids worker_ids s "w1 w2 w3 " "sort none"
+to_screen s
+asks s w1 "and with w1 back on top"
 tmux_keys s F6 Down Down Escape
 expect s 'EscCommand' "Esc closes the chooser"
 lacks_sort_cmd() { ! tmux_has s '^poolmon> sort state'; }

@@ -113,6 +113,10 @@ typedef struct tui {
 	bool prompt_failed; /* the search found nothing */
 	int sort_choice;    /* the chooser's highlighted column */
 	char search[UI_FILTER_MAX]; /* the last search, for F3 again */
+	/* The selected worker row as last drawn: a sorted table follows it
+	 * when the rows move under it (htop follows the process). */
+	char sel_worker_id[PM_ID_MAX];
+	size_t sel_worker_at;
 	bool suspend_pending; /* a SIGTSTP came: suspend at the next tick */
 	bool cont_pending;    /* a SIGCONT came: a whole redraw */
 } tui;

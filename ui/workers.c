@@ -64,8 +64,21 @@ static int worker_columns(int w, int id_w, bool shown[WC_COUNT])
 void workers_place(tui *t, int y, int rows)
 {
 	size_t n = t->model.nrows;
+	const ui_row *mr = t->model.rows;
+	/* Not moved since the last frame, but a sort or filter moved its
+	 * row: the selection goes with the row. */
+	if (t->sel_worker == t->sel_worker_at &&
+	    t->sel_worker_id[0] &&
+	    (t->sel_worker >= n ||
+	     strcmp(mr[t->sel_worker].id, t->sel_worker_id)))
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(mr[i].id, t->sel_worker_id))
+				t->sel_worker = i;
 	if (t->sel_worker >= n)
 		t->sel_worker = n ? n - 1 : 0;
+	t->sel_worker_at = t->sel_worker;
+	snprintf(t->sel_worker_id, sizeof t->sel_worker_id, "%s",
+		 n ? mr[t->sel_worker].id : "");
 	int body = rows - 1;
 	t->workers_y = y + 1;
 	t->workers_rows = body;
