@@ -32,6 +32,11 @@ expect_row c 7 '^poolmon>$' "80x8: the command line"
 expect_row c 8 '^F1Help ' "80x8: the key bar"
 unlike "$(tmux_screen c)" 'too small|tasks/s' "80x8: no notice, no second header line"
 
+tmux_keys c F1
+expect c 'poolmon help - Up/Down scroll' "80x8: F1 shows the help over the panel"
+tmux_keys c Escape
+expect_row c 2 '^ID +PID STATE' "Esc closes it"
+
 tmux_keys c 'submit square 7' Enter
 tmux_keys c Escape
 expect c 'EscCommand' "Esc gives the keys to the screen"
