@@ -123,6 +123,7 @@ expect_ids worker_ids s "" "filter busy: no idle worker left"
 tmux_keys s 'filter' Enter
 expect_ids worker_ids s "w1 w2 w3 " "filter alone: all rows"
 
+
 # ---- search ------------------------------------------------------------------
 to_screen s
 tmux_keys s F3
@@ -177,8 +178,24 @@ tmux_keys s F6
 expect s '^ Sort by ' "F6 in the tasks panel"
 expect s '^ call ' "the chooser lists the tasks' columns"
 
+# ---- a worker's task ----------------------------------------------------------
+tmux_keys s Escape
+wait_for 5 lacks s '^ Sort by '
+tmux_keys s ':' 'sort none table=tasks' Enter
+tmux_keys s 'submit sleep 60000' Enter
+expect s '^w1 +[0-9]+ busy .* t7 demo\.sleep\(60000\)' "w1 runs t7"
+tmux_keys s 'filter demo.SLEEP table=workers' Enter
+expect_ids worker_ids s "w1 " "filter by the task a worker runs"
+tmux_keys s 'filter table=workers; search sleep table=workers' Enter
+expect s '^poolmon> filter table=workers; search sleep table=workers$' "search by the task's name"
+to_screen s
+asks s w1 "it selected w1"
+tmux_keys s ':' 'terminate t7' Enter
+expect s '^w1 +[0-9]+ idle' "w1 idle again"
+
 # ---- the wheel ---------------------------------------------------------------
-tmux_keys s Escape Tab Tab g
+to_screen s # the workers panel has the focus since the search above
+tmux_keys s g
 # wheel B: the SGR press of button B at column 10, row 5, as bytes.
 wheel() {
 	tmx send-keys -t main:s -H $(printf '\033[<%d;10;5M' "$1" | od -An -tx1)

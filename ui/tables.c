@@ -89,6 +89,19 @@ static bool task_matches(const ui_task *t, const char *text)
 	       strcasestr(t->outcome, text);
 }
 
+/* A worker row's text: its task's name asked of the engine, so that rows
+ * off screen (no task view) match as the filter matches them. */
+static bool worker_matches(pm_engine *e, const ui_row *r, const char *text)
+{
+	pm_task_info ti;
+	const char *task = r->task && pm_engine_task_info(e, r->task, &ti)
+				   ? ti.task
+				   : NULL;
+	char buf[256];
+	row_text(r, task, buf, sizeof buf);
+	return strcasestr(buf, text) != NULL;
+}
+
 /* ---- the model's side: filter and sort ------------------------------------------ */
 
 typedef struct row_key {
@@ -186,14 +199,7 @@ void tables_arrange_rows(ui_model *m, pm_engine *e)
 		size_t kept = 0;
 		for (size_t i = 0; i < m->nrows; i++) {
 			const ui_row *r = &m->rows[i];
-			pm_task_info ti;
-			const char *task = r->task &&
-						   pm_engine_task_info(e, r->task, &ti)
-					   ? ti.task
-					   : NULL;
-			char text[256];
-			row_text(r, task, text, sizeof text);
-			if (strcasestr(text, f))
+			if (worker_matches(e, r, f))
 				m->rows[kept++] = *r;
 			else
 				m->rows_hidden++;
@@ -298,10 +304,7 @@ static bool row_matches(const tui *t, panel p, size_t i, const char *text)
 {
 	if (p == PANEL_TASKS)
 		return task_matches(&t->model.tasks[i], text);
-	const ui_row *r = &t->model.rows[i];
-	char buf[256];
-	row_text(r, r->has_task ? r->current.call : NULL, buf, sizeof buf);
-	return strcasestr(buf, text) != NULL;
+	return worker_matches(t->e, &t->model.rows[i], text);
 }
 
 static size_t *sel_of(tui *t, panel p)
