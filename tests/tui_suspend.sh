@@ -80,6 +80,30 @@ is "$(tmux_flag z alternate_on)" 0 "the terminal was restored first"
 tmux_keys z fg Enter
 expect z '^poolmon  pool:running' "after fg the screen is back"
 
+# Ctrl-Z also works while F3's search line is open, which then comes back.
+tmux_keys z F3
+expect z '^Search: ' "F3 opens the search line"
+tmux_keys z C-z
+if wait_for 10 is_state "$pid" T; then pass "Ctrl-Z on the search line stops poolmon"; else
+	fail "Ctrl-Z on the search line stops poolmon" "state $(pstate "$pid")"
+fi
+tmux_keys z fg Enter
+expect z '^Search: ' "after fg the search line is back"
+tmux_keys z Escape
+
+# Without job control (a pane's sh -c: an orphaned process group, where
+# the kernel discards SIGTSTP) Ctrl-Z says so and the screen stays.
+tmux_start n 100 30 "'$POOLMON' -w 1"
+expect n '^w1 +[0-9]+ ' "poolmon without job control" 15
+tmux_keys n C-z
+expect n '^! error: suspend: no job control here: nothing could resume poolmon' \
+	"Ctrl-Z without job control says why it cannot suspend"
+is "$(tmux_flag n alternate_on)" 1 "and the screen stays"
+tmux_keys n 'echo still here' Enter
+expect n '^  still here$' "poolmon goes on"
+tmux_keys n 'quit' Enter
+expect n '^exit=0$' "quit"
+
 # The screen's commands need the screen.
 out=$("$POOLMON" -x 'suspend' 2>&1)
 is "$out" "error: suspend: only on the screen (not in --batch, --script or -x)" \

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "keys.h"
+#include "term.h"
 #include "text.h"
 #include "util.h"
 
@@ -413,6 +414,11 @@ bool tables_command(void *ud, const pm_screen_cmd *c, char *msg, size_t len)
 	tui *t = ud;
 	t->dirty = true;
 	if (!strcmp(c->name, "suspend")) {
+		if (!term_can_suspend()) {
+			snprintf(msg, len,
+				 "no job control here: nothing could resume poolmon (start it from an interactive shell)");
+			return false;
+		}
 		t->suspend_pending = true;
 		return true;
 	}
@@ -567,6 +573,8 @@ static int sort_key(tui *t, int k)
 		return (int)close_prompt(t);
 	case KEY_RESIZE:
 	case KEY_MOUSE:
+	case KEY_CTRL('z'):
+	case KEY_CTRL('l'):
 		return -1;
 	}
 	return 0;
@@ -629,6 +637,8 @@ int tables_key(tui *t, int k)
 	}
 	case KEY_RESIZE:
 	case KEY_MOUSE:
+	case KEY_CTRL('z'): /* suspend, redraw: the key table's */
+	case KEY_CTRL('l'):
 		return -1;
 	}
 	if (k >= ' ' && k < 256 && k != 127 && len + 1 < sizeof t->prompt_buf) {

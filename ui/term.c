@@ -91,6 +91,41 @@ void term_continued(tui *t)
 	t->dirty = true;
 }
 
+/* The parent of pid, or 0 (from /proc). */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	char buf[512];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')'); /* after the name, which may hold ") " */
+	int ppid = 0;
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return 0;
+	return (pid_t)ppid;
+}
+
+/* One of the group's parents is outside it in our session: a shell with
+ * job control can continue us.  Otherwise (sh -c, a tmux pane's command)
+ * the group is orphaned, the kernel discards SIGTSTP, and leaving the
+ * screen would only let keys echo on the terminal meanwhile.  Asked of
+ * our parent and of the group leader's, which covers a shell's jobs. */
+bool term_can_suspend(void)
+{
+	pid_t pgrp = getpgrp(), sid = getsid(0);
+	pid_t parents[2] = { getppid(), pgrp == getpid() ? 0 : parent_of(pgrp) };
+	for (int i = 0; i < 2; i++)
+		if (parents[i] > 0 && getpgid(parents[i]) != pgrp &&
+		    getsid(parents[i]) == sid)
+			return true;
+	return false;
+}
+
 /* Ctrl-Z as vim, less and htop do it: the terminal restored, then the
  * default action of SIGTSTP for our process group (the shell's job: the
  * workers are each in a process group of their own and go on running),
@@ -101,6 +136,8 @@ void term_continued(tui *t)
 void term_suspend(tui *t)
 {
 	t->suspend_pending = false;
+	if (!term_can_suspend()) /* a SIGTSTP the kernel would discard */
+		return;
 	curs_set(1);
 	endwin();
 	fflush(stdout);

@@ -23,6 +23,8 @@ void term_stop(SCREEN *scr);
 /* Ctrl-Z, `suspend` or SIGTSTP: the terminal restored, poolmon stopped
  * (its workers go on), the screen back when it is continued. */
 void term_suspend(tui *t);
+/* A shell with job control can continue poolmon if it stops. */
+bool term_can_suspend(void);
 /* A SIGCONT came: curses' modes again and a whole redraw. */
 void term_continued(tui *t);
 /* A SIGWINCH came: the new size to curses and readline. */
