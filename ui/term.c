@@ -132,7 +132,8 @@ bool term_can_suspend(void)
  * and when the shell continues us, the screen back.  SIGTSTP is blocked
  * (the loop's signalfd watches it): it is sent while blocked and stops us
  * the moment it is unblocked.  In an orphaned process group (no shell
- * with job control) the kernel discards it and we come straight back. */
+ * with job control) the kernel would discard it: the screen stays
+ * (term_can_suspend; `suspend` says why). */
 void term_suspend(tui *t)
 {
 	t->suspend_pending = false;
