@@ -78,6 +78,21 @@ void pm_cli_set_origin(pm_cli *c, const char *file, unsigned long line);
  * commands are dropped).  The `errexit` command sets it too. */
 void pm_cli_set_errexit(pm_cli *c, bool on);
 
+/* The screen's commands (suspend, search, filter, sort) reach the screen
+ * through this hook; with none set (--batch, --script, -x) they are
+ * refused.  The hook returns false with an error in msg, or true with an
+ * info line in msg (or msg left empty). */
+typedef struct pm_screen_cmd {
+	const char *name; /* "suspend", "search", "filter", "sort" */
+	size_t argc;
+	char **words;      /* as typed */
+	const char *table; /* table=workers|tasks, or NULL: the focused one */
+	const char *order; /* order=asc|desc (sort), or NULL */
+} pm_screen_cmd;
+typedef bool (*pm_screen_fn)(void *ud, const pm_screen_cmd *cmd, char *msg,
+			     size_t len);
+void pm_cli_set_screen(pm_cli *c, pm_screen_fn fn, void *ud);
+
 /* The command table. */
 size_t pm_cli_command_count(void);
 const char *pm_cli_command_name(size_t i);

@@ -668,6 +668,32 @@ class Session:
         # never "on": the first error would end the session
         return ["errexit"] + self.r.choice([[], ["off"], ["yes"], ["on", "1"], ['""']])
 
+    # -- the screen's commands: refused outside the screen, whatever the words
+    def g_suspend(self):
+        return ["suspend"] + ([self.num()] if self.r.random() < 0.2 else [])
+
+    def _table_opt(self):
+        return self.r.choice([[], ["table=workers"], ["table=tasks"],
+                              ["table=log"], ["order=desc"]])
+
+    def g_search(self):
+        r = self.r
+        return ["search"] + [r.choice([r.choice(IDS), r.choice(STRINGS)])
+                             for _ in range(r.randint(0, 2))] + self._table_opt()
+
+    def g_filter(self):
+        r = self.r
+        return ["filter"] + [r.choice([r.choice(IDS), r.choice(STRINGS)])
+                             for _ in range(r.randint(0, 2))] + self._table_opt()
+
+    def g_sort(self):
+        r = self.r
+        col = r.choice([[], ["id"], ["cpu"], ["result"], ["invert"], ["none"],
+                        ["bogus"], ["id", "pid"]])
+        return ["sort"] + col + self._table_opt() + (
+            [r.choice(["order=asc", "order=desc", "order=up"])]
+            if r.random() < 0.3 else [])
+
     def g_quit(self):
         if self.r.random() < 0.5:
             return ["quit", self.r.choice(["now", "1", '""'])]
@@ -775,7 +801,8 @@ WEIGHTS = {"submit": 8, "map": 5, "apply": 4, "imap": 3, "starmap": 3,
            "value": 3, "array": 3, "queue": 3, "status": 3, "echo": 3,
            "spawn": 3, "pause": 1, "acquire": 1, "quit": 0.3, "help": 1,
            "plugins": 1, "tasks": 1, "load": 1, "initializer": 1,
-           "workers": 2, "close": 0.5}
+           "workers": 2, "close": 0.5, "suspend": 0.3, "search": 0.5,
+           "filter": 0.5, "sort": 0.5}
 MAKE = ["value v i 0", "value f d 1.5", "array a i 10", "queue q 5",
         "queue jq joinable=1", "lock l", "lock rl kind=rlock",
         "semaphore s 2", "event e", "condition c", "barrier b 2", "pipe pp"]

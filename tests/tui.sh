@@ -120,15 +120,16 @@ tm send-keys -t main:ui C-c
 wait_screen ui 'interrupted: join' 5 && pass "Ctrl-C stops the join, poolmon stays" ||
 	fail "Ctrl-C stops the join, poolmon stays" "$(screen ui)"
 
-# Resizing: 60x15 still shows the table; smaller shows a notice.
+# Resizing: 60x15 still shows the table; smaller the compact view (its
+# own test: tui_compact.sh); below 40x6 a notice.
 tm resize-window -t main:ui -x 60 -y 15
 wait_for 5 sh -c "[ \"\$(tmux -L '$sock' capture-pane -t main:ui -p | wc -L)\" -le 60 ]" &&
 	wait_screen ui '^ID +PID STATE' 5 && pass "60x15 redraws the screen" ||
 	fail "60x15 redraws the screen" "$(screen ui)"
-tm resize-window -t main:ui -x 50 -y 12
-wait_screen ui 'terminal too small \(50x12, need 60x15\)' 5 &&
-	pass "below 60x15 a notice replaces the screen" ||
-	fail "below 60x15 a notice replaces the screen" "$(screen ui)"
+tm resize-window -t main:ui -x 39 -y 12
+wait_screen ui 'terminal too small \(39x12, need 40x6\)' 5 &&
+	pass "below 40 columns a notice replaces the screen" ||
+	fail "below 40 columns a notice replaces the screen" "$(screen ui)"
 tm resize-window -t main:ui -x 100 -y 30
 wait_screen ui '^w2 +[0-9]+ ' 5 && pass "back to 100x30 redraws" ||
 	fail "back to 100x30 redraws" "$(screen ui)"

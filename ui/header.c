@@ -81,5 +81,6 @@ static void draw_throughput(tui *t, int w)
 void header_draw(tui *t, int w)
 {
 	draw_counts(t, w);
-	draw_throughput(t, w);
+	if (!t->compact) /* the compact view: the first line only */
+		draw_throughput(t, w);
 }

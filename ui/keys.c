@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "rline.h"
 #include "timeline.h"
+#include "tables.h"
 #include "util.h"
 
 typedef enum key_where {
@@ -71,6 +72,7 @@ static unsigned act_interrupt(tui *t, int arg);
 static unsigned act_repaint(tui *t, int arg);
 static unsigned act_mouse(tui *t, int arg);
 static unsigned act_none(tui *t, int arg);
+static unsigned act_table_prompt(tui *t, int arg);
 
 #define TOGGLE (-1) /* act_focus: the other part */
 #define FAR 1000000 /* act_move: to the first or last row */
@@ -99,6 +101,31 @@ static const pm_key key_table[] = {
 	  .section = HELP_SCREEN, .keys = "Esc, : or /",
 	  .help = "back to the command line (other text starts a command)",
 	  .action = act_focus },
+	/* htop's F3, F4 and F6 in the workers and tasks tables (tables.c):
+	 * the line they open runs `search`, `filter` or `sort`. */
+	{ .bind = { { KEY_F(3), ANYWHERE, PROMPT_SEARCH, GUARD_NONE } },
+	  .bar = { [FOCUS_SCREEN] = { "F3", "Search" } },
+	  .section = HELP_ANYWHERE, .keys = "F3",
+	  .help = "search the table: type, F3 next, Shift-F3 previous,\n"
+		  "Enter or Esc done (the command: search TEXT)",
+	  .action = act_table_prompt },
+	{ .bind = { { KEY_F(4), ANYWHERE, PROMPT_FILTER, GUARD_NONE },
+		    { '\\', ON_SCREEN, PROMPT_FILTER, GUARD_NONE } },
+	  .bar = { [FOCUS_SCREEN] = { "F4", "Filter" } },
+	  .section = HELP_ANYWHERE, .keys = "F4 or \\",
+	  .help = "show only the rows containing the text typed;\n"
+		  "Enter keeps it, Esc clears it (filter TEXT)",
+	  .action = act_table_prompt },
+	{ .bind = { { KEY_F(6), ANYWHERE, PROMPT_SORT, GUARD_NONE },
+		    { '<', ON_SCREEN, PROMPT_SORT, GUARD_NONE },
+		    { '>', ON_SCREEN, PROMPT_SORT, GUARD_NONE } },
+	  .bar = { [FOCUS_SCREEN] = { "F6", "SortBy" } },
+	  .section = HELP_ANYWHERE, .keys = "F6, < or >",
+	  .help = "choose the column the table is sorted by (sort COLUMN)",
+	  .action = act_table_prompt },
+	{ .bind = { { 'I', ON_SCREEN, 0, GUARD_NONE } },
+	  .section = HELP_SCREEN, .keys = "I",
+	  .help = "invert the sort order", .command = "sort invert" },
 	{ .bind = { { KEY_UP, ON_SCREEN, -1, GUARD_NONE },
 		    { 'k', ON_SCREEN, -1, GUARD_NONE },
 		    { KEY_DOWN, ON_SCREEN, 1, GUARD_NONE },
@@ -212,8 +239,13 @@ static const pm_key key_table[] = {
 	  .section = HELP_SCREEN, .keys = "Home/End, g/G",
 	  .help = "the first / last row", .action = act_move },
 	{ .bind = { { KEY_MOUSE, ANYWHERE, 0, GUARD_NONE } },
-	  .section = HELP_SCREEN, .keys = "mouse click",
-	  .help = "select a row", .action = act_mouse },
+	  .section = HELP_SCREEN, .keys = "mouse click, wheel",
+	  .help = "select a row; the wheel moves the selection",
+	  .action = act_mouse },
+	{ .bind = { { KEY_CTRL('z'), ANYWHERE, 0, GUARD_NONE } },
+	  .section = HELP_ANYWHERE, .keys = "Ctrl-Z",
+	  .help = "suspend poolmon (fg resumes); the workers go on",
+	  .command = "suspend" },
 	{ .bind = { { KEY_CTRL('l'), ANYWHERE, 0, GUARD_NONE } },
 	  .section = HELP_ANYWHERE, .keys = "Ctrl-L",
 	  .help = "redraw the whole terminal", .action = act_repaint },
@@ -397,7 +429,8 @@ static unsigned act_panel(tui *t, int dir)
 	for (int i = 0; i < PANEL_COUNT; i++) {
 		t->panel = (panel)(((int)t->panel + dir + PANEL_COUNT) %
 				   PANEL_COUNT);
-		if ((t->panel != PANEL_TASKS || t->tasks_rows > 0) &&
+		if ((t->panel != PANEL_TASKS || t->tasks_rows > 0 ||
+		     t->compact) &&
 		    (t->panel != PANEL_SHARED || t->shared_rows > 0))
 			break;
 	}
@@ -453,8 +486,10 @@ static unsigned act_mouse(tui *t, int arg)
 	MEVENT ev;
 	if (getmouse(&ev) != OK)
 		return 0;
-	if (ev.bstate & BUTTON4_PRESSED)
+	if (ev.bstate & BUTTON4_PRESSED) /* wheel up */
 		return act_move(t, -1);
+	if (ev.bstate & BUTTON5_PRESSED) /* wheel down */
+		return act_move(t, 1);
 	if (ev.y >= t->workers_y && ev.y < t->workers_y + t->workers_rows) {
 		t->panel = PANEL_WORKERS;
 		t->sel_worker = (size_t)(t->workers_first + ev.y - t->workers_y);
@@ -467,6 +502,11 @@ static unsigned act_mouse(tui *t, int arg)
 		return act_move(t, 0);
 	}
 	return 0;
+}
+
+static unsigned act_table_prompt(tui *t, int kind)
+{
+	return tables_open(t, kind);
 }
 
 static unsigned act_none(tui *t, int arg)
@@ -516,6 +556,9 @@ static const pm_key *find(const tui *t, int k, focus f, bool lone_esc,
 unsigned keys_dispatch(tui *t, int k, bool lone_esc)
 {
 	int r = overlay_key(t, k);
+	if (r >= 0)
+		return (unsigned)r;
+	r = tables_key(t, k);
 	if (r >= 0)
 		return (unsigned)r;
 	const key_binding *b;

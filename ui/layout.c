@@ -10,10 +10,13 @@
 #include "rline.h"
 #include "screen.h"
 #include "timeline.h"
+#include "tables.h"
 #include "util.h"
 
-#define MIN_W 60
+#define MIN_W 60 /* below this or MIN_H: the compact view */
 #define MIN_H 15
+#define COMPACT_MIN_W 40 /* below this or COMPACT_MIN_H: too small */
+#define COMPACT_MIN_H 6
 
 typedef struct layout {
 	int workers, tasks, shared, log; /* rows, titles included */
@@ -63,7 +66,7 @@ static void draw_too_small(int w, int h)
 {
 	char msg[80];
 	snprintf(msg, sizeof msg, "terminal too small (%dx%d, need %dx%d)", w,
-		 h, MIN_W, MIN_H);
+		 h, COMPACT_MIN_W, COMPACT_MIN_H);
 	int len = (int)strlen(msg);
 	attron(A_BOLD);
 	mvaddnstr(h / 2, len < w ? (w - len) / 2 : 0, msg, w);
@@ -104,6 +107,20 @@ static void frame_logged(const tui *t)
 		ts.tv_nsec / 1000, t->model.cli_busy ? 1 : 0, t->model.nmaps);
 }
 
+/* Below MIN_W x MIN_H: the first header line, the focused panel alone,
+ * the command line and the key bar (htop in a small split). */
+static layout plan_compact(const tui *t, int avail)
+{
+	layout l = { 0 };
+	if (t->panel == PANEL_WORKERS)
+		l.workers = avail;
+	else if (t->panel == PANEL_TASKS)
+		l.tasks = avail;
+	else
+		l.log = avail;
+	return l;
+}
+
 void screen_draw(tui *t)
 {
 	t->last_draw = pm_now();
@@ -111,17 +128,18 @@ void screen_draw(tui *t)
 	t->drawn_signature = t->model.signature;
 	int h = LINES, w = COLS;
 	erase();
-	t->too_small = w < MIN_W || h < MIN_H;
+	t->too_small = w < COMPACT_MIN_W || h < COMPACT_MIN_H;
 	if (t->too_small) {
 		draw_too_small(w, h);
 		wnoutrefresh(stdscr);
 		doupdate();
 		return;
 	}
-	int top = 2;
+	t->compact = w < MIN_W || h < MIN_H;
+	int top = t->compact ? 1 : 2;
 	model_maps(&t->model, t->e);
 	int progress = (int)t->model.nmaps;
-	if (t->view == VIEW_TIMELINE) {
+	if (t->view == VIEW_TIMELINE && !t->compact) {
 		/* The timeline instead of the panels; the log stays. */
 		int avail = h - 4, lg = avail / 4 < 4 ? 4 : avail / 4;
 		t->tasks_rows = 0; /* no tasks panel for the mouse */
@@ -138,16 +156,21 @@ void screen_draw(tui *t)
 		doupdate();
 		return;
 	}
-	layout l = plan(t, h - 4);
+	layout l = t->compact ? plan_compact(t, h - 3) : plan(t, h - 4);
 	if (l.log - progress < 2)
 		progress = l.log > 2 ? l.log - 2 : 0;
 	l.log -= progress;
-	workers_place(t, top, l.workers);
+	if (l.workers) {
+		workers_place(t, top, l.workers);
+	} else {
+		t->workers_rows = 0;
+		t->workers_y = -1;
+	}
 	if (l.tasks) {
 		tasks_place(t, top + l.workers, l.tasks);
 	} else {
 		t->tasks_rows = 0;
-		if (t->panel == PANEL_TASKS)
+		if (t->panel == PANEL_TASKS && !t->compact)
 			t->panel = PANEL_WORKERS;
 	}
 	t->shared_rows = l.shared;
@@ -158,7 +181,8 @@ void screen_draw(tui *t)
 	take_view(t, &l);
 
 	header_draw(t, w);
-	workers_draw(t, top, w);
+	if (l.workers)
+		workers_draw(t, top, w);
 	if (l.tasks)
 		tasks_draw(t, top + l.workers, w);
 	if (l.shared)
@@ -166,9 +190,13 @@ void screen_draw(tui *t)
 	log_draw(t, top + l.workers + l.tasks + l.shared, l.log, w);
 	if (progress)
 		progress_draw(t, h - 2 - progress, progress, w);
-	keys_draw_bar(t, h - 1, w);
+	if (t->prompt_kind)
+		tables_draw_prompt(t, h - 1, w);
+	else
+		keys_draw_bar(t, h - 1, w);
 	overlay_draw(t);
 	rline_draw(t);
+	tables_place_cursor(t, h - 1);
 	wnoutrefresh(stdscr);
 	doupdate();
 	frame_logged(t);

@@ -22,6 +22,7 @@ void model_init(ui_model *m)
 {
 	memset(m, 0, sizeof *m);
 	m->ps = pm_procstat_new();
+	m->wview.sort = m->tview.sort = -1;
 }
 
 static void task_clear(ui_task *t)
@@ -275,6 +276,7 @@ void model_scan(ui_model *m, pm_engine *e, pm_cli *cli)
 	m->nrows = 0;
 	add_worker_rows(m, e);
 	add_process_rows(m, e);
+	tables_arrange_rows(m, e);
 	m->signature = signature(m);
 }
 
@@ -315,7 +317,7 @@ void model_sample(ui_model *m, size_t first, size_t count)
 	m->tput_time = now;
 }
 
-static const pm_proc_sample *sample_of(const ui_model *m, pid_t pid)
+const pm_proc_sample *model_sample_of(const ui_model *m, pid_t pid)
 {
 	for (size_t i = 0; i < m->nsamples; i++)
 		if (m->samples[i].pid == pid && pid > 0)
@@ -329,7 +331,7 @@ static void view_rows(ui_model *m, pm_engine *e, size_t first, size_t count)
 {
 	for (size_t i = first; i < m->nrows && i < first + count; i++) {
 		ui_row *r = &m->rows[i];
-		const pm_proc_sample *s = sample_of(m, r->pid);
+		const pm_proc_sample *s = model_sample_of(m, r->pid);
 		r->sampled = s != NULL;
 		if (s)
 			r->sample = *s;
@@ -343,23 +345,28 @@ static void view_rows(ui_model *m, pm_engine *e, size_t first, size_t count)
 static void view_tasks(ui_model *m, pm_engine *e, size_t want)
 {
 	tasks_clear(m);
+	m->tasks_hidden = 0;
 	m->tasks = xcalloc(want ? want : 1, sizeof *m->tasks);
 	uint64_t last = m->last_task;
 	size_t scanned = 0;
-	for (uint64_t id = last; id >= 1 && m->ntasks < want && scanned < 4096;
-	     id--, scanned++) {
-		pm_task_info ti;
-		if (pm_engine_task_info(e, id, &ti) &&
-		    !pm_task_state_final(ti.state))
-			task_fill(&m->tasks[m->ntasks++], &ti);
-	}
-	for (uint64_t id = last; id >= 1 && m->ntasks < want && last - id < 4096;
-	     id--) {
-		pm_task_info ti;
-		if (pm_engine_task_info(e, id, &ti) &&
-		    pm_task_state_final(ti.state))
-			task_fill(&m->tasks[m->ntasks++], &ti);
-	}
+	for (int final = 0; final < 2; final++, scanned = 0)
+		for (uint64_t id = last;
+		     id >= 1 && m->ntasks < want && scanned < 4096;
+		     id--, scanned++) {
+			pm_task_info ti;
+			if (!pm_engine_task_info(e, id, &ti) ||
+			    pm_task_state_final(ti.state) != final)
+				continue;
+			ui_task *t = &m->tasks[m->ntasks];
+			task_fill(t, &ti);
+			if (tables_task_shown(m, t)) {
+				m->ntasks++;
+			} else {
+				task_clear(t);
+				m->tasks_hidden++;
+			}
+		}
+	tables_arrange_tasks(m);
 }
 
 static void view_shared(ui_model *m, pm_engine *e, const ui_view_want *w)
@@ -404,7 +411,7 @@ static void view_detail(ui_model *m, pm_engine *e, char kind, uint64_t num)
 	} else {
 		task = num;
 	}
-	const pm_proc_sample *s = d->found ? sample_of(m, pid) : NULL;
+	const pm_proc_sample *s = d->found ? model_sample_of(m, pid) : NULL;
 	d->sampled = s != NULL;
 	if (s)
 		d->sample = *s;

@@ -87,6 +87,15 @@ typedef struct ui_detail {
 	ui_task task;
 } ui_detail;
 
+/* How a table shows its rows (tables.c): only those containing filter
+ * (any case), sorted by a column. */
+#define UI_FILTER_MAX 128
+typedef struct ui_table_view {
+	char filter[UI_FILTER_MAX]; /* "": every row */
+	int sort;                   /* a column of tables.c; -1: own order */
+	bool desc;
+} ui_table_view;
+
 typedef struct ui_model {
 	/* model_scan */
 	pm_counts counts;
@@ -99,6 +108,8 @@ typedef struct ui_model {
 	ui_row *rows;
 	size_t nrows, rows_cap;
 	uint64_t signature;
+	ui_table_view wview, tview; /* the workers table's, the tasks' */
+	size_t rows_hidden, tasks_hidden; /* by the filters */
 
 	/* model_sample */
 	pm_procstat *ps;
@@ -160,5 +171,14 @@ void model_view(ui_model *m, pm_engine *e, const ui_view_want *want);
 void model_maps(ui_model *m, pm_engine *e);
 
 size_t model_finished(const pm_counts *c);
+
+/* tables.c, for the model: the workers rows filtered and sorted (after
+ * model_scan built them), whether a task of the tasks panel passes the
+ * filter, and the panel's list sorted. */
+void tables_arrange_rows(ui_model *m, pm_engine *e);
+bool tables_task_shown(const ui_model *m, const ui_task *t);
+void tables_arrange_tasks(ui_model *m);
+/* The sample of pid, or NULL (model.c). */
+const pm_proc_sample *model_sample_of(const ui_model *m, pid_t pid);
 
 #endif

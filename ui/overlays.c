@@ -48,9 +48,14 @@ static char **help_lines(size_t *n)
 static void draw_lines_box(tui *t, const char *title, char **lines, size_t n)
 {
 	int h = LINES - 4, w = COLS - 4;
-	if (h < 5 || w < 20)
-		return;
 	int y0 = 1, x0 = 2;
+	if (t->compact) { /* the compact view: all above the command line */
+		h = LINES - 2;
+		w = COLS;
+		y0 = x0 = 0;
+	}
+	if (h < 4 || w < 20)
+		return;
 	text_box(y0, x0, h, w, title);
 	int body = h - 2;
 	if (t->overlay_scroll > (int)n - body)

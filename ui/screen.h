@@ -124,6 +124,23 @@ typedef struct tui {
 	char *history_path;
 	/* $POOLMON_FRAME_LOG: a line per frame drawn (for bench/tui.sh). */
 	FILE *frame_log;
+
+	/* The compact view (below 60x15): the focused panel alone. */
+	bool compact;
+	/* F3 search, F4 filter, F6 sort (tables.c): the line or chooser at
+	 * the bottom, and the table it works on. */
+	int prompt_kind;
+	panel prompt_panel;
+	char prompt_buf[UI_FILTER_MAX];
+	bool prompt_failed; /* the search found nothing */
+	int sort_choice;    /* the chooser's highlighted column */
+	char search[UI_FILTER_MAX]; /* the last search, for F3 again */
+	/* The selected worker row as last drawn: a sorted table follows it
+	 * when the rows move under it (htop follows the process). */
+	char sel_worker_id[PM_ID_MAX];
+	size_t sel_worker_at;
+	bool suspend_pending; /* a SIGTSTP came: suspend at the next tick */
+	bool cont_pending;    /* a SIGCONT came: a whole redraw */
 } tui;
 
 extern tui *g_tui; /* there is one TUI; signal and readline hooks find it */

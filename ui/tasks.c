@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "screen.h"
+#include "tables.h"
 #include "text.h"
 
 void tasks_place(tui *t, int y, int rows)
@@ -71,6 +72,11 @@ void tasks_draw(tui *t, int y, int w)
 	text_put_cell(y, &x, wk_w, false, "WORKER");
 	text_put_cell(y, &x, el_w, true, "TIME");
 	text_put_cell(y, &x, out_w, false, "RESULT / ERROR");
+	char note[UI_FILTER_MAX + 64];
+	tables_note(t, PANEL_TASKS, note, sizeof note);
+	int nw = text_width(note);
+	if (note[0] && nw < w)
+		text_put(y, w - nw, note, nw);
 	attroff(attr_of(t, CP_TITLE, A_REVERSE));
 
 	if (t->sel_task >= m->ntasks)

@@ -58,6 +58,12 @@ static void on_signal(void *ud, int signo)
 	case SIGWINCH:
 		t->resize_pending = true;
 		break;
+	case SIGTSTP: /* kill -TSTP: as Ctrl-Z, at the next tick */
+		t->suspend_pending = true;
+		break;
+	case SIGCONT: /* after a stop by anyone: the whole screen again */
+		t->cont_pending = true;
+		break;
 	case SIGINT:
 		if (pm_cli_busy(t->cli))
 			pm_cli_interrupt(t->cli);
@@ -70,6 +76,85 @@ static void on_signal(void *ud, int signo)
 		t->quit = true;
 		break;
 	}
+}
+
+/* Back from a stop: curses' modes again (a SIGSTOP from elsewhere left
+ * them to the shell), the size asked again (the terminal may have changed
+ * while we were stopped), every cell drawn again. */
+void term_continued(tui *t)
+{
+	t->cont_pending = false;
+	if (!isendwin())
+		reset_prog_mode();
+	clearok(curscr, TRUE);
+	t->resize_pending = true;
+	t->dirty = true;
+}
+
+/* The parent of pid, or 0 (from /proc). */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	char buf[512];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')'); /* after the name, which may hold ") " */
+	int ppid = 0;
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return 0;
+	return (pid_t)ppid;
+}
+
+/* One of the group's parents is outside it in our session: a shell with
+ * job control can continue us.  Otherwise (sh -c, a tmux pane's command)
+ * the group is orphaned, the kernel discards SIGTSTP, and leaving the
+ * screen would only let keys echo on the terminal meanwhile.  Asked of
+ * our parent and of the group leader's, which covers a shell's jobs. */
+bool term_can_suspend(void)
+{
+	pid_t pgrp = getpgrp(), sid = getsid(0);
+	pid_t parents[2] = { getppid(), pgrp == getpid() ? 0 : parent_of(pgrp) };
+	for (int i = 0; i < 2; i++)
+		if (parents[i] > 0 && getpgid(parents[i]) != pgrp &&
+		    getsid(parents[i]) == sid)
+			return true;
+	return false;
+}
+
+/* Ctrl-Z as vim, less and htop do it: the terminal restored, then the
+ * default action of SIGTSTP for our process group (the shell's job: the
+ * workers are each in a process group of their own and go on running),
+ * and when the shell continues us, the screen back.  SIGTSTP is blocked
+ * (the loop's signalfd watches it): it is sent while blocked and stops us
+ * the moment it is unblocked.  In an orphaned process group (no shell
+ * with job control) the kernel would discard it: the screen stays
+ * (term_can_suspend; `suspend` says why). */
+void term_suspend(tui *t)
+{
+	t->suspend_pending = false;
+	if (!term_can_suspend()) /* a SIGTSTP the kernel would discard */
+		return;
+	curs_set(1);
+	endwin();
+	fflush(stdout);
+	sigset_t tstp;
+	sigemptyset(&tstp);
+	sigaddset(&tstp, SIGTSTP);
+	struct sigaction dfl, old;
+	memset(&dfl, 0, sizeof dfl);
+	sigemptyset(&dfl.sa_mask);
+	dfl.sa_handler = SIG_DFL;
+	sigaction(SIGTSTP, &dfl, &old);
+	kill(0, SIGTSTP);
+	sigprocmask(SIG_UNBLOCK, &tstp, NULL); /* stopped here until SIGCONT */
+	sigprocmask(SIG_BLOCK, &tstp, NULL);
+	sigaction(SIGTSTP, &old, NULL);
+	term_continued(t);
 }
 
 void term_resize(tui *t)
@@ -90,7 +175,7 @@ SCREEN *term_open(pm_loop *loop)
 
 	/* Block the signals (signalfd) before curses installs its own. */
 	static const int watched[] = { SIGWINCH, SIGINT, SIGTERM, SIGHUP,
-				       SIGQUIT };
+				       SIGQUIT, SIGTSTP, SIGCONT };
 	for (size_t i = 0; i < sizeof watched / sizeof *watched; i++)
 		pm_loop_watch_signal(loop, watched[i], on_signal, NULL);
 
@@ -201,7 +286,11 @@ void term_start(tui *t)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
-	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED, NULL);
+	/* The wheel: up is BUTTON4, down BUTTON5 (ncurses 6's mouse
+	 * version 2). */
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED |
+			  BUTTON5_PRESSED,
+		  NULL);
 	mouseinterval(0);
 	init_colors(t);
 }

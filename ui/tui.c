@@ -27,6 +27,7 @@
 #include "log.h"
 #include "rline.h"
 #include "screen.h"
+#include "tables.h"
 #include "term.h"
 #include "timeline.h"
 #include "util.h"
@@ -94,7 +95,8 @@ static void on_stdin(void *ud, int fd, short revents)
 static int tick_timeout(void *ud)
 {
 	tui *t = ud;
-	if (t->quit || t->resize_pending)
+	if (t->quit || t->resize_pending || t->suspend_pending ||
+	    t->cont_pending)
 		return 0;
 	double now = pm_now();
 	double next = t->frozen ? now + 3600 : t->next_sample;
@@ -112,8 +114,11 @@ static int tick_timeout(void *ud)
 
 static void sample(tui *t)
 {
+	/* All rows (count 0) when the table is sorted by a sampled figure. */
 	model_sample(&t->model, (size_t)t->workers_first,
-		     t->workers_rows > 0 ? (size_t)t->workers_rows : 0);
+		     t->workers_rows > 0 && !tables_sample_all(t)
+			     ? (size_t)t->workers_rows
+			     : 0);
 }
 
 /* The engine is scanned at most once a tick: to see whether the screen
@@ -123,6 +128,10 @@ static void tick(void *ud)
 	tui *t = ud;
 	if (t->quit)
 		return;
+	if (t->suspend_pending)
+		term_suspend(t);
+	if (t->cont_pending)
+		term_continued(t);
 	if (t->resize_pending)
 		term_resize(t);
 	double now = pm_now();
@@ -199,6 +208,7 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 	}
 	g_tui = t;
 	pm_cli_set_view_fn(cli, timeline_set_view, t);
+	pm_cli_set_screen(cli, tables_command, t);
 	term_start(t);
 	rline_start(t);
 
@@ -221,6 +231,7 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 	pm_loop_remove_hook(loop, t);
 	pm_loop_remove_fd(loop, STDIN_FILENO);
 	pm_cli_set_view_fn(cli, NULL, NULL);
+	pm_cli_set_screen(cli, NULL, NULL);
 	rline_stop(t);
 	term_stop(scr);
 	g_tui = NULL;

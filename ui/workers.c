@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "screen.h"
+#include "tables.h"
 #include "text.h"
 #include "util.h"
 
@@ -63,8 +64,21 @@ static int worker_columns(int w, int id_w, bool shown[WC_COUNT])
 void workers_place(tui *t, int y, int rows)
 {
 	size_t n = t->model.nrows;
+	const ui_row *mr = t->model.rows;
+	/* Not moved since the last frame, but a sort or filter moved its
+	 * row: the selection goes with the row. */
+	if (t->sel_worker == t->sel_worker_at &&
+	    t->sel_worker_id[0] &&
+	    (t->sel_worker >= n ||
+	     strcmp(mr[t->sel_worker].id, t->sel_worker_id)))
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(mr[i].id, t->sel_worker_id))
+				t->sel_worker = i;
 	if (t->sel_worker >= n)
 		t->sel_worker = n ? n - 1 : 0;
+	t->sel_worker_at = t->sel_worker;
+	snprintf(t->sel_worker_id, sizeof t->sel_worker_id, "%s",
+		 n ? mr[t->sel_worker].id : "");
 	int body = rows - 1;
 	t->workers_y = y + 1;
 	t->workers_rows = body;
@@ -167,6 +181,11 @@ void workers_draw(tui *t, int y, int w)
 		int cw = i == WC_TASK ? task_w : wcol_width(i, id_w);
 		text_put_cell(y, &x, cw, wcols[i].right, wcols[i].title);
 	}
+	char note[UI_FILTER_MAX + 64];
+	tables_note(t, PANEL_WORKERS, note, sizeof note);
+	int nw = text_width(note);
+	if (note[0] && nw < w)
+		text_put(y, w - nw, note, nw);
 	attroff(attr_of(t, CP_TITLE, A_REVERSE));
 
 	for (int r = 0; r < t->workers_rows; r++) {

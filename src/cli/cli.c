@@ -179,6 +179,12 @@ bool pm_cli_trace_start(pm_cli *c, const char *path)
 	return false;
 }
 
+void pm_cli_set_screen(pm_cli *c, pm_screen_fn fn, void *ud)
+{
+	c->screen = fn;
+	c->screen_ud = ud;
+}
+
 pm_cli *pm_cli_new(pm_engine *e, pm_loop *loop, pm_out_mode mode,
 		   pm_line_fn out, void *ud)
 {

@@ -78,4 +78,7 @@ pm_status pm_cmd_pool(pm_cli *c, pm_args *a);
 /* trace.c: the trace export. */
 pm_status pm_cmd_trace(pm_cli *c, pm_args *a);
 
+/* cmd_screen.c: suspend, search, filter, sort, handed to the screen. */
+pm_status pm_cmd_screen(pm_cli *c, pm_args *a);
+
 #endif

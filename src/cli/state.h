@@ -44,6 +44,8 @@ struct pm_cli {
 	int record_fd;          /* record FILE: the script written; -1 */
 	char *record_path;
 	pm_args *running;       /* the command running now */
+	pm_screen_fn screen; /* the screen's commands, or NULL */
+	void *screen_ud;
 };
 
 /* cli.c: commands to run next, ahead of the rest (source); the array

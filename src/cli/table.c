@@ -20,6 +20,7 @@
 #define PROCESSES (PM_IDS_PROCESS | PM_IDS_PROCESS_ENDED)
 #define LIVE (PM_CMD_IDS | PM_IDS_TASK | PM_IDS_WORKER | PM_IDS_PROCESS)
 #define TARGETS (LIVE | PM_IDS_ALL | PM_IDS_POOL)
+#define TABLE { "table", PM_OPT_CHOICE, "workers|tasks", "workers|tasks", false }
 
 const struct pm_cmd_entry pm_cmd_table[] = {
 	{ "submit", "TASK [ARG…] [KEY=VALUE…]",
@@ -181,6 +182,22 @@ const struct pm_cmd_entry pm_cmd_table[] = {
 	  "on: the first error ends the session as quit does (set -e; also -e); no word: say which",
 	  0, 1, { { 0 } }, 0, PM_COMPLETE_NONE, PM_COMPLETE_NONE,
 	  pm_cmd_errexit },
+	{ "suspend", NULL,
+	  "stop poolmon as Ctrl-Z does (the screen only); workers go on running; fg brings it back",
+	  0, 0, { { 0 } }, 0, PM_COMPLETE_NONE, PM_COMPLETE_NONE,
+	  pm_cmd_screen },
+	{ "search", "TEXT…",
+	  "select the next row of the table (workers or tasks) containing TEXT, any case (the screen only: F3)",
+	  1, -1, { TABLE }, 0, PM_COMPLETE_NONE, PM_COMPLETE_NONE,
+	  pm_cmd_screen },
+	{ "filter", "[TEXT…]",
+	  "show only the table's rows containing TEXT, any case; no text: all rows (the screen only: F4)",
+	  0, -1, { TABLE }, 0, PM_COMPLETE_NONE, PM_COMPLETE_NONE,
+	  pm_cmd_screen },
+	{ "sort", "[COLUMN|invert|none]",
+	  "sort the table by a column (none: the table's own order); no column: list them (the screen only: F6)",
+	  0, 1, { TABLE, { "order", PM_OPT_CHOICE, "asc|desc", "asc|desc", false } },
+	  0, PM_COMPLETE_NONE, PM_COMPLETE_NONE, pm_cmd_screen },
 	{ "quit", NULL, "leave poolmon (running tasks are terminated)", 0, 0,
 	  { { 0 } }, 0, PM_COMPLETE_NONE, PM_COMPLETE_NONE, pm_cmd_quit },
 };
