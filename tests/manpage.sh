@@ -29,7 +29,7 @@ import sys
 lines = [l.rstrip("\n") for l in sys.stdin]
 tags = [l[7:] for l in lines if l.startswith(" " * 7) and not l.startswith(" " * 8)]
 for w in sys.argv[1:]:
-    w = " ".join(w.split())
+    w = " ".join(w.replace("\\\\", "\\").split())  # a C string'"'"'s \\ is one
     if not any(t == w or t.startswith(w + " ") for t in (" ".join(t.split()) for t in tags)):
         print(w)' "$@"
 }

@@ -59,7 +59,7 @@ is "$(pstate "$pid")" T "poolmon stayed stopped meanwhile"
 
 tmux_keys z fg Enter
 expect z '^poolmon  pool:running' "after fg the whole screen is drawn again"
-expect z '^t1 +demo\.spin\(1500\) +done +[0-9.]+s [0-9]+' "t1's result is shown after fg"
+expect z '^t1 +demo\.spin\(1500\) +done +w1 +[0-9.]+s [0-9]+' "t1's result is shown after fg"
 is "$(tmux_flag z alternate_on)" 1 "the alternate screen is back"
 lacks_stopped() { ! tmux_has z 'Stopped'; }
 ok "the shell's lines are gone from the screen" lacks_stopped
@@ -106,7 +106,7 @@ expect n '^exit=0$' "quit"
 
 # The screen's commands need the screen.
 out=$("$POOLMON" -x 'suspend' 2>&1)
-is "$out" "error: suspend: only on the screen (not in --batch, --script or -x)" \
+is "$out" "-x:1: error: suspend: only on the screen (not in --batch, --script or -x)" \
 	"suspend is refused without a screen"
 
 tmux_keys z 'quit' Enter

@@ -210,7 +210,7 @@ asks s w2 "the wheel up moves it up: w2"
 # ---- without a screen ----------------------------------------------------------
 for c in 'search x' 'filter x' 'sort id'; do
 	out=$("$POOLMON" -x "$c" 2>&1)
-	is "$out" "error: ${c%% *}: only on the screen (not in --batch, --script or -x)" \
+	is "$out" "-x:1: error: ${c%% *}: only on the screen (not in --batch, --script or -x)" \
 		"'$c' is refused without a screen"
 done
 
