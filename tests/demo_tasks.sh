@@ -37,24 +37,24 @@ is "$got" "True" "say logs its text with its worker's pid and returns the pid"
 
 out=$("$poolmon" -w 1 --batch -x 'apply worker 1 测试参数-1 测试参数-2 proc_kw=proc_attr max_ms=0' 2>&1 |
 	sed 's/pid [0-9]*/pid N/')
-is "$out" "t1 log: 1 start, pid N
-t1 log: args: ('测试参数-1', '测试参数-2')
-t1 log: kwargs: {'proc_kw': 'proc_attr', 'max_ms': 0}
-t1 log: 1 done after 0 ms
+is "$out" "t1 worker: 1 start, pid N
+t1 worker: args: ('测试参数-1', '测试参数-2')
+t1 worker: kwargs: {'proc_kw': 'proc_attr', 'max_ms': 0}
+t1 worker: 1 done after 0 ms
 '1 done'" "worker(name, *args, **kwargs): the seed's lines, args a tuple, kwargs a dict"
 
 out=$("$poolmon" -w 1 --batch -x 'apply worker solo one max_ms=0' 2>&1 | sed -n 2p)
-is "$out" "t1 log: args: ('one',)" "one extra argument prints as a 1-tuple"
+is "$out" "t1 worker: args: ('one',)" "one extra argument prints as a 1-tuple"
 
 out=$("$poolmon" -w 1 --batch -x 'apply worker' 2>&1)
 like "$out" "error: apply: demo.worker\(name:any, \*args, \*\*kwargs\): missing argument 'name'" "worker needs its name"
 
 out=$("$poolmon" -w 2 --batch -x 'load shared; queue q; submit qwriter q 30 A B C; submit qreader q 30; join t1; put q None; join; result t2' 2>&1 |
 	grep -v '^loaded' | sed 's/pid [0-9]*/pid N/')
-puts=$(printf '%s\n' "$out" | grep -c '^t1 log: put [ABC] (pid N)$')
-gets=$(printf '%s\n' "$out" | grep '^t2 log: got' | tr '\n' ' ')
+puts=$(printf '%s\n' "$out" | grep -c '^t1 qwriter: put [ABC] (pid N)$')
+gets=$(printf '%s\n' "$out" | grep '^t2 qreader: got' | tr '\n' ' ')
 is "$puts" 3 "qwriter puts each item, logging it with its pid"
-is "$gets" "t2 log: got A (pid N) t2 log: got B (pid N) t2 log: got C (pid N) " \
+is "$gets" "t2 qreader: got A (pid N) t2 qreader: got B (pid N) t2 qreader: got C (pid N) " \
 	"qreader gets them in order until the None"
 like "$out" "^t1 shared.qwriter\('q', 30, 'A', 'B', 'C'\) done: 3" "qwriter returns how many it put"
 is "$(printf '%s\n' "$out" | tail -1)" "3" "qreader returns how many it got"
