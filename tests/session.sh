@@ -23,11 +23,11 @@ printf 'source %s/self.pm\n' "$d" > "$d/self.pm"
 printf 'echo ok\nbogus 1\necho still\n' > "$d/bad.pm"
 out=$("$poolmon" -w 1 --batch -x "source $d/none.pm; source $d/self.pm; source $d/bad.pm; source" 2>&1)
 is "$out" "-x:1: error: source: cannot open $d/none.pm: No such file or directory
--x:1: error: source: sourced files nested more than 16 deep (does $d/self.pm source itself?)
+$d/self.pm:1: error: source: sourced files nested more than 16 deep (does $d/self.pm source itself?)
 ok
--x:1: error: bogus: unknown command (try 'help')
+$d/bad.pm:2: error: bogus: unknown command (try 'help')
 still
--x:1: error: source: wrong number of arguments; usage: source FILE" "source: a missing file, a loop, a bad line (the others run), no file"
+-x:1: error: source: wrong number of arguments; usage: source FILE" "source: a missing file, a loop, a bad line (the others run, its error says the sourced file's FILE:LINE:), no file"
 printf 'echo a\0b\n' > "$d/nul.pm"
 out=$("$poolmon" -w 1 --batch -x "source $d/nul.pm" 2>&1)
 is "$out" "-x:1: error: source: $d/nul.pm:1: a NUL byte (not a script?): nothing run" "source refuses a binary file"

@@ -50,7 +50,16 @@ static void run_pending(pm_cli *c)
 		 * the array. */
 		pm_args a = c->pending[c->pending_at++];
 		c->running = &a;
+		/* A sourced file's command: its errors say its FILE:LINE. */
+		const char *origin = c->origin;
+		unsigned long origin_line = c->origin_line;
+		if (a.origin) {
+			c->origin = a.origin;
+			c->origin_line = a.origin_line;
+		}
 		pm_status st = run_command(c, &a);
+		c->origin = origin;
+		c->origin_line = origin_line;
 		c->running = NULL;
 		pm_args_free(&a);
 		if (st == CMD_QUIT)

@@ -59,6 +59,8 @@ pm_status pm_cmd_source(pm_cli *c, pm_args *a)
 		all = xrealloc(all, (nall + n + 1) * sizeof *all);
 		for (size_t i = 0; i < n; i++) {
 			cmds[i].depth = depth;
+			cmds[i].origin = xstrdup(a->words[0]);
+			cmds[i].origin_line = lineno;
 			all[nall++] = cmds[i];
 		}
 		free(cmds);

@@ -164,6 +164,7 @@ void pm_args_free(pm_args *a)
 	free(a->text);
 	free(a->error);
 	free(a->name);
+	free(a->origin);
 	for (size_t i = 0; i < a->argc; i++)
 		free(a->words[i]);
 	free(a->words);

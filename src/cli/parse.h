@@ -38,6 +38,10 @@ typedef struct pm_args {
 	const struct pm_cmd_entry *entry;
 	/* How many `source` files deep it comes from (0: a line fed). */
 	unsigned depth;
+	/* The sourced file and line it comes from, for "FILE:LINE:" (NULL:
+	 * the origin of the line fed). */
+	char *origin;
+	unsigned long origin_line;
 } pm_args;
 
 /* Splits a line into commands at ';' (and a '#' comment); returns the
