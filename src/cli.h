@@ -78,12 +78,12 @@ void pm_cli_set_origin(pm_cli *c, const char *file, unsigned long line);
  * commands are dropped).  The `errexit` command sets it too. */
 void pm_cli_set_errexit(pm_cli *c, bool on);
 
-/* The screen's commands (suspend, search, filter, sort) reach the screen
+/* The screen's commands (view, suspend, search, filter, sort) reach the screen
  * through this hook; with none set (--batch, --script, -x) they are
  * refused.  The hook returns false with an error in msg, or true with an
  * info line in msg (or msg left empty). */
 typedef struct pm_screen_cmd {
-	const char *name; /* "suspend", "search", "filter", "sort" */
+	const char *name; /* "view", "suspend", "search", "filter", "sort" */
 	size_t argc;
 	char **words;      /* as typed */
 	const char *table; /* table=workers|tasks, or NULL: the focused one */
@@ -109,10 +109,6 @@ char *pm_cli_complete(pm_cli *c, const char *before, const char *prefix,
 /* --trace FILE: starts the trace export as `trace FILE` does; false after
  * reporting why not. */
 bool pm_cli_trace_start(pm_cli *c, const char *path);
-/* The screen's views (`view main`, `view timeline`): the TUI says how to
- * switch; without it (--batch, -x) `view` is refused. */
-typedef void (*pm_view_fn)(void *ud, const char *view);
-void pm_cli_set_view_fn(pm_cli *c, pm_view_fn fn, void *ud);
 
 /* Status snapshot as JSON (the `status` event) into a malloc'd string. */
 char *pm_cli_status_json(pm_cli *c);

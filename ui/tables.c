@@ -18,6 +18,7 @@
 #include "keys.h"
 #include "term.h"
 #include "text.h"
+#include "timeline.h"
 #include "util.h"
 
 /* ---- the columns ------------------------------------------------------------- */
@@ -413,6 +414,10 @@ bool tables_command(void *ud, const pm_screen_cmd *c, char *msg, size_t len)
 {
 	tui *t = ud;
 	t->dirty = true;
+	if (!strcmp(c->name, "view")) { /* checked by the command */
+		timeline_set_view(t, c->words[0]);
+		return true;
+	}
 	if (!strcmp(c->name, "suspend")) {
 		if (!term_can_suspend()) {
 			snprintf(msg, len,

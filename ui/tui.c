@@ -207,7 +207,6 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 		}
 	}
 	g_tui = t;
-	pm_cli_set_view_fn(cli, timeline_set_view, t);
 	pm_cli_set_screen(cli, tables_command, t);
 	term_start(t);
 	rline_start(t);
@@ -230,7 +229,6 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 	pm_engine_set_item_events(e, true);
 	pm_loop_remove_hook(loop, t);
 	pm_loop_remove_fd(loop, STDIN_FILENO);
-	pm_cli_set_view_fn(cli, NULL, NULL);
 	pm_cli_set_screen(cli, NULL, NULL);
 	rline_stop(t);
 	term_stop(scr);

@@ -132,11 +132,6 @@ void pm_cli_interrupt(pm_cli *c)
 	drop_pending(c);
 }
 
-void pm_cli_set_view_fn(pm_cli *c, pm_view_fn fn, void *ud)
-{
-	c->view_fn = fn;
-	c->view_ud = ud;
-}
 
 bool pm_cli_quit_requested(const pm_cli *c)
 {

@@ -228,9 +228,13 @@ pm_status pm_cmd_view(pm_cli *c, pm_args *a)
 	if (strcmp(v, "main") && strcmp(v, "timeline"))
 		return pm_cli_error(c, a, "unknown view '%s' (main, timeline)",
 				    v);
-	if (!c->view_fn)
+	if (!c->screen)
 		return pm_cli_error(c, a, "no screen to show it on (views are the TUI's)");
-	c->view_fn(c->view_ud, v);
+	pm_screen_cmd cmd = { .name = a->name, .argc = a->argc,
+			      .words = a->words };
+	char msg[256] = "";
+	if (!c->screen(c->screen_ud, &cmd, msg, sizeof msg))
+		return pm_cli_error(c, a, "%s", msg);
 	return CMD_OK;
 }
 

@@ -35,8 +35,6 @@ struct pm_cli {
 	bool errexit;             /* the first error quits */
 	const char *origin;       /* FILE of "FILE:LINE:", NULL: none */
 	unsigned long origin_line;
-	pm_view_fn view_fn; /* the screen's `view`, NULL without one */
-	void *view_ud;
 	pm_range *quiet; /* tasks of apply/map: their results print there */
 	size_t nquiet;
 	size_t list_head; /* a long map's list in text: its head and tail */
