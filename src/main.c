@@ -81,10 +81,17 @@ static char too_long_line[1], nul_line[1];
 static void batch_line(void *ud, pm_line_kind kind, const char *line)
 {
 	batch *b = ud;
-	FILE *f = kind == PM_LINE_ERROR && !b->json ? stderr : stdout;
+	bool err = kind == PM_LINE_ERROR && !b->json;
+	/* Standard output is flushed before the loop waits (run_batch), not
+	 * per line: a map's events come by the thousand.  An error keeps its
+	 * place among the lines before it. */
+	if (err)
+		fflush(stdout);
+	FILE *f = err ? stderr : stdout;
 	fputs(line, f);
 	fputc('\n', f);
-	fflush(f);
+	if (err)
+		fflush(f);
 }
 
 static void push_line(batch *b, char *line)
@@ -220,6 +227,7 @@ static int run_batch(pm_loop *loop, pm_cli *cli, batch *b)
 			break;
 		if (finished)
 			resume_processes(b->e); /* a paused one would never end */
+		fflush(stdout); /* what was printed, before the loop may wait */
 		if (pm_loop_run_once(loop, -1) < 0)
 			break;
 	}

@@ -246,6 +246,19 @@ static void format_quoted(pm_buf *b, const char *s, size_t len, char q)
 	pm_buf_add(b, &q, 1);
 }
 
+void pm_format_int(pm_buf *b, int64_t v)
+{
+	char tmp[24], *p = tmp + sizeof tmp;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	pm_buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
 void pm_value_format(pm_buf *b, const pm_value *v)
 {
 	switch (v->type) {
@@ -253,7 +266,7 @@ void pm_value_format(pm_buf *b, const pm_value *v)
 		pm_buf_puts(b, "None");
 		break;
 	case PM_INT:
-		pm_buf_printf(b, "%lld", (long long)v->u.i);
+		pm_format_int(b, v->u.i);
 		break;
 	case PM_FLOAT:
 		format_float(b, v->u.f);
@@ -378,7 +391,7 @@ void pm_value_json(pm_buf *b, const pm_value *v)
 		pm_buf_puts(b, "null");
 		break;
 	case PM_INT:
-		pm_buf_printf(b, "%lld", (long long)v->u.i);
+		pm_format_int(b, v->u.i);
 		break;
 	case PM_FLOAT:
 		/* JSON has no NaN or infinity: they are written as the

@@ -49,66 +49,120 @@ static void print_result(pm_cli *c, const pm_task_info *ti)
 	pm_buf_free(&b);
 }
 
-static void print_map(pm_cli *c, uint64_t first, size_t count)
+/* A map's failure (its first, like Pool.map). */
+static void print_map_failure(pm_cli *c, const pm_task_info *bad)
 {
 	pm_buf b = { 0 };
-	const pm_task_info *bad = NULL;
-	pm_task_info ti, badinfo;
-	for (size_t i = 0; i < count; i++) {
-		if (!pm_engine_task_info(c->e, first + i, &ti)) {
-			/* Evicted before its results were printed. */
-			char w[PM_ID_MAX];
-			pm_args a = { .name = (char *)"map" };
-			pm_cli_no_task(c, &a, pm_id_format(w, PM_ID_TASK,
-							   first + i),
-				       first + i);
-			return;
-		}
-		if (ti.state != PM_TASK_DONE && !bad) {
-			badinfo = ti;
-			bad = &badinfo;
-		}
+	if (c->mode == PM_OUT_JSON) {
+		pm_buf_printf(&b,
+			      "{\"event\":\"result\",\"id\":\"t%llu\",\"state\":\"%s\",\"error\":",
+			      (unsigned long long)bad->id,
+			      pm_task_state_name(bad->state));
+		pm_json_string(&b, bad->error ? bad->error : "");
+		pm_buf_puts(&b, "}");
+		pm_cli_json(c, b.s);
+	} else {
+		pm_cli_info(c, "map: t%llu %s: %s", (unsigned long long)bad->id,
+			    pm_task_state_name(bad->state),
+			    bad->error ? bad->error : "no result");
 	}
-	if (bad) {
-		/* Like Pool.map: the first failure is what you get. */
-		if (c->mode == PM_OUT_JSON) {
-			pm_buf_printf(&b,
-				      "{\"event\":\"result\",\"id\":\"t%llu\",\"state\":\"%s\",\"error\":",
-				      (unsigned long long)bad->id,
-				      pm_task_state_name(bad->state));
-			pm_json_string(&b, bad->error ? bad->error : "");
-			pm_buf_puts(&b, "}");
-			pm_cli_json(c, b.s);
-		} else {
-			pm_cli_info(c, "map: t%llu %s: %s",
-				    (unsigned long long)bad->id,
-				    pm_task_state_name(bad->state),
-				    bad->error ? bad->error : "no result");
-		}
-		pm_buf_free(&b);
+	pm_buf_free(&b);
+}
+
+/* One result of a map's bulk arrays: a number (or None) from its type and
+ * bits. */
+static void put_number(pm_buf *b, bool json, uint8_t type, uint64_t bits)
+{
+	if (type == PM_INT) {
+		int64_t v;
+		memcpy(&v, &bits, 8);
+		pm_format_int(b, v);
 		return;
 	}
-	if (c->mode == PM_OUT_JSON)
+	pm_value v = pm_none();
+	v.type = (pm_type)type;
+	if (type == PM_FLOAT)
+		memcpy(&v.u.f, &bits, 8);
+	if (json)
+		pm_value_json(b, &v);
+	else
+		pm_value_format(b, &v);
+}
+
+/* The results of ids first..first+count-1 in one line (one write), read
+ * from the map's bulk arrays in runs; a task info only for an item that is
+ * not a done number (a record of its own, any other value). */
+static void print_map(pm_cli *c, uint64_t first, size_t count)
+{
+	bool json = c->mode == PM_OUT_JSON;
+	pm_buf b = { 0 };
+	if (json)
 		pm_buf_printf(&b,
 			      "{\"event\":\"result\",\"ids\":\"t%llu..t%llu\",\"results\":",
 			      (unsigned long long)first,
 			      (unsigned long long)(first + count - 1));
 	pm_buf_puts(&b, "[");
-	for (size_t i = 0; i < count; i++) {
-		pm_engine_task_info(c->e, first + i, &ti);
-		if (i)
-			pm_buf_puts(&b, c->mode == PM_OUT_JSON ? "," : ", ");
-		if (c->mode == PM_OUT_JSON)
-			pm_value_json(&b, ti.result);
-		else
-			pm_value_format(&b, ti.result);
+	const char *sep = json ? "," : ", ";
+	size_t seplen = strlen(sep);
+	pm_task_info ti, bad;
+	bool failed = false;
+	for (size_t k = 0; k < count;) {
+		const uint8_t *types;
+		const uint64_t *bits;
+		size_t run = pm_engine_map_results(c->e, first + k, count - k,
+						   &types, &bits);
+		/* Room for the run's numbers: most are short. */
+		pm_buf_reserve(&b, run * 8);
+		for (size_t r = 0; r < run; r++) {
+			if (k + r)
+				pm_buf_add(&b, sep, seplen);
+			if (types[r] != PM_BULK_VALUE) {
+				put_number(&b, json, types[r], bits[r]);
+				continue;
+			}
+			pm_engine_task_info(c->e, first + k + r, &ti);
+			if (json)
+				pm_value_json(&b, ti.result);
+			else
+				pm_value_format(&b, ti.result);
+		}
+		k += run;
+		if (k == count)
+			break;
+		if (!pm_engine_task_info(c->e, first + k, &ti)) {
+			/* Evicted before its results were printed. */
+			char w[PM_ID_MAX];
+			pm_args a = { .name = (char *)"map" };
+			pm_cli_no_task(c, &a, pm_id_format(w, PM_ID_TASK,
+							   first + k),
+				       first + k);
+			pm_buf_free(&b);
+			return;
+		}
+		if (ti.state != PM_TASK_DONE) {
+			if (!failed)
+				bad = ti; /* a record's: it stays */
+			failed = true; /* the rest only to see none evicted */
+		} else if (!failed) {
+			if (k)
+				pm_buf_add(&b, sep, seplen);
+			if (json)
+				pm_value_json(&b, ti.result);
+			else
+				pm_value_format(&b, ti.result);
+		}
+		k++;
 	}
-	pm_buf_puts(&b, "]");
-	if (c->mode == PM_OUT_JSON) {
-		pm_buf_puts(&b, "}");
-		pm_cli_json(c, b.s);
+	if (failed) {
+		print_map_failure(c, &bad);
 	} else {
-		pm_cli_info(c, "%s", b.s);
+		pm_buf_puts(&b, "]");
+		if (json) {
+			pm_buf_puts(&b, "}");
+			pm_cli_json(c, b.s);
+		} else {
+			pm_cli_info_line(c, b.s);
+		}
 	}
 	pm_buf_free(&b);
 }
@@ -211,8 +265,8 @@ typedef struct range_wait {
 static bool map_check(pm_cli *c, void *state)
 {
 	range_wait *w = state;
-	while (w->next < w->count && task_final(c, w->first + w->next))
-		w->next++;
+	w->next += pm_engine_final_run(c->e, w->first + w->next,
+				       w->count - w->next);
 	if (w->next < w->count)
 		return false;
 	print_map(c, w->first, w->count);
@@ -328,6 +382,43 @@ pm_status pm_cmd_apply(pm_cli *c, pm_args *a)
 	return wait_result(c, a, id, 0);
 }
 
+/* map and imap of a range FIRST..LAST: its two ends to the engine, which
+ * keeps them so (true, *st what the command returns); false when the
+ * range was built instead, for a task with **kwargs (the list path). */
+static bool map_range(pm_cli *c, pm_args *a, size_t chunksize,
+		      const pm_wait_ops *ops, pm_status *st)
+{
+	const pm_lazy_range *r = &a->ranges[1];
+	uint64_t n = pm_lazy_range_count(r);
+	*st = CMD_ERROR;
+	if (n > PM_MAP_MAX) {
+		pm_cli_error(c, a,
+			     "range %s has more than %llu items (a map keeps each item's state and result, 14 bytes an item)",
+			     a->words[1], (unsigned long long)PM_MAP_MAX);
+		return true;
+	}
+	pm_value *with_kw = pm_taskargs_map_items(c, a->words[0], NULL, 0);
+	if (with_kw) {
+		free(with_kw);
+		char err[512];
+		if (pm_args_build_ranges(a, err, sizeof err) < 0) {
+			pm_cli_error(c, a, "%s", err);
+			return true;
+		}
+		return false;
+	}
+	char err[512];
+	uint64_t first = 0;
+	if (pm_engine_map_range(c->e, a->words[0], r->lo, n, chunksize, &first,
+				err, sizeof err) < 0) {
+		pm_cli_error(c, a, "%s", err);
+		return true;
+	}
+	pm_cli_mark_quiet(c, first, n);
+	*st = wait_range(c, a, ops, first, (size_t)n);
+	return true;
+}
+
 /* map and imap: the items of a range or list, then a wait that prints the
  * results all at once (map) or as they come in order (imap). */
 static pm_status run_map(pm_cli *c, pm_args *a, size_t chunksize,
@@ -335,6 +426,9 @@ static pm_status run_map(pm_cli *c, pm_args *a, size_t chunksize,
 {
 	const pm_value *items = &a->vals[1];
 	chunksize = pm_opt_count(a, "chunksize", chunksize);
+	pm_status st;
+	if (a->ranges && a->ranges[1].is && map_range(c, a, chunksize, ops, &st))
+		return st;
 	if (items->type != PM_LIST)
 		return pm_cli_error(c, a,
 				    "expected a range or list (1..10 or 1,2,3), got '%s'",

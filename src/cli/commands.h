@@ -60,5 +60,6 @@ pm_status pm_cmd_sleep(pm_cli *c, pm_args *a);
 pm_status pm_cmd_echo(pm_cli *c, pm_args *a);
 pm_status pm_cmd_help(pm_cli *c, pm_args *a);
 pm_status pm_cmd_quit(pm_cli *c, pm_args *a);
+pm_status pm_cmd_events(pm_cli *c, pm_args *a);
 
 #endif

@@ -35,6 +35,14 @@ void pm_cli_info(pm_cli *c, const char *fmt, ...)
 	free(s);
 }
 
+void pm_cli_info_line(pm_cli *c, const char *line)
+{
+	if (c->mode == PM_OUT_JSON)
+		pm_cli_info(c, "%s", line);
+	else
+		c->out(c->ud, PM_LINE_INFO, line);
+}
+
 void pm_cli_json(pm_cli *c, const char *json)
 {
 	c->out(c->ud, PM_LINE_EVENT, json);
@@ -196,6 +204,45 @@ static void on_task_event(pm_cli *c, const pm_event *ev)
 	pm_buf_free(&b);
 }
 
+/* A run of a map's items that changed state together: one "tasks" event
+ * under JSON; as text, what each would have printed (a map prints its
+ * results itself, so nothing but for one not marked quiet). */
+static void on_tasks_event(pm_cli *c, const pm_event *ev)
+{
+	if (c->mode == PM_OUT_JSON) {
+		pm_buf b = { 0 };
+		pm_buf_printf(&b,
+			      "{\"event\":\"tasks\",\"first\":\"t%llu\",\"last\":\"t%llu\",\"count\":%llu,\"task\":",
+			      (unsigned long long)ev->id,
+			      (unsigned long long)ev->last,
+			      (unsigned long long)(ev->last - ev->id + 1));
+		pm_json_string(&b, ev->task ? ev->task : "");
+		pm_buf_printf(&b, ",\"state\":\"%s\"",
+			      pm_task_state_name((pm_task_state)ev->state));
+		if (ev->worker)
+			pm_buf_printf(&b, ",\"worker\":\"w%llu\",\"pid\":%d",
+				      (unsigned long long)ev->worker,
+				      (int)ev->pid);
+		if (ev->time > 0)
+			pm_buf_printf(&b, ",\"time\":%.6f",
+				      since_start(c->e, ev->time));
+		pm_buf_puts(&b, "}");
+		c->out(c->ud, PM_LINE_EVENT, b.s);
+		pm_buf_free(&b);
+		return;
+	}
+	if (!pm_task_state_final((pm_task_state)ev->state))
+		return;
+	for (uint64_t id = ev->id; id <= ev->last; id++) {
+		if (is_quiet(c, id))
+			continue;
+		pm_event one = *ev;
+		one.id = id;
+		one.last = 0;
+		on_task_event(c, &one);
+	}
+}
+
 static void on_worker_event(pm_cli *c, const pm_event *ev)
 {
 	pm_buf b = { 0 };
@@ -269,7 +316,10 @@ void pm_cli_on_event(void *ud, const pm_event *ev)
 	pm_buf b = { 0 };
 	switch (ev->kind) {
 	case PM_EV_TASK:
-		on_task_event(c, ev);
+		if (ev->last)
+			on_tasks_event(c, ev);
+		else
+			on_task_event(c, ev);
 		break;
 	case PM_EV_WORKER:
 		on_worker_event(c, ev);

@@ -34,6 +34,9 @@ struct pm_cli {
 	unsigned errors;
 	pm_range *quiet; /* tasks of apply/map: their results print there */
 	size_t nquiet;
+	/* `events items`: one event per map item and change, not the
+	 * ranges of those that change together. */
+	bool item_events;
 };
 
 #endif

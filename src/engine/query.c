@@ -109,6 +109,54 @@ bool pm_engine_task_info(const pm_engine *e, uint64_t id, pm_task_info *out)
 	return true;
 }
 
+size_t pm_engine_final_run(const pm_engine *e, uint64_t first, size_t n)
+{
+	size_t k = 0;
+	while (k < n) {
+		uint64_t id = first + k;
+		size_t gi = eng_group_index(e, id);
+		if (gi < e->ngroups) {
+			/* A run of bulk items: their state bytes. */
+			const mapgrp *g = e->groups[gi];
+			size_t i = (size_t)(id - g->first), end = g->n;
+			if (end - i > n - k)
+				end = i + (n - k);
+			size_t at = i;
+			while (at < end && (g->st[at] == B_DONE ||
+					    g->st[at] == B_CANCELLED))
+				at++;
+			k += at - i;
+			if (at < end && g->st[at] != B_OWN)
+				return k; /* queued, sent or running */
+			if (at == end)
+				continue;
+		}
+		/* A record of its own, or none (evicted, or never was). */
+		const task *t = task_get(e, id);
+		if (t && !pm_task_state_final(t->state))
+			return k;
+		k++;
+	}
+	return k;
+}
+
+size_t pm_engine_map_results(const pm_engine *e, uint64_t first, size_t n,
+			     const uint8_t **types, const uint64_t **bits)
+{
+	size_t gi = eng_group_index(e, first);
+	if (gi == e->ngroups)
+		return 0;
+	const mapgrp *g = e->groups[gi];
+	size_t i = (size_t)(first - g->first), k = 0;
+	if (n > g->n - i)
+		n = g->n - i;
+	while (k < n && g->st[i + k] == B_DONE)
+		k++;
+	*types = g->rt + i;
+	*bits = g->rraw + i;
+	return k;
+}
+
 bool pm_engine_task_evicted(const pm_engine *e, uint64_t id)
 {
 	return id >= 1 && id <= e->ntasks && !task_get(e, id) &&

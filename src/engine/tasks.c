@@ -212,7 +212,7 @@ void eng_group_free(mapgrp *g)
 	size_t cap = g->n ? g->n : 1;
 	if (g->raw)
 		eng_grp_free(g->raw, cap * sizeof *g->raw);
-	else
+	else if (g->items)
 		pm_values_free(g->items, g->n);
 	for (size_t i = 0; g->results && i < g->n; i++)
 		pm_value_free(&g->results[i]);
