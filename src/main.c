@@ -94,6 +94,14 @@ static void batch_line(void *ud, pm_line_kind kind, const char *line)
 		fflush(f);
 }
 
+/* A long line in pieces (a map's results): standard output, as its
+ * lines. */
+static void batch_write(void *ud, const char *bytes, size_t n)
+{
+	(void)ud;
+	fwrite(bytes, 1, n, stdout);
+}
+
 static void push_line(batch *b, char *line)
 {
 	b->lines = xrealloc(b->lines, (b->nlines + 1) * sizeof *b->lines);
@@ -453,6 +461,8 @@ int main(int argc, char **argv)
 			      ? pm_cli_new(e, loop, json ? PM_OUT_JSON : PM_OUT_TEXT,
 					   batch_line, &b)
 			      : pm_cli_new(e, loop, PM_OUT_TEXT, pm_tui_line, NULL);
+	if (headless)
+		pm_cli_set_writer(cli, batch_write);
 	b.cli = cli;
 	b.e = e;
 	if (demo) {

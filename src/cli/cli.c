@@ -157,6 +157,11 @@ pm_cli *pm_cli_new(pm_engine *e, pm_loop *loop, pm_out_mode mode,
 	return c;
 }
 
+void pm_cli_set_writer(pm_cli *c, pm_write_fn write)
+{
+	c->write = write;
+}
+
 void pm_cli_free(pm_cli *c)
 {
 	if (!c)

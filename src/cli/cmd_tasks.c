@@ -89,11 +89,64 @@ static void put_number(pm_buf *b, bool json, uint8_t type, uint64_t bits)
 		pm_value_format(b, &v);
 }
 
-/* The results of ids first..first+count-1 in one line (one write), read
- * from the map's bulk arrays in runs; a task info only for an item that is
- * not a done number (a record of its own, any other value). */
+/* Whether ids first..first+count-1 are all done (false: the first that
+ * is not, in *bad), or one was evicted (an error said); from the map's
+ * state bytes, a task info only for an item with a record of its own. */
+static bool map_outcome(pm_cli *c, uint64_t first, size_t count,
+			pm_task_info *bad, bool *evicted)
+{
+	bool ok = true;
+	*evicted = false;
+	for (size_t k = 0; k < count; k++) {
+		const uint8_t *types;
+		const uint64_t *bits;
+		k += pm_engine_map_results(c->e, first + k, count - k, &types,
+					   &bits);
+		if (k == count)
+			break;
+		pm_task_info ti;
+		if (!pm_engine_task_info(c->e, first + k, &ti)) {
+			/* Evicted before its results were printed. */
+			char w[PM_ID_MAX];
+			pm_args a = { .name = (char *)"map" };
+			pm_cli_no_task(c, &a, pm_id_format(w, PM_ID_TASK,
+							   first + k),
+				       first + k);
+			*evicted = true;
+			return false;
+		}
+		if (ti.state != PM_TASK_DONE && ok) {
+			*bad = ti; /* a record's: it stays */
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/* One result of the map from its task info (not a number in bulk). */
+static void put_info_result(pm_cli *c, pm_buf *b, bool json, uint64_t id)
+{
+	pm_task_info ti;
+	pm_engine_task_info(c->e, id, &ti);
+	if (json)
+		pm_value_json(b, ti.result);
+	else
+		pm_value_format(b, ti.result);
+}
+
+/* The results of ids first..first+count-1 in one line, read from the map's
+ * bulk arrays in runs (a task info only for an item that is not a done
+ * number); written in pieces where the front end takes them, so a million
+ * results are never one buffer. */
 static void print_map(pm_cli *c, uint64_t first, size_t count)
 {
+	pm_task_info bad = { 0 };
+	bool evicted;
+	if (!map_outcome(c, first, count, &bad, &evicted)) {
+		if (!evicted)
+			print_map_failure(c, &bad);
+		return;
+	}
 	bool json = c->mode == PM_OUT_JSON;
 	pm_buf b = { 0 };
 	if (json)
@@ -104,65 +157,39 @@ static void print_map(pm_cli *c, uint64_t first, size_t count)
 	pm_buf_puts(&b, "[");
 	const char *sep = json ? "," : ", ";
 	size_t seplen = strlen(sep);
-	pm_task_info ti, bad;
-	bool failed = false;
 	for (size_t k = 0; k < count;) {
 		const uint8_t *types;
 		const uint64_t *bits;
 		size_t run = pm_engine_map_results(c->e, first + k, count - k,
 						   &types, &bits);
-		/* Room for the run's numbers: most are short. */
-		pm_buf_reserve(&b, run * 8);
 		for (size_t r = 0; r < run; r++) {
 			if (k + r)
 				pm_buf_add(&b, sep, seplen);
-			if (types[r] != PM_BULK_VALUE) {
+			if (types[r] != PM_BULK_VALUE)
 				put_number(&b, json, types[r], bits[r]);
-				continue;
-			}
-			pm_engine_task_info(c->e, first + k + r, &ti);
-			if (json)
-				pm_value_json(&b, ti.result);
 			else
-				pm_value_format(&b, ti.result);
+				put_info_result(c, &b, json, first + k + r);
+			if (c->write && b.len >= (1u << 16)) {
+				c->write(c->ud, b.s, b.len);
+				b.len = 0;
+			}
 		}
 		k += run;
-		if (k == count)
-			break;
-		if (!pm_engine_task_info(c->e, first + k, &ti)) {
-			/* Evicted before its results were printed. */
-			char w[PM_ID_MAX];
-			pm_args a = { .name = (char *)"map" };
-			pm_cli_no_task(c, &a, pm_id_format(w, PM_ID_TASK,
-							   first + k),
-				       first + k);
-			pm_buf_free(&b);
-			return;
-		}
-		if (ti.state != PM_TASK_DONE) {
-			if (!failed)
-				bad = ti; /* a record's: it stays */
-			failed = true; /* the rest only to see none evicted */
-		} else if (!failed) {
+		if (k < count) { /* a record of its own, done */
 			if (k)
 				pm_buf_add(&b, sep, seplen);
-			if (json)
-				pm_value_json(&b, ti.result);
-			else
-				pm_value_format(&b, ti.result);
+			put_info_result(c, &b, json, first + k);
+			k++;
 		}
-		k++;
 	}
-	if (failed) {
-		print_map_failure(c, &bad);
+	pm_buf_puts(&b, json ? "]}" : "]");
+	if (c->write) {
+		pm_buf_add(&b, "\n", 1);
+		c->write(c->ud, b.s, b.len);
+	} else if (json) {
+		pm_cli_json(c, b.s);
 	} else {
-		pm_buf_puts(&b, "]");
-		if (json) {
-			pm_buf_puts(&b, "}");
-			pm_cli_json(c, b.s);
-		} else {
-			pm_cli_info_line(c, b.s);
-		}
+		pm_cli_info_line(c, b.s);
 	}
 	pm_buf_free(&b);
 }

@@ -23,6 +23,7 @@ struct pm_cli {
 	pm_loop *loop;
 	pm_out_mode mode;
 	pm_line_fn out;
+	pm_write_fn write; /* long lines in pieces; NULL: whole to out */
 	void *ud;
 	/* The command table it runs (help reads it from here). */
 	const struct pm_cmd_entry *table;
