@@ -172,5 +172,6 @@ void pm_cli_free(pm_cli *c)
 	pm_wait_clear(c);
 	drop_pending(c);
 	free(c->quiet);
+	free(c->sig_cache.name);
 	free(c);
 }

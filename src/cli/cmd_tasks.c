@@ -369,8 +369,9 @@ pm_status pm_cmd_submit(pm_cli *c, pm_args *a)
 	uint64_t id;
 	if (submit_task(c, a, &id) != CMD_OK)
 		return CMD_ERROR;
+	char w[PM_ID_MAX];
 	if (c->mode == PM_OUT_TEXT)
-		pm_cli_info(c, "t%llu", (unsigned long long)id);
+		pm_cli_info_line(c, pm_id_format(w, PM_ID_TASK, id));
 	return CMD_OK;
 }
 

@@ -158,7 +158,8 @@ void pm_cli_task_json(pm_buf *b, pm_engine *e, const pm_task_info *ti)
 
 static void format_call(pm_buf *b, const pm_task_info *ti)
 {
-	pm_buf_printf(b, "%s(", ti->task);
+	pm_buf_puts(b, ti->task);
+	pm_buf_puts(b, "(");
 	for (size_t i = 0; i < ti->nargs; i++) {
 		if (i)
 			pm_buf_puts(b, ", ");
@@ -188,18 +189,27 @@ static void on_task_event(pm_cli *c, const pm_event *ev)
 	if (!pm_task_state_final(ti.state) ||
 	    (ti.state == PM_TASK_DONE && is_quiet(c, ti.id)))
 		return;
-	pm_buf_printf(&b, "t%llu ", (unsigned long long)ti.id);
+	char w[PM_ID_MAX];
+	pm_buf_puts(&b, pm_id_format(w, PM_ID_TASK, ti.id));
+	pm_buf_puts(&b, " ");
 	format_call(&b, &ti);
-	pm_buf_printf(&b, " %s", pm_task_state_name(ti.state));
+	pm_buf_puts(&b, " ");
+	pm_buf_puts(&b, pm_task_state_name(ti.state));
 	if (ti.result) {
 		pm_buf_puts(&b, ": ");
 		pm_value_format(&b, ti.result);
 	} else if (ti.error) {
 		pm_buf_printf(&b, ": %s", ti.error);
 	}
-	if (ti.worker)
-		pm_buf_printf(&b, " [%c%llu pid %d]", ti.in_process ? 'p' : 'w',
-			      (unsigned long long)ti.worker, (int)ti.pid);
+	if (ti.worker) {
+		pm_buf_puts(&b, " [");
+		pm_buf_puts(&b, pm_id_format(w, ti.in_process ? PM_ID_PROCESS
+							       : PM_ID_WORKER,
+					     ti.worker));
+		pm_buf_puts(&b, " pid ");
+		pm_format_int(&b, ti.pid);
+		pm_buf_puts(&b, "]");
+	}
 	c->out(c->ud, PM_LINE_EVENT, b.s);
 	pm_buf_free(&b);
 }

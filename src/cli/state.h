@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "entry.h"
 #include "parse.h"
+#include "plugin_loader.h"
 #include "wait.h"
 
 typedef struct pm_range {
@@ -38,6 +39,16 @@ struct pm_cli {
 	/* `events items`: one event per map item and change, not the
 	 * ranges of those that change together. */
 	bool item_events;
+	/* The last task whose signature a command bound (a script of
+	 * submits names the same task): its name, the plugin count then,
+	 * what it resolved to. */
+	struct {
+		char *name;
+		size_t nplugins;
+		const struct pm_task_def *def;
+		const char *plugin;
+		pm_signature sig;
+	} sig_cache;
 };
 
 #endif
