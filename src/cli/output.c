@@ -243,9 +243,11 @@ static void on_tasks_event(pm_cli *c, const pm_event *ev)
 	}
 	if (!pm_task_state_final((pm_task_state)ev->state))
 		return;
+	for (size_t i = 0; ev->state == PM_TASK_DONE && i < c->nquiet; i++)
+		if (ev->id >= c->quiet[i].first &&
+		    ev->last < c->quiet[i].first + c->quiet[i].count)
+			return; /* a map's: it prints its results itself */
 	for (uint64_t id = ev->id; id <= ev->last; id++) {
-		if (is_quiet(c, id))
-			continue;
 		pm_event one = *ev;
 		one.id = id;
 		one.last = 0;
