@@ -246,7 +246,7 @@ static void format_quoted(pm_buf *b, const char *s, size_t len, char q)
 	pm_buf_add(b, &q, 1);
 }
 
-void pm_format_int(pm_buf *b, int64_t v)
+char *pm_int_digits(char *out, int64_t v)
 {
 	static const char pairs[201] =
 		"00010203040506070809101112131415161718192021222324"
@@ -269,7 +269,16 @@ void pm_format_int(pm_buf *b, int64_t v)
 	}
 	if (v < 0)
 		*--p = '-';
-	pm_buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+	size_t n = (size_t)(tmp + sizeof tmp - p);
+	memcpy(out, p, n);
+	return out + n;
+}
+
+void pm_format_int(pm_buf *b, int64_t v)
+{
+	pm_buf_reserve(b, 24);
+	b->len = (size_t)(pm_int_digits(b->s + b->len, v) - b->s);
+	b->s[b->len] = '\0';
 }
 
 void pm_value_format(pm_buf *b, const pm_value *v)

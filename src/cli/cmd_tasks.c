@@ -163,12 +163,25 @@ static void print_map(pm_cli *c, uint64_t first, size_t count)
 		size_t run = pm_engine_map_results(c->e, first + k, count - k,
 						   &types, &bits);
 		for (size_t r = 0; r < run; r++) {
-			if (k + r)
-				pm_buf_add(&b, sep, seplen);
-			if (types[r] != PM_BULK_VALUE)
-				put_number(&b, json, types[r], bits[r]);
-			else
-				put_info_result(c, &b, json, first + k + r);
+			if (types[r] == PM_INT) {
+				/* The common case, straight into the buffer. */
+				pm_buf_reserve(&b, seplen + 24);
+				char *p = b.s + b.len;
+				if (k + r) {
+					memcpy(p, sep, seplen);
+					p += seplen;
+				}
+				int64_t v;
+				memcpy(&v, &bits[r], 8);
+				b.len = (size_t)(pm_int_digits(p, v) - b.s);
+			} else {
+				if (k + r)
+					pm_buf_add(&b, sep, seplen);
+				if (types[r] != PM_BULK_VALUE)
+					put_number(&b, json, types[r], bits[r]);
+				else
+					put_info_result(c, &b, json, first + k + r);
+			}
 			if (c->write && b.len >= (1u << 16)) {
 				c->write(c->ud, b.s, b.len);
 				b.len = 0;
@@ -182,6 +195,7 @@ static void print_map(pm_cli *c, uint64_t first, size_t count)
 			k++;
 		}
 	}
+	b.s[b.len] = '\0';
 	pm_buf_puts(&b, json ? "]}" : "]");
 	if (c->write) {
 		pm_buf_add(&b, "\n", 1);
