@@ -47,7 +47,7 @@ static void usage(FILE *f)
 		"  -s, --script FILE    run the commands in FILE, no screen\n"
 		"  -x, --exec CMDS      run these commands (';' separated), no screen\n"
 		"  -j, --json           with --batch/--script/-x: one JSON event per line;\n"
-		"                       a map's items that change together are one \"tasks\"\n"
+		"                       a map's items that change together are one \"task_range\"\n"
 		"                       event (the command 'events items': one each)\n"
 		"  -P, --plugin-dir DIR look for plugins in DIR first (repeatable)\n"
 		"      --no-demo        do not load the bundled demo plugin\n"

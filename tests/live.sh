@@ -17,7 +17,7 @@ def load(path):
             e = json.loads(l)
         except ValueError:
             continue
-        if e.get("event") == "tasks":
+        if e.get("event") == "task_range":
             # A run of map items that changed state together: the
             # per-item events it stands for (man page, JSON OUTPUT).
             for i in range(int(e["first"][1:]), int(e["last"][1:]) + 1):

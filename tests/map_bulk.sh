@@ -46,7 +46,7 @@ def load(path):
     ev = [json.loads(l) for l in open(path) if l.strip()]
     changes, ranges, single = Counter(), 0, 0
     for e in ev:
-        if e["event"] == "tasks":
+        if e["event"] == "task_range":
             a, b = int(e["first"][1:]), int(e["last"][1:])
             assert b >= a and e["count"] == b - a + 1, e
             ranges += 1
@@ -81,10 +81,10 @@ same results: True" \
 python3 - "$TEST_TMPDIR/ranges.json" >"$TEST_TMPDIR/fields" <<'EOF'
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-q = [e for e in ev if e["event"] == "tasks" and e["state"] == "queued"]
+q = [e for e in ev if e["event"] == "task_range" and e["state"] == "queued"]
 print(sorted(q[0].keys()))
 print([(e["first"], e["last"], e["count"], e["task"]) for e in q])
-d = [e for e in ev if e["event"] == "tasks" and e["state"] == "done"]
+d = [e for e in ev if e["event"] == "task_range" and e["state"] == "done"]
 print(all(e["worker"][0] == "w" and e["pid"] > 0 for e in d))
 EOF
 is "$(cat "$TEST_TMPDIR/fields")" "['count', 'event', 'first', 'last', 'state', 'task', 'time']

@@ -214,7 +214,7 @@ static void on_task_event(pm_cli *c, const pm_event *ev)
 	pm_buf_free(&b);
 }
 
-/* A run of a map's items that changed state together: one "tasks" event
+/* A run of a map's items that changed state together: one "task_range" event
  * under JSON; as text, what each would have printed (a map prints its
  * results itself, so nothing but for one not marked quiet). */
 static void on_tasks_event(pm_cli *c, const pm_event *ev)
@@ -222,7 +222,7 @@ static void on_tasks_event(pm_cli *c, const pm_event *ev)
 	if (c->mode == PM_OUT_JSON) {
 		pm_buf b = { 0 };
 		pm_buf_printf(&b,
-			      "{\"event\":\"tasks\",\"first\":\"t%llu\",\"last\":\"t%llu\",\"count\":%llu,\"task\":",
+			      "{\"event\":\"task_range\",\"first\":\"t%llu\",\"last\":\"t%llu\",\"count\":%llu,\"task\":",
 			      (unsigned long long)ev->id,
 			      (unsigned long long)ev->last,
 			      (unsigned long long)(ev->last - ev->id + 1));

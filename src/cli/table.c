@@ -87,7 +87,7 @@ const struct pm_cmd_entry pm_cmd_table[] = {
 	{ "echo", "TEXT…", "print the text", 0, -1, { { 0 } }, 0,
 	  PM_COMPLETE_NONE, PM_COMPLETE_NONE, pm_cmd_echo },
 	{ "events", "[ranges|items]",
-	  "how a map's items are told under --json: ranges (default: one \"tasks\" event for a run of items that change state together) or items (a \"task\" event per item and change)",
+	  "how a map's items are told under --json: ranges (default: one \"task_range\" event for a run of items that change state together) or items (a \"task\" event per item and change)",
 	  0, 1, { { 0 } }, 0, PM_COMPLETE_NONE, PM_COMPLETE_NONE,
 	  pm_cmd_events },
 	{ "help", "[CMD]", "list the commands, or explain one", 0, 1,
