@@ -139,20 +139,25 @@ static void warm_up(pm_engine *e, pm_loop *loop)
 	run_until_idle(e, loop);
 }
 
+/* The size of the job comparison: the demo's largest job, ~0.3-0.5 s of C
+ * here, so that two in a row take >= 0.5 s and the ratio is not a few
+ * milliseconds of noise (job(1000000) is 2-4 ms). */
+#define JOB_N 100000000
+
 static void bench_job(void)
 {
 	pm_loop *loop = pm_loop_new();
 	pm_engine *e = make(loop, 2);
 	warm_up(e, loop);
 	double t0 = pm_now();
-	submit_one(e, "job", 1000000);
+	submit_one(e, "job", JOB_N);
 	run_until_idle(e, loop);
-	submit_one(e, "job", 1000000);
+	submit_one(e, "job", JOB_N);
 	run_until_idle(e, loop);
 	double serial = pm_now() - t0;
 	t0 = pm_now();
-	submit_one(e, "job", 1000000);
-	submit_one(e, "job", 1000000);
+	submit_one(e, "job", JOB_N);
+	submit_one(e, "job", JOB_N);
 	run_until_idle(e, loop);
 	double parallel = pm_now() - t0;
 	printf("job_serial_s %.4f s\n", serial);
@@ -260,21 +265,21 @@ static __attribute__((noipa)) unsigned __int128 job_loop(int64_t limit)
 
 static volatile uint64_t job_sink;
 
-/* What this machine gives two processes running job(1000000) at once,
+/* What this machine gives two processes running job(JOB_N) at once,
  * against the same two one after the other: the floor for the pool's
  * speed-up (two vCPUs may share a core's units, or the host's time). */
 static void floor_job2(void)
 {
 	double t0 = pm_now();
-	job_sink = (uint64_t)job_loop(1000000);
-	job_sink = (uint64_t)job_loop(1000000);
+	job_sink = (uint64_t)job_loop(JOB_N);
+	job_sink = (uint64_t)job_loop(JOB_N);
 	double serial = pm_now() - t0;
 	t0 = pm_now();
 	pid_t pids[2];
 	for (int i = 0; i < 2; i++) {
 		pids[i] = fork();
 		if (pids[i] == 0) {
-			job_sink = (uint64_t)job_loop(1000000);
+			job_sink = (uint64_t)job_loop(JOB_N);
 			_exit(0);
 		}
 	}

@@ -52,14 +52,32 @@ struct pm_batch {
 /* Markers in the line queue for lines refused while reading. */
 static char too_long_line[1], nul_line[1];
 
+/* Standard output is flushed before the loop waits (pm_batch_run) and
+ * before an error line, not per line: a map's events come by the
+ * thousand.  The first failed write's errno is kept for the exit. */
+static void flush_stdout(pm_batch *b)
+{
+	if (fflush(stdout) == EOF && !b->write_errno)
+		b->write_errno = errno ? errno : EIO;
+}
+
 void pm_batch_line(void *ud, pm_line_kind kind, const char *text)
 {
 	pm_batch *b = ud;
-	FILE *f = kind == PM_LINE_ERROR && !b->json ? stderr : stdout;
+	bool err = kind == PM_LINE_ERROR && !b->json;
+	if (err)
+		flush_stdout(b); /* the error keeps its place among the lines */
+	FILE *f = err ? stderr : stdout;
 	fputs(text, f);
 	fputc('\n', f);
-	if (fflush(f) == EOF && f == stdout && !b->write_errno)
-		b->write_errno = errno ? errno : EIO;
+	if (err)
+		fflush(stderr);
+}
+
+void pm_batch_write(void *ud, const char *bytes, size_t n)
+{
+	(void)ud;
+	fwrite(bytes, 1, n, stdout);
 }
 
 int pm_batch_write_errno(const pm_batch *b)
@@ -250,6 +268,7 @@ int pm_batch_run(pm_batch *b, pm_cli *cli, const pm_source *src, size_t n)
 			break;
 		if (finished)
 			resume_processes(b->e); /* a paused one would never end */
+		flush_stdout(b); /* what was printed, before the loop may wait */
 		if (pm_loop_run_once(b->loop, -1) < 0)
 			break;
 	}

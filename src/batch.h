@@ -27,6 +27,9 @@ pm_batch *pm_batch_new(pm_loop *loop, pm_engine *e, bool json);
 void pm_batch_free(pm_batch *b);
 /* The interpreter's line sink (ud: the pm_batch): errors to stderr in text
  * mode, everything else (and all of --json) to stdout. */
+/* A long line in pieces (a map's results, pm_cli_set_writer): standard
+ * output, as its lines. */
+void pm_batch_write(void *ud, const char *bytes, size_t n);
 void pm_batch_line(void *ud, pm_line_kind kind, const char *line);
 /* Runs the sources one after the other, each to its end, then waits for
  * the non-daemon processes, as Python does at exit.  Returns 0, or the

@@ -39,6 +39,12 @@ typedef struct pm_command pm_command;
 
 pm_cli *pm_cli_new(pm_engine *e, pm_loop *loop, pm_out_mode mode,
 		   pm_line_fn out, void *ud);
+/* Where a long output line may go in pieces, bytes as they are, its end a
+ * '\n' written the same way (the batch front end: standard output), so a
+ * map's millions of results are never one buffer.  Called with the ud of
+ * pm_cli_new.  Without one (the TUI) every line goes whole to out. */
+typedef void (*pm_write_fn)(void *ud, const char *bytes, size_t n);
+void pm_cli_set_writer(pm_cli *c, pm_write_fn write);
 void pm_cli_free(pm_cli *c);
 
 /* Runs a line of commands.  Each command of the line runs, or reports its

@@ -76,6 +76,11 @@ typedef struct pm_event {
 	double time;          /* when it happened (pm_now's clock) */
 	const pm_deadlock_link *cycle; /* PM_EV_DEADLOCK: its members */
 	size_t ncycle;
+	/* PM_EV_TASK to a listener that asked for ranges: the event is of
+	 * the map items id..last, which changed to state together (same
+	 * worker, no result: results are read with pm_engine_map_results).
+	 * 0: of id alone. */
+	uint64_t last;
 } pm_event;
 
 typedef void (*pm_event_fn)(void *ud, const pm_event *ev);
@@ -146,6 +151,11 @@ void pm_engine_set_listener(pm_engine *e, pm_event_fn fn, void *ud);
  * so is every task that is not a map's.  For a listener that prints only
  * what ended otherwise than done, as the screen's does. */
 void pm_engine_set_item_events(pm_engine *e, bool on);
+/* false (the default, and after each pm_engine_set_listener): one event
+ * per task and change.  true: a run of a map's items that change state
+ * together is one event (ev->last); items that differ still come one by
+ * one.  Expanded, the two streams hold the same (id, state) changes. */
+void pm_engine_set_listener_ranges(pm_engine *e, bool ranges);
 
 /* Plugins: bare names are looked up in these dirs, in the order added. */
 void pm_engine_add_plugin_dir(pm_engine *e, const char *dir);
@@ -177,6 +187,16 @@ int pm_engine_map(pm_engine *e, const char *task, const pm_value *items,
 		  size_t nitems, size_t chunksize, uint64_t *first,
 		  char *err, size_t errlen);
 
+/* The most items a map may have: each keeps a state, a result and its
+ * chunk, 14 bytes an item, whatever its arguments. */
+#define PM_MAP_MAX 100000000ULL
+/* pm_engine_map of the integers lo, lo+1, …, lo+n-1, never built as
+ * values when the task takes one int (or untyped) parameter: a range is
+ * two numbers.  n at most PM_MAP_MAX. */
+int pm_engine_map_range(pm_engine *e, const char *task, int64_t lo,
+			uint64_t n, size_t chunksize, uint64_t *first,
+			char *err, size_t errlen);
+
 /* Pool.starmap: every item is the list of one call's arguments. */
 int pm_engine_starmap(pm_engine *e, const char *task, const pm_value *items,
 		      size_t nitems, size_t chunksize, uint64_t *first,
@@ -190,6 +210,14 @@ bool pm_engine_task_info(const pm_engine *e, uint64_t id, pm_task_info *out);
  * item's are). */
 bool pm_engine_task_times_final(const pm_engine *e, uint64_t id);
 bool pm_task_state_final(pm_task_state s);
+/* Results of a map's items in bulk: up to n items from first, in one
+ * map, done, in a row.  *types[k] is the pm_type of item first+k's result
+ * when it is a number or None (its bits in *bits[k]), or PM_BULK_VALUE
+ * (read it with pm_engine_task_info).  Returns how many (0: first is no
+ * done bulk item). The arrays are valid until the engine next polls. */
+#define PM_BULK_VALUE 0xff
+size_t pm_engine_map_results(const pm_engine *e, uint64_t first, size_t n,
+			     const uint8_t **types, const uint64_t **bits);
 const char *pm_task_state_name(pm_task_state s);
 const char *pm_worker_state_name(pm_worker_state s);
 const char *pm_pool_state_name(pm_pool_state s);

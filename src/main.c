@@ -48,7 +48,9 @@ static void usage(FILE *f)
 		"                       no screen\n"
 		"  -x, --exec CMDS      run these commands (';' separated), no screen\n"
 		"  -e, --errexit        stop at the first error (as 'errexit on')\n"
-		"  -j, --json           without the screen: one JSON event per line\n"
+		"  -j, --json           without the screen: one JSON event per line; a map's\n"
+		"                       items that change together are one \"task_range\"\n"
+		"                       event (the command 'events items': one each)\n"
 		"  -P, --plugin-dir DIR look for plugins in DIR first (repeatable)\n"
 		"      --no-demo        do not load the bundled demo plugin\n"
 		"  -d, --delay TENTHS   screen refresh period in tenths of a second (default 10)\n"
@@ -387,6 +389,8 @@ int main(int argc, char **argv)
 	pm_cli_set_errexit(cli, errexit);
 	if (trace)
 		pm_cli_trace_start(cli, trace);
+	if (headless)
+		pm_cli_set_writer(cli, pm_batch_write);
 	if (demo) {
 		char why[1024];
 		if (pm_engine_load(e, "demo", why, sizeof why) < 0)

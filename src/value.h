@@ -21,6 +21,10 @@ const char *pm_type_name(pm_type t);
 
 /* Human form, Python-like: 49, 2.5, 'text', b'..', [1, 2]. */
 void pm_value_format(pm_buf *b, const pm_value *v);
+/* An int in decimal, without printf (a map's results are millions). */
+void pm_format_int(pm_buf *b, int64_t v);
+/* The same into out (room for 20 bytes, no NUL); returns its end. */
+char *pm_int_digits(char *out, int64_t v);
 /* JSON form: strings escaped, bytes as a string, floats finite or null. */
 void pm_value_json(pm_buf *b, const pm_value *v);
 void pm_json_string(pm_buf *b, const char *s);

@@ -35,6 +35,9 @@ tasks = {}
 for e in ev:
     if e["event"] == "task":
         tasks.setdefault(e["id"], []).append(e)
+    elif e["event"] == "task_range": # a run of map items, as its items
+        for i in range(int(e["first"][1:]), int(e["last"][1:]) + 1):
+            tasks.setdefault("t%d" % i, []).append(dict(e, event="task", id="t%d" % i))
 final = {"done", "failed", "crashed", "timeout", "terminated", "cancelled"}
 def last(i): return tasks[i][-1]
 exec(sys.argv[2])' "$1" "$2"

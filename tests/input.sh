@@ -38,8 +38,12 @@ run_text "-1..INT64_MAX" 'echo -1..9223372036854775807; echo after' \
 	"after" "-x:1: error: echo: range -1..9223372036854775807 has more than 10000000 items"
 run_text "0..INT64_MAX as an option value" 'apply echo 1 x=0..9223372036854775807; echo after' \
 	"after" "-x:1: error: apply: range 0..9223372036854775807 has more than 10000000 items"
-run_text "one item over the limit" 'map square 0..10000000; echo after' \
-	"after" "-x:1: error: map: range 0..10000000 has more than 10000000 items"
+run_text "one item over the limit of a built range" 'echo 0..10000000; echo after' \
+	"after" "-x:1: error: echo: range 0..10000000 has more than 10000000 items"
+run_text "a map of 10^9 items is refused before anything is built" 'map square 1..1000000000; echo after' \
+	"after" "-x:1: error: map: range 1..1000000000 has more than 100000000 items (a map keeps each item's state and result, 14 bytes an item)"
+run_text "one item over a map's limit" 'imap square 0..100000000; echo after' \
+	"after" "-x:1: error: imap: range 0..100000000 has more than 100000000 items (a map keeps each item's state and result, 14 bytes an item)"
 run_text "2^63 as a range end" 'map square 1..9223372036854775808; echo after' \
 	"after" "-x:1: error: map: bad range '1..9223372036854775808': 9223372036854775808 is out of the 64-bit integer range"
 run_text "2^64 as a range start" 'map square 18446744073709551616..1; echo after' \

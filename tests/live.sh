@@ -14,9 +14,19 @@ def load(path):
     ev = []
     for l in open(path, "rb"):
         try:
-            ev.append(json.loads(l))
+            e = json.loads(l)
         except ValueError:
-            pass
+            continue
+        if e.get("event") == "task_range":
+            # A run of map items that changed state together: the
+            # per-item events it stands for (man page, JSON OUTPUT).
+            for i in range(int(e["first"][1:]), int(e["last"][1:]) + 1):
+                one = {k: v for k, v in e.items()
+                       if k not in ("event", "first", "last", "count")}
+                one.update(event="task", id="t%d" % i)
+                ev.append(one)
+        else:
+            ev.append(e)
 def tasks(id=None, state=None):
     return [e for e in ev if e.get("event") == "task"
             and (id is None or e["id"] == id) and (state is None or e["state"] == state)]

@@ -99,7 +99,15 @@ static void test_bad_command_alone(void **state)
 			  "echo \"x;y", &a);
 	assert_int_equal(n, 4);
 	assert_string_equal(a[0].error, "control character 0x01 in the input");
-	assert_string_equal(a[1].error,
+	/* a range is kept as its ends; built (and refused) for a command
+	 * that needs its values */
+	assert_null(a[1].error);
+	assert_true(a[1].ranges[0].is);
+	assert_int_equal(a[1].ranges[0].lo, 1);
+	assert_int_equal(a[1].ranges[0].hi, 99999999999LL);
+	assert_int_equal(pm_lazy_range_count(&a[1].ranges[0]), 99999999999ULL);
+	assert_int_equal(pm_args_build_ranges(&a[1], err, sizeof err), -1);
+	assert_string_equal(err,
 			    "range 1..99999999999 has more than 10000000 items");
 	assert_null(a[2].error);
 	assert_string_equal(a[2].words[0], "ok");

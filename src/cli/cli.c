@@ -27,6 +27,9 @@ static pm_status run_command(pm_cli *c, pm_args *a)
 	if (!a->entry)
 		return pm_cli_error(c, a, "unknown command (try 'help')");
 	char err[512];
+	if (!(a->entry->flags & PM_CMD_RANGES) &&
+	    pm_args_build_ranges(a, err, sizeof err) < 0)
+		return pm_cli_error(c, a, "%s", err);
 	if (!pm_cmd_check(a->entry, a, err, sizeof err))
 		return pm_cli_error(c, a, "%s", err);
 	pm_status st = a->entry->exec(c, a);
@@ -202,6 +205,7 @@ pm_cli *pm_cli_new(pm_engine *e, pm_loop *loop, pm_out_mode mode,
 	c->table = pm_cmd_table;
 	c->ntable = pm_cmd_table_size;
 	pm_engine_set_listener(e, pm_cli_on_event, c);
+	pm_engine_set_listener_ranges(e, true); /* `events items` undoes it */
 	pm_shared_set_reporter(pm_engine_shared(e), pm_cli_on_corrupt, c);
 	pm_loop_add_hook(loop, cli_timeout, cli_tick, c);
 	/* The first workers started before anyone listened. */
@@ -214,6 +218,11 @@ pm_cli *pm_cli_new(pm_engine *e, pm_loop *loop, pm_out_mode mode,
 		pm_cli_on_event(c, &ev);
 	}
 	return c;
+}
+
+void pm_cli_set_writer(pm_cli *c, pm_write_fn write)
+{
+	c->write = write;
 }
 
 void pm_cli_free(pm_cli *c)
@@ -230,5 +239,6 @@ void pm_cli_free(pm_cli *c)
 	pm_wait_clear(c);
 	drop_pending(c);
 	free(c->quiet);
+	free(c->sig_cache.name);
 	free(c);
 }

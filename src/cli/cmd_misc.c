@@ -326,3 +326,28 @@ pm_status pm_cmd_sleep(pm_cli *c, pm_args *a)
 	return pm_wait_start(c, a, &sleep_wait, NULL, s);
 }
 
+
+/* events [ranges|items]: how a map's items are told (JSON "tasks" events
+ * of a run that changed together, or a "task" event each). */
+pm_status pm_cmd_events(pm_cli *c, pm_args *a)
+{
+	if (a->argc == 1) {
+		bool items = !strcmp(a->words[0], "items");
+		if (!items && strcmp(a->words[0], "ranges"))
+			return pm_cli_error(c, a,
+					    "expected ranges or items, got '%s'",
+					    a->words[0]);
+		c->item_events = items;
+		pm_engine_set_listener_ranges(c->e, !items);
+	}
+	if (c->mode == PM_OUT_JSON) {
+		pm_buf b = { 0 };
+		pm_buf_printf(&b, "{\"event\":\"events\",\"mode\":\"%s\"}",
+			      c->item_events ? "items" : "ranges");
+		pm_cli_json(c, b.s);
+		pm_buf_free(&b);
+	} else {
+		pm_cli_info(c, "events: %s", c->item_events ? "items" : "ranges");
+	}
+	return CMD_OK;
+}

@@ -50,80 +50,191 @@ static void print_result(pm_cli *c, const pm_task_info *ti)
 	pm_buf_free(&b);
 }
 
-static void print_map(pm_cli *c, uint64_t first, size_t count)
+/* A map's failure (its first, like Pool.map). */
+static void print_map_failure(pm_cli *c, const pm_task_info *bad)
 {
 	pm_buf b = { 0 };
-	const pm_task_info *bad = NULL;
-	pm_task_info ti, badinfo;
-	/* The first that did not end done, read in bulk. */
-	uint64_t bad_id;
-	pm_engine_ended_run(c->e, first, count, &bad_id);
-	if (bad_id && !pm_engine_task_info(c->e, bad_id, &badinfo)) {
-		/* Evicted before its results were printed. */
-		char w[PM_ID_MAX];
-		pm_args a = { .name = (char *)"map" };
-		pm_cli_no_task(c, &a, pm_id_format(w, PM_ID_TASK, bad_id),
-			       bad_id);
+	if (c->mode == PM_OUT_JSON) {
+		pm_buf_printf(&b,
+			      "{\"event\":\"result\",\"id\":\"t%llu\",\"state\":\"%s\",\"error\":",
+			      (unsigned long long)bad->id,
+			      pm_task_state_name(bad->state));
+		pm_json_string(&b, bad->error ? bad->error : "");
+		pm_buf_puts(&b, "}");
+		pm_cli_json(c, b.s);
+	} else {
+		pm_cli_info(c, "map: t%llu %s: %s", (unsigned long long)bad->id,
+			    pm_task_state_name(bad->state),
+			    bad->error ? bad->error : "no result");
+	}
+	pm_buf_free(&b);
+}
+
+/* One result of a map's bulk arrays: a number (or None) from its type and
+ * bits. */
+static void put_number(pm_buf *b, bool json, uint8_t type, uint64_t bits)
+{
+	if (type == PM_INT) {
+		int64_t v;
+		memcpy(&v, &bits, 8);
+		pm_format_int(b, v);
 		return;
 	}
-	if (bad_id)
-		bad = &badinfo;
-	if (bad) {
-		/* Like Pool.map: the first failure is what you get. */
-		if (c->mode == PM_OUT_JSON) {
-			pm_buf_printf(&b,
-				      "{\"event\":\"result\",\"id\":\"t%llu\",\"state\":\"%s\",\"error\":",
-				      (unsigned long long)bad->id,
-				      pm_task_state_name(bad->state));
-			pm_json_string(&b, bad->error ? bad->error : "");
-			pm_buf_puts(&b, "}");
-			pm_cli_json(c, b.s);
-		} else {
-			pm_cli_info(c, "map: t%llu %s: %s",
-				    (unsigned long long)bad->id,
-				    pm_task_state_name(bad->state),
-				    bad->error ? bad->error : "no result");
+	pm_value v = pm_none();
+	v.type = (pm_type)type;
+	if (type == PM_FLOAT)
+		memcpy(&v.u.f, &bits, 8);
+	if (json)
+		pm_value_json(b, &v);
+	else
+		pm_value_format(b, &v);
+}
+
+/* Whether ids first..first+count-1 are all done (false: the first that
+ * is not, in *bad), or one was evicted (an error said); from the map's
+ * state bytes, a task info only for an item with a record of its own. */
+static bool map_outcome(pm_cli *c, uint64_t first, size_t count,
+			pm_task_info *bad, bool *evicted)
+{
+	bool ok = true;
+	*evicted = false;
+	for (size_t k = 0; k < count; k++) {
+		const uint8_t *types;
+		const uint64_t *bits;
+		k += pm_engine_map_results(c->e, first + k, count - k, &types,
+					   &bits);
+		if (k == count)
+			break;
+		pm_task_info ti;
+		if (!pm_engine_task_info(c->e, first + k, &ti)) {
+			/* Evicted before its results were printed. */
+			char w[PM_ID_MAX];
+			pm_args a = { .name = (char *)"map" };
+			pm_cli_no_task(c, &a, pm_id_format(w, PM_ID_TASK,
+							   first + k),
+				       first + k);
+			*evicted = true;
+			return false;
 		}
-		pm_buf_free(&b);
+		if (ti.state != PM_TASK_DONE && ok) {
+			*bad = ti; /* a record's: it stays */
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/* One result of the map from its task info (not a number in bulk). */
+static void put_info_result(pm_cli *c, pm_buf *b, bool json, uint64_t id)
+{
+	pm_task_info ti;
+	pm_engine_task_info(c->e, id, &ti);
+	if (json)
+		pm_value_json(b, ti.result);
+	else
+		pm_value_format(b, ti.result);
+}
+
+/* The results of items from..to-1 of ids first.., each after sep but the
+ * list's first, read from the map's bulk arrays in runs (a task info only
+ * for an item that is not a done number); written out in pieces where the
+ * front end takes them (c->write), so a million results are never one
+ * buffer. */
+static void put_results(pm_cli *c, pm_buf *b, uint64_t first, size_t from,
+			size_t to, bool json, const char *sep)
+{
+	size_t seplen = strlen(sep);
+	for (size_t k = from; k < to;) {
+		const uint8_t *types;
+		const uint64_t *bits;
+		size_t run = pm_engine_map_results(c->e, first + k, to - k,
+						   &types, &bits);
+		for (size_t r = 0; r < run; r++) {
+			if (types[r] == PM_INT) {
+				/* The common case, straight into the buffer. */
+				pm_buf_reserve(b, seplen + 24);
+				char *p = b->s + b->len;
+				if (k + r) {
+					memcpy(p, sep, seplen);
+					p += seplen;
+				}
+				int64_t v;
+				memcpy(&v, &bits[r], 8);
+				b->len = (size_t)(pm_int_digits(p, v) - b->s);
+			} else {
+				if (k + r)
+					pm_buf_add(b, sep, seplen);
+				if (types[r] != PM_BULK_VALUE)
+					put_number(b, json, types[r], bits[r]);
+				else
+					put_info_result(c, b, json, first + k + r);
+			}
+			if (c->write && b->len >= (1u << 16)) {
+				c->write(c->ud, b->s, b->len);
+				b->len = 0;
+			}
+		}
+		k += run;
+		if (k < to) { /* a record of its own, done */
+			if (k)
+				pm_buf_add(b, sep, seplen);
+			put_info_result(c, b, json, first + k);
+			k++;
+		}
+	}
+}
+
+/* The results of ids first..first+count-1 in one line, read from the map's
+ * bulk arrays in runs (a task info only for an item that is not a done
+ * number); written in pieces where the front end takes them, so a million
+ * results are never one buffer. */
+static void print_map(pm_cli *c, uint64_t first, size_t count)
+{
+	pm_task_info bad = { 0 };
+	bool evicted;
+	if (!map_outcome(c, first, count, &bad, &evicted)) {
+		if (!evicted)
+			print_map_failure(c, &bad);
 		return;
 	}
-	if (c->mode == PM_OUT_JSON)
+	bool json = c->mode == PM_OUT_JSON;
+	pm_buf b = { 0 };
+	if (json)
 		pm_buf_printf(&b,
 			      "{\"event\":\"result\",\"ids\":\"t%llu..t%llu\",\"results\":",
 			      (unsigned long long)first,
 			      (unsigned long long)(first + count - 1));
 	pm_buf_puts(&b, "[");
+	const char *sep = json ? "," : ", ";
 	/* The screen shows a long list as its head and tail (list_head). */
-	size_t head = c->mode == PM_OUT_TEXT && c->list_head &&
-			      count > 2 * c->list_head + 1
-		? c->list_head
-		: 0;
-	char n1[PM_COUNT_MAX], n2[PM_COUNT_MAX];
-	for (size_t i = 0; i < count; i++) {
-		if (head && i == head) {
-			pm_buf_printf(&b, ", … %s more …",
-				      pm_fmt_count(n1, sizeof n1, count - 2 * head));
-			i = count - head;
-		}
-		pm_engine_task_info(c->e, first + i, &ti);
-		if (i)
-			pm_buf_puts(&b, c->mode == PM_OUT_JSON ? "," : ", ");
-		if (c->mode == PM_OUT_JSON)
-			pm_value_json(&b, ti.result);
-		else
-			pm_value_format(&b, ti.result);
+	size_t head = !json && c->list_head && count > 2 * c->list_head + 1
+			      ? c->list_head
+			      : 0;
+	if (head) {
+		char n1[PM_COUNT_MAX];
+		put_results(c, &b, first, 0, head, json, sep);
+		pm_buf_printf(&b, ", … %s more …",
+			      pm_fmt_count(n1, sizeof n1, count - 2 * head));
+		put_results(c, &b, first, count - head, count, json, sep);
+	} else {
+		put_results(c, &b, first, 0, count, json, sep);
 	}
-	pm_buf_puts(&b, "]");
-	if (head)
+	b.s[b.len] = '\0';
+	pm_buf_puts(&b, json ? "]}" : "]");
+	if (head) {
+		char n2[PM_COUNT_MAX];
 		pm_buf_printf(&b, "  (%s results; all of them: save t%llu..t%llu FILE)",
 			      pm_fmt_count(n2, sizeof n2, count),
 			      (unsigned long long)first,
 			      (unsigned long long)(first + count - 1));
-	if (c->mode == PM_OUT_JSON) {
-		pm_buf_puts(&b, "}");
+	}
+	if (c->write) {
+		pm_buf_add(&b, "\n", 1);
+		c->write(c->ud, b.s, b.len);
+	} else if (json) {
 		pm_cli_json(c, b.s);
 	} else {
-		pm_cli_info(c, "%s", b.s);
+		pm_cli_info_line(c, b.s);
 	}
 	pm_buf_free(&b);
 }
@@ -360,8 +471,9 @@ pm_status pm_cmd_submit(pm_cli *c, pm_args *a)
 	uint64_t id;
 	if (submit_task(c, a, &id) != CMD_OK)
 		return CMD_ERROR;
+	char w[PM_ID_MAX];
 	if (c->mode == PM_OUT_TEXT)
-		pm_cli_info(c, "t%llu", (unsigned long long)id);
+		pm_cli_info_line(c, pm_id_format(w, PM_ID_TASK, id));
 	return CMD_OK;
 }
 
@@ -400,6 +512,43 @@ pm_status pm_cmd_apply(pm_cli *c, pm_args *a)
 	return wait_result(c, a, id, 0);
 }
 
+/* map and imap of a range FIRST..LAST: its two ends to the engine, which
+ * keeps them so (true, *st what the command returns); false when the
+ * range was built instead, for a task with **kwargs (the list path). */
+static bool map_range(pm_cli *c, pm_args *a, size_t chunksize,
+		      const pm_wait_ops *ops, pm_status *st)
+{
+	const pm_lazy_range *r = &a->ranges[1];
+	uint64_t n = pm_lazy_range_count(r);
+	*st = CMD_ERROR;
+	if (n > PM_MAP_MAX) {
+		pm_cli_error(c, a,
+			     "range %s has more than %llu items (a map keeps each item's state and result, 14 bytes an item)",
+			     a->words[1], (unsigned long long)PM_MAP_MAX);
+		return true;
+	}
+	pm_value *with_kw = pm_taskargs_map_items(c, a->words[0], NULL, 0);
+	if (with_kw) {
+		free(with_kw);
+		char err[512];
+		if (pm_args_build_ranges(a, err, sizeof err) < 0) {
+			pm_cli_error(c, a, "%s", err);
+			return true;
+		}
+		return false;
+	}
+	char err[512];
+	uint64_t first = 0;
+	if (pm_engine_map_range(c->e, a->words[0], r->lo, n, chunksize, &first,
+				err, sizeof err) < 0) {
+		pm_cli_error(c, a, "%s", err);
+		return true;
+	}
+	pm_cli_mark_quiet(c, first, n);
+	*st = wait_range(c, a, ops, first, (size_t)n);
+	return true;
+}
+
 /* map and imap: the items of a range or list, then a wait that prints the
  * results all at once (map) or as they come in order (imap). */
 static pm_status run_map(pm_cli *c, pm_args *a, size_t chunksize,
@@ -407,6 +556,9 @@ static pm_status run_map(pm_cli *c, pm_args *a, size_t chunksize,
 {
 	const pm_value *items = &a->vals[1];
 	chunksize = pm_opt_count(a, "chunksize", chunksize);
+	pm_status st;
+	if (a->ranges && a->ranges[1].is && map_range(c, a, chunksize, ops, &st))
+		return st;
 	if (items->type != PM_LIST)
 		return pm_cli_error(c, a,
 				    "expected a range or list (1..10 or 1,2,3), got '%s'",
@@ -549,6 +701,12 @@ typedef struct save_sink {
 	char *error;
 } save_sink;
 
+static void save_write(void *ud, const char *bytes, size_t n)
+{
+	save_sink *s = ud;
+	fwrite(bytes, 1, n, s->f);
+}
+
 static void save_line(void *ud, pm_line_kind kind, const char *line)
 {
 	save_sink *s = ud;
@@ -599,7 +757,9 @@ pm_status pm_cmd_save(pm_cli *c, pm_args *a)
 	void *ud = c->ud;
 	pm_out_mode mode = c->mode;
 	size_t head = c->list_head;
+	pm_write_fn write = c->write;
 	c->out = save_line;
+	c->write = save_write;
 	c->ud = &sink;
 	c->mode = PM_OUT_TEXT;
 	c->list_head = 0;
@@ -611,6 +771,7 @@ pm_status pm_cmd_save(pm_cli *c, pm_args *a)
 		print_result(c, &ti);
 	}
 	c->out = out;
+	c->write = write;
 	c->ud = ud;
 	c->mode = mode;
 	c->list_head = head;

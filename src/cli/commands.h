@@ -68,6 +68,7 @@ pm_status pm_cmd_view(pm_cli *c, pm_args *a);
 pm_status pm_cmd_help(pm_cli *c, pm_args *a);
 pm_status pm_cmd_errexit(pm_cli *c, pm_args *a);
 pm_status pm_cmd_quit(pm_cli *c, pm_args *a);
+pm_status pm_cmd_events(pm_cli *c, pm_args *a);
 
 /* cmd_session.c: source, record, del, pool. */
 pm_status pm_cmd_source(pm_cli *c, pm_args *a);

@@ -44,6 +44,8 @@ enum {
 	PM_CMD_IDS = 1 << 1,
 	/* The usage shows the options before the words (spawn). */
 	PM_CMD_OPTIONS_FIRST = 1 << 2,
+	/* A range word reaches it as its two ends (a->ranges), not built. */
+	PM_CMD_RANGES = 1 << 3,
 	/* What an id word may name (with PM_CMD_IDS): completion offers
 	 * exactly these.  "all" and "pool" stand alone: only as the first
 	 * word. */

@@ -36,6 +36,14 @@ void pm_cli_info(pm_cli *c, const char *fmt, ...)
 	free(s);
 }
 
+void pm_cli_info_line(pm_cli *c, const char *line)
+{
+	if (c->mode == PM_OUT_JSON)
+		pm_cli_info(c, "%s", line);
+	else
+		c->out(c->ud, PM_LINE_INFO, line);
+}
+
 void pm_cli_json(pm_cli *c, const char *json)
 {
 	c->out(c->ud, PM_LINE_EVENT, json);
@@ -162,7 +170,8 @@ void pm_cli_task_json(pm_buf *b, pm_engine *e, const pm_task_info *ti)
 
 static void format_call(pm_buf *b, const pm_task_info *ti)
 {
-	pm_buf_printf(b, "%s(", ti->task);
+	pm_buf_puts(b, ti->task);
+	pm_buf_puts(b, "(");
 	for (size_t i = 0; i < ti->nargs; i++) {
 		if (i)
 			pm_buf_puts(b, ", ");
@@ -192,20 +201,70 @@ static void on_task_event(pm_cli *c, const pm_event *ev)
 	if (!pm_task_state_final(ti.state) ||
 	    (ti.state == PM_TASK_DONE && is_quiet(c, ti.id)))
 		return;
-	pm_buf_printf(&b, "t%llu ", (unsigned long long)ti.id);
+	char w[PM_ID_MAX];
+	pm_buf_puts(&b, pm_id_format(w, PM_ID_TASK, ti.id));
+	pm_buf_puts(&b, " ");
 	format_call(&b, &ti);
-	pm_buf_printf(&b, " %s", pm_task_state_name(ti.state));
+	pm_buf_puts(&b, " ");
+	pm_buf_puts(&b, pm_task_state_name(ti.state));
 	if (ti.result) {
 		pm_buf_puts(&b, ": ");
 		pm_value_format(&b, ti.result);
 	} else if (ti.error) {
 		pm_buf_printf(&b, ": %s", ti.error);
 	}
-	if (ti.worker)
-		pm_buf_printf(&b, " [%c%llu pid %d]", ti.in_process ? 'p' : 'w',
-			      (unsigned long long)ti.worker, (int)ti.pid);
+	if (ti.worker) {
+		pm_buf_puts(&b, " [");
+		pm_buf_puts(&b, pm_id_format(w, ti.in_process ? PM_ID_PROCESS
+							       : PM_ID_WORKER,
+					     ti.worker));
+		pm_buf_puts(&b, " pid ");
+		pm_format_int(&b, ti.pid);
+		pm_buf_puts(&b, "]");
+	}
 	c->out(c->ud, PM_LINE_EVENT, b.s);
 	pm_buf_free(&b);
+}
+
+/* A run of a map's items that changed state together: one "task_range" event
+ * under JSON; as text, what each would have printed (a map prints its
+ * results itself, so nothing but for one not marked quiet). */
+static void on_tasks_event(pm_cli *c, const pm_event *ev)
+{
+	if (c->mode == PM_OUT_JSON) {
+		pm_buf b = { 0 };
+		pm_buf_printf(&b,
+			      "{\"event\":\"task_range\",\"first\":\"t%llu\",\"last\":\"t%llu\",\"count\":%llu,\"task\":",
+			      (unsigned long long)ev->id,
+			      (unsigned long long)ev->last,
+			      (unsigned long long)(ev->last - ev->id + 1));
+		pm_json_string(&b, ev->task ? ev->task : "");
+		pm_buf_printf(&b, ",\"state\":\"%s\"",
+			      pm_task_state_name((pm_task_state)ev->state));
+		if (ev->worker)
+			pm_buf_printf(&b, ",\"worker\":\"w%llu\",\"pid\":%d",
+				      (unsigned long long)ev->worker,
+				      (int)ev->pid);
+		if (ev->time > 0)
+			pm_buf_printf(&b, ",\"time\":%.6f",
+				      since_start(c->e, ev->time));
+		pm_buf_puts(&b, "}");
+		c->out(c->ud, PM_LINE_EVENT, b.s);
+		pm_buf_free(&b);
+		return;
+	}
+	if (!pm_task_state_final((pm_task_state)ev->state))
+		return;
+	for (size_t i = 0; ev->state == PM_TASK_DONE && i < c->nquiet; i++)
+		if (ev->id >= c->quiet[i].first &&
+		    ev->last < c->quiet[i].first + c->quiet[i].count)
+			return; /* a map's: it prints its results itself */
+	for (uint64_t id = ev->id; id <= ev->last; id++) {
+		pm_event one = *ev;
+		one.id = id;
+		one.last = 0;
+		on_task_event(c, &one);
+	}
 }
 
 static void on_worker_event(pm_cli *c, const pm_event *ev)
@@ -316,7 +375,10 @@ void pm_cli_on_event(void *ud, const pm_event *ev)
 	pm_trace_event(c, ev);
 	switch (ev->kind) {
 	case PM_EV_TASK:
-		on_task_event(c, ev);
+		if (ev->last)
+			on_tasks_event(c, ev);
+		else
+			on_task_event(c, ev);
 		break;
 	case PM_EV_WORKER:
 		on_worker_event(c, ev);

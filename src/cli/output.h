@@ -14,6 +14,8 @@ void pm_cli_info(pm_cli *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* A JSON event line (under --json) built by the caller. */
 void pm_cli_json(pm_cli *c, const char *json);
+/* An info line as it is (no format: a map's million results). */
+void pm_cli_info_line(pm_cli *c, const char *line);
 /* Reports an error of command a; returns CMD_ERROR. */
 pm_status pm_cli_error(pm_cli *c, const pm_args *a, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -72,19 +72,18 @@ static int parse_scalar(const char *w, pm_value *out, char *err,
 	return 0;
 }
 
-/* FIRST..LAST, both ends included, at most PM_RANGE_MAX items.  The size
- * is worked out in unsigned arithmetic, which cannot overflow: LAST - FIRST
- * of two int64s is at most 2^64 - 1. */
-static int parse_range(const char *w, const char *dots, pm_value *out,
-		       char *err, size_t errlen)
+/* FIRST..LAST, both ends included: its ends, 1, or 0 if w is a word
+ * ("wait..."), or -1 with a message.  Its size, worked out in unsigned
+ * arithmetic, cannot overflow: LAST - FIRST of two int64s is at most
+ * 2^64 - 1. */
+static int range_bounds(const char *w, const char *dots, int64_t *lo,
+			int64_t *hi, char *err, size_t errlen)
 {
 	char *first = strndup(w, (size_t)(dots - w));
 	const char *last = dots + 2;
-	int64_t lo, hi;
-	int ra = parse_int(first, &lo), rb = parse_int(last, &hi);
+	int ra = parse_int(first, lo), rb = parse_int(last, hi);
 	if (ra > 0) { /* "wait..." is a word, not a range */
 		free(first);
-		*out = pm_str(w);
 		return 0;
 	}
 	if (ra < 0 || rb < 0) {
@@ -99,10 +98,17 @@ static int parse_range(const char *w, const char *dots, pm_value *out,
 		return pm_err(err, errlen,
 			      "bad range '%s' (write FIRST..LAST, e.g. 1..10)",
 			      w);
-	if (hi < lo)
+	if (*hi < *lo)
 		return pm_err(err, errlen,
 			      "empty range '%s': %lld is after %lld", w,
-			      (long long)lo, (long long)hi);
+			      (long long)*lo, (long long)*hi);
+	return 1;
+}
+
+/* The list of lo..hi, at most PM_RANGE_MAX items. */
+static int range_build(const char *w, int64_t lo, int64_t hi, pm_value *out,
+		       char *err, size_t errlen)
+{
 	uint64_t span = (uint64_t)hi - (uint64_t)lo; /* items - 1 */
 	if (span >= PM_RANGE_MAX)
 		return pm_err(err, errlen,
@@ -114,6 +120,51 @@ static int parse_range(const char *w, const char *dots, pm_value *out,
 		items[k] = pm_int(lo + (int64_t)k); /* at most hi */
 	*out = pm_list_take(items, n);
 	return 0;
+}
+
+static int parse_range(const char *w, const char *dots, pm_value *out,
+		       char *err, size_t errlen)
+{
+	int64_t lo, hi;
+	int rc = range_bounds(w, dots, &lo, &hi, err, errlen);
+	if (rc <= 0) {
+		if (rc == 0)
+			*out = pm_str(w);
+		return rc;
+	}
+	return range_build(w, lo, hi, out, err, errlen);
+}
+
+/* A positional word that is a range: its ends, kept (true), not built. */
+static int lazy_range(const char *w, bool quoted, pm_lazy_range *r,
+		      char *err, size_t errlen)
+{
+	const char *dots = quoted ? NULL : strstr(w, "..");
+	if (!dots || strchr(w, ','))
+		return 0;
+	int rc = range_bounds(w, dots, &r->lo, &r->hi, err, errlen);
+	r->is = rc > 0;
+	return rc;
+}
+
+int pm_args_build_ranges(pm_args *a, char *err, size_t errlen)
+{
+	for (size_t i = 0; a->ranges && i < a->argc; i++) {
+		if (!a->ranges[i].is)
+			continue;
+		if (range_build(a->words[i], a->ranges[i].lo, a->ranges[i].hi,
+				&a->vals[i], err, errlen) < 0)
+			return -1;
+		a->ranges[i].is = false;
+	}
+	return 0;
+}
+
+uint64_t pm_lazy_range_count(const pm_lazy_range *r)
+{
+	/* At most 2^64 - 1 + 1: saturates at the top. */
+	uint64_t span = (uint64_t)r->hi - (uint64_t)r->lo;
+	return span == UINT64_MAX ? UINT64_MAX : span + 1;
 }
 
 int pm_parse_value(const char *w, bool quoted, pm_value *out, char *err,
@@ -169,6 +220,7 @@ void pm_args_free(pm_args *a)
 		free(a->words[i]);
 	free(a->words);
 	pm_values_free(a->vals, a->argc);
+	free(a->ranges);
 	for (size_t i = 0; i < a->nopts; i++) {
 		free(a->opts[i].key);
 		pm_value_free(&a->opts[i].value);
@@ -211,14 +263,19 @@ static int add_word(pm_args *a, word *w, char *err, size_t errlen)
 		return pm_err(err, errlen, "too many arguments (at most %d)",
 			      PM_MAX_ARGS);
 	}
-	pm_value v;
-	if (pm_parse_value(text, w->quoted, &v, err, errlen) < 0) {
+	pm_value v = pm_none();
+	pm_lazy_range r = { false, 0, 0 };
+	int lz = lazy_range(text, w->quoted, &r, err, errlen);
+	if (lz < 0 || (!r.is && pm_parse_value(text, w->quoted, &v, err,
+						errlen) < 0)) {
 		free(text);
 		return -1;
 	}
 	a->words = xrealloc(a->words, (a->argc + 1) * sizeof *a->words);
 	a->vals = xrealloc(a->vals, (a->argc + 1) * sizeof *a->vals);
+	a->ranges = xrealloc(a->ranges, (a->argc + 1) * sizeof *a->ranges);
 	a->words[a->argc] = text;
+	a->ranges[a->argc] = r;
 	a->vals[a->argc++] = v;
 	return 0;
 }

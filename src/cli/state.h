@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "entry.h"
 #include "parse.h"
+#include "plugin_loader.h"
 #include "wait.h"
 
 typedef struct pm_range {
@@ -23,6 +24,7 @@ struct pm_cli {
 	pm_loop *loop;
 	pm_out_mode mode;
 	pm_line_fn out;
+	pm_write_fn write; /* long lines in pieces; NULL: whole to out */
 	void *ud;
 	/* The command table it runs (help reads it from here). */
 	const struct pm_cmd_entry *table;
@@ -44,6 +46,19 @@ struct pm_cli {
 	pm_args *running;       /* the command running now */
 	pm_screen_fn screen; /* the screen's commands, or NULL */
 	void *screen_ud;
+	/* `events items`: one event per map item and change, not the
+	 * ranges of those that change together. */
+	bool item_events;
+	/* The last task whose signature a command bound (a script of
+	 * submits names the same task): its name, the plugin count then,
+	 * what it resolved to. */
+	struct {
+		char *name;
+		size_t nplugins;
+		const struct pm_task_def *def;
+		const char *plugin;
+		pm_signature sig;
+	} sig_cache;
 };
 
 /* cli.c: commands to run next, ahead of the rest (source); the array

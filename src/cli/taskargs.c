@@ -17,13 +17,27 @@ static bool task_signature(pm_cli *c, const char *task,
 			   const struct pm_task_def **def, const char **plugin,
 			   pm_signature *sig)
 {
+	__typeof__(c->sig_cache) *k = &c->sig_cache;
+	size_t np = pm_engine_plugin_count(c->e);
+	if (k->name && k->nplugins == np && !strcmp(k->name, task)) {
+		*def = k->def;
+		*plugin = k->plugin;
+		*sig = k->sig;
+		return true;
+	}
 	char err[512];
 	*def = pm_engine_find_task(c->e, task, plugin, err, sizeof err);
-	if (!*def)
-		return false;
 	/* Vetted at load time, so it parses. */
-	return pm_signature_parse((*def)->signature, sig, err, sizeof err) ==
-	       0;
+	if (!*def ||
+	    pm_signature_parse((*def)->signature, sig, err, sizeof err) < 0)
+		return false;
+	free(k->name);
+	k->name = xstrdup(task);
+	k->nplugins = np;
+	k->def = *def;
+	k->plugin = *plugin;
+	k->sig = *sig;
+	return true;
 }
 
 int pm_taskargs_bind(pm_cli *c, pm_args *a, pm_value **args, size_t *nargs)

@@ -103,7 +103,12 @@ static void dispatch_numbers(pm_engine *e, worker *w, mapgrp *g, size_t i)
 			m = CHUNK_SLOTS - slot;
 		memset(w->sl->fin + slot, 0, m);
 		memset(w->sl->by_slot + slot, 1, m);
-		memcpy(s->in + slot, g->raw + i + k, 8 * m);
+		if (g->lazy)
+			for (size_t j = 0; j < m; j++)
+				s->in[slot + j] =
+					(uint64_t)(g->lo + (int64_t)(i + k + j));
+		else
+			memcpy(s->in + slot, g->raw + i + k, 8 * m);
 		for (size_t j = 0; j < m; j++) {
 			atomic_store_explicit(&s->claim[slot + j],
 					      CLAIM_OPEN, memory_order_relaxed);
@@ -138,7 +143,7 @@ void eng_dispatch_to(pm_engine *e, worker *w)
 		return;
 	if (!w->sl)
 		w->sl = xcalloc(1, sizeof *w->sl);
-	if (it.g && it.g->raw) {
+	if (it.g && grp_numbers(it.g)) {
 		dispatch_numbers(e, w, it.g, it.i);
 		return;
 	}

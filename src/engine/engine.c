@@ -205,6 +205,12 @@ void pm_engine_set_listener(pm_engine *e, pm_event_fn fn, void *ud)
 {
 	e->listener = fn;
 	e->ud = ud;
+	e->listen_ranges = false;
+}
+
+void pm_engine_set_listener_ranges(pm_engine *e, bool ranges)
+{
+	e->listen_ranges = ranges;
 }
 
 void pm_engine_set_item_events(pm_engine *e, bool on)

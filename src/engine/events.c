@@ -100,6 +100,25 @@ void eng_emit_bulk(pm_engine *e, const mapgrp *g, size_t i)
 	emit(e, &ev);
 }
 
+void eng_emit_bulk_range(pm_engine *e, const mapgrp *g, size_t i, size_t n,
+			 pm_task_state s, const worker *w)
+{
+	if (!e->listener || !n)
+		return;
+	pm_event ev = { 0 };
+	ev.kind = PM_EV_TASK;
+	ev.time = engine_now(e);
+	ev.id = g->first + i;
+	ev.last = g->first + i + n - 1;
+	ev.state = (int)s;
+	ev.task = g->name;
+	if (w) {
+		ev.worker = w->id;
+		ev.pid = w->pid;
+	}
+	emit(e, &ev);
+}
+
 /* A bulk item's new state: the counts, and an event when the state a user
  * sees changes (sent is still queued). */
 void eng_bulk_set(pm_engine *e, mapgrp *g, size_t i, uint8_t st)

@@ -181,6 +181,9 @@ typedef struct mapgrp {
 	pm_type itype;
 	uint64_t *raw;
 	pm_value *items;
+	/* Or a range of ints, item i being lo + i (raw and items NULL). */
+	bool lazy;
+	int64_t lo;
 	uint8_t *st;      /* B_* */
 	/* Results: a number is its type in rt and its bits in rraw; any
 	 * other value goes to results (made when first needed), rt R_VALUE. */
@@ -305,6 +308,7 @@ struct pm_engine {
 	pm_event_fn listener;
 	bool items_quiet; /* pm_engine_set_item_events(e, false) */
 	void *ud;
+	bool listen_ranges; /* runs of map items as one event */
 	bool sigchld;
 	pm_counts counts;
 	bool in_poll;
@@ -370,6 +374,9 @@ void eng_emit_worker(pm_engine *e, const worker *w, const char *what,
 void eng_emit_bulk(pm_engine *e, const mapgrp *g, size_t i);
 void eng_set_state_at(pm_engine *e, task *t, pm_task_state s, double at);
 void eng_bulk_set(pm_engine *e, mapgrp *g, size_t i, uint8_t st);
+/* To a listener of ranges: items i..i+n-1 of g are in state s now. */
+void eng_emit_bulk_range(pm_engine *e, const mapgrp *g, size_t i, size_t n,
+			 pm_task_state s, const worker *w);
 /* submit.c */
 pm_value *eng_args_checked(pm_engine *e, size_t p, size_t d,
 			   const pm_value *args, size_t nargs, char *err,
@@ -494,10 +501,22 @@ static inline pm_task_state bulk_state(uint8_t st)
 	}
 }
 
+/* Its items are numbers, sent through the slots. */
+static inline bool grp_numbers(const mapgrp *g)
+{
+	return g->raw || g->lazy;
+}
+
 /* Item i's arguments; numbers are shown through *tmp. */
 static inline void bulk_args(const mapgrp *g, size_t i, pm_value *tmp,
 		      const pm_value **args, size_t *nargs)
 {
+	if (g->lazy) {
+		*tmp = pm_int(g->lo + (int64_t)i);
+		*args = tmp;
+		*nargs = 1;
+		return;
+	}
 	if (g->raw) {
 		*tmp = raw_value(g->itype, g->raw[i]);
 		*args = tmp;

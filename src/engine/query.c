@@ -134,6 +134,23 @@ bool pm_engine_task_times_final(const pm_engine *e, uint64_t id)
 	return true;
 }
 
+size_t pm_engine_map_results(const pm_engine *e, uint64_t first, size_t n,
+			     const uint8_t **types, const uint64_t **bits)
+{
+	size_t gi = eng_group_index(e, first);
+	if (gi == e->ngroups)
+		return 0;
+	const mapgrp *g = e->groups[gi];
+	size_t i = (size_t)(first - g->first), k = 0;
+	if (n > g->n - i)
+		n = g->n - i;
+	while (k < n && g->st[i + k] == B_DONE)
+		k++;
+	*types = g->rt + i;
+	*bits = g->rraw + i;
+	return k;
+}
+
 bool pm_engine_task_evicted(const pm_engine *e, uint64_t id)
 {
 	return id >= 1 && id <= e->ntasks && !task_get(e, id) &&

@@ -124,12 +124,14 @@ size_t eng_live_slot(const worker *w, uint64_t id)
 
 /* Counts at once the items from w's oldest slot on that its worker left
  * done in their slots, as long as they are a run of one map's bulk items:
- * their results copied in bulk.  Only without a listener (events go item
- * by item).  Returns how many. */
+ * their results copied in bulk.  Only without a listener or with one of
+ * ranges (one event per run: running for those not seen running, then
+ * done for all).  Returns how many. */
 static size_t slots_settle_run(pm_engine *e, worker *w)
 {
 	size_t slot = (size_t)(w->head % CHUNK_SLOTS);
-	if ((e->listener && !e->items_quiet) || !w->sl->by_slot[slot])
+	if ((e->listener && !e->items_quiet && !e->listen_ranges) ||
+	    !w->sl->by_slot[slot])
 		return 0;
 	uint64_t id = w->sl->chunk[slot];
 	size_t i;
@@ -157,6 +159,19 @@ static size_t slots_settle_run(pm_engine *e, worker *w)
 	}
 	if (!m)
 		return 0;
+	for (size_t k = 0; e->listener && k < m;) {
+		/* Those not seen running ran between two looks. */
+		size_t run = 0;
+		while (k + run < m && g->st[i + k + run] == B_SENT)
+			run++;
+		if (run) {
+			eng_emit_bulk_range(e, g, i + k, run, PM_TASK_RUNNING,
+					    w);
+			k += run;
+		} else {
+			k++;
+		}
+	}
 	memcpy(g->rraw + i, s->out + slot, 8 * m);
 	memcpy(g->rt + i, s->out_type + slot, m);
 	memset(g->st + i, B_DONE, m);
@@ -168,6 +183,7 @@ static size_t slots_settle_run(pm_engine *e, worker *w)
 	if (w->running >= id && w->running < id + m)
 		w->running = 0;
 	w->head += m;
+	eng_emit_bulk_range(e, g, i, m, PM_TASK_DONE, w);
 	return m;
 }
 

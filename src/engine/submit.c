@@ -131,6 +131,9 @@ static bool map_scalars(const pm_signature *sig, const pm_value *items,
 	return true;
 }
 
+static void map_queue(pm_engine *e, mapgrp *g, size_t p, size_t d,
+		      size_t chunksize, uint64_t *first);
+
 int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 		  size_t nitems, size_t chunksize, uint64_t *first, char *err,
 		  size_t errlen)
@@ -174,6 +177,16 @@ int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 			}
 		}
 	}
+	map_queue(e, g, p, d, chunksize, first);
+	return 0;
+}
+
+/* Queues map g of task (p, d), its items set: ids, arrays, the queue, the
+ * queued events, the dispatch. */
+static void map_queue(pm_engine *e, mapgrp *g, size_t p, size_t d,
+		      size_t chunksize, uint64_t *first)
+{
+	size_t nitems = g->n, cap = nitems ? nitems : 1;
 	g->first = e->ntasks + 1;
 	g->queued_at = engine_now(e);
 	g->gid = ++e->next_group;
@@ -181,7 +194,7 @@ int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 	g->def = d;
 	g->name = e->reg.entries[p].full_names[d];
 	g->chunksize = map_chunksize(e, nitems, chunksize,
-				     g->raw ? MAP_CHUNK_MAX : CHUNK_MAX);
+				     grp_numbers(g) ? MAP_CHUNK_MAX : CHUNK_MAX);
 	g->st = eng_grp_alloc(cap); /* B_QUEUED */
 	g->rt = eng_grp_alloc(cap);
 	g->rraw = eng_grp_alloc(cap * sizeof *g->rraw);
@@ -193,10 +206,61 @@ int pm_engine_map(pm_engine *e, const char *name, const pm_value *items,
 	*first = g->first;
 	if (nitems)
 		q_push_range(e, g->first, nitems);
-	for (size_t i = 0; e->listener && i < nitems; i++)
+	if (e->listen_ranges && nitems)
+		eng_emit_bulk_range(e, g, 0, nitems, PM_TASK_QUEUED, NULL);
+	for (size_t i = 0; e->listener && !e->listen_ranges && i < nitems; i++)
 		eng_emit_bulk(e, g, i);
 	if (!e->in_poll)
 		eng_dispatch(e); /* idle workers start at once; the rest at poll */
+}
+
+/* Items built from a range, for a task that takes them otherwise than as
+ * one int: as many values (the limit of a built range). */
+#define RANGE_BUILD_MAX 10000000ULL
+
+int pm_engine_map_range(pm_engine *e, const char *name, int64_t lo,
+			uint64_t n, size_t chunksize, uint64_t *first,
+			char *err, size_t errlen)
+{
+	size_t p, d;
+	if (accepting(e, err, errlen) < 0 ||
+	    pm_registry_find(&e->reg, name, &p, &d, err, errlen) < 0)
+		return -1;
+	if (n > PM_MAP_MAX)
+		return pm_err(err, errlen,
+			      "a map of %llu items is too large: at most %llu (each item's state and result are kept, 14 bytes an item)",
+			      (unsigned long long)n,
+			      (unsigned long long)PM_MAP_MAX);
+	if (n && (uint64_t)INT64_MAX - (uint64_t)(lo < 0 ? 0 : lo) < n - 1)
+		return pm_err(err, errlen, "range past the 64-bit integers");
+	const pm_signature *sig = &e->reg.entries[p].sigs[d];
+	pm_type want = sig->n == 1 ? sig->params[0].type : PM_NONE;
+	if (e->force_spread || sig->n != 1 || sig->params[0].variadic ||
+	    sig->params[0].kwargs || (want != PM_NONE && want != PM_INT)) {
+		/* Checked and converted item by item: built. */
+		if (n > RANGE_BUILD_MAX)
+			return pm_err(err, errlen,
+				      "%s.%s(%s) takes other than one int: a range of more than %llu items goes only to a task of one int parameter",
+				      e->reg.entries[p].plugin->name,
+				      e->reg.entries[p].plugin->tasks[d].name,
+				      e->reg.entries[p].plugin->tasks[d].signature
+					      ? e->reg.entries[p].plugin->tasks[d].signature
+					      : "",
+				      (unsigned long long)RANGE_BUILD_MAX);
+		pm_value *items = xcalloc(n ? n : 1, sizeof *items);
+		for (uint64_t k = 0; k < n; k++)
+			items[k] = pm_int(lo + (int64_t)k);
+		int rc = pm_engine_map(e, name, items, (size_t)n, chunksize,
+				       first, err, errlen);
+		free(items); /* ints: nothing inside */
+		return rc;
+	}
+	mapgrp *g = xcalloc(1, sizeof *g);
+	g->n = (size_t)n;
+	g->lazy = true;
+	g->lo = lo;
+	g->itype = PM_INT;
+	map_queue(e, g, p, d, chunksize, first);
 	return 0;
 }
 
