@@ -98,7 +98,7 @@ events: items
 events: items
 events: ranges" "events: shows and sets how map items are told"
 out=$("$poolmon" --batch -w 1 -x 'events some; events' 2>&1)
-is "$out" "error: events: expected ranges or items, got 'some'
+is "$out" "-x:1: error: events: expected ranges or items, got 'some'
 events: ranges" "events with a bad word: a clear error, nothing changed"
 is "$("$poolmon" --batch --json -w 1 -x 'events items' 2>&1 | grep '"events"')" \
 	'{"event":"events","mode":"items"}' "events under --json: an events event"

@@ -103,7 +103,9 @@ void eng_emit_bulk(pm_engine *e, const mapgrp *g, size_t i)
 void eng_emit_bulk_range(pm_engine *e, const mapgrp *g, size_t i, size_t n,
 			 pm_task_state s, const worker *w)
 {
-	if (!e->listener || !n)
+	if (!e->listener || !n ||
+	    (e->items_quiet && (s == PM_TASK_QUEUED || s == PM_TASK_RUNNING ||
+				s == PM_TASK_DONE)))
 		return;
 	pm_event ev = { 0 };
 	ev.kind = PM_EV_TASK;
