@@ -153,7 +153,8 @@ True True" "a corrupted object names the worker that looked it up; that worker i
 
 "$poolmon" --batch -w 1 -x "load $evil; value v i 5; apply scribble v; show v" \
 	>"$TEST_TMPDIR/text" 2>/dev/null
-is "$(sed -n 3p "$TEST_TMPDIR/text")" \
+# (The report comes when the manager next looks at v: before or after 64.)
+is "$(grep '^shared object' "$TEST_TMPDIR/text")" \
 	"shared object 'v' (value) is corrupted: value header overwritten (magic 0xffffffff, kind 4294967295); refused from now on; looked up by w1 (workers among them are replaced after their task)" \
 	"as text: the report names the worker that looked the object up"
 
