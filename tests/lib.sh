@@ -219,3 +219,10 @@ tmux_poolmon_pid() {
 }
 # tmux_row WIN N — line N (from 1) of the screen, trailing blanks removed.
 tmux_row() { tmux_screen "$1" | sed -n "${2}p" | sed 's/ *$//'; }
+# expect WIN ERE NAME [SECONDS] — one assertion: the screen comes to match
+# ERE within SECONDS (10); if not, the screen is the failure's diagnostics.
+expect() {
+	if tmux_wait "$1" "$2" "${4:-10}"; then pass "$3"; else
+		fail "$3" "$(tmux_screen "$1")"
+	fi
+}

@@ -9,11 +9,6 @@
 tmux_setup
 export XDG_STATE_HOME="$TEST_TMPDIR/state"
 
-expect() {
-	if tmux_wait "$1" "$2" "${4:-10}"; then pass "$3"; else
-		fail "$3" "$(tmux_screen "$1")"
-	fi
-}
 row_is() { [ "$(tmux_row "$1" "$2")" = "$3" ]; }
 row_like() { tmux_row "$1" "$2" | grep -Eq -- "$3"; }
 # expect_row WIN N ERE NAME — line N of the screen comes to match.

@@ -10,12 +10,6 @@
 tmux_setup
 export XDG_STATE_HOME="$TEST_TMPDIR/state"
 
-# expect WIN ERE NAME [SECONDS] — one assertion: the screen comes to match.
-expect() {
-	if tmux_wait "$1" "$2" "${4:-10}"; then pass "$3"; else
-		fail "$3" "$(tmux_screen "$1")"
-	fi
-}
 lacks() { ! tmux_has "$1" "$2"; }
 # to_screen WIN — a lone Esc (sent on its own: an Esc followed by more keys
 # is a Meta prefix) gives the keys to the screen.

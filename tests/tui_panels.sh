@@ -10,11 +10,6 @@
 tmux_setup
 export XDG_STATE_HOME="$TEST_TMPDIR/state"
 
-expect() {
-	if tmux_wait "$1" "$2" "${4:-10}"; then pass "$3"; else
-		fail "$3" "$(tmux_screen "$1")"
-	fi
-}
 type_line() { tmux_keys "$1" -l "$2" && tmux_keys "$1" Enter; }
 # sync WIN — the keys sent before are handled: F1 opens the help once
 # they are, Esc closes it.

@@ -10,11 +10,6 @@
 tmux_setup
 export XDG_STATE_HOME="$TEST_TMPDIR/state"
 
-expect() {
-	if tmux_wait "$1" "$2" "${4:-10}"; then pass "$3"; else
-		fail "$3" "$(tmux_screen "$1")"
-	fi
-}
 type_line() { tmux_keys "$1" -l "$2" && tmux_keys "$1" Enter; }
 screen_keys() { tmux_keys "$1" Escape && tmux_wait "$1" 'EscCommand' 5; }
 puts=$(for i in $(seq 1 25); do printf 'put q %d; ' "$i"; done)

@@ -10,11 +10,6 @@
 tmux_setup
 export XDG_STATE_HOME="$TEST_TMPDIR/state"
 
-expect() {
-	if tmux_wait "$1" "$2" "${4:-10}"; then pass "$3"; else
-		fail "$3" "$(tmux_screen "$1")"
-	fi
-}
 
 tmux_start s 100 30 "'$POOLMON' -w 2"
 if ! tmux_wait s '^w2 +[0-9]+ ' 15; then

@@ -12,11 +12,6 @@ tmux_setup
 export XDG_STATE_HOME="$TEST_TMPDIR/state"
 
 # expect WIN ERE MESSAGE [SECONDS] — one test: the screen comes to match.
-expect() {
-	if tmux_wait "$1" "$2" "${4:-10}"; then pass "$3"; else
-		fail "$3" "$(tmux_screen "$1")"
-	fi
-}
 type_line() { tmux_keys "$1" -l "$2" && tmux_keys "$1" Enter; }
 # row WIN ID — the timeline row of ID, trailing blanks removed.
 row() { tmux_screen "$1" | grep -E "^$2( |$)" | head -n1 | sed 's/ *$//'; }
