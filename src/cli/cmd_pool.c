@@ -46,14 +46,9 @@ pm_status pm_cmd_step(pm_cli *c, pm_args *a)
 {
 	char err[256];
 	int64_t n = 1;
-	if (a->argc == 1) {
-		if (a->vals[0].type != PM_INT || a->vals[0].u.i < 1 ||
-		    a->vals[0].u.i > 1000000)
-			return pm_cli_error(c, a,
-					    "expected a count 1..1000000, got '%s'",
-					    a->words[0]);
-		n = a->vals[0].u.i;
-	}
+	if (a->argc == 1 && !pm_word_count(a, 0, 1, 1000000, &n))
+		return pm_cli_error(c, a, "expected a count 1..1000000, got '%s'",
+				    a->words[0]);
 	if (pm_engine_step(c->e, (size_t)n, err, sizeof err) < 0)
 		return pm_cli_error(c, a, "%s", err);
 	return CMD_OK;

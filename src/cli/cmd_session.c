@@ -266,21 +266,17 @@ static const pm_wait_ops pool_reopen_wait = {
  * does), then starts the new pool. */
 pm_status pm_cmd_pool(pm_cli *c, pm_args *a)
 {
-	int n = 0;
-	if (a->argc == 1) {
-		if (a->vals[0].type != PM_INT || a->vals[0].u.i < 1 ||
-		    a->vals[0].u.i > 1024)
-			return pm_cli_error(c, a, "workers must be 1..1024, got '%s'",
-					    a->words[0]);
-		n = (int)a->vals[0].u.i;
-	}
+	int64_t n = 0;
+	if (a->argc == 1 && !pm_word_count(a, 0, 1, 1024, &n))
+		return pm_cli_error(c, a, "workers must be 1..1024, got '%s'",
+				    a->words[0]);
 	pm_pool_state st = pm_engine_pool_state(c->e);
 	if (st != PM_POOL_CLOSED && st != PM_POOL_TERMINATED)
 		return pm_cli_error(c, a,
 				    "the pool is %s (close or terminate it first; workers N resizes it)",
 				    pm_pool_state_name(st));
 	pool_state *ps = xcalloc(1, sizeof *ps);
-	ps->n = n;
+	ps->n = (int)n;
 	ps->text = xstrdup(a->text ? a->text : "pool");
 	return pm_wait_start(c, a, &pool_reopen_wait, ps, 0);
 }

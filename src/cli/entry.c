@@ -164,6 +164,16 @@ size_t pm_opt_count(const pm_args *a, const char *key, size_t dflt)
 	return v && v->type == PM_INT && v->u.i >= 1 ? (size_t)v->u.i : dflt;
 }
 
+bool pm_word_count(const pm_args *a, size_t i, int64_t lo, int64_t hi,
+		   int64_t *out)
+{
+	if (i >= a->argc || a->vals[i].type != PM_INT || a->vals[i].u.i < lo ||
+	    a->vals[i].u.i > hi)
+		return false;
+	*out = a->vals[i].u.i;
+	return true;
+}
+
 bool pm_opt_flag(const pm_args *a, const char *key, bool dflt)
 {
 	const pm_value *v = pm_args_opt(a, key);

@@ -88,5 +88,9 @@ double pm_opt_seconds(const pm_args *a, const char *key, double dflt);
 size_t pm_opt_count(const pm_args *a, const char *key, size_t dflt);
 bool pm_opt_flag(const pm_args *a, const char *key, bool dflt);
 const char *pm_opt_string(const pm_args *a, const char *key);
+/* Whether the i-th word is an integer in lo..hi (into *out): a count the
+ * command checks itself, saying its own message when not. */
+bool pm_word_count(const pm_args *a, size_t i, int64_t lo, int64_t hi,
+		   int64_t *out);
 
 #endif
