@@ -55,6 +55,10 @@ const struct pm_shared_api *pm_shared_api(void);
 
 /* An object's handle by name, NULL if none. */
 void *pm_shared_find(const pm_shared *s, const char *name);
+/* The same, and in *entry its arena entry (0..PM_SHARED_MAX-1, -1 if
+ * none): a number an object keeps for its life, never another's after
+ * it is deleted (who looked an object up, for a corrupted one). */
+void *pm_shared_find_entry(const pm_shared *s, const char *name, int *entry);
 const char *pm_shared_kind_name(pm_shared_kind k);
 /* PM_SK_*, or 0 for a bad handle. */
 pm_shared_kind pm_shared_kind_of(const void *obj);
@@ -164,10 +168,6 @@ void pm_shared_set_reporter(pm_shared *s, pm_shared_report_fn fn, void *ud);
  * failed. */
 bool pm_shared_corrupt(const pm_shared *s, size_t i, const char **why);
 
-/* The index (creation order) of the object at obj, found by
- * pm_shared_find, or of the object called name; -1 if none. */
-int pm_shared_index(const pm_shared *s, const void *obj);
-int pm_shared_index_of(const pm_shared *s, const char *name);
 
 size_t pm_shared_count(const pm_shared *s);
 /* The i-th object in creation order; false if out of range. */

@@ -158,6 +158,15 @@ is "$(grep '^shared object' "$TEST_TMPDIR/text")" \
 	"shared object 'v' (value) is corrupted: value header overwritten (magic 0xffffffff, kind 4294967295); refused from now on; looked up by w1 (workers among them are replaced after their task)" \
 	"as text: the report names the worker that looked the object up"
 
+# After an earlier object is deleted (the manager's records move up), the
+# report still names the worker by the object it looked up: its arena
+# entry, which never changes.
+"$poolmon" --batch --json -w 1 -x "load $evil; value a i 1; value v i 5; del a;
+apply scribble v; show v" >"$TEST_TMPDIR/del" 2>&1
+is "$(json_check "$TEST_TMPDIR/del" '
+print([(e["name"], e["writers"]) for e in ev if e["event"] == "corrupt"])')" \
+	"[('v', ['w1'])]" "after a del, a corrupted object still names the worker that looked it up"
+
 # A task that writes over its pm_ctx must not break the next task of that
 # worker (one that calls ctx->fail): each task gets a fresh context.
 "$poolmon" --batch --json -w 1 -x "load $evil; apply scribble_ctx; apply fail boom" \

@@ -94,8 +94,8 @@ typedef struct shm_worker {
 	_Atomic int64_t cur_started_ns; /* when it started (pm_now, ns) */
 	_Atomic uint32_t cancel;   /* the running task should stop */
 	_Atomic uint32_t in_init;  /* the worker runs the pool's initializer */
-	/* The shared objects its tasks looked up, a bit per index: who may
-	 * have written over one the manager finds corrupted. */
+	/* The shared objects its tasks looked up, a bit per arena entry: who
+	 * may have written over one the manager finds corrupted. */
 	_Atomic uint64_t touched[PM_SHARED_MAX / 64];
 	_Atomic uint8_t claim[CHUNK_SLOTS]; /* CLAIM_*, by slot */
 	/* A chunk of numbers (DOWN_MAP) goes through these, by slot: the

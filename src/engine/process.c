@@ -163,8 +163,9 @@ void eng_send_exits(pm_engine *e)
 size_t pm_engine_retire_writers(pm_engine *e, const char *name,
 				char (*ids)[PM_ID_MAX], size_t max)
 {
-	int i = pm_shared_index_of(e->shared, name);
-	if (i < 0)
+	int i;
+	if (!pm_shared_find_entry(e->shared, name, &i) || i < 0 ||
+	    i >= PM_SHARED_MAX)
 		return 0;
 	uint64_t bit = UINT64_C(1) << (i % 64);
 	size_t n = 0;

@@ -189,9 +189,9 @@ static int ctx_fail(pm_ctx *ctx, const char *fmt, ...)
 static void *ctx_shared(pm_ctx *ctx, const char *name)
 {
 	worker_ctx *wc = (worker_ctx *)ctx;
-	void *obj = pm_shared_find(wc->e->shared, name);
-	int i = pm_shared_index(wc->e->shared, obj);
-	if (i >= 0)
+	int i;
+	void *obj = pm_shared_find_entry(wc->e->shared, name, &i);
+	if (i >= 0 && i < PM_SHARED_MAX)
 		atomic_fetch_or_explicit(&wc->w->shm->touched[i / 64],
 					 UINT64_C(1) << (i % 64),
 					 memory_order_relaxed);

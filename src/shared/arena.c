@@ -200,7 +200,7 @@ static const obj_rec *find_rec(const pm_shared *s, const char *name)
 /* A worker's lookup of an object created after it was forked: in the
  * arena's table, which any task may have written over, so every field is
  * bounded before use (a bad entry costs that worker a failed lookup). */
-static void *find_in_arena(const pm_shared *s, const char *name)
+static void *find_in_arena(const pm_shared *s, const char *name, int *entry)
 {
 	uint32_t n = atomic_load_explicit(&s->a->count, memory_order_acquire);
 	if (n > PM_SHARED_MAX)
@@ -212,13 +212,15 @@ static void *find_in_arena(const pm_shared *s, const char *name)
 		if (e->off < sizeof(arena) || e->off % 64 ||
 		    e->off >= PM_SHARED_ARENA - sizeof(obj_hdr))
 			return NULL;
+		*entry = (int)i;
 		return (char *)s->a + e->off;
 	}
 	return NULL;
 }
 
-void *pm_shared_find(const pm_shared *s, const char *name)
+void *pm_shared_find_entry(const pm_shared *s, const char *name, int *entry)
 {
+	*entry = -1;
 	if (!s || !name)
 		return NULL;
 	const obj_rec *r = find_rec(s, name);
@@ -227,35 +229,17 @@ void *pm_shared_find(const pm_shared *s, const char *name)
 	if (r && (in_manager(s) ||
 		  (r->entry < PM_SHARED_MAX &&
 		   !strncmp(s->a->e[r->entry].name, name,
-			    sizeof s->a->e[r->entry].name))))
+			    sizeof s->a->e[r->entry].name)))) {
+		*entry = (int)r->entry;
 		return (char *)s->a + r->off;
-	return in_manager(s) ? NULL : find_in_arena(s, name);
+	}
+	return in_manager(s) ? NULL : find_in_arena(s, name, entry);
 }
 
-int pm_shared_index(const pm_shared *s, const void *obj)
+void *pm_shared_find(const pm_shared *s, const char *name)
 {
-	if (!s || !obj || (const char *)obj < (const char *)s->a ||
-	    (const char *)obj >= (const char *)s->a + PM_SHARED_ARENA)
-		return -1;
-	uint64_t off = (uint64_t)((const char *)obj - (const char *)s->a);
-	for (size_t i = 0; i < s->n; i++)
-		if (s->rec[i].off == off)
-			return (int)i;
-	if (in_manager(s))
-		return -1;
-	uint32_t n = atomic_load_explicit(&s->a->count, memory_order_acquire);
-	if (n > PM_SHARED_MAX)
-		n = PM_SHARED_MAX;
-	for (uint32_t i = 0; i < n; i++)
-		if (s->a->e[i].off == off)
-			return (int)i;
-	return -1;
-}
-
-int pm_shared_index_of(const pm_shared *s, const char *name)
-{
-	const obj_rec *r = s && name ? find_rec(s, name) : NULL;
-	return r ? (int)(r - s->rec) : -1;
+	int entry;
+	return pm_shared_find_entry(s, name, &entry);
 }
 
 /* ---- creating ---------------------------------------------------------- */
