@@ -17,8 +17,8 @@ type_line() { tmux_keys "$1" -l "$2" && tmux_keys "$1" Enter; }
 row() { tmux_screen "$1" | grep -E "^$2( |$)" | head -n1 | sed 's/ *$//'; }
 # strip WIN ID — from the row's first span to its last cell.
 strip() { row "$1" "$2" | cut -c7- | sed 's/^ *//'; }
-# first_col WIN ID — the column of the row's first span.
-first_col() { row "$1" "$2" | awk '{ print index(substr($0, 7), "t") }'; }
+# first_col SCREEN ID — the column of the row's first span in a capture.
+first_col() { printf '%s\n' "$1" | grep -E "^$2( |$)" | head -n1 | awk '{ print index(substr($0, 7), "t") }'; }
 screen_keys() { tmux_keys "$1" Escape && tmux_wait "$1" 'EscCommand' 5; }
 
 # 0. Without a screen, and a view that does not exist: refused, said why.
@@ -45,7 +45,9 @@ spans_each() { [[ $(strip tl w1) =~ ^t[1-4]=+t[1-4]=+$ && $(strip tl w2) =~ ^t[1
 if wait_for 5 spans_each; then pass "each worker shows its two spans, labelled"; else
 	fail "each worker shows its two spans, labelled" "$(tmux_screen tl)"
 fi
-a=$(first_col tl w1) b=$(first_col tl w2)
+# Both from one capture: the live strip moves left between two captures.
+screen=$(tmux_screen tl)
+a=$(first_col "$screen" w1) b=$(first_col "$screen" w2)
 if [ -n "$a" ] && [ -n "$b" ] && [ $((a - b)) -le 1 ] && [ $((b - a)) -le 1 ]; then
 	pass "the two workers' first spans start side by side ($a, $b)"
 else
