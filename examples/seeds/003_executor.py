@@ -1,0 +1,29 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Seed 003 5.4 "使用 concurrent 模块创建进程池": reader(queue) and
+# writer(queue) (re-indented: the seed prints it on long lines).  Changed: queue is the name of
+# poolmon's queue, looked up on the first line (no Manager: poolmon's queue
+# is shared memory every worker maps); main() is the script.
+import os
+import time
+from random import randint
+from multiprocessing import Manager
+from concurrent.futures import ProcessPoolExecutor
+import poolmon
+def reader(queue):
+    queue = poolmon.Queue(queue)
+    print(f'读取任务启动,进程的pid为:{os.getpid()}')
+    while True:
+        message=queue.get()
+        if message is not None:
+            print(f'读取任务从队列中获取到消息为:{message}')
+        else:
+            print('读取任务结束.')
+            break
+def writer(queue):
+    queue = poolmon.Queue(queue)
+    print(f'写入任务启动,进程的pid为:{os.getpid()}')
+    url_list=['https://www.baidu.com','https://www.google.com','https://www.facebook.com','https://www.yahoo.com','https://www.linkedin.com','https://www.github.com','https://www.bing.com']
+    for item in url_list:
+        queue.put(item)
+        time.sleep(randint(1,2)) # 模拟IO延迟
+    queue.put(None) # 任务退出前传递哨兵信号

@@ -1,0 +1,11 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Seed 000 (000_3e98f20b9dce1639.txt) §2.1, verbatim below this line.
+import multiprocessing
+
+def worker():
+    print("Worker process")
+
+if __name__ == "__main__":
+    p = multiprocessing.Process(target=worker)
+    p.start()
+    p.join()

@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Seed 002 (002_ff6b01755155d8c7.txt) §2 "把join()注释掉的结果": the code of
+# §2 verbatim below, with its p.join() commented out as the seed says.
+from multiprocessing import Process
+import time
+
+def test(name, age):
+    for i in range(5):
+        print("--test--%s\t%d" % (name, age))
+        time.sleep(1)
+    print("子进程结束")
+
+
+if __name__ == '__main__':
+    p = Process(target=test, args=("aaa", 18))
+    p.start()
+    # 等待进程实例执⾏结束,或等待多少秒;
+    # p.join() # 等待的最长时间
+    print("主进程结束")
