@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# seeds.sh — issue 15 item 5: every seed example of examples/seeds/ runs in
+# poolmon's pool through the python plugin, and prints what the seed's own
+# code prints.  For each NAME: python3 runs examples/seeds/orig/NAME.py
+# (the seed's code), poolmon --batch --json --script runs
+# examples/seeds/NAME.poolmon (from the top source directory: the scripts'
+# load paths are relative to it); tests/seeds_compare.py normalises both
+# (pids, times) and compares them by the example's rule (exactly, or in any
+# order where the seed's order depends on scheduling).  All the runs are
+# started together (most of their time is the seeds' sleeps), then checked.
+. "${srcdir:-.}/tests/lib.sh"
+
+seeds=$srcdir/examples/seeds
+cmp_py=$srcdir/tests/seeds_compare.py
+export PYTHONDONTWRITEBYTECODE=1 # nothing written in the source tree
+
+command -v python3 >/dev/null || skip_all "python3 not installed"
+have_plugin=
+IFS=: read -ra dirs <<<"$POOLMON_PLUGIN_PATH"
+for d in "${dirs[@]}"; do [ -e "$d/python.so" ] && have_plugin=$d/python.so; done
+[ -n "$have_plugin" ] ||
+	skip_all "the python plugin is not built (no python.so in $POOLMON_PLUGIN_PATH; configure skips it without libpython3.11-dev)"
+
+names=()
+for f in "$seeds"/orig/*.py; do names+=("$(basename "$f" .py)"); done
+is "${#names[@]}" 32 "examples/seeds/orig holds the 32 seed examples"
+
+out=$TEST_TMPDIR
+limit=90 # seconds any one run may take (the longest sleeps about 14 s)
+
+# orig NAME — the seed's code, unbuffered (-u: lines come out as they do on
+# a terminal, and are kept when a run that never ends is killed).
+orig() {
+	(cd "$out" && timeout "$limit" python3 -u "$seeds/orig/$1.py" \
+		>"$out/$1.orig" 2>"$out/$1.orig.err"; echo $? >"$out/$1.orig.rc")
+}
+
+# orig_until NAME TEST — a seed that runs for ever: started in its own
+# session, killed (all its processes) once TEST (run in $out) holds.
+orig_until() {
+	local pid
+	(cd "$out" && exec setsid python3 -u "$seeds/orig/$1.py" >"$out/$1.orig" 2>"$out/$1.orig.err") &
+	pid=$!
+	if wait_for "$limit" bash -c "cd '$out' && $2"; then echo killed >"$out/$1.orig.rc"; else echo timeout >"$out/$1.orig.rc"; fi
+	kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
+# pm NAME — the poolmon script, from the top source directory.
+pm() {
+	(cd "$srcdir" && timeout "$limit" "$poolmon" --batch --json --script "examples/seeds/$1.poolmon" \
+		</dev/null >"$out/$1.json" 2>"$out/$1.err"; echo $? >"$out/$1.rc")
+}
+
+for n in "${names[@]}"; do
+	case $n in
+	000_producer_consumer) # p2.join() never returns: five produced, five consumed
+		orig_until "$n" "[ \$(grep -c . $n.orig) -ge 10 ]" & ;;
+	003_forever) # both loop for ever: three lines of each
+		orig_until "$n" "[ \$(grep -c 主进程 $n.orig) -ge 3 ] && [ \$(grep -c 子进行 $n.orig) -ge 3 ]" & ;;
+	*) orig "$n" & ;;
+	esac
+	pm "$n" &
+done
+wait
+
+# The exit status of each poolmon script: 0 but where a seed ends with an
+# error or a task that does not end done.
+want_rc() {
+	case $1 in
+	001_array_2d) echo 1 ;;            # the 2-D array is refused, as Python raises
+	000_producer_consumer) echo 1 ;;   # join p2 timeout=3 gives up (an error)
+	003_forever | 003_terminate) echo 3 ;; # the process is terminated
+	004_terminate) echo 3 ;;           # the tasks not done by terminate
+	003_task_done) echo 3 ;;           # the daemon consumer still runs at the end
+	*) echo 0 ;;
+	esac
+}
+
+for n in "${names[@]}"; do
+	ok "$n: its poolmon script is there" test -f "$seeds/$n.poolmon"
+	is "$(cat "$out/$n.rc") $(cat "$out/$n.err")" "$(want_rc "$n") " \
+		"$n: poolmon --script exits $(want_rc "$n"), nothing on stderr"
+	errs=$(python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e["event"] == "error" or (e["event"] == "task" and e["state"] == "failed"):
+        print(e.get("message") or e.get("error"))' "$out/$n.json" 2>&1)
+	case $n in
+	001_array_2d) like "$errs" 'TypeError' "$n: the 2-D array refused as Python's TypeError" ;;
+	000_producer_consumer) like "$errs" '^join: ' "$n: only the join that gives up fails" ;;
+	*) is "$errs" "" "$n: no error, no task failed" ;;
+	esac
+	if how=$(python3 "$cmp_py" "$n" "$out/$n.orig" "$out/$n.json" 2>"$out/$n.cmp"); then
+		pass "$n: poolmon prints what the seed prints ($how)"
+	else
+		fail "$n: poolmon prints what the seed prints ($how)" "$(cat "$out/$n.cmp")" \
+			"seed's stderr: $(tail -3 "$out/$n.orig.err")"
+	fi
+done
+
+# q NAME PYEXPR — evaluate over ev, the JSON events of NAME's poolmon run.
+q() {
+	python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def tasks(task=None, state="done"):
+    return [e for e in ev if e["event"] == "task" and e["state"] == state
+            and (task is None or e["task"] == task)]
+def shown(name):
+    return [e["object"] for e in ev if e["event"] == "shared" and e["object"]["name"] == name]
+def info():
+    return [e["message"] for e in ev if e["event"] == "info"]
+print(eval(sys.argv[2]))' "$out/$1.json" "$2"
+}
+
+# --- what the seeds show beyond their lines -----------------------------------
+# seed 001's lesson: the two job processes run at the same time (multicore),
+# the two threads share one worker (multithread).
+is "$(q 001_comparison '[(e["worker"], e["pid"] != 0) for e in tasks("001_comparison.job")]')" \
+	"[('p1', True), ('p2', True)]" "001_comparison: multicore's two jobs ran in processes p1 and p2"
+is "$(q 001_comparison 'len([1 for a in tasks("001_comparison.job") for b in tasks("001_comparison.job") if a is not b and a["started"] < b["ended"] and b["started"] < a["ended"]])')" \
+	2 "001_comparison: the two processes ran at the same time (each started before the other ended)"
+is "$(q 001_comparison 'len(tasks("001_comparison.multithread"))')" 1 \
+	"001_comparison: multithread's two threads ran inside one task"
+# seed 002's os.fork: the child printed (only pid == 0 does), in the task.
+is "$(q 002_fork 'sorted(e["message"] for e in ev if e["event"] == "log")')" "['子进程', '父进程']" \
+	"002_fork: os.fork() in a task: the child's line and the parent's"
+# seed 001 part 6: the values the seed makes.
+is "$(q 001_value_array '[shown(n)[0].get("value", shown(n)[0].get("values")) for n in ("value1", "value2", "array")]')" \
+	"[0, 3.14, [1, 2, 3, 4]]" "001_value_array: Value('i', 0), Value('d', 3.14), Array('i', [1, 2, 3, 4])"
+like "$(tail -1 "$out/001_array_2d.orig.err")" '^TypeError' "001_array_2d: the seed's code raises TypeError"
+# seed 003 2.3: print(p.is_alive()) after terminate and join: False; the
+# exit code Python gives a terminated process, -15.
+like "$(q 003_terminate 'info()')" 'p1 .*exited, exitcode -15' "003_terminate: p1 exited, exitcode -15 (is_alive() False)"
+# the runs that never end were stopped by the test, not by the time limit
+is "$(cat "$out/000_producer_consumer.orig.rc") $(cat "$out/003_forever.orig.rc")" "killed killed" \
+	"the seeds that never end printed what they print before they were killed"
+
+done_testing
