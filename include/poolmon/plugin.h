@@ -22,9 +22,10 @@ extern "C" {
 #endif
 
 #define POOLMON_ABI_MAJOR 1
-/* 1.1: pm_ctx.shm, shared objects; 1.2: PM_BOOL.  Plugins built for an
- * older minor load as they are. */
-#define POOLMON_ABI_MINOR 2
+/* 1.1: pm_ctx.shm, shared objects; 1.2: PM_BOOL; 1.3: pm_plugin.open and
+ * task_data (tasks made at load time from an argument), pm_ctx.task_name
+ * and task_data.  Plugins built for an older minor load as they are. */
+#define POOLMON_ABI_MINOR 3
 #define POOLMON_ABI_VERSION ((POOLMON_ABI_MAJOR << 16) | POOLMON_ABI_MINOR)
 #define POOLMON_ABI_GET_MAJOR(v) ((uint32_t)(v) >> 16)
 #define POOLMON_ABI_GET_MINOR(v) ((uint32_t)(v) & 0xffffu)
@@ -130,12 +131,20 @@ struct pm_ctx {
 	/* ABI 1.1: operations on the handles ctx->shared() returns.  Present
 	 * when PM_CTX_HAS_SHM(ctx). */
 	const struct pm_shared_api *shm;
+	/* ABI 1.3: the running task's full name ("demo.square") and its
+	 * pm_plugin.task_data entry (NULL if none).  Present when
+	 * PM_CTX_HAS_TASK(ctx). */
+	const char *task_name;
+	void *task_data;
 };
 
 #define PM_CTX_HAS_SHM(ctx)                                   \
 	((ctx)->size >= offsetof(struct pm_ctx, shm) +        \
 				sizeof(const struct pm_shared_api *) && \
 	 (ctx)->shm != NULL)
+
+#define PM_CTX_HAS_TASK(ctx)                                  \
+	((ctx)->size >= offsetof(struct pm_ctx, task_data) + sizeof(void *))
 
 /* ---- Shared objects (ABI 1.1) ---------------------------------------------
  * Objects are created by poolmon's commands (`value`, `array`, `queue`,
@@ -252,6 +261,19 @@ struct pm_plugin {
 	int (*init)(char *errbuf, size_t errlen);
 	void (*fini)(void);
 	const struct pm_task_def *tasks; /* ends with a {NULL} entry */
+	/* ABI 1.3, optional: `load NAME:ARG` calls open(ARG) and registers
+	 * the plugin it returns (its own name, tasks and task_data; its open,
+	 * init and fini are not used) instead of this one; a plugin with an
+	 * open may have an empty task table.  Returns NULL after filling
+	 * errbuf to refuse.  The returned struct and what it points to stay
+	 * valid for the life of the process.  open runs in poolmon, and again
+	 * in each worker already running then (with the same ARG: the
+	 * tasks must come out the same, else that worker refuses them). */
+	const struct pm_plugin *(*open)(const char *arg, char *errbuf,
+					size_t errlen);
+	/* ABI 1.3, optional: NULL, or one pointer per task, handed to the
+	 * task as ctx->task_data. */
+	void *const *task_data;
 };
 
 #ifdef __cplusplus

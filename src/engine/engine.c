@@ -226,14 +226,20 @@ int pm_engine_load(pm_engine *e, const char *spec, char *err, size_t errlen)
 	/* Running workers load the manager's open fd of what it vetted;
 	 * those forked later have the plugin loaded already. */
 	pm_plugin_ref ref = pm_registry_ref(&e->reg, e->reg.n - 1);
+	/* Then its path, and for a NAME:ARG load a NUL and ARG. */
 	size_t plen = strlen(pe->path);
-	unsigned char *msg = xmalloc(sizeof ref + plen);
+	size_t alen = pe->arg ? 1 + strlen(pe->arg) : 0;
+	unsigned char *msg = xmalloc(sizeof ref + plen + alen);
 	memcpy(msg, &ref, sizeof ref);
 	memcpy(msg + sizeof ref, pe->path, plen);
+	if (pe->arg) {
+		msg[sizeof ref + plen] = '\0';
+		memcpy(msg + sizeof ref + plen + 1, pe->arg, alen - 1);
+	}
 	for (size_t i = 0; i < e->nworkers; i++)
 		if (e->workers[i]->pid > 0)
 			eng_send_down(e->workers[i], DOWN_LOAD, msg,
-				      sizeof ref + plen);
+				      sizeof ref + plen + alen);
 	free(msg);
 	pm_event ev = { 0 };
 	ev.kind = PM_EV_PLUGIN;

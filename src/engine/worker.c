@@ -31,6 +31,8 @@ typedef struct worker_ctx {
 	bool last_in_chunk; /* the item running is the chunk's last */
 	int64_t started_ns; /* when the task running began (pm_now, ns) */
 	bool coarse_clock;  /* items of a map: the tick clock */
+	const char *cur_name; /* ctx.task_name and task_data of what runs */
+	void *cur_data;
 } worker_ctx;
 
 static worker_ctx *g_wctx; /* the one running task in this worker */
@@ -244,6 +246,21 @@ static void name_task(worker_ctx *wc, uint64_t id)
 	wc->error[0] = '\0';
 	wc->last_progress = 0;
 	wc->ctx = wc->fresh;
+	wc->ctx.task_name = wc->cur_name;
+	wc->ctx.task_data = wc->cur_data;
+}
+
+/* The task def of plugin p, task d (NULL if not loaded here), noted for
+ * the ctx of the items that follow. */
+static const struct pm_task_def *task_def(worker_ctx *wc, uint32_t p,
+					  uint32_t d)
+{
+	const pm_registry *reg = &wc->e->reg;
+	if (p >= reg->n || d >= reg->entries[p].ntasks)
+		return NULL;
+	wc->cur_name = reg->entries[p].full_names[d];
+	wc->cur_data = pm_registry_task_data(reg, p, d);
+	return &reg->entries[p].plugin->tasks[d];
 }
 
 /* The task about to run, on the worker's page and in its context. */
@@ -327,10 +344,7 @@ static void run_chunk(worker_ctx *wc, const unsigned char *p, size_t len)
 	 * ones, see dispatch_to): the tick clock will do. */
 	wc->coarse_clock = hdr[4] != 0 || hdr[2] > 1;
 	size_t off = sizeof hdr;
-	const pm_registry *reg = &wc->e->reg;
-	const struct pm_task_def *def = NULL;
-	if (hdr[0] < reg->n && hdr[1] < reg->entries[hdr[0]].ntasks)
-		def = &reg->entries[hdr[0]].plugin->tasks[hdr[1]];
+	const struct pm_task_def *def = task_def(wc, hdr[0], hdr[1]);
 	for (uint32_t i = 0; i < hdr[2] && off + 12 <= len; i++) {
 		uint64_t id;
 		uint32_t enclen;
@@ -381,10 +395,7 @@ static void run_map_chunk(worker_ctx *wc, const unsigned char *p, size_t len)
 	if (len < sizeof mc)
 		return;
 	memcpy(&mc, p, sizeof mc);
-	const pm_registry *reg = &wc->e->reg;
-	const struct pm_task_def *def = NULL;
-	if (mc.plugin < reg->n && mc.def < reg->entries[mc.plugin].ntasks)
-		def = &reg->entries[mc.plugin].plugin->tasks[mc.def];
+	const struct pm_task_def *def = task_def(wc, mc.plugin, mc.def);
 	shm_worker *s = wc->w->shm;
 	wc->coarse_clock = true;
 	wc->last_in_chunk = false;
@@ -479,10 +490,12 @@ __attribute__((noreturn)) void eng_worker_main(pm_engine *e, worker *w)
 	shm_worker *s = w->shm;
 	if (e->init_task) {
 		/* Pool(initializer=…): once, before any task. */
-		const struct pm_task_def *def =
-			&e->reg.entries[e->init_plugin].plugin->tasks[e->init_def];
+		const struct pm_task_def *def = task_def(
+			&wc, (uint32_t)e->init_plugin, (uint32_t)e->init_def);
 		pm_value result = pm_none();
 		wc.ctx.task_id = "init";
+		wc.ctx.task_name = wc.cur_name;
+		wc.ctx.task_data = wc.cur_data;
 		/* A crash or exit in there is the initializer's failure too. */
 		atomic_store(&s->in_init, 1);
 		int rc = def->fn(&wc.ctx, e->init_args, e->init_nargs, &result);
@@ -518,8 +531,8 @@ __attribute__((noreturn)) void eng_worker_main(pm_engine *e, worker *w)
 			/* The manager's open fd of the file it vetted, then
 			 * its path (for messages): never loaded by path. */
 			pm_plugin_ref ref;
-			char path[PATH_MAX];
-			char err[512];
+			char path[2 * PATH_MAX];
+			char err[2048];
 			if (h.len < sizeof ref)
 				break;
 			memcpy(&ref, p, sizeof ref);
@@ -528,7 +541,10 @@ __attribute__((noreturn)) void eng_worker_main(pm_engine *e, worker *w)
 				n = sizeof path - 1;
 			memcpy(path, p + sizeof ref, n);
 			path[n] = '\0';
-			if (pm_registry_load_ref(&e->reg, &ref, path, err,
+			/* A NAME:ARG load: ARG after the path's NUL. */
+			size_t plen = strlen(path);
+			const char *arg = plen < n ? path + plen + 1 : NULL;
+			if (pm_registry_load_ref(&e->reg, &ref, path, arg, err,
 						 sizeof err) < 0)
 				up_send_text(&wc, UP_LOG, 0, err);
 			break;

@@ -54,12 +54,13 @@ void pm_registry_free(pm_registry *r)
 {
 	for (size_t i = r->n; i-- > 0;) {
 		pm_plugin_entry *e = &r->entries[i];
-		if (e->plugin->fini)
-			e->plugin->fini();
+		if (e->base->fini)
+			e->base->fini();
 		dlclose(e->handle);
 		if (e->fd >= 0)
 			close(e->fd);
 		free(e->path);
+		free(e->arg);
 		free(e->sigs);
 		for (size_t k = 0; k < e->ntasks; k++)
 			free(e->full_names[k]);
@@ -273,6 +274,69 @@ static int vet_plugin(const pm_registry *r, const struct pm_plugin *p,
 	return 0;
 }
 
+/* ---- NAME:ARG, a table made at load time (ABI 1.3) ------------------------ */
+
+/* The plugin's open, if its ABI has the field (an older plugin's struct
+ * ends before it). */
+static const struct pm_plugin *(*plugin_open(const struct pm_plugin *p))(
+	const char *, char *, size_t)
+{
+	if (POOLMON_ABI_GET_MAJOR(p->abi_version) != POOLMON_ABI_MAJOR ||
+	    POOLMON_ABI_GET_MINOR(p->abi_version) < 3)
+		return NULL;
+	return p->open;
+}
+
+static int check_opener(const struct pm_plugin *p, const char *path,
+			char *err, size_t errlen)
+{
+	if (POOLMON_ABI_GET_MAJOR(p->abi_version) != POOLMON_ABI_MAJOR)
+		return pm_err(err, errlen,
+			      "refusing plugin %s: ABI version %u.%u, poolmon speaks %u.%u",
+			      path, POOLMON_ABI_GET_MAJOR(p->abi_version),
+			      POOLMON_ABI_GET_MINOR(p->abi_version),
+			      POOLMON_ABI_MAJOR, POOLMON_ABI_MINOR);
+	if (!plugin_open(p))
+		return pm_err(err, errlen,
+			      "refusing plugin %s: it takes no argument (load it without ':')",
+			      path);
+	return 0;
+}
+
+/* FNV-1a of what a worker must agree on: the names and signatures. */
+static uint64_t fnv(uint64_t h, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)(s ? s : "");
+	     ; p++) {
+		h ^= *p;
+		h *= UINT64_C(1099511628211);
+		if (!*p)
+			return h;
+	}
+}
+
+static uint64_t table_hash(const struct pm_plugin *p)
+{
+	uint64_t h = fnv(UINT64_C(14695981039346656037), p->name);
+	for (size_t k = 0; p->tasks[k].name; k++)
+		h = fnv(fnv(h, p->tasks[k].name), p->tasks[k].signature);
+	return h;
+}
+
+/* The task_data entries, if the plugin's ABI has the field. */
+static void *const *plugin_task_data(const struct pm_plugin *p)
+{
+	if (POOLMON_ABI_GET_MINOR(p->abi_version) < 3)
+		return NULL;
+	return p->task_data;
+}
+
+void *pm_registry_task_data(const pm_registry *r, size_t plugin, size_t task)
+{
+	void *const *d = plugin_task_data(r->entries[plugin].plugin);
+	return d ? d[task] : NULL;
+}
+
 /* ---- loading through the open fd ----------------------------------------- */
 
 static void fd_name(char *buf, size_t len, int fd)
@@ -284,7 +348,7 @@ static void fd_name(char *buf, size_t len, int fd)
  * whenever dlopen succeeded (also on a refusal: the caller unloads it, or
  * not). */
 static int open_table(const pm_registry *r, int fd, const char *path,
-		      void **hp, const struct pm_plugin **pp,
+		      const char *arg, void **hp, const struct pm_plugin **pp,
 		      pm_signature **sigs, size_t *ntasks, char *err,
 		      size_t errlen)
 {
@@ -307,6 +371,12 @@ static int open_table(const pm_registry *r, int fd, const char *path,
 		return pm_err(err, errlen,
 			      "refusing plugin %s: it does not export the symbol '%s'",
 			      path, POOLMON_PLUGIN_SYMBOL);
+	if (arg) /* its table comes from open(arg), vetted then */
+		return check_opener(*pp, path, err, errlen);
+	if (plugin_open(*pp) && (*pp)->tasks && !(*pp)->tasks[0].name)
+		return pm_err(err, errlen,
+			      "refusing plugin %s: it makes its tasks from an argument: load %s:ARG",
+			      path, (*pp)->name ? (*pp)->name : "NAME");
 	return vet_plugin(r, *pp, path, sigs, ntasks, err, errlen);
 }
 
@@ -369,7 +439,8 @@ static void end_descendants(pid_t me)
 /* In the child: load, check, end what the constructors started, report
  * '+' or '-' and the message in one write (atomic: at most PIPE_BUF). */
 static __attribute__((noreturn)) void vet_child(const pm_registry *r, int fd,
-						const char *path, int out)
+						const char *path,
+						const char *arg, int out)
 {
 	pid_t me = getpid();
 	setpgid(0, 0);
@@ -388,7 +459,7 @@ static __attribute__((noreturn)) void vet_child(const pm_registry *r, int fd,
 	const struct pm_plugin *p = NULL;
 	pm_signature *sigs = NULL;
 	size_t ntasks = 0;
-	if (open_table(r, fd, path, &h, &p, &sigs, &ntasks, msg + 1,
+	if (open_table(r, fd, path, arg, &h, &p, &sigs, &ntasks, msg + 1,
 		       sizeof msg - 1) < 0)
 		msg[0] = '-';
 	if (getpid() != me)
@@ -401,7 +472,7 @@ static __attribute__((noreturn)) void vet_child(const pm_registry *r, int fd,
 /* Loads fd in a short-lived child first: 0 if it passed there, else -1 with
  * the refusal (the child's, or why the child ended without one). */
 static int vet_in_child(const pm_registry *r, int fd, const char *path,
-			char *err, size_t errlen)
+			const char *arg, char *err, size_t errlen)
 {
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -418,7 +489,7 @@ static int vet_in_child(const pm_registry *r, int fd, const char *path,
 	}
 	if (pid == 0) {
 		close(pfd[0]);
-		vet_child(r, fd, path, pfd[1]);
+		vet_child(r, fd, path, arg, pfd[1]);
 	}
 	close(pfd[1]);
 	setpgid(pid, pid); /* the child does too: whichever runs first */
@@ -496,12 +567,15 @@ static int vet_in_child(const pm_registry *r, int fd, const char *path,
 		      path);
 }
 
-/* The plugin's init, then its entry.  On failure the handle is unloaded and
- * the fd closed (or kept, see unload). */
+/* The plugin's init (and for a NAME:ARG load its open, whose table is
+ * vetted, and compared with want_hash if given), then its entry.  On
+ * failure the handle is unloaded and the fd closed (or kept, see unload). */
 static int finish_load(pm_registry *r, void *h, const struct pm_plugin *p,
 		       pm_signature *sigs, size_t ntasks, const char *path,
-		       int fd, const struct stat *st, char *err, size_t errlen)
+		       const char *arg, const uint64_t *want_hash, int fd,
+		       const struct stat *st, char *err, size_t errlen)
 {
+	const struct pm_plugin *base = p;
 	if (p->init) {
 		char why[256] = "";
 		if (p->init(why, sizeof why) != 0) {
@@ -513,6 +587,32 @@ static int finish_load(pm_registry *r, void *h, const struct pm_plugin *p,
 				      path, *why ? why : "no reason given");
 		}
 	}
+	char *label = arg ? xasprintf("%s:%s", base->name, arg) : xstrdup(path);
+	if (arg) {
+		char why[2048] = "";
+		const struct pm_plugin *q = base->open(arg, why, sizeof why);
+		int rc = 0;
+		if (!q)
+			rc = pm_err(err, errlen, "cannot load %s: %s", label,
+				    *why ? why : "its plugin refused it");
+		else if (vet_plugin(r, q, label, &sigs, &ntasks, err, errlen) < 0)
+			rc = -1;
+		else if (want_hash && table_hash(q) != *want_hash) {
+			free(sigs);
+			rc = pm_err(err, errlen,
+				    "refusing %s: its tasks are not the ones poolmon loaded (was it changed since?)",
+				    label);
+		}
+		if (rc < 0) {
+			free(label);
+			if (base->fini)
+				base->fini();
+			if (unload(h, fd))
+				close(fd);
+			return -1;
+		}
+		p = q;
+	}
 	char **names = xcalloc(ntasks ? ntasks : 1, sizeof *names);
 	for (size_t i = 0; i < ntasks; i++)
 		names[i] = xasprintf("%s.%s", p->name, p->tasks[i].name);
@@ -520,7 +620,10 @@ static int finish_load(pm_registry *r, void *h, const struct pm_plugin *p,
 	r->entries[r->n++] = (pm_plugin_entry){
 		.handle = h,
 		.plugin = p,
-		.path = xstrdup(path),
+		.base = base,
+		.path = label,
+		.arg = arg ? xstrdup(arg) : NULL,
+		.table_hash = table_hash(p),
 		.fd = fd,
 		.dev = (uint64_t)st->st_dev,
 		.ino = (uint64_t)st->st_ino,
@@ -532,50 +635,75 @@ static int finish_load(pm_registry *r, void *h, const struct pm_plugin *p,
 }
 
 /* Opens the plugin in fd (vetted) here: its table checked, then kept. */
-static int load_fd(pm_registry *r, int fd, const char *path,
-		   const struct stat *st, char *err, size_t errlen)
+static int load_fd(pm_registry *r, int fd, const char *path, const char *arg,
+		   const uint64_t *want_hash, const struct stat *st, char *err,
+		   size_t errlen)
 {
 	void *h;
 	const struct pm_plugin *p = NULL;
 	pm_signature *sigs = NULL;
 	size_t ntasks = 0;
-	if (open_table(r, fd, path, &h, &p, &sigs, &ntasks, err, errlen) < 0) {
+	if (open_table(r, fd, path, arg, &h, &p, &sigs, &ntasks, err,
+		       errlen) < 0) {
 		if (unload(h, fd))
 			close(fd);
 		return -1;
 	}
-	return finish_load(r, h, p, sigs, ntasks, path, fd, st, err, errlen);
+	return finish_load(r, h, p, sigs, ntasks, path, arg, want_hash, fd, st,
+			   err, errlen);
 }
 
 /* path is a realpath. */
-static int load_checked(pm_registry *r, const char *path, char *err,
-			size_t errlen)
+static int load_checked(pm_registry *r, const char *path, const char *arg,
+			char *err, size_t errlen)
 {
 	struct stat st;
 	int fd = open_checked(path, &st, err, errlen);
 	if (fd < 0)
 		return -1;
-	if (vet_in_child(r, fd, path, err, errlen) < 0) {
+	if (vet_in_child(r, fd, path, arg, err, errlen) < 0) {
 		close(fd); /* never loaded here */
 		return -1;
 	}
-	return load_fd(r, fd, path, &st, err, errlen);
+	return load_fd(r, fd, path, arg, NULL, &st, err, errlen);
 }
+
+static int load_named(pm_registry *r, const char *spec, const char *arg,
+		      char *err, size_t errlen);
 
 int pm_registry_load(pm_registry *r, const char *spec, char *err,
 		     size_t errlen)
 {
 	if (!spec || !*spec)
 		return pm_err(err, errlen, "load: no plugin named");
+	/* NAME:ARG, NAME a bare plugin name (a path may hold a ':'). */
+	const char *colon = strchr(spec, ':');
+	if (colon && colon > spec && !memchr(spec, '/', (size_t)(colon - spec))) {
+		if (!colon[1])
+			return pm_err(err, errlen,
+				      "load: %s: nothing after the ':' (load NAME:ARG)",
+				      spec);
+		char *name = xasprintf("%.*s", (int)(colon - spec), spec);
+		int rc = load_named(r, name, colon + 1, err, errlen);
+		free(name);
+		return rc;
+	}
 	if (has_slash_or_so(spec)) {
 		char *real = realpath(spec, NULL);
 		if (!real)
 			return pm_err(err, errlen, "cannot load plugin %s: %s",
 				      spec, strerror(errno));
-		int rc = load_checked(r, real, err, errlen);
+		int rc = load_checked(r, real, NULL, err, errlen);
 		free(real);
 		return rc;
 	}
+	return load_named(r, spec, NULL, err, errlen);
+}
+
+/* A bare name, NAME.so in the search dirs. */
+static int load_named(pm_registry *r, const char *spec, const char *arg,
+		      char *err, size_t errlen)
+{
 	char *path = find_in_dirs(r, spec);
 	if (!path) {
 		pm_buf b = { 0 };
@@ -592,7 +720,7 @@ int pm_registry_load(pm_registry *r, const char *spec, char *err,
 		rc = pm_err(err, errlen, "cannot load plugin %s: %s", path,
 			    strerror(errno));
 	else
-		rc = load_checked(r, real, err, errlen);
+		rc = load_checked(r, real, arg, err, errlen);
 	free(real);
 	free(path);
 	return rc;
@@ -601,11 +729,13 @@ int pm_registry_load(pm_registry *r, const char *spec, char *err,
 pm_plugin_ref pm_registry_ref(const pm_registry *r, size_t i)
 {
 	const pm_plugin_entry *e = &r->entries[i];
-	return (pm_plugin_ref){ (int32_t)getpid(), e->fd, e->dev, e->ino };
+	return (pm_plugin_ref){ (int32_t)getpid(), e->fd, e->dev, e->ino,
+				e->table_hash };
 }
 
 int pm_registry_load_ref(pm_registry *r, const pm_plugin_ref *ref,
-			 const char *path, char *err, size_t errlen)
+			 const char *path, const char *arg, char *err,
+			 size_t errlen)
 {
 	char name[64];
 	snprintf(name, sizeof name, "/proc/%d/fd/%d", (int)ref->pid,
@@ -622,7 +752,8 @@ int pm_registry_load_ref(pm_registry *r, const pm_plugin_ref *ref,
 			      "refusing plugin %s: %s is not the file that was vetted",
 			      path, name);
 	}
-	return load_fd(r, fd, path, &st, err, errlen);
+	return load_fd(r, fd, path, arg, arg ? &ref->table_hash : NULL, &st,
+		       err, errlen);
 }
 
 int pm_registry_find(const pm_registry *r, const char *name, size_t *plugin,

@@ -104,6 +104,26 @@ int pm_signature_parse(const char *text, pm_signature *sig, char *err,
 				      "parameter '%s' has no type (write %s:int)",
 				      prm->name, prm->name);
 		}
+		if (*p == '=' && (prm->variadic || prm->kwargs))
+			return pm_err(err, errlen,
+				      "'%s' cannot have a default", prm->name);
+		if (*p == '=') {
+			size_t dl = strcspn(++p, ",");
+			while (dl && isspace((unsigned char)p[dl - 1]))
+				dl--;
+			if (!dl)
+				return pm_err(err, errlen,
+					      "parameter '%s': nothing after '='",
+					      prm->name);
+			prm->optional = true;
+			snprintf(prm->dflt, sizeof prm->dflt, "%.*s", (int)dl, p);
+			p += dl;
+		} else if (!prm->variadic && !prm->kwargs && sig->n &&
+			   sig->params[sig->n - 1].optional) {
+			return pm_err(err, errlen,
+				      "parameter '%s' without a default follows one with a default",
+				      prm->name);
+		}
 		for (size_t i = 0; i < sig->n; i++)
 			if (!strcmp(sig->params[i].name, prm->name))
 				return pm_err(err, errlen,
@@ -154,15 +174,22 @@ int pm_signature_check(const pm_signature *sig, pm_value *args, size_t nargs,
 	bool variadic = fixed && sig->params[fixed - 1].variadic;
 	if (variadic)
 		fixed--;
-	if (nargs < fixed || (!variadic && nargs > fixed)) {
+	size_t required = 0;
+	while (required < fixed && !sig->params[required].optional)
+		required++;
+	if (nargs < required || (!variadic && nargs > fixed)) {
 		if (variadic)
 			return pm_err(err, errlen,
 				      "takes at least %zu argument%s, got %zu",
-				      fixed, fixed == 1 ? "" : "s", nargs);
+				      required, required == 1 ? "" : "s", nargs);
+		if (required < fixed)
+			return pm_err(err, errlen,
+				      "takes %zu to %zu arguments, got %zu",
+				      required, fixed, nargs);
 		return pm_err(err, errlen, "takes %zu argument%s, got %zu",
 			      fixed, fixed == 1 ? "" : "s", nargs);
 	}
-	for (size_t i = 0; i < fixed; i++) {
+	for (size_t i = 0; i < fixed && i < nargs; i++) {
 		const pm_param *p = &sig->params[i];
 		if (p->type == PM_NONE || args[i].type == p->type)
 			continue;
@@ -253,12 +280,42 @@ int pm_signature_bind(const pm_signature *sig, const pm_value *args,
 		pair[1] = pm_value_copy(kw[k].value);
 		extra[nextra++] = pm_list_take(pair, 2);
 	}
-	/* Like Python: every parameter before *rest / **kw is required. */
-	for (size_t i = 0; i < named && rc == 0; i++)
-		if (!filled[i])
+	/* Like Python: every parameter before *rest / **kw without a default
+	 * is required.  Optional ones left out at the end are not passed; an
+	 * optional one given by name after one left out goes to **kw (the
+	 * task binds it by name), or is refused without a **kw. */
+	size_t used = nslots;
+	for (size_t i = 0; i < named && rc == 0; i++) {
+		if (filled[i])
+			continue;
+		if (!sig->params[i].optional) {
 			rc = pm_err(err, errlen, "missing argument '%s'",
 				    sig->params[i].name);
-	size_t used = nslots;
+			break;
+		}
+		used = i;
+		for (size_t k = i + 1; k < named && rc == 0; k++) {
+			if (!filled[k])
+				continue;
+			if (!kwargs) {
+				rc = pm_err(err, errlen,
+					    "'%s' is given but '%s' before it is not: give '%s' too",
+					    sig->params[k].name,
+					    sig->params[i].name,
+					    sig->params[i].name);
+				break;
+			}
+			pm_value *pair = xcalloc(2, sizeof *pair);
+			pair[0] = pm_str_n(sig->params[k].name,
+					   strlen(sig->params[k].name));
+			pair[1] = slot[k];
+			slot[k] = pm_none();
+			filled[k] = false;
+			extra = xrealloc(extra, (nextra + 1) * sizeof *extra);
+			extra[nextra++] = pm_list_take(pair, 2);
+		}
+		break;
+	}
 	if (rc) {
 		pm_values_free(slot, nslots);
 		pm_values_free(extra, nextra);

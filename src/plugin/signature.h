@@ -17,6 +17,8 @@ typedef struct pm_param {
 	bool variadic;    /* *rest: any number of trailing arguments */
 	bool kwargs;      /* **kw, last: the task gets the key=value options
 			   * as its last argument, a list of [key, value] */
+	bool optional;    /* "b:int=2": may be left out (from the end) */
+	char dflt[32];    /* its default's text, for messages */
 } pm_param;
 
 typedef struct pm_signature {
@@ -24,7 +26,9 @@ typedef struct pm_signature {
 	size_t n;
 } pm_signature;
 
-/* Parses "a:int, b:float, *rest"; -1 with a message if malformed. */
+/* Parses "a:int, b:float=1.5, *rest, **kw"; -1 with a message if
+ * malformed.  "=TEXT" (up to the next ',') makes a parameter optional: the
+ * task gets fewer arguments and applies its own default. */
 int pm_signature_parse(const char *text, pm_signature *sig, char *err,
 		       size_t errlen);
 /* Checks (and converts int to float where a float is expected, bool to
