@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1600,6 +1601,57 @@ static void test_corrupt_pipe(void **state)
 
 /* A plugin's malformed value put on a queue or set: refused, never
  * encoded. */
+/* ---- threads of one process --------------------------------------------- */
+
+/* An RLock (and a Condition's, and a value's lock) is held by a thread, as
+ * Python's: another thread of the same process waits for it, may not
+ * release it, and may not notify or wait on a Condition it does not hold. */
+struct thread_try {
+	void *obj;
+	int acquire_rc, release_rc, notify_rc;
+};
+
+static void *try_from_thread(void *arg)
+{
+	struct thread_try *t = arg;
+	t->release_rc = api->release(t->obj);
+	t->notify_rc = api->kind(t->obj)[0] == 'c' ? api->notify(t->obj, 1)
+						   : -1;
+	t->acquire_rc = api->acquire(t->obj, 0.05);
+	return NULL;
+}
+
+static void test_rlock_threads(void **state)
+{
+	pm_shared *s = *state;
+	pm_shared_lock_new(s, "r", true, err, sizeof err);
+	pm_shared_condition_new(s, "c", err, sizeof err);
+	pm_value zero = pm_int(0);
+	pm_shared_value_new(s, "v", 'i', &zero, true, err, sizeof err);
+	void *objs[] = { pm_shared_find(s, "r"), pm_shared_find(s, "c"),
+			 api->get_lock(pm_shared_find(s, "v")) };
+	for (size_t k = 0; k < 3; k++) {
+		assert_int_equal(api->acquire(objs[k], PM_SHM_FOREVER),
+				 PM_SHM_OK);
+		struct thread_try t = { objs[k], -1, -1, -1 };
+		pthread_t th;
+		assert_int_equal(pthread_create(&th, NULL, try_from_thread, &t),
+				 0);
+		pthread_join(th, NULL);
+		assert_int_equal(t.release_rc, PM_SHM_NOT_HELD);
+		assert_int_equal(t.acquire_rc, PM_SHM_TIMEOUT);
+		if (k == 1)
+			assert_int_equal(t.notify_rc, PM_SHM_NOT_HELD);
+		/* Still this thread's, once: one release frees it. */
+		assert_int_equal(api->release(objs[k]), PM_SHM_OK);
+		assert_int_equal(api->release(objs[k]), PM_SHM_NOT_HELD);
+		t.acquire_rc = -1;
+		pthread_create(&th, NULL, try_from_thread, &t);
+		pthread_join(th, NULL);
+		assert_int_equal(t.acquire_rc, PM_SHM_OK); /* free: it took it */
+	}
+}
+
 static void test_put_invalid_value(void **state)
 {
 	pm_shared *s = *state;
@@ -1647,6 +1699,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_pipe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_invalid_value, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rlock_threads, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,6 +49,9 @@ typedef struct shm_mutex {
 	_Atomic uint32_t waiters;
 	uint32_t depth; /* RLock recursion, under the mutex */
 	uint32_t recursive;
+	/* The holding thread (pthread_self), with holder: an RLock is
+	 * held by a thread, as the mutex under it and Python's are. */
+	_Atomic uintptr_t thread;
 } shm_mutex;
 
 typedef struct shm_mon {

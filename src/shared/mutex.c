@@ -203,6 +203,7 @@ int shm_mutex_settle(shm_mutex *m, int rc, const dl *d)
 	default:
 		return PM_SHM_TYPE;
 	}
+	atomic_store(&m->thread, (uintptr_t)pthread_self());
 	atomic_store(&m->holder, (int32_t)shm_my_pid());
 	return out;
 }
@@ -218,12 +219,16 @@ int shm_mutex_lock(shm_mutex *m, const dl *d)
 void shm_mutex_unlock(shm_mutex *m)
 {
 	atomic_store(&m->holder, 0);
+	atomic_store(&m->thread, 0);
 	pthread_mutex_unlock(&m->mu);
 }
 
+/* By this thread: another thread of the process waits for it (RLock) and
+ * may not release it. */
 bool shm_held_by_me(shm_mutex *m)
 {
-	return atomic_load(&m->holder) == (int32_t)shm_my_pid();
+	return atomic_load(&m->holder) == (int32_t)shm_my_pid() &&
+	       atomic_load(&m->thread) == (uintptr_t)pthread_self();
 }
 
 /* ---- locks: holders' tags and waiters ---------------------------------- */
