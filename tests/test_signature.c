@@ -162,12 +162,52 @@ static void test_bind(void **state)
 	pm_value_free(&paris);
 }
 
+/* "b:int=2": optional parameters (ABI 1.3, the python plugin's defaults). */
+static void test_defaults(void **state)
+{
+	(void)state;
+	pm_signature s;
+	assert_int_equal(pm_signature_parse("a:any, b:int=2, c:str='x y'", &s,
+					    err, sizeof err), 0);
+	assert_int_equal(s.n, 3);
+	assert_false(s.params[0].optional);
+	assert_true(s.params[1].optional);
+	assert_string_equal(s.params[1].dflt, "2");
+	assert_string_equal(s.params[2].dflt, "'x y'");
+	pm_value args[3] = { pm_int(1), pm_int(5), pm_str("z") };
+	assert_int_equal(pm_signature_check(&s, args, 1, err, sizeof err), 0);
+	assert_int_equal(pm_signature_check(&s, args, 3, err, sizeof err), 0);
+	assert_int_equal(pm_signature_check(&s, args, 0, err, sizeof err), -1);
+	assert_string_equal(err, "takes 1 to 3 arguments, got 0");
+	pm_value_free(&args[2]);
+	assert_int_equal(pm_signature_parse("a:int=1, b:int", &s, err,
+					    sizeof err), -1);
+	assert_string_equal(err, "parameter 'b' without a default follows one with a default");
+	assert_int_equal(pm_signature_parse("*a=1", &s, err, sizeof err), -1);
+	assert_string_equal(err, "'a' cannot have a default");
+	assert_int_equal(pm_signature_parse("a:int=", &s, err, sizeof err), -1);
+	assert_string_equal(err, "parameter 'a': nothing after '='");
+
+	pm_value one = pm_int(1), two = pm_int(2);
+	/* left out at the end: not passed (the task applies its default) */
+	assert_bind("[1]", "a:int, b:int=2, c:int=3", &one, 1, NULL, 0);
+	assert_bind("[1, 2]", "a:int, b:int=2, c:int=3", NULL, 0,
+		    ((pm_kwarg[]){ { "b", &two }, { "a", &one } }), 2);
+	/* given by name after one left out: to **kw, or refused without */
+	assert_bind("[1, [['c', 2]]]", "a:int, b:int=2, c:int=3, **kw", &one,
+		    1, ((pm_kwarg[]){ { "c", &two } }), 1);
+	assert_bind("error: 'c' is given but 'b' before it is not: give 'b' too",
+		    "a:int, b:int=2, c:int=3", &one, 1,
+		    ((pm_kwarg[]){ { "c", &two } }), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kwargs_grammar),
 		cmocka_unit_test(test_kwargs_check),
 		cmocka_unit_test(test_bind),
+		cmocka_unit_test(test_defaults),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,13 +5,14 @@
 # the sys.stdout / sys.stderr whose lines become the task's log lines.
 import importlib
 import importlib.util
-import inspect
 import io
 import os
 import sys
-import traceback
 
 import _pypm
+
+# inspect and traceback are imported where used: a worker's first task
+# does not wait for them.
 
 sys.argv = ['']
 
@@ -85,6 +86,7 @@ def _pm_describe(e):
 
 def _pm_failure(e):
     """(the one-line error, the traceback's lines) of exception e."""
+    import traceback
     tb = traceback.format_exception(type(e), e, e.__traceback__)
     return _pm_describe(e), ''.join(tb).rstrip('\n').split('\n')
 
@@ -108,6 +110,7 @@ def _pm_default(p):
 
 
 def _pm_signature(f):
+    import inspect
     parts, kwonly, kwname = [], [], None
     for p in inspect.signature(f).parameters.values():
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
@@ -129,6 +132,7 @@ def _pm_signature(f):
 
 
 def _pm_inspect(arg):
+    import inspect
     if arg.endswith('.py') or '/' in arg:
         path = os.path.realpath(arg)
         if not os.path.isfile(path):

@@ -98,7 +98,7 @@ const struct pm_cmd_entry pm_cmd_table[] = {
 	  { { 0 } }, 0, PM_COMPLETE_NONE, PM_COMPLETE_NONE, pm_cmd_tasks },
 	{ "plugins", NULL, "list the loaded plugins", 0, 0, { { 0 } }, 0,
 	  PM_COMPLETE_NONE, PM_COMPLETE_NONE, pm_cmd_plugins },
-	{ "load", "PATH|NAME", "load a task plugin (also while tasks run)", 1,
+	{ "load", "PATH|NAME[:ARG]", "load a task plugin (also while tasks run)", 1,
 	  1, { { 0 } }, 0, PM_COMPLETE_FILE, PM_COMPLETE_NONE, pm_cmd_load },
 	{ "sleep", "S", "wait S seconds (the screen keeps updating)", 1, 1,
 	  { { 0 } }, 0, PM_COMPLETE_NONE, PM_COMPLETE_NONE, pm_cmd_sleep },

@@ -545,8 +545,14 @@ __attribute__((noreturn)) void eng_worker_main(pm_engine *e, worker *w)
 			size_t plen = strlen(path);
 			const char *arg = plen < n ? path + plen + 1 : NULL;
 			if (pm_registry_load_ref(&e->reg, &ref, path, arg, err,
-						 sizeof err) < 0)
+						 sizeof err) < 0) {
+				/* Its plugins would no longer be numbered as
+				 * the manager's: said, then replaced by a
+				 * worker forked with the manager's. */
 				up_send_text(&wc, UP_LOG, 0, err);
+				pm_ring_pop(&s->down, &h);
+				_exit(0);
+			}
 			break;
 		}
 		case DOWN_EXIT:

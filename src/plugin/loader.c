@@ -681,7 +681,7 @@ int pm_registry_load(pm_registry *r, const char *spec, char *err,
 	if (colon && colon > spec && !memchr(spec, '/', (size_t)(colon - spec))) {
 		if (!colon[1])
 			return pm_err(err, errlen,
-				      "load: %s: nothing after the ':' (load NAME:ARG)",
+				      "%s: nothing after the ':' (load NAME:ARG)",
 				      spec);
 		char *name = xasprintf("%.*s", (int)(colon - spec), spec);
 		int rc = load_named(r, name, colon + 1, err, errlen);
