@@ -22,6 +22,21 @@
 #include "shared.h"
 #include "value.h"
 
+/* Under LeakSanitizer (build-asan): CPython 3.11 never frees what
+ * PyType_Ready makes for static types (its own and the module's).  The
+ * suppression needs whole stacks: libpython has no frame pointers. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "fast_unwind_on_malloc=0";
+}
+
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:PyType_Ready\n";
+}
+
 static pm_shared *g_shared;
 static const struct pm_shared_api *api;
 static char err[512];
