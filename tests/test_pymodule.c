@@ -192,6 +192,12 @@ static void test_value(void **state)
 				sizeof err));
 	NEW(pm_shared_value_new(g_shared, "raw", 'q', NULL, false, err,
 				sizeof err));
+	NEW(pm_shared_value_new(g_shared, "big", 'Q', NULL, true, err,
+				sizeof err));
+	pm_value minus1 = pm_int(-1); /* wraps to 2**64-1, as C does */
+	assert_int_equal(api->value_add(pm_shared_find(g_shared, "big"), 0,
+					&minus1, NULL),
+			 PM_SHM_OK);
 	py("v = poolmon.Value('counter')\n"
 	   "assert v.value == 5 and v.typecode == 'i' and v.name == 'counter'\n"
 	   "v.value = 7\n"
@@ -212,6 +218,7 @@ static void test_value(void **state)
 	   "raw = poolmon.Value('raw')\n"
 	   "raw.value = -2**63\n"
 	   "assert raw.value == -2**63\n"
+	   "assert poolmon.Value('big').value == 2**64 - 1\n"
 	   "raises(AttributeError, \"Value 'raw' was made with lock=0: it has "
 	   "no lock\", raw.get_lock)\n"
 	   /* Two threads, 2000 increments under the lock: none lost. */
