@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void pypm_value_free(pm_value *v)
+void pypm_shared_value_free(pm_value *v)
 {
 	if (!v)
 		return;
@@ -20,7 +20,7 @@ void pypm_value_free(pm_value *v)
 		break;
 	case PM_LIST:
 		for (size_t i = 0; i < v->u.list.len; i++)
-			pypm_value_free(&v->u.list.items[i]);
+			pypm_shared_value_free(&v->u.list.items[i]);
 		free(v->u.list.items);
 		break;
 	default:
@@ -94,7 +94,7 @@ static PyObject *list_to_py(const pm_value *v, int depth)
 	return l;
 }
 
-PyObject *pypm_to_py(const pm_value *v)
+PyObject *pypm_shared_to_py(const pm_value *v)
 {
 	return to_py(v, 0);
 }
@@ -207,7 +207,7 @@ static int seq_from_py(PyObject *o, pm_value *out, char *err, size_t len,
 	l.u.list.items = items;
 	l.u.list.len = n;
 	if (rc != PYPM_OK) {
-		pypm_value_free(&l);
+		pypm_shared_value_free(&l);
 		return rc;
 	}
 	*out = l;
@@ -242,7 +242,7 @@ static int from_py(PyObject *o, pm_value *out, char *err, size_t len,
 		    Py_TYPE(o)->tp_name);
 }
 
-int pypm_from_py(PyObject *o, pm_value *out, char *err, size_t len)
+int pypm_shared_from_py(PyObject *o, pm_value *out, char *err, size_t len)
 {
 	return from_py(o, out, err, len, 0);
 }

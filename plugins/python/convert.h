@@ -24,15 +24,15 @@
 enum { PYPM_OK = 0, PYPM_BADTYPE = -1, PYPM_OVERFLOW = -2, PYPM_NOMEM = -3 };
 
 /* A new reference, or NULL with a Python exception set. */
-PyObject *pypm_to_py(const pm_value *v);
-/* 0 and *out (the caller's: pypm_value_free), or a PYPM_* code < 0 with
+PyObject *pypm_shared_to_py(const pm_value *v);
+/* 0 and *out (the caller's: pypm_shared_value_free), or a PYPM_* code < 0 with
  * err set ("cannot convert dict: …") and *out PM_NONE.  No Python
  * exception is left set. */
-int pypm_from_py(PyObject *o, pm_value *out, char *err, size_t len);
-/* Frees what pypm_from_py (or a shared object's get) allocated; leaves
+int pypm_shared_from_py(PyObject *o, pm_value *out, char *err, size_t len);
+/* Frees what pypm_shared_from_py (or a shared object's get) allocated; leaves
  * PM_NONE. */
-void pypm_value_free(pm_value *v);
-/* The Python exception type for a pypm_from_py code (TypeError,
+void pypm_shared_value_free(pm_value *v);
+/* The Python exception type for a pypm_shared_from_py code (TypeError,
  * OverflowError, MemoryError). */
 PyObject *pypm_convert_error_type(int code);
 

@@ -236,7 +236,7 @@ static PyObject *elem_to_py(pypm_obj *o, const pm_value *v)
 {
 	if (v->type == PM_STR && o->api->code(o->h) != 'c')
 		return PyLong_FromString(v->u.s.ptr, NULL, 10);
-	return pypm_to_py(v);
+	return pypm_shared_to_py(v);
 }
 
 static PyObject *elem_get(pypm_obj *o, size_t i)
@@ -247,11 +247,11 @@ static PyObject *elem_get(pypm_obj *o, size_t i)
 	rc = o->api->value_get(o->h, i, &v);
 	Py_END_ALLOW_THREADS
 	if (rc != PM_SHM_OK) {
-		pypm_value_free(&v);
+		pypm_shared_value_free(&v);
 		return pypm_raise(o, rc, NULL);
 	}
 	PyObject *r = elem_to_py(o, &v);
-	pypm_value_free(&v);
+	pypm_shared_value_free(&v);
 	return r;
 }
 
@@ -264,7 +264,7 @@ static int elem_set(pypm_obj *o, size_t i, PyObject *x)
 	}
 	pm_value v;
 	char err[256];
-	int c = pypm_from_py(x, &v, err, sizeof err);
+	int c = pypm_shared_from_py(x, &v, err, sizeof err);
 	if (c < 0) {
 		PyErr_Format(pypm_convert_error_type(c), "%s '%s': %s",
 			     pypm_cls(o), o->name, err);
@@ -274,7 +274,7 @@ static int elem_set(pypm_obj *o, size_t i, PyObject *x)
 	Py_BEGIN_ALLOW_THREADS
 	rc = o->api->value_set(o->h, i, &v);
 	Py_END_ALLOW_THREADS
-	pypm_value_free(&v);
+	pypm_shared_value_free(&v);
 	if (rc != PM_SHM_OK) {
 		pypm_raise(o, rc, NULL);
 		return -1;

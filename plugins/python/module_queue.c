@@ -50,12 +50,12 @@ static PyObject *do_put(pypm_obj *o, PyObject *item, double timeout)
 		return NULL;
 	pm_value v;
 	char err[256];
-	int c = pypm_from_py(item, &v, err, sizeof err);
+	int c = pypm_shared_from_py(item, &v, err, sizeof err);
 	if (c < 0)
 		return PyErr_Format(pypm_convert_error_type(c), "%s '%s': %s",
 				    pypm_cls(o), o->name, err);
 	int rc = pypm_wait(o->api, o->h, &v, try_put, timeout, PM_SHM_FULL);
-	pypm_value_free(&v);
+	pypm_shared_value_free(&v);
 	if (rc < 0)
 		return NULL;
 	if (rc == PM_SHM_FULL) {
@@ -80,11 +80,11 @@ static PyObject *do_get(pypm_obj *o, double timeout)
 		return NULL;
 	}
 	if (rc != PM_SHM_OK) {
-		pypm_value_free(&v);
+		pypm_shared_value_free(&v);
 		return pypm_raise(o, rc, NULL);
 	}
-	PyObject *r = pypm_to_py(&v);
-	pypm_value_free(&v);
+	PyObject *r = pypm_shared_to_py(&v);
+	pypm_shared_value_free(&v);
 	return r;
 }
 
@@ -315,7 +315,7 @@ static PyObject *conn_send(PyObject *self, PyObject *x)
 		return NULL;
 	pm_value v;
 	char err[256];
-	int c = pypm_from_py(x, &v, err, sizeof err);
+	int c = pypm_shared_from_py(x, &v, err, sizeof err);
 	if (c < 0)
 		return PyErr_Format(pypm_convert_error_type(c),
 				    "Connection '%s': %s", o->name, err);
@@ -323,7 +323,7 @@ static PyObject *conn_send(PyObject *self, PyObject *x)
 	Py_BEGIN_ALLOW_THREADS
 	rc = o->api->send(o->h, &v);
 	Py_END_ALLOW_THREADS
-	pypm_value_free(&v);
+	pypm_shared_value_free(&v);
 	if (rc != PM_SHM_OK)
 		return conn_raise(o, rc, "read-only");
 	Py_RETURN_NONE;
@@ -353,11 +353,11 @@ static PyObject *conn_recv(PyObject *self, PyObject *unused)
 	if (rc < 0)
 		return NULL;
 	if (rc != PM_SHM_OK) {
-		pypm_value_free(&v);
+		pypm_shared_value_free(&v);
 		return conn_raise(o, rc, "write-only");
 	}
-	PyObject *r = pypm_to_py(&v);
-	pypm_value_free(&v);
+	PyObject *r = pypm_shared_to_py(&v);
+	pypm_shared_value_free(&v);
 	return r;
 }
 
