@@ -29,10 +29,25 @@ is "${#names[@]}" 32 "examples/seeds/orig holds the 32 seed examples"
 out=$TEST_TMPDIR
 limit=90 # seconds any one run may take (the longest sleeps about 14 s)
 
-# orig NAME — the seed's code, unbuffered (-u: lines come out as they do on
-# a terminal, and are kept when a run that never ends is killed).
+# orig NAME — the seed's code, each print() one whole line written at once
+# (sitecustomize below: stdout line-buffered as on a terminal, and print
+# writes its text and its end together): python3 writes a print's text and
+# its newline apart, so two processes printing at once can mix two lines
+# into one ("2------>…3------>…" then two empty lines, seen with seed 004).
+# Lines are kept when a run that never ends is killed.
+mkdir -p "$out/site"
+cat >"$out/site/sitecustomize.py" <<'EOF'
+import builtins, sys
+sys.stdout.reconfigure(line_buffering=True)
+def _print(*args, sep=' ', end='\n', file=None, flush=False):
+    f = sys.stdout if file is None else file
+    f.write((' ' if sep is None else sep).join(map(str, args)) + ('\n' if end is None else end))
+    if flush:
+        f.flush()
+builtins.print = _print
+EOF
 orig() {
-	(cd "$out" && timeout "$limit" python3 -u "$seeds/orig/$1.py" \
+	(cd "$out" && PYTHONPATH=$out/site timeout "$limit" python3 "$seeds/orig/$1.py" \
 		>"$out/$1.orig" 2>"$out/$1.orig.err"; echo $? >"$out/$1.orig.rc")
 }
 
@@ -40,7 +55,7 @@ orig() {
 # session, killed (all its processes) once TEST (run in $out) holds.
 orig_until() {
 	local pid
-	(cd "$out" && exec setsid python3 -u "$seeds/orig/$1.py" >"$out/$1.orig" 2>"$out/$1.orig.err") &
+	(cd "$out" && PYTHONPATH=$out/site exec setsid python3 "$seeds/orig/$1.py" >"$out/$1.orig" 2>"$out/$1.orig.err") &
 	pid=$!
 	if wait_for "$limit" bash -c "cd '$out' && $2"; then echo killed >"$out/$1.orig.rc"; else echo timeout >"$out/$1.orig.rc"; fi
 	kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
