@@ -62,9 +62,9 @@ orig_until() {
 	wait "$pid" 2>/dev/null
 }
 
-# pm NAME [LIMIT] — the poolmon script, from the top source directory.
+# pm NAME — the poolmon script, from the top source directory.
 pm() {
-	(cd "$srcdir" && timeout "${2:-$limit}" "$poolmon" --batch --json --script "examples/seeds/$1.poolmon" \
+	(cd "$srcdir" && timeout "$limit" "$poolmon" --batch --json --script "examples/seeds/$1.poolmon" \
 		</dev/null >"$out/$1.json" 2>"$out/$1.err"; echo $? >"$out/$1.rc")
 }
 
@@ -94,9 +94,7 @@ done
 wait
 for n in $timed; do
 	run_orig "$n" &
-	# 001_comparison: 30 s, not 90: when job cannot put its result (see
-	# big_int below) multicore waits for it until killed.
-	case $n in 001_comparison) pm "$n" 30 ;; *) pm "$n" ;; esac
+	pm "$n"
 	wait
 done
 
