@@ -74,6 +74,20 @@ check_load_error "$py/no_functions.py" "ImportError: .*no_functions.py defines n
 check_load_error "$TEST_TMPDIR/absent.py" "FileNotFoundError: No such file" "a missing file"
 check_load_error poolmon_absent_module "ModuleNotFoundError: No module named 'poolmon_absent_module'" \
 	"a module name not on the path"
+# A file others could change is refused as a plugin file is.
+mkdir -p "$TEST_TMPDIR/open" "$TEST_TMPDIR/mine"
+cp "$py/pyt.py" "$TEST_TMPDIR/open/pyt.py"
+chmod 777 "$TEST_TMPDIR/open"
+cp "$py/pyt.py" "$TEST_TMPDIR/mine/pyt.py"
+chmod 666 "$TEST_TMPDIR/mine/pyt.py"
+check_load_error "$TEST_TMPDIR/open/pyt.py" "refusing .*/open/pyt.py: the directory .*/open on its path is writable by others" \
+	"a file in a directory writable by others"
+check_load_error "$TEST_TMPDIR/mine/pyt.py" "refusing .*/mine/pyt.py: it is writable by others" \
+	"a file writable by others"
+chmod 644 "$TEST_TMPDIR/mine/pyt.py"
+out=$("$poolmon" --batch -w 1 -x "load python:$TEST_TMPDIR/mine/pyt.py; apply pyt.add 2" 2>&1)
+like "$out" "^12\$" "the same file, no longer writable by others, loads"
+
 out=$("$poolmon" --batch -w 1 -x "load python" 2>&1)
 like "$out" "python.so: it makes its tasks from an argument: load python:ARG" "load python without a module is refused"
 out=$("$poolmon" --batch -w 1 -x "$pyt; $pyt" 2>&1)

@@ -7,8 +7,13 @@
  * and keeps it, with the module imported, for the tasks that follow. */
 #include "pypm.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct pymod {
 	char *name; /* to import: "mod" or "pkg.mod" */
@@ -278,6 +283,60 @@ static char *field(char **at, char sep)
 	return s;
 }
 
+/* As poolmon vets a plugin file (sudo's rule): a FILE.py and every
+ * directory above it owned by root or this user and writable by no one
+ * else (a sticky directory may be); else anyone could change the code the
+ * workers run.  file is the realpath, for messages. */
+static int check_secure(const char *file, const char *path, bool dir,
+			char *err, size_t errlen)
+{
+	struct stat st;
+	char what[PATH_MAX + 32];
+	snprintf(what, sizeof what, dir ? "the directory %s on its path" : "it",
+		 path);
+	if (stat(path, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(err, errlen,
+			 "refusing %s: %s is owned by uid %u, not by root or you",
+			 file, what, (unsigned)st.st_uid);
+		return -1;
+	}
+	if (dir && (st.st_mode & S_ISVTX))
+		return 0;
+	if (st.st_mode & (S_IWOTH | S_IWGRP)) {
+		snprintf(err, errlen, "refusing %s: %s is writable by %s", file,
+			 what, st.st_mode & S_IWOTH ? "others" : "its group");
+		return -1;
+	}
+	return 0;
+}
+
+static int check_file(const char *arg, char *err, size_t errlen)
+{
+	size_t n = strlen(arg);
+	if (!strchr(arg, '/') && !(n > 3 && !strcmp(arg + n - 3, ".py")))
+		return 0; /* a module name: Python's import finds it */
+	char *real = realpath(arg, NULL);
+	if (!real)
+		return 0; /* the helper says FileNotFoundError */
+	char *dir = strdup(real);
+	int rc = dir ? check_secure(real, real, false, err, errlen) : -1;
+	for (char *slash; rc == 0 && (slash = strrchr(dir, '/'));) {
+		if (slash == dir) {
+			rc = check_secure(real, "/", true, err, errlen);
+			break;
+		}
+		*slash = '\0';
+		rc = check_secure(real, dir, true, err, errlen);
+	}
+	free(dir);
+	free(real);
+	return rc;
+}
+
 static const struct pm_plugin *py_open(const char *arg, char *err,
 				       size_t errlen)
 {
@@ -286,7 +345,8 @@ static const struct pm_plugin *py_open(const char *arg, char *err,
 	char *text = NULL;
 	if (arg[0] == REOPEN_MARK)
 		text = dup_n(arg + 1, strlen(arg + 1));
-	else if (pypm_inspect(arg, &text, err, errlen) < 0)
+	else if (check_file(arg, err, errlen) < 0 ||
+		 pypm_inspect(arg, &text, err, errlen) < 0)
 		return NULL;
 	if (!text) {
 		snprintf(err, errlen, "out of memory");
