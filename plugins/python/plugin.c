@@ -337,6 +337,20 @@ static int check_file(const char *arg, char *err, size_t errlen)
 	return rc;
 }
 
+/* What open made, reachable for the process's life (the plugin is linked
+ * -z nodelete: libpython cannot be unloaded). */
+static struct pm_plugin **g_opened;
+static size_t g_nopened;
+
+static void keep(struct pm_plugin *pl)
+{
+	struct pm_plugin **p = realloc(g_opened, (g_nopened + 1) * sizeof *p);
+	if (p) {
+		g_opened = p;
+		g_opened[g_nopened++] = pl;
+	}
+}
+
 static const struct pm_plugin *py_open(const char *arg, char *err,
 				       size_t errlen)
 {
@@ -411,6 +425,7 @@ static const struct pm_plugin *py_open(const char *arg, char *err,
 		if (f->full)
 			snprintf(f->full, len + 1, "%s.%s", pl->name, f->name);
 	}
+	keep(pl);
 	return pl;
 }
 
