@@ -187,4 +187,14 @@ run running -w 2 -x "submit sleep 300; submit sleep 300; $pyt; join; apply pyt.p
 is "$(q "$TEST_TMPDIR/running.json" "(len(workers('started')), all(e['result'] == e['pid'] for e in tasks(state='done') if e['task'] == 'pyt.pid'), len([e for e in ev if e['event'] == 'log']))")" \
 	"(2, True, 0)" "a module loaded while both workers are busy runs in them (read again there, no restart, no complaint)"
 
+# A module whose description is long (300 functions, ~25 kB): running
+# workers get it whole.
+python3 -c '
+for i in range(300):
+    print(f"def f_{i:03d}(a, b={i}):\n    \"\"\"returns a + b, the {i}th of many functions\"\"\"\n    return a + b\n")' \
+	>"$TEST_TMPDIR/mine/many.py"
+run many -w 2 -x "load python:$TEST_TMPDIR/mine/many.py; apply many.f_299 1; apply many.f_000 1 b=2"
+is "$(q "$TEST_TMPDIR/many.json" "(len(workers('started')), len([e for e in ev if e['event'] == 'log']), [e['result'] for e in ev if e['event'] == 'result'])")" \
+	"(2, 0, [300, 3])" "a module of 300 functions loads in running workers too (no complaint, no restart)"
+
 done_testing
