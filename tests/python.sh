@@ -44,6 +44,7 @@ pyt.exits(code:any)
 pyt.hard_exit(code:any)
 pyt.hang()
 pyt.talk(n:any)
+pyt.read_stdin()
 pyt.pid()
 pyt.count()
 pyt.threads(n:any)" \
@@ -146,6 +147,12 @@ is "$(q "$TEST_TMPDIR/talk.json" "[(e['id'], e['message']) for e in ev if e['eve
 	"print() and sys.stderr lines are log lines with the task's id (a last partial line at the task's end)"
 is "$(q "$TEST_TMPDIR/talk.json" "[i for i, e in enumerate(ev) if e['event'] == 'log'][-1] < [i for i, e in enumerate(ev) if e.get('state') == 'done'][0]")" \
 	True "the log lines come before the task ends"
+
+# sys.stdin is os.devnull, as in multiprocessing's children: poolmon's own
+# input (here the commands that follow) is not the task's.
+out=$(printf '%s\n' "$pyt" 'apply pyt.read_stdin' 'apply pyt.add 40 2' | "$poolmon" --batch -w 1 2>&1)
+is "$(tail -2 <<<"$out")" "''
+42" "a task reading sys.stdin gets nothing, and the commands after it run"
 
 # --- exceptions, exits, crashes, hangs --------------------------------------
 run raise -w 1 -x "$pyt; apply pyt.div 1 0; apply pyt.exits 3; apply pyt.pid; apply pyt.div 6 3; apply pyt.unconvertible; apply pyt.deep_unconvertible; workers"
