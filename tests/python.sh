@@ -44,6 +44,7 @@ pyt.exits(code:any)
 pyt.hard_exit(code:any)
 pyt.hang()
 pyt.talk(n:any)
+pyt.read_stdin()
 pyt.pid()
 pyt.count()
 pyt.threads(n:any)" \
@@ -74,6 +75,20 @@ check_load_error "$py/no_functions.py" "ImportError: .*no_functions.py defines n
 check_load_error "$TEST_TMPDIR/absent.py" "FileNotFoundError: No such file" "a missing file"
 check_load_error poolmon_absent_module "ModuleNotFoundError: No module named 'poolmon_absent_module'" \
 	"a module name not on the path"
+# A file others could change is refused as a plugin file is.
+mkdir -p "$TEST_TMPDIR/open" "$TEST_TMPDIR/mine"
+cp "$py/pyt.py" "$TEST_TMPDIR/open/pyt.py"
+chmod 777 "$TEST_TMPDIR/open"
+cp "$py/pyt.py" "$TEST_TMPDIR/mine/pyt.py"
+chmod 666 "$TEST_TMPDIR/mine/pyt.py"
+check_load_error "$TEST_TMPDIR/open/pyt.py" "refusing .*/open/pyt.py: the directory .*/open on its path is writable by others" \
+	"a file in a directory writable by others"
+check_load_error "$TEST_TMPDIR/mine/pyt.py" "refusing .*/mine/pyt.py: it is writable by others" \
+	"a file writable by others"
+chmod 644 "$TEST_TMPDIR/mine/pyt.py"
+out=$("$poolmon" --batch -w 1 -x "load python:$TEST_TMPDIR/mine/pyt.py; apply pyt.add 2" 2>&1)
+like "$out" "^12\$" "the same file, no longer writable by others, loads"
+
 out=$("$poolmon" --batch -w 1 -x "load python" 2>&1)
 like "$out" "python.so: it makes its tasks from an argument: load python:ARG" "load python without a module is refused"
 out=$("$poolmon" --batch -w 1 -x "$pyt; $pyt" 2>&1)
@@ -133,6 +148,12 @@ is "$(q "$TEST_TMPDIR/talk.json" "[(e['id'], e['message']) for e in ev if e['eve
 is "$(q "$TEST_TMPDIR/talk.json" "[i for i, e in enumerate(ev) if e['event'] == 'log'][-1] < [i for i, e in enumerate(ev) if e.get('state') == 'done'][0]")" \
 	True "the log lines come before the task ends"
 
+# sys.stdin is os.devnull, as in multiprocessing's children: poolmon's own
+# input (here the commands that follow) is not the task's.
+out=$(printf '%s\n' "$pyt" 'apply pyt.read_stdin' 'apply pyt.add 40 2' | "$poolmon" --batch -w 1 2>&1)
+is "$(tail -2 <<<"$out")" "''
+42" "a task reading sys.stdin gets nothing, and the commands after it run"
+
 # --- exceptions, exits, crashes, hangs --------------------------------------
 run raise -w 1 -x "$pyt; apply pyt.div 1 0; apply pyt.exits 3; apply pyt.pid; apply pyt.div 6 3; apply pyt.unconvertible; apply pyt.deep_unconvertible; workers"
 is "$(res raise | python3 -c 'import ast,sys; r=ast.literal_eval(sys.stdin.read()); r[2]="PID"; print(r)')" \
@@ -172,5 +193,15 @@ is "$(sed -n 2p <<<"$out")" "$(awk '$1 == "w1" { print $2 }' <<<"$out")" "os.get
 run running -w 2 -x "submit sleep 300; submit sleep 300; $pyt; join; apply pyt.pid; apply pyt.pid; apply pyt.pid; workers"
 is "$(q "$TEST_TMPDIR/running.json" "(len(workers('started')), all(e['result'] == e['pid'] for e in tasks(state='done') if e['task'] == 'pyt.pid'), len([e for e in ev if e['event'] == 'log']))")" \
 	"(2, True, 0)" "a module loaded while both workers are busy runs in them (read again there, no restart, no complaint)"
+
+# A module whose description is long (300 functions, ~25 kB): running
+# workers get it whole.
+python3 -c '
+for i in range(300):
+    print(f"def f_{i:03d}(a, b={i}):\n    \"\"\"returns a + b, the {i}th of many functions\"\"\"\n    return a + b\n")' \
+	>"$TEST_TMPDIR/mine/many.py"
+run many -w 2 -x "load python:$TEST_TMPDIR/mine/many.py; apply many.f_299 1; apply many.f_000 1 b=2"
+is "$(q "$TEST_TMPDIR/many.json" "(len(workers('started')), len([e for e in ev if e['event'] == 'log']), [e['result'] for e in ev if e['event'] == 'result'])")" \
+	"(2, 0, [300, 3])" "a module of 300 functions loads in running workers too (no complaint, no restart)"
 
 done_testing

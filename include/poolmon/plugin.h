@@ -274,6 +274,11 @@ struct pm_plugin {
 	/* ABI 1.3, optional: NULL, or one pointer per task, handed to the
 	 * task as ctx->task_data. */
 	void *const *task_data;
+	/* ABI 1.3, optional, in a struct open returned: the ARG that workers
+	 * running at the load pass to their open instead of the user's (say,
+	 * the table itself, sparing them the work of making it again); NULL:
+	 * the user's ARG. */
+	const char *reopen;
 };
 
 #ifdef __cplusplus

@@ -51,6 +51,8 @@ class _PmOut(io.TextIOBase):
 def _pm_streams():
     sys.stdout = _PmOut(1, '<stdout>')
     sys.stderr = _PmOut(2, '<stderr>')
+    # As multiprocessing does in its children: poolmon's input is its own.
+    sys.stdin = open(os.devnull)
 
 
 def _pm_import(name, path):

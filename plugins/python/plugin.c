@@ -7,8 +7,13 @@
  * and keeps it, with the module imported, for the tasks that follow. */
 #include "pypm.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct pymod {
 	char *name; /* to import: "mod" or "pkg.mod" */
@@ -28,7 +33,11 @@ typedef struct pyfunc {
 /* ---- the running task --------------------------------------------------- */
 
 static pm_ctx *g_ctx;
-static PyThreadState *g_ts; /* the GIL is released between tasks */
+/* Between tasks the GIL is released if a thread other than this one
+ * exists (one a task started and left running), else kept: taking and
+ * releasing it per task costs a map of small items dearly, and no one else
+ * could want it. */
+static PyThreadState *g_ts; /* non-NULL: released */
 static int g_state;         /* 0 not started, 1 running, -1 failed */
 static char g_start_err[512];
 
@@ -47,7 +56,9 @@ static PyObject *boot(const char *name)
 static int enter_python(pm_ctx *ctx)
 {
 	if (g_state > 0) {
-		PyEval_RestoreThread(g_ts);
+		if (g_ts)
+			PyEval_RestoreThread(g_ts);
+		g_ts = NULL;
 		return 0;
 	}
 	if (g_state == 0) {
@@ -66,6 +77,17 @@ static int enter_python(pm_ctx *ctx)
 	}
 	return ctx->fail(ctx, "%s", *g_start_err ? g_start_err
 						 : "python: could not start");
+}
+
+/* Another Python thread than this one exists (the GIL held). */
+static bool other_threads(void)
+{
+	PyThreadState *me = PyThreadState_Get();
+	for (PyThreadState *t = PyInterpreterState_ThreadHead(me->interp); t;
+	     t = PyThreadState_Next(t))
+		if (t != me)
+			return true;
+	return false;
 }
 
 /* The exception set now fails the task: its type and message; the
@@ -158,6 +180,9 @@ static PyObject *kw_dict(const pm_value *list)
 	return d;
 }
 
+static int finish_call(pm_ctx *ctx, pyfunc *f, PyObject *r,
+		       pm_value *result);
+
 static int call(pm_ctx *ctx, pyfunc *f, const pm_value *args, size_t nargs,
 		pm_value *result)
 {
@@ -165,6 +190,19 @@ static int call(pm_ctx *ctx, pyfunc *f, const pm_value *args, size_t nargs,
 		return -1;
 	bool kw = f->kw && nargs && is_kw_list(&args[nargs - 1]);
 	size_t npos = kw ? nargs - 1 : nargs;
+	PyObject *r;
+	if (!kw && npos <= 8) { /* the common case: no tuple, no dict */
+		PyObject *stack[8];
+		size_t i = 0;
+		for (; i < npos; i++)
+			if (!(stack[i] = pypm_to_py(&args[i])))
+				break;
+		r = i == npos ? PyObject_Vectorcall(f->fn, stack, npos, NULL)
+			      : NULL;
+		while (i-- > 0)
+			Py_DECREF(stack[i]);
+		return finish_call(ctx, f, r, result);
+	}
 	PyObject *t = PyTuple_New((Py_ssize_t)npos);
 	for (size_t i = 0; t && i < npos; i++) {
 		PyObject *o = pypm_to_py(&args[i]);
@@ -178,9 +216,15 @@ static int call(pm_ctx *ctx, pyfunc *f, const pm_value *args, size_t nargs,
 		Py_XDECREF(t);
 		return fail_exception(ctx, "arguments");
 	}
-	PyObject *r = PyObject_Call(f->fn, t, d);
+	r = PyObject_Call(f->fn, t, d);
 	Py_DECREF(t);
 	Py_XDECREF(d);
+	return finish_call(ctx, f, r, result);
+}
+
+/* The call's return r (NULL: an exception) made the task's result. */
+static int finish_call(pm_ctx *ctx, pyfunc *f, PyObject *r, pm_value *result)
+{
 	if (!r)
 		return fail_exception(ctx, NULL);
 	char why[256];
@@ -206,7 +250,8 @@ static int py_task(pm_ctx *ctx, const pm_value *args, size_t nargs,
 	int rc = call(ctx, f, args, nargs, result);
 	pypm_flush_output(ctx);
 	g_ctx = NULL;
-	g_ts = PyEval_SaveThread();
+	if (other_threads())
+		g_ts = PyEval_SaveThread();
 	return rc;
 }
 
@@ -222,6 +267,9 @@ static char *dup_n(const char *s, size_t n)
 	return p;
 }
 
+/* An ARG that is a description already (no one types a ^A). */
+#define REOPEN_MARK '\001'
+
 static char *field(char **at, char sep)
 {
 	char *s = *at;
@@ -235,12 +283,94 @@ static char *field(char **at, char sep)
 	return s;
 }
 
+/* As poolmon vets a plugin file (sudo's rule): a FILE.py and every
+ * directory above it owned by root or this user and writable by no one
+ * else (a sticky directory may be); else anyone could change the code the
+ * workers run.  file is the realpath, for messages. */
+static int check_secure(const char *file, const char *path, bool dir,
+			char *err, size_t errlen)
+{
+	struct stat st;
+	char what[PATH_MAX + 32];
+	snprintf(what, sizeof what, dir ? "the directory %s on its path" : "it",
+		 path);
+	if (stat(path, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(err, errlen,
+			 "refusing %s: %s is owned by uid %u, not by root or you",
+			 file, what, (unsigned)st.st_uid);
+		return -1;
+	}
+	if (dir && (st.st_mode & S_ISVTX))
+		return 0;
+	if (st.st_mode & (S_IWOTH | S_IWGRP)) {
+		snprintf(err, errlen, "refusing %s: %s is writable by %s", file,
+			 what, st.st_mode & S_IWOTH ? "others" : "its group");
+		return -1;
+	}
+	return 0;
+}
+
+static int check_file(const char *arg, char *err, size_t errlen)
+{
+	size_t n = strlen(arg);
+	if (!strchr(arg, '/') && !(n > 3 && !strcmp(arg + n - 3, ".py")))
+		return 0; /* a module name: Python's import finds it */
+	char *real = realpath(arg, NULL);
+	if (!real)
+		return 0; /* the helper says FileNotFoundError */
+	char *dir = strdup(real);
+	int rc = dir ? check_secure(real, real, false, err, errlen) : -1;
+	for (char *slash; rc == 0 && (slash = strrchr(dir, '/'));) {
+		if (slash == dir) {
+			rc = check_secure(real, "/", true, err, errlen);
+			break;
+		}
+		*slash = '\0';
+		rc = check_secure(real, dir, true, err, errlen);
+	}
+	free(dir);
+	free(real);
+	return rc;
+}
+
+/* What open made, reachable for the process's life (the plugin is linked
+ * -z nodelete: libpython cannot be unloaded). */
+static struct pm_plugin **g_opened;
+static size_t g_nopened;
+
+static void keep(struct pm_plugin *pl)
+{
+	struct pm_plugin **p = realloc(g_opened, (g_nopened + 1) * sizeof *p);
+	if (p) {
+		g_opened = p;
+		g_opened[g_nopened++] = pl;
+	}
+}
+
 static const struct pm_plugin *py_open(const char *arg, char *err,
 				       size_t errlen)
 {
+	/* A worker running at the load gets the manager's description (see
+	 * reopen below): no helper again, the same tasks for certain. */
 	char *text = NULL;
-	if (pypm_inspect(arg, &text, err, errlen) < 0)
+	if (arg[0] == REOPEN_MARK)
+		text = dup_n(arg + 1, strlen(arg + 1));
+	else if (check_file(arg, err, errlen) < 0 ||
+		 pypm_inspect(arg, &text, err, errlen) < 0)
 		return NULL;
+	if (!text) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	char *reopen = malloc(strlen(text) + 2);
+	if (reopen) {
+		reopen[0] = REOPEN_MARK;
+		memcpy(reopen + 1, text, strlen(text) + 1);
+	}
 	size_t n = 0;
 	for (const char *p = text; *p; p++)
 		n += *p == '\n';
@@ -286,6 +416,7 @@ static const struct pm_plugin *py_open(const char *arg, char *err,
 		.description = dup_n(desc, strlen(desc)),
 		.tasks = tasks,
 		.task_data = data,
+		.reopen = reopen,
 	};
 	for (size_t i = 0; i < k; i++) {
 		pyfunc *f = data[i];
@@ -294,6 +425,7 @@ static const struct pm_plugin *py_open(const char *arg, char *err,
 		if (f->full)
 			snprintf(f->full, len + 1, "%s.%s", pl->name, f->name);
 	}
+	keep(pl);
 	return pl;
 }
 

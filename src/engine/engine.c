@@ -226,15 +226,19 @@ int pm_engine_load(pm_engine *e, const char *spec, char *err, size_t errlen)
 	/* Running workers load the manager's open fd of what it vetted;
 	 * those forked later have the plugin loaded already. */
 	pm_plugin_ref ref = pm_registry_ref(&e->reg, e->reg.n - 1);
-	/* Then its path, and for a NAME:ARG load a NUL and ARG. */
+	/* Then its path, and for a NAME:ARG load a NUL and the ARG for their
+	 * open: the plugin's reopen text if it gave one that fits. */
+	const char *arg = pe->reopen && strlen(pe->reopen) < PM_REC_MAX / 2
+				  ? pe->reopen
+				  : pe->arg;
 	size_t plen = strlen(pe->path);
-	size_t alen = pe->arg ? 1 + strlen(pe->arg) : 0;
+	size_t alen = arg ? 1 + strlen(arg) : 0;
 	unsigned char *msg = xmalloc(sizeof ref + plen + alen);
 	memcpy(msg, &ref, sizeof ref);
 	memcpy(msg + sizeof ref, pe->path, plen);
-	if (pe->arg) {
+	if (arg) {
 		msg[sizeof ref + plen] = '\0';
-		memcpy(msg + sizeof ref + plen + 1, pe->arg, alen - 1);
+		memcpy(msg + sizeof ref + plen + 1, arg, alen - 1);
 	}
 	for (size_t i = 0; i < e->nworkers; i++)
 		if (e->workers[i]->pid > 0)

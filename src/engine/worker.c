@@ -531,21 +531,21 @@ __attribute__((noreturn)) void eng_worker_main(pm_engine *e, worker *w)
 			/* The manager's open fd of the file it vetted, then
 			 * its path (for messages): never loaded by path. */
 			pm_plugin_ref ref;
-			char path[2 * PATH_MAX];
 			char err[2048];
 			if (h.len < sizeof ref)
 				break;
 			memcpy(&ref, p, sizeof ref);
 			size_t n = h.len - sizeof ref;
-			if (n > sizeof path - 1)
-				n = sizeof path - 1;
+			char *path = xmalloc(n + 1);
 			memcpy(path, p + sizeof ref, n);
 			path[n] = '\0';
 			/* A NAME:ARG load: ARG after the path's NUL. */
 			size_t plen = strlen(path);
 			const char *arg = plen < n ? path + plen + 1 : NULL;
-			if (pm_registry_load_ref(&e->reg, &ref, path, arg, err,
-						 sizeof err) < 0) {
+			int rc = pm_registry_load_ref(&e->reg, &ref, path, arg,
+						      err, sizeof err);
+			free(path);
+			if (rc < 0) {
 				/* Its plugins would no longer be numbered as
 				 * the manager's: said, then replaced by a
 				 * worker forked with the manager's. */

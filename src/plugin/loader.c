@@ -61,6 +61,7 @@ void pm_registry_free(pm_registry *r)
 			close(e->fd);
 		free(e->path);
 		free(e->arg);
+		free(e->reopen);
 		free(e->sigs);
 		for (size_t k = 0; k < e->ntasks; k++)
 			free(e->full_names[k]);
@@ -587,7 +588,10 @@ static int finish_load(pm_registry *r, void *h, const struct pm_plugin *p,
 				      path, *why ? why : "no reason given");
 		}
 	}
-	char *label = arg ? xasprintf("%s:%s", base->name, arg) : xstrdup(path);
+	/* In a worker (want_hash) path is the manager's NAME:ARG already,
+	 * and arg may be the plugin's reopen text. */
+	char *label = arg && !want_hash ? xasprintf("%s:%s", base->name, arg)
+					: xstrdup(path);
 	if (arg) {
 		char why[2048] = "";
 		const struct pm_plugin *q = base->open(arg, why, sizeof why);
@@ -623,6 +627,10 @@ static int finish_load(pm_registry *r, void *h, const struct pm_plugin *p,
 		.base = base,
 		.path = label,
 		.arg = arg ? xstrdup(arg) : NULL,
+		.reopen = arg && POOLMON_ABI_GET_MINOR(p->abi_version) >= 3 &&
+				  p->reopen
+				  ? xstrdup(p->reopen)
+				  : NULL,
 		.table_hash = table_hash(p),
 		.fd = fd,
 		.dev = (uint64_t)st->st_dev,

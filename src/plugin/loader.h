@@ -25,6 +25,7 @@ typedef struct pm_plugin_entry {
 	 * result is `plugin`; NULL for a plain load.  path is then
 	 * "NAME:ARG". */
 	char *arg;
+	char *reopen; /* what running workers' open gets instead, or NULL */
 	const struct pm_plugin *base; /* the file's own, whose fini runs */
 	uint64_t table_hash; /* of the plugin's name, tasks and signatures */
 	pm_signature *sigs; /* one per task */

@@ -79,6 +79,10 @@ def talk(n):
     return n
 
 
+def read_stdin():
+    return sys.stdin.read()
+
+
 def pid():
     return os.getpid()
 
