@@ -625,6 +625,19 @@ static void test_fork(void **state)
 	   "assert os.waitpid(pid, 0)[1] == 0\n");
 }
 
+/* A fresh interpreter after Py_FinalizeEx (a worker recycled in place
+ * would be one): the module raises that interpreter's queue.Empty. */
+static void test_reinit(void **state)
+{
+	(void)state;
+	PyGILState_Ensure();
+	Py_FinalizeEx();
+	Py_InitializeEx(0);
+	PyEval_SaveThread();
+	py("raises(queue.Empty, None, poolmon.Queue('never').get_nowait)\n"
+	   "assert poolmon.Cancelled.__module__ == 'poolmon'\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -640,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_lookup_errors),
 		cmocka_unit_test(test_cancel_and_interrupt),
 		cmocka_unit_test(test_fork),
+		cmocka_unit_test(test_reinit),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

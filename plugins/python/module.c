@@ -486,6 +486,16 @@ static PyMethodDef module_functions[] = {
 	{ NULL, NULL, 0, NULL },
 };
 
+/* At the interpreter's end: its classes are not the next one's. */
+static void module_free(void *m)
+{
+	(void)m;
+	Py_CLEAR(pypm_Empty);
+	Py_CLEAR(pypm_Full);
+	Py_CLEAR(pypm_Broken);
+	Py_CLEAR(pypm_Cancelled);
+}
+
 static struct PyModuleDef module_def = {
 	PyModuleDef_HEAD_INIT,
 	.m_name = "poolmon",
@@ -493,6 +503,7 @@ static struct PyModuleDef module_def = {
 		 "methods (see docs/plugins.md, \"The poolmon module\").",
 	.m_size = -1,
 	.m_methods = module_functions,
+	.m_free = module_free,
 };
 
 static PyObject *import_attr(const char *module, const char *attr)
@@ -520,17 +531,19 @@ int pypm_add_type(PyObject *m, PyTypeObject *t)
 
 PyObject *PyInit_poolmon(void)
 {
-	if (!pypm_Empty && (!(pypm_Empty = import_attr("queue", "Empty")) ||
-			    !(pypm_Full = import_attr("queue", "Full")) ||
-			    !(pypm_Broken = import_attr("threading",
-							"BrokenBarrierError"))))
-		return NULL;
-	if (!pypm_Cancelled &&
-	    !(pypm_Cancelled = PyErr_NewExceptionWithDoc(
-		      "poolmon.Cancelled",
-		      "The task was terminated or timed out while it waited "
-		      "on a shared object.",
-		      PyExc_BaseException, NULL)))
+	/* Each interpreter's own: a fresh one after Py_Finalize must not
+	 * raise the classes of the last. */
+	Py_XSETREF(pypm_Empty, import_attr("queue", "Empty"));
+	Py_XSETREF(pypm_Full, import_attr("queue", "Full"));
+	Py_XSETREF(pypm_Broken,
+		   import_attr("threading", "BrokenBarrierError"));
+	Py_XSETREF(pypm_Cancelled,
+		   PyErr_NewExceptionWithDoc(
+			   "poolmon.Cancelled",
+			   "The task was terminated or timed out while it "
+			   "waited on a shared object.",
+			   PyExc_BaseException, NULL));
+	if (!pypm_Empty || !pypm_Full || !pypm_Broken || !pypm_Cancelled)
 		return NULL;
 	PyObject *m = PyModule_Create(&module_def);
 	if (!m)
