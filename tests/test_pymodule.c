@@ -178,6 +178,16 @@ static int group_teardown(void **state)
 	return 0;
 }
 
+/* Each test starts inside a task that is not cancelled, whatever the last
+ * one left. */
+static int reset(void **state)
+{
+	(void)state;
+	g_running = &g_ctx;
+	g_cancel = 0;
+	return 0;
+}
+
 #define NEW(call) assert_int_equal((call), 0)
 
 /* ---- Value and Array ---------------------------------------------------- */
@@ -556,10 +566,38 @@ static void test_lookup_errors(void **state)
 	   "raises(TypeError, None, poolmon.Value)\n"
 	   "raises(TypeError, None, poolmon.Value, 3)\n"
 	   "assert repr(poolmon.Queue('plainq')) == \"<poolmon.Queue 'plainq'>\"\n");
+	/* No task runs (the plugin's signature helper imports the module;
+	 * a module-level q = poolmon.Queue('q')): a proxy is made, and finds
+	 * its object at its first use. */
+	NEW(pm_shared_array_new(g_shared, "arr3", 'i', 3, NULL, true, err,
+				sizeof err));
+	NEW(pm_shared_pipe_new(g_shared, "pl", true, err, sizeof err));
 	g_running = NULL;
-	py("raises(RuntimeError, \"poolmon.Queue('plainq'): shared objects are found "
-	   "only while a task runs\", poolmon.Queue, 'plainq')\n");
+	py("import builtins\n"
+	   "q = poolmon.Queue('plainq')\n"
+	   "assert q.name == 'plainq' and repr(q) == \"<poolmon.Queue 'plainq'>\"\n"
+	   "raises(RuntimeError, \"poolmon.Queue('plainq'): shared objects are found "
+	   "only while a task runs\", lambda: q.qsize())\n"
+	   "raises(ValueError, \"Pipe 'pl' has ends 0 and 1, not 3\", poolmon.Connection, 'pl', 3)\n"
+	   "builtins.lazy = (q, poolmon.Value('nope2'), poolmon.Value('plainq'),\n"
+	   "                 poolmon.Array('arr3'), poolmon.Lock('l'), poolmon.Pipe('pl'),\n"
+	   "                 poolmon.Value('counter'))\n");
 	g_running = &g_ctx;
+	py("import builtins\n"
+	   "q, missing, wrong, a, l, (c0, c1), v = lazy\n"
+	   "q.put(5)\n"
+	   "assert q.get() == 5\n"
+	   "raises(KeyError, \"no shared object 'nope2'\", getattr, missing, 'value')\n"
+	   "raises(TypeError, \"shared object 'plainq' is a queue, not a Value\", "
+	   "setattr, wrong, 'value', 1)\n"
+	   "assert len(a) == 3 and a[:] == [0, 0, 0]\n"
+	   "with l:\n"
+	   "    assert not l.acquire(False)\n"
+	   "c0.send('lazy')\n"
+	   "assert c1.recv() == 'lazy'\n"
+	   "v.value = 1\n"
+	   "assert v.value == 1\n"
+	   "del builtins.lazy\n");
 }
 
 static void test_cancel_and_interrupt(void **state)
@@ -625,21 +663,35 @@ static void test_fork(void **state)
 	   "assert os.waitpid(pid, 0)[1] == 0\n");
 }
 
+/* A fresh interpreter after Py_FinalizeEx (a worker recycled in place
+ * would be one): the module raises that interpreter's queue.Empty. */
+static void test_reinit(void **state)
+{
+	(void)state;
+	PyGILState_Ensure();
+	Py_FinalizeEx();
+	Py_InitializeEx(0);
+	PyEval_SaveThread();
+	py("raises(queue.Empty, None, poolmon.Queue('never').get_nowait)\n"
+	   "assert poolmon.Cancelled.__module__ == 'poolmon'\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_value),
-		cmocka_unit_test(test_array),
-		cmocka_unit_test(test_queue),
-		cmocka_unit_test(test_joinable),
-		cmocka_unit_test(test_locks),
-		cmocka_unit_test(test_event),
-		cmocka_unit_test(test_condition),
-		cmocka_unit_test(test_barrier),
-		cmocka_unit_test(test_pipe),
-		cmocka_unit_test(test_lookup_errors),
-		cmocka_unit_test(test_cancel_and_interrupt),
-		cmocka_unit_test(test_fork),
+		cmocka_unit_test_setup(test_value, reset),
+		cmocka_unit_test_setup(test_array, reset),
+		cmocka_unit_test_setup(test_queue, reset),
+		cmocka_unit_test_setup(test_joinable, reset),
+		cmocka_unit_test_setup(test_locks, reset),
+		cmocka_unit_test_setup(test_event, reset),
+		cmocka_unit_test_setup(test_condition, reset),
+		cmocka_unit_test_setup(test_barrier, reset),
+		cmocka_unit_test_setup(test_pipe, reset),
+		cmocka_unit_test_setup(test_lookup_errors, reset),
+		cmocka_unit_test_setup(test_cancel_and_interrupt, reset),
+		cmocka_unit_test_setup(test_fork, reset),
+		cmocka_unit_test_setup(test_reinit, reset),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -205,9 +205,56 @@ PyObject *pypm_new_by_name(PyTypeObject *t, PyObject *args, PyObject *kw)
 		PyErr_SetString(PyExc_TypeError, "not a poolmon class");
 		return NULL;
 	}
+	if (!pypm_ctx()) /* found at its first use */
+		return pypm_wrap(t, NULL, NULL, name);
 	const struct pm_shared_api *api;
 	void *h = pypm_find(name, kinds, cls, &api);
 	return h ? pypm_wrap(t, h, api, name) : NULL;
+}
+
+int pypm_resolve(pypm_obj *o)
+{
+	if (o->h)
+		return 0;
+	const struct pm_shared_api *api = NULL;
+	void *h;
+	if (PyObject_TypeCheck(o, &pypm_ConnectionType)) {
+		h = pypm_conn_find(o->name, o->end, &api);
+	} else {
+		const char *cls = "object";
+		const char *const *kinds = kinds_of(Py_TYPE(o), &cls);
+		h = kinds ? pypm_find(o->name, kinds, cls, &api) : NULL;
+	}
+	if (!h)
+		return -1;
+	o->api = api;
+	o->h = h;
+	return 0;
+}
+
+/* Attributes whose use needs the object: all but .name and _private. */
+static int needs_object(pypm_obj *o, PyObject *attr)
+{
+	if (o->h || !PyUnicode_Check(attr))
+		return 0;
+	const char *a = PyUnicode_AsUTF8(attr);
+	return a && a[0] != '_' && strcmp(a, "name") != 0;
+}
+
+PyObject *pypm_getattro(PyObject *self, PyObject *attr)
+{
+	pypm_obj *o = (pypm_obj *)self;
+	if (needs_object(o, attr) && pypm_resolve(o) < 0)
+		return NULL;
+	return PyObject_GenericGetAttr(self, attr);
+}
+
+int pypm_setattro(PyObject *self, PyObject *attr, PyObject *v)
+{
+	pypm_obj *o = (pypm_obj *)self;
+	if (needs_object(o, attr) && pypm_resolve(o) < 0)
+		return -1;
+	return PyObject_GenericSetAttr(self, attr, v);
 }
 
 void pypm_obj_dealloc(PyObject *self)
@@ -343,6 +390,8 @@ static PYPM_TYPE(pypm_ValueType, "Value",
 static Py_ssize_t array_len(PyObject *self)
 {
 	pypm_obj *o = (pypm_obj *)self;
+	if (pypm_resolve(o) < 0)
+		return -1;
 	return (Py_ssize_t)o->api->len(o->h);
 }
 
@@ -391,6 +440,8 @@ static int array_index(pypm_obj *o, PyObject *key, size_t *i)
 static PyObject *array_subscript(PyObject *self, PyObject *key)
 {
 	pypm_obj *o = (pypm_obj *)self;
+	if (pypm_resolve(o) < 0)
+		return NULL;
 	if (!PySlice_Check(key)) {
 		size_t i;
 		return array_index(o, key, &i) < 0 ? NULL : elem_get(o, i);
@@ -421,6 +472,8 @@ static PyObject *array_subscript(PyObject *self, PyObject *key)
 static int array_ass_subscript(PyObject *self, PyObject *key, PyObject *x)
 {
 	pypm_obj *o = (pypm_obj *)self;
+	if (pypm_resolve(o) < 0)
+		return -1;
 	if (!PySlice_Check(key)) {
 		size_t i;
 		return array_index(o, key, &i) < 0 ? -1 : elem_set(o, i, x);
@@ -453,6 +506,8 @@ static int array_ass_subscript(PyObject *self, PyObject *key, PyObject *x)
 static PyObject *array_item(PyObject *self, Py_ssize_t i)
 {
 	pypm_obj *o = (pypm_obj *)self;
+	if (pypm_resolve(o) < 0)
+		return NULL;
 	if (i < 0 || (size_t)i >= o->api->len(o->h)) {
 		PyErr_Format(PyExc_IndexError, "Array '%s': index out of range",
 			     o->name);
@@ -486,6 +541,16 @@ static PyMethodDef module_functions[] = {
 	{ NULL, NULL, 0, NULL },
 };
 
+/* At the interpreter's end: its classes are not the next one's. */
+static void module_free(void *m)
+{
+	(void)m;
+	Py_CLEAR(pypm_Empty);
+	Py_CLEAR(pypm_Full);
+	Py_CLEAR(pypm_Broken);
+	Py_CLEAR(pypm_Cancelled);
+}
+
 static struct PyModuleDef module_def = {
 	PyModuleDef_HEAD_INIT,
 	.m_name = "poolmon",
@@ -493,6 +558,7 @@ static struct PyModuleDef module_def = {
 		 "methods (see docs/plugins.md, \"The poolmon module\").",
 	.m_size = -1,
 	.m_methods = module_functions,
+	.m_free = module_free,
 };
 
 static PyObject *import_attr(const char *module, const char *attr)
@@ -520,17 +586,19 @@ int pypm_add_type(PyObject *m, PyTypeObject *t)
 
 PyObject *PyInit_poolmon(void)
 {
-	if (!pypm_Empty && (!(pypm_Empty = import_attr("queue", "Empty")) ||
-			    !(pypm_Full = import_attr("queue", "Full")) ||
-			    !(pypm_Broken = import_attr("threading",
-							"BrokenBarrierError"))))
-		return NULL;
-	if (!pypm_Cancelled &&
-	    !(pypm_Cancelled = PyErr_NewExceptionWithDoc(
-		      "poolmon.Cancelled",
-		      "The task was terminated or timed out while it waited "
-		      "on a shared object.",
-		      PyExc_BaseException, NULL)))
+	/* Each interpreter's own: a fresh one after Py_Finalize must not
+	 * raise the classes of the last. */
+	Py_XSETREF(pypm_Empty, import_attr("queue", "Empty"));
+	Py_XSETREF(pypm_Full, import_attr("queue", "Full"));
+	Py_XSETREF(pypm_Broken,
+		   import_attr("threading", "BrokenBarrierError"));
+	Py_XSETREF(pypm_Cancelled,
+		   PyErr_NewExceptionWithDoc(
+			   "poolmon.Cancelled",
+			   "The task was terminated or timed out while it "
+			   "waited on a shared object.",
+			   PyExc_BaseException, NULL));
+	if (!pypm_Empty || !pypm_Full || !pypm_Broken || !pypm_Cancelled)
 		return NULL;
 	PyObject *m = PyModule_Create(&module_def);
 	if (!m)

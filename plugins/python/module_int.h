@@ -18,7 +18,8 @@
 /* One proxy: every class of the module has this layout. */
 typedef struct pypm_obj {
 	PyObject_HEAD
-	void *h; /* the object, a pipe's end, or a Value's lock */
+	void *h; /* the object, a pipe's end, or a Value's lock; NULL
+		  * until found (pypm_resolve) */
 	const struct pm_shared_api *api;
 	char name[PYPM_NAME_MAX];
 	int end;        /* Connection: 0 or 1 */
@@ -43,8 +44,16 @@ PyObject *pypm_wrap(PyTypeObject *t, void *h,
  * for in the message. */
 void *pypm_find(const char *name, const char *const *kinds, const char *cls,
 		const struct pm_shared_api **api);
-/* tp_new for a class whose proxies take one argument, the name. */
+/* tp_new for a class whose proxies take one argument, the name.  While a
+ * task runs the object is found at once; otherwise (the module imported
+ * by the plugin's signature helper, a module-level q = poolmon.Queue('q'))
+ * at the proxy's first use. */
 PyObject *pypm_new_by_name(PyTypeObject *t, PyObject *args, PyObject *kw);
+/* Finds o's object if it has none yet: 0, or -1 with an exception. */
+int pypm_resolve(pypm_obj *o);
+/* tp_getattro, tp_setattro: pypm_resolve first (but for .name). */
+PyObject *pypm_getattro(PyObject *self, PyObject *attr);
+int pypm_setattro(PyObject *self, PyObject *attr, PyObject *v);
 
 /* The class's name for messages: "Queue", "Lock". */
 const char *pypm_cls(const pypm_obj *o);
@@ -86,6 +95,8 @@ int pypm_add_type(PyObject *m, PyTypeObject *t);
 		.tp_basicsize = sizeof(pypm_obj),                         \
 		.tp_dealloc = pypm_obj_dealloc,                           \
 		.tp_repr = pypm_obj_repr,                                 \
+		.tp_getattro = pypm_getattro,                             \
+		.tp_setattro = pypm_setattro,                             \
 		.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,     \
 		.tp_doc = doc,                                            \
 		.tp_new = pypm_new_by_name,                               \
@@ -95,6 +106,9 @@ int pypm_add_type(PyObject *m, PyTypeObject *t);
 /* ---- module_queue.c ---- */
 
 PyObject *pypm_pipe(PyObject *self, PyObject *args);
+/* End end of pipe name's handle, or NULL with an exception. */
+void *pypm_conn_find(const char *name, int end,
+		     const struct pm_shared_api **api);
 const char *const *pypm_queue_kinds(PyTypeObject *t);
 int pypm_add_queue_types(PyObject *m);
 

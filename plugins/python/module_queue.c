@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "convert.h"
+#include "pypm.h"
 
 static const char *const k_queue[] = { "queue", "joinable_queue", NULL };
 static const char *const k_jqueue[] = { "joinable_queue", NULL };
@@ -249,21 +250,32 @@ PYPM_TYPE(pypm_SimpleQueueType, "SimpleQueue",
 /* ---- Pipe and Connection ------------------------------------------------ */
 
 
+void *pypm_conn_find(const char *name, int end,
+		     const struct pm_shared_api **api)
+{
+	void *p = pypm_find(name, k_pipe, "Pipe", api);
+	void *h = p ? (*api)->pipe_end(p, end) : NULL;
+	if (p && !h)
+		PyErr_Format(PyExc_ValueError,
+			     "Pipe '%s' has ends 0 and 1, not %d", name, end);
+	return h;
+}
+
+/* End 0 or 1 of pipe name; without a task running, found at its first
+ * use. */
 static PyObject *connection(const char *name, int end)
 {
-	const struct pm_shared_api *api;
-	void *p = pypm_find(name, k_pipe, "Pipe", &api);
-	if (!p)
-		return NULL;
-	void *h = api->pipe_end(p, end);
-	if (!h)
+	if (end != 0 && end != 1)
 		return PyErr_Format(PyExc_ValueError,
 				    "Pipe '%s' has ends 0 and 1, not %d", name,
 				    end);
-	pypm_obj *o = (pypm_obj *)pypm_wrap(&pypm_ConnectionType, h, api,
+	pypm_obj *o = (pypm_obj *)pypm_wrap(&pypm_ConnectionType, NULL, NULL,
 					    name);
-	if (o)
-		o->end = end;
+	if (!o)
+		return NULL;
+	o->end = end;
+	if (pypm_ctx() && pypm_resolve(o) < 0)
+		Py_CLEAR(o);
 	return (PyObject *)o;
 }
 

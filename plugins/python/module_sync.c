@@ -110,6 +110,8 @@ static PyObject *lock_release(PyObject *self, PyObject *unused)
 static PyObject *lock_enter(PyObject *self, PyObject *unused)
 {
 	(void)unused;
+	if (pypm_resolve((pypm_obj *)self) < 0)
+		return NULL;
 	int r = do_acquire((pypm_obj *)self, -1);
 	return r < 0 ? NULL : PyBool_FromLong(r);
 }
@@ -117,6 +119,8 @@ static PyObject *lock_enter(PyObject *self, PyObject *unused)
 static PyObject *lock_exit(PyObject *self, PyObject *args)
 {
 	(void)args;
+	if (pypm_resolve((pypm_obj *)self) < 0)
+		return NULL;
 	return lock_release(self, NULL);
 }
 
@@ -169,6 +173,8 @@ static PyObject *sem_release(PyObject *self, PyObject *unused)
 static PyObject *sem_enter(PyObject *self, PyObject *unused)
 {
 	(void)unused;
+	if (pypm_resolve((pypm_obj *)self) < 0)
+		return NULL;
 	PyObject *no = PyTuple_New(0);
 	PyObject *r = no ? sem_acquire(self, no, NULL) : NULL;
 	Py_XDECREF(no);
@@ -178,6 +184,8 @@ static PyObject *sem_enter(PyObject *self, PyObject *unused)
 static PyObject *sem_exit(PyObject *self, PyObject *args)
 {
 	(void)args;
+	if (pypm_resolve((pypm_obj *)self) < 0)
+		return NULL;
 	return sem_release(self, NULL);
 }
 
