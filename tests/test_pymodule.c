@@ -311,6 +311,12 @@ static void test_queue(void **state)
 	   "assert time.monotonic() - t0 >= 0.05\n"
 	   "raises(queue.Empty, None, q.get, block=False)\n"
 	   "raises(ValueError, \"'timeout' must be a non-negative number\", q.get, timeout=-1)\n"
+	   /* block's truth raising: that exception, nothing taken */
+	   "class Bad:\n"
+	   "    def __bool__(self): raise ZeroDivisionError('bad bool')\n"
+	   "q.put('kept')\n"
+	   "raises(ZeroDivisionError, 'bad bool', q.get, Bad())\n"
+	   "assert q.get_nowait() == 'kept'\n"
 	   /* Every type both ways; a tuple comes back a list. */
 	   "it = poolmon.Queue('items')\n"
 	   "sent = [None, True, False, 2**63 - 1, -2**63, 1.5, 'ü', b'\\x00\\xff',\n"

@@ -89,9 +89,10 @@ int pypm_wait(const struct pm_shared_api *api, void *h, void *arg,
 
 int pypm_timeout(PyObject *block, PyObject *timeout, int neg, double *out)
 {
-	if (block && !PyObject_IsTrue(block)) {
+	int blocking = block ? PyObject_IsTrue(block) : 1;
+	if (blocking <= 0) {
 		*out = 0;
-		return PyErr_Occurred() ? -1 : 0;
+		return blocking;
 	}
 	if (!timeout || timeout == Py_None) {
 		*out = -1;
