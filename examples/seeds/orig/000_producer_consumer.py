@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: GPL-3.0-or-later
+# Quoted from a seed tutorial (not poolmon code; not under its licence: see ../README).
 # Seed 000 (000_3e98f20b9dce1639.txt) §2.3, verbatim below this line.
 import multiprocessing
 

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: GPL-3.0-or-later
+# Quoted from a seed tutorial (not poolmon code; not under its licence: see ../README).
 # Seed 001 (001_ff90072d14e8cdae.txt) part 2, "完整的线程和进程创建使用对比代码",
 # verbatim below this line but for the seed's curly quotes (‘ ’), straight here.
 import multiprocessing as mp

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: GPL-3.0-or-later
+# Quoted from a seed tutorial (not poolmon code; not under its licence: see ../README).
 # Seed 002 (002_ff6b01755155d8c7.txt) §2 "把join()注释掉的结果": the code of
 # §2 verbatim below, with its p.join() commented out as the seed says.
 from multiprocessing import Process

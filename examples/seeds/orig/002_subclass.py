@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: GPL-3.0-or-later
+# Quoted from a seed tutorial (not poolmon code; not under its licence: see ../README).
 # Seed 002 (002_ff6b01755155d8c7.txt) §3 "使用Process子类创建", verbatim below.
 from multiprocessing import Process
 import time

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: GPL-3.0-or-later
+# Quoted from a seed tutorial (not poolmon code; not under its licence: see ../README).
 # Seed 003 (003_52e3d157b8c7727d.txt) 6 "哨兵模式".
 # The seed prints this code on a few long lines (its line breaks and
 # indentation lost); here it is re-indented, otherwise verbatim.

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: GPL-3.0-or-later
+# Quoted from a seed tutorial (not poolmon code; not under its licence: see ../README).
 # Seed 004 (004_889f2079cbd92311.txt) §4 "修改程序,使程序能够执行全部的任务",
 # verbatim below.
 from multiprocessing import Pool
