@@ -143,24 +143,29 @@ static void put_info_result(pm_cli *c, pm_buf *b, bool json, uint64_t id)
 static void put_results(pm_cli *c, pm_buf *b, uint64_t first, size_t from,
 			size_t to, bool json, const char *sep)
 {
-	size_t seplen = strlen(sep);
+	size_t seplen = strlen(sep); /* ", " or ",": two bytes readable */
 	for (size_t k = from; k < to;) {
 		const uint8_t *types;
 		const uint64_t *bits;
 		size_t run = pm_engine_map_results(c->e, first + k, to - k,
 						   &types, &bits);
-		for (size_t r = 0; r < run; r++) {
+		for (size_t r = 0; r < run;) {
 			if (types[r] == PM_INT) {
-				/* The common case, straight into the buffer. */
-				pm_buf_reserve(b, seplen + 24);
+				/* The common case: a block of ints straight
+				 * into the buffer, one reserve for all. */
+				size_t end = run - r < 1024 ? run : r + 1024;
+				pm_buf_reserve(b, (end - r) * (seplen + 20));
 				char *p = b->s + b->len;
-				if (k + r) {
-					memcpy(p, sep, seplen);
+				size_t q = r;
+				if (!(k + q) && types[q] == PM_INT)
+					p = pm_int_digits(p, (int64_t)bits[q++]);
+				for (; q < end && types[q] == PM_INT; q++) {
+					memcpy(p, sep, 2);
 					p += seplen;
+					p = pm_int_digits(p, (int64_t)bits[q]);
 				}
-				int64_t v;
-				memcpy(&v, &bits[r], 8);
-				b->len = (size_t)(pm_int_digits(p, v) - b->s);
+				b->len = (size_t)(p - b->s);
+				r = q;
 			} else {
 				if (k + r)
 					pm_buf_add(b, sep, seplen);
@@ -168,6 +173,7 @@ static void put_results(pm_cli *c, pm_buf *b, uint64_t first, size_t from,
 					put_number(b, json, types[r], bits[r]);
 				else
 					put_info_result(c, b, json, first + k + r);
+				r++;
 			}
 			if (c->write && b->len >= (1u << 16)) {
 				c->write(c->ud, b->s, b->len);
