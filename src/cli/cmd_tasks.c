@@ -137,19 +137,25 @@ static void put_info_result(pm_cli *c, pm_buf *b, bool json, uint64_t id)
 
 /* The results of items from..to-1 of ids first.., each after sep but the
  * list's first, read from the map's bulk arrays in runs (a task info only
- * for an item that is not a done number); written out in pieces where the
- * front end takes them (c->write), so a million results are never one
- * buffer. */
-static void put_results(pm_cli *c, pm_buf *b, uint64_t first, size_t from,
-			size_t to, bool json, const char *sep)
+ * for an item that is not a done number).  With write, written out in
+ * pieces as they fill (a million results are never one buffer) and all of
+ * them put; without, kept in b, stopping once b holds cap bytes.  Returns
+ * the item it stopped before (to, unless the cap stopped it). */
+static size_t put_results(pm_cli *c, pm_buf *b, uint64_t first, size_t from,
+			  size_t to, bool json, const char *sep,
+			  pm_write_fn write, size_t cap)
 {
 	size_t seplen = strlen(sep); /* ", " or ",": two bytes readable */
-	for (size_t k = from; k < to;) {
+	size_t k = from;
+	while (k < to) {
+		if (!write && b->len >= cap)
+			return k;
 		const uint8_t *types;
 		const uint64_t *bits;
 		size_t run = pm_engine_map_results(c->e, first + k, to - k,
 						   &types, &bits);
-		for (size_t r = 0; r < run;) {
+		size_t r = 0;
+		while (r < run) {
 			if (types[r] == PM_INT) {
 				/* The common case: a block of ints straight
 				 * into the buffer, one reserve for all. */
@@ -157,7 +163,7 @@ static void put_results(pm_cli *c, pm_buf *b, uint64_t first, size_t from,
 				pm_buf_reserve(b, (end - r) * (seplen + 20));
 				char *p = b->s + b->len;
 				size_t q = r;
-				if (!(k + q) && types[q] == PM_INT)
+				if (!(k + q))
 					p = pm_int_digits(p, (int64_t)bits[q++]);
 				for (; q < end && types[q] == PM_INT; q++) {
 					memcpy(p, sep, 2);
@@ -175,9 +181,11 @@ static void put_results(pm_cli *c, pm_buf *b, uint64_t first, size_t from,
 					put_info_result(c, b, json, first + k + r);
 				r++;
 			}
-			if (c->write && b->len >= (1u << 16)) {
-				c->write(c->ud, b->s, b->len);
+			if (write && b->len >= (1u << 16)) {
+				write(c->ud, b->s, b->len);
 				b->len = 0;
+			} else if (!write && b->len >= cap) {
+				return k + r;
 			}
 		}
 		k += run;
@@ -188,13 +196,27 @@ static void put_results(pm_cli *c, pm_buf *b, uint64_t first, size_t from,
 			k++;
 		}
 	}
+	return k;
 }
+
+/* A map's results formatted ahead, while its later items still run (the
+ * manager is often idle then): items 0..n-1 of it, as put_results puts
+ * them, at most AHEAD_MAX bytes.  They are used only if the whole map
+ * ends done and none of it was evicted (print_map checks that first), so
+ * what is printed is what formatting them at the end would print. */
+#define AHEAD_MAX ((size_t)16 << 20)
+typedef struct ahead {
+	pm_buf text;
+	size_t n;
+	bool json;
+	bool off; /* an item ended other than done: the map fails */
+} ahead;
 
 /* The results of ids first..first+count-1 in one line, read from the map's
  * bulk arrays in runs (a task info only for an item that is not a done
  * number); written in pieces where the front end takes them, so a million
  * results are never one buffer. */
-static void print_map(pm_cli *c, uint64_t first, size_t count)
+static void print_map(pm_cli *c, uint64_t first, size_t count, ahead *ah)
 {
 	pm_task_info bad = { 0 };
 	bool evicted;
@@ -216,14 +238,26 @@ static void print_map(pm_cli *c, uint64_t first, size_t count)
 	size_t head = !json && c->list_head && count > 2 * c->list_head + 1
 			      ? c->list_head
 			      : 0;
+	size_t from = 0;
+	if (ah && ah->n && !head && c->write && ah->json == json) {
+		/* What was formatted ahead, after the list's opening. */
+		c->write(c->ud, b.s, b.len);
+		c->write(c->ud, ah->text.s, ah->text.len);
+		b.len = 0;
+		from = ah->n;
+		pm_buf_free(&ah->text);
+	}
 	if (head) {
 		char n1[PM_COUNT_MAX];
-		put_results(c, &b, first, 0, head, json, sep);
+		put_results(c, &b, first, 0, head, json, sep, c->write,
+			    SIZE_MAX);
 		pm_buf_printf(&b, ", … %s more …",
 			      pm_fmt_count(n1, sizeof n1, count - 2 * head));
-		put_results(c, &b, first, count - head, count, json, sep);
+		put_results(c, &b, first, count - head, count, json, sep,
+			    c->write, SIZE_MAX);
 	} else {
-		put_results(c, &b, first, 0, count, json, sep);
+		put_results(c, &b, first, from, count, json, sep, c->write,
+			    SIZE_MAX);
 	}
 	b.s[b.len] = '\0';
 	pm_buf_puts(&b, json ? "]}" : "]");
@@ -334,11 +368,39 @@ static const pm_wait_ops result_wait = { .check = result_check,
 					 .free_state = free,
 					 .check_at_start = true };
 
-/* map and imap: ids first..first+count-1; those before next are final. */
+/* map and imap: ids first..first+count-1; those before next are final.
+ * A map's (and result's) results are formatted ahead as they end. */
 typedef struct range_wait {
 	uint64_t first;
 	size_t count, next;
+	ahead ah;
 } range_wait;
+
+static void range_wait_free(void *state)
+{
+	range_wait *w = state;
+	pm_buf_free(&w->ah.text);
+	free(w);
+}
+
+/* The items that ended done since the last look, formatted into w->ah
+ * (only where the whole list is written out, c->write, not as the
+ * screen's head and tail). */
+static void format_ahead(pm_cli *c, range_wait *w)
+{
+	ahead *ah = &w->ah;
+	if (ah->off || !c->write || c->list_head || ah->n >= w->next ||
+	    ah->text.len >= AHEAD_MAX)
+		return;
+	bool json = c->mode == PM_OUT_JSON;
+	if (ah->n && ah->json != json) {
+		ah->off = true;
+		return;
+	}
+	ah->json = json;
+	ah->n = put_results(c, &ah->text, w->first, ah->n, w->next, json,
+			    json ? "," : ", ", NULL, AHEAD_MAX);
+}
 
 static bool map_check(pm_cli *c, void *state)
 {
@@ -346,9 +408,16 @@ static bool map_check(pm_cli *c, void *state)
 	uint64_t bad;
 	w->next += pm_engine_ended_run(c->e, w->first + w->next,
 				       w->count - w->next, &bad);
-	if (w->next < w->count)
+	if (bad && !w->ah.off) { /* it fails: what was formatted is moot */
+		w->ah.off = true;
+		pm_buf_free(&w->ah.text);
+		w->ah.n = 0;
+	}
+	if (w->next < w->count) {
+		format_ahead(c, w);
 		return false;
-	print_map(c, w->first, w->count);
+	}
+	print_map(c, w->first, w->count, &w->ah);
 	return true;
 }
 
@@ -373,10 +442,10 @@ static bool imap_check(pm_cli *c, void *state)
 }
 
 static const pm_wait_ops map_wait = { .check = map_check,
-				      .free_state = free,
+				      .free_state = range_wait_free,
 				      .check_at_start = true };
 static const pm_wait_ops imap_wait = { .check = imap_check,
-				       .free_state = free,
+				       .free_state = range_wait_free,
 				       .check_at_start = true };
 
 static pm_status wait_result(pm_cli *c, pm_args *a, uint64_t id,
@@ -410,7 +479,7 @@ static void range_result_timed_out(pm_cli *c, void *state, const char *text)
 static const pm_wait_ops range_result_wait = {
 	.check = map_check,
 	.timed_out = range_result_timed_out,
-	.free_state = free,
+	.free_state = range_wait_free,
 	.check_at_start = true
 };
 
@@ -770,7 +839,7 @@ pm_status pm_cmd_save(pm_cli *c, pm_args *a)
 	c->mode = PM_OUT_TEXT;
 	c->list_head = 0;
 	if (strstr(ids, "..")) {
-		print_map(c, first, count);
+		print_map(c, first, count, NULL);
 	} else {
 		pm_task_info ti;
 		pm_engine_task_info(c->e, first, &ti);
