@@ -278,10 +278,10 @@ static int add_word(pm_args *a, word *w, char *err, size_t errlen)
 		free(text);
 		return -1;
 	}
-	if ((a->argc & (a->argc - 1)) == 0) {
-		/* Room doubled at 0, 1, 2, 4, …: the words are added here
-		 * only, so an argc that is a power of two is a full array. */
-		size_t room = a->argc ? 2 * a->argc : 1;
+	if (!a->argc || (a->argc >= 4 && (a->argc & (a->argc - 1)) == 0)) {
+		/* Room for 4, doubled at 4, 8, 16, …: the words are added
+		 * here only, so such an argc is a full array. */
+		size_t room = a->argc ? 2 * a->argc : 4;
 		a->words = xrealloc(a->words, room * sizeof *a->words);
 		a->vals = xrealloc(a->vals, room * sizeof *a->vals);
 		a->ranges = xrealloc(a->ranges, room * sizeof *a->ranges);
