@@ -91,6 +91,13 @@ is "$(cat "$TEST_TMPDIR/fields")" "['count', 'event', 'first', 'last', 'state', 
 [('t1', 't30001', 30001, 'demo.square'), ('t30002', 't30004', 3, 'demo.echo'), ('t30005', 't50004', 20000, 'demo.square')]
 True" "a map is queued as one range event; done ranges name their worker and pid"
 
+# a worker names each item of a chunk by counting on from the chunk's first
+# id: across 9 -> 10, 99 -> 100 and 999 -> 1000, each item's context names it
+"$poolmon" --batch -w 2 -x "load $builddir/tests/plugins/extra.so; map myid 1..1200 chunksize=600" \
+	>"$TEST_TMPDIR/ids.out" 2>&1
+is "$(python3 -c 'import ast, sys; r = ast.literal_eval(open(sys.argv[1]).read().splitlines()[-1]); print(len(r), r == ["t%d" % i for i in range(1, 1201)])' "$TEST_TMPDIR/ids.out")" \
+	"1200 True" "map myid 1..1200 chunksize=600: every item's context names its own id"
+
 # --- results formatted ahead, while later items still run --------------------
 # (cmd_tasks.c formats what ended done in order as it ends; what it prints
 # must be what formatting it all at the end prints.)
