@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_tasks.c — the commands of tasks: submit, apply, map, imap, starmap,
- * result, join (of tasks, processes or the pool) and spawn, with the waits
- * they carry (each its own check, see wait.h) and the printing of their
- * results. */
+ * result, join (of tasks, processes or the pool), spawn and save, with the
+ * waits they carry (each its own check, see wait.h); their results are
+ * printed by printing.c. */
 #define _GNU_SOURCE
 #include "commands.h"
 
@@ -13,271 +13,12 @@
 
 #include "ids.h"
 #include "output.h"
+#include "printing.h"
 #include "state.h"
 #include "taskargs.h"
 #include "wait.h"
 
 #define PROC_TAG (1ULL << 63) /* a process id in a join's list */
-
-/* ---- printing results ---------------------------------------------------- */
-
-static void print_result(pm_cli *c, const pm_task_info *ti)
-{
-	pm_buf b = { 0 };
-	bool ok = ti->state == PM_TASK_DONE;
-	if (c->mode == PM_OUT_JSON) {
-		pm_buf_printf(&b, "{\"event\":\"result\",\"id\":\"t%llu\"",
-			      (unsigned long long)ti->id);
-		if (ok) {
-			pm_buf_puts(&b, ",\"result\":");
-			pm_value_json(&b, ti->result);
-		} else {
-			pm_buf_printf(&b, ",\"state\":\"%s\",\"error\":",
-				      pm_task_state_name(ti->state));
-			pm_json_string(&b, ti->error ? ti->error
-						     : pm_task_state_name(ti->state));
-		}
-		pm_buf_puts(&b, "}");
-		pm_cli_json(c, b.s);
-	} else if (ok) {
-		pm_value_format(&b, ti->result);
-		pm_cli_info(c, "%s", b.s);
-	} else {
-		pm_cli_info(c, "t%llu %s: %s", (unsigned long long)ti->id,
-			    pm_task_state_name(ti->state),
-			    ti->error ? ti->error : "no result");
-	}
-	pm_buf_free(&b);
-}
-
-/* A map's failure (its first, like Pool.map). */
-static void print_map_failure(pm_cli *c, const pm_task_info *bad)
-{
-	pm_buf b = { 0 };
-	if (c->mode == PM_OUT_JSON) {
-		pm_buf_printf(&b,
-			      "{\"event\":\"result\",\"id\":\"t%llu\",\"state\":\"%s\",\"error\":",
-			      (unsigned long long)bad->id,
-			      pm_task_state_name(bad->state));
-		pm_json_string(&b, bad->error ? bad->error : "");
-		pm_buf_puts(&b, "}");
-		pm_cli_json(c, b.s);
-	} else {
-		pm_cli_info(c, "map: t%llu %s: %s", (unsigned long long)bad->id,
-			    pm_task_state_name(bad->state),
-			    bad->error ? bad->error : "no result");
-	}
-	pm_buf_free(&b);
-}
-
-/* One result of a map's bulk arrays: a number (or None) from its type and
- * bits. */
-static void put_number(pm_buf *b, bool json, uint8_t type, uint64_t bits)
-{
-	if (type == PM_INT) {
-		int64_t v;
-		memcpy(&v, &bits, 8);
-		pm_format_int(b, v);
-		return;
-	}
-	pm_value v = pm_none();
-	v.type = (pm_type)type;
-	if (type == PM_FLOAT)
-		memcpy(&v.u.f, &bits, 8);
-	if (json)
-		pm_value_json(b, &v);
-	else
-		pm_value_format(b, &v);
-}
-
-/* Whether ids first..first+count-1 are all done (false: the first that
- * is not, in *bad), or one was evicted (an error said); from the map's
- * state bytes, a task info only for an item with a record of its own. */
-static bool map_outcome(pm_cli *c, uint64_t first, size_t count,
-			pm_task_info *bad, bool *evicted)
-{
-	bool ok = true;
-	*evicted = false;
-	for (size_t k = 0; k < count; k++) {
-		const uint8_t *types;
-		const uint64_t *bits;
-		k += pm_engine_map_results(c->e, first + k, count - k, &types,
-					   &bits);
-		if (k == count)
-			break;
-		pm_task_info ti;
-		if (!pm_engine_task_info(c->e, first + k, &ti)) {
-			/* Evicted before its results were printed. */
-			char w[PM_ID_MAX];
-			pm_args a = { .name = (char *)"map" };
-			pm_cli_no_task(c, &a, pm_id_format(w, PM_ID_TASK,
-							   first + k),
-				       first + k);
-			*evicted = true;
-			return false;
-		}
-		if (ti.state != PM_TASK_DONE && ok) {
-			*bad = ti; /* a record's: it stays */
-			ok = false;
-		}
-	}
-	return ok;
-}
-
-/* One result of the map from its task info (not a number in bulk). */
-static void put_info_result(pm_cli *c, pm_buf *b, bool json, uint64_t id)
-{
-	pm_task_info ti;
-	pm_engine_task_info(c->e, id, &ti);
-	if (json)
-		pm_value_json(b, ti.result);
-	else
-		pm_value_format(b, ti.result);
-}
-
-/* The results of items from..to-1 of ids first.., each after sep but the
- * list's first, read from the map's bulk arrays in runs (a task info only
- * for an item that is not a done number).  With write, written out in
- * pieces as they fill (a million results are never one buffer) and all of
- * them put; without, kept in b, stopping once b holds cap bytes.  Returns
- * the item it stopped before (to, unless the cap stopped it). */
-static size_t put_results(pm_cli *c, pm_buf *b, uint64_t first, size_t from,
-			  size_t to, bool json, const char *sep,
-			  pm_write_fn write, size_t cap)
-{
-	size_t seplen = strlen(sep); /* ", " or ",": two bytes readable */
-	size_t k = from;
-	while (k < to) {
-		if (!write && b->len >= cap)
-			return k;
-		const uint8_t *types;
-		const uint64_t *bits;
-		size_t run = pm_engine_map_results(c->e, first + k, to - k,
-						   &types, &bits);
-		size_t r = 0;
-		while (r < run) {
-			if (types[r] == PM_INT) {
-				/* The common case: a block of ints straight
-				 * into the buffer, one reserve for all. */
-				size_t end = run - r < 1024 ? run : r + 1024;
-				pm_buf_reserve(b, (end - r) * (seplen + 20));
-				char *p = b->s + b->len;
-				size_t q = r;
-				if (!(k + q))
-					p = pm_int_digits(p, (int64_t)bits[q++]);
-				for (; q < end && types[q] == PM_INT; q++) {
-					memcpy(p, sep, 2);
-					p += seplen;
-					p = pm_int_digits(p, (int64_t)bits[q]);
-				}
-				b->len = (size_t)(p - b->s);
-				r = q;
-			} else {
-				if (k + r)
-					pm_buf_add(b, sep, seplen);
-				if (types[r] != PM_BULK_VALUE)
-					put_number(b, json, types[r], bits[r]);
-				else
-					put_info_result(c, b, json, first + k + r);
-				r++;
-			}
-			if (write && b->len >= (1u << 16)) {
-				write(c->ud, b->s, b->len);
-				b->len = 0;
-			} else if (!write && b->len >= cap) {
-				return k + r;
-			}
-		}
-		k += run;
-		if (k < to) { /* a record of its own, done */
-			if (k)
-				pm_buf_add(b, sep, seplen);
-			put_info_result(c, b, json, first + k);
-			k++;
-		}
-	}
-	return k;
-}
-
-/* A map's results formatted ahead, while its later items still run (the
- * manager is often idle then): items 0..n-1 of it, as put_results puts
- * them, at most AHEAD_MAX bytes.  They are used only if the whole map
- * ends done and none of it was evicted (print_map checks that first), so
- * what is printed is what formatting them at the end would print. */
-#define AHEAD_MAX ((size_t)16 << 20)
-typedef struct ahead {
-	pm_buf text;
-	size_t n;
-	bool json;
-	bool off; /* an item ended other than done: the map fails */
-} ahead;
-
-/* The results of ids first..first+count-1 in one line, read from the map's
- * bulk arrays in runs (a task info only for an item that is not a done
- * number); written in pieces where the front end takes them, so a million
- * results are never one buffer. */
-static void print_map(pm_cli *c, uint64_t first, size_t count, ahead *ah)
-{
-	pm_task_info bad = { 0 };
-	bool evicted;
-	if (!map_outcome(c, first, count, &bad, &evicted)) {
-		if (!evicted)
-			print_map_failure(c, &bad);
-		return;
-	}
-	bool json = c->mode == PM_OUT_JSON;
-	pm_buf b = { 0 };
-	if (json)
-		pm_buf_printf(&b,
-			      "{\"event\":\"result\",\"ids\":\"t%llu..t%llu\",\"results\":",
-			      (unsigned long long)first,
-			      (unsigned long long)(first + count - 1));
-	pm_buf_puts(&b, "[");
-	const char *sep = json ? "," : ", ";
-	/* The screen shows a long list as its head and tail (list_head). */
-	size_t head = !json && c->list_head && count > 2 * c->list_head + 1
-			      ? c->list_head
-			      : 0;
-	size_t from = 0;
-	if (ah && ah->n && !head && c->write && ah->json == json) {
-		/* What was formatted ahead, after the list's opening. */
-		c->write(c->ud, b.s, b.len);
-		c->write(c->ud, ah->text.s, ah->text.len);
-		b.len = 0;
-		from = ah->n;
-		pm_buf_free(&ah->text);
-	}
-	if (head) {
-		char n1[PM_COUNT_MAX];
-		put_results(c, &b, first, 0, head, json, sep, c->write,
-			    SIZE_MAX);
-		pm_buf_printf(&b, ", … %s more …",
-			      pm_fmt_count(n1, sizeof n1, count - 2 * head));
-		put_results(c, &b, first, count - head, count, json, sep,
-			    c->write, SIZE_MAX);
-	} else {
-		put_results(c, &b, first, from, count, json, sep, c->write,
-			    SIZE_MAX);
-	}
-	b.s[b.len] = '\0';
-	pm_buf_puts(&b, json ? "]}" : "]");
-	if (head) {
-		char n2[PM_COUNT_MAX];
-		pm_buf_printf(&b, "  (%s results; all of them: save t%llu..t%llu FILE)",
-			      pm_fmt_count(n2, sizeof n2, count),
-			      (unsigned long long)first,
-			      (unsigned long long)(first + count - 1));
-	}
-	if (c->write) {
-		pm_buf_add(&b, "\n", 1);
-		c->write(c->ud, b.s, b.len);
-	} else if (json) {
-		pm_cli_json(c, b.s);
-	} else {
-		pm_cli_info_line(c, b.s);
-	}
-	pm_buf_free(&b);
-}
 
 /* ---- what the task commands wait for ------------------------------------ */
 
@@ -345,7 +86,7 @@ static bool result_check(pm_cli *c, void *state)
 		return false;
 	pm_task_info ti;
 	if (pm_engine_task_info(c->e, *id, &ti)) {
-		print_result(c, &ti);
+		pm_print_result(c, &ti);
 	} else { /* evicted while waited for */
 		char w[PM_ID_MAX];
 		pm_args a = { .name = (char *)"result" };
@@ -373,33 +114,14 @@ static const pm_wait_ops result_wait = { .check = result_check,
 typedef struct range_wait {
 	uint64_t first;
 	size_t count, next;
-	ahead ah;
+	pm_ahead ah;
 } range_wait;
 
 static void range_wait_free(void *state)
 {
 	range_wait *w = state;
-	pm_buf_free(&w->ah.text);
+	pm_ahead_drop(&w->ah);
 	free(w);
-}
-
-/* The items that ended done since the last look, formatted into w->ah
- * (only where the whole list is written out, c->write, not as the
- * screen's head and tail). */
-static void format_ahead(pm_cli *c, range_wait *w)
-{
-	ahead *ah = &w->ah;
-	if (ah->off || !c->write || c->list_head || ah->n >= w->next ||
-	    ah->text.len >= AHEAD_MAX)
-		return;
-	bool json = c->mode == PM_OUT_JSON;
-	if (ah->n && ah->json != json) {
-		ah->off = true;
-		return;
-	}
-	ah->json = json;
-	ah->n = put_results(c, &ah->text, w->first, ah->n, w->next, json,
-			    json ? "," : ", ", NULL, AHEAD_MAX);
 }
 
 static bool map_check(pm_cli *c, void *state)
@@ -408,16 +130,13 @@ static bool map_check(pm_cli *c, void *state)
 	uint64_t bad;
 	w->next += pm_engine_ended_run(c->e, w->first + w->next,
 				       w->count - w->next, &bad);
-	if (bad && !w->ah.off) { /* it fails: what was formatted is moot */
-		w->ah.off = true;
-		pm_buf_free(&w->ah.text);
-		w->ah.n = 0;
-	}
+	if (bad) /* it fails: what was formatted is moot */
+		pm_ahead_drop(&w->ah);
 	if (w->next < w->count) {
-		format_ahead(c, w);
+		pm_ahead_format(c, &w->ah, w->first, w->next);
 		return false;
 	}
-	print_map(c, w->first, w->count, &w->ah);
+	pm_print_map(c, w->first, w->count, &w->ah);
 	return true;
 }
 
@@ -429,7 +148,7 @@ static bool imap_check(pm_cli *c, void *state)
 		pm_task_info ti;
 		uint64_t id = w->first + w->next;
 		if (pm_engine_task_info(c->e, id, &ti)) {
-			print_result(c, &ti);
+			pm_print_result(c, &ti);
 		} else { /* evicted while waited for */
 			char ids[PM_ID_MAX];
 			pm_args a = { .name = (char *)"imap" };
@@ -839,11 +558,11 @@ pm_status pm_cmd_save(pm_cli *c, pm_args *a)
 	c->mode = PM_OUT_TEXT;
 	c->list_head = 0;
 	if (strstr(ids, "..")) {
-		print_map(c, first, count, NULL);
+		pm_print_map(c, first, count, NULL);
 	} else {
 		pm_task_info ti;
 		pm_engine_task_info(c->e, first, &ti);
-		print_result(c, &ti);
+		pm_print_result(c, &ti);
 	}
 	c->out = out;
 	c->write = write;
