@@ -3,9 +3,11 @@
 # bench/cli.sh — what users run, whole processes, against Python doing the
 # same work in the same run (issue 13): `poolmon -w 2 --batch -x 'map square
 # 1..N'` as text and --json, and a --script of 100,000 `submit square N` +
-# `join`.  Each figure is the median of REPEATS runs of the whole process
-# (wall time and peak RSS from GNU time: %e, and %M, the largest resident
-# set of one process of the run, the manager's or a worker's).  Python's
+# `join`.  Each figure is the median of REPEATS runs of the whole process:
+# its wall time to the millisecond (bash's EPOCHREALTIME around GNU time:
+# GNU time's own %e is in 10 ms steps, a sixth of a 60 ms run) and its
+# peak RSS from GNU time (%M, the largest resident set of one process of
+# the run, the manager's or a worker's).  Python's
 # side, exactly:
 #   map:     with Pool(2) as p: print(p.map(square, range(1, N + 1)))
 #            (one line "[1, 4, 9, …]", what poolmon prints)
@@ -50,8 +52,11 @@ python3 -c 'print("\n".join("submit square %d" % i for i in range(100000))); pri
 # measure CMD...: "seconds kB" of one whole run, its output to a file
 # (whose lines are counted once, to say what was printed).
 measure() {
-	/usr/bin/time -f '%e %M' -o "$out/t" "$@" >"$out/stdout" 2>/dev/null
-	cat "$out/t"
+	local t0=$EPOCHREALTIME t1
+	/usr/bin/time -f '%M' -o "$out/t" "$@" >"$out/stdout" 2>/dev/null
+	t1=$EPOCHREALTIME
+	echo "$(awk -v a="${t0/,/.}" -v b="${t1/,/.}" 'BEGIN { printf "%.3f", b - a }')" \
+		"$(cat "$out/t")"
 }
 # median NAME CMD...: median wall time and median peak RSS of reps runs.
 median() {

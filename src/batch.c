@@ -44,7 +44,7 @@ struct pm_batch {
 	bool discarding;  /* inside a line that was too long */
 	bool line_has_nul;
 	line *lines;
-	size_t nlines, at;
+	size_t nlines, at, lines_cap;
 	int stop;         /* the signal that stopped the session */
 	int write_errno;
 };
@@ -68,8 +68,10 @@ void pm_batch_line(void *ud, pm_line_kind kind, const char *text)
 	if (err)
 		flush_stdout(b); /* the error keeps its place among the lines */
 	FILE *f = err ? stderr : stdout;
-	fputs(text, f);
-	fputc('\n', f);
+	/* One thread: no lock per line (a script's lines are by the
+	 * 100,000). */
+	fputs_unlocked(text, f);
+	fputc_unlocked('\n', f);
 	if (err)
 		fflush(stderr);
 }
@@ -87,7 +89,10 @@ int pm_batch_write_errno(const pm_batch *b)
 
 static void push_line(pm_batch *b, char *text)
 {
-	b->lines = xrealloc(b->lines, (b->nlines + 1) * sizeof *b->lines);
+	if (b->nlines == b->lines_cap) { /* a script's lines by the 100,000 */
+		b->lines_cap = b->lines_cap ? 2 * b->lines_cap : 64;
+		b->lines = xrealloc(b->lines, b->lines_cap * sizeof *b->lines);
+	}
 	b->lines[b->nlines++] = (line){ text, b->src[b->cur].name,
 					++b->lineno };
 }
@@ -105,26 +110,45 @@ static void end_line(pm_batch *b)
 	b->discarding = b->line_has_nul = false;
 }
 
-static void take_bytes(pm_batch *b, const char *p, size_t n)
+/* Bytes of one line (no newline) onto its partial text: NULs are noted,
+ * not kept; a byte past MAX_LINE kept ones makes the line a too long one,
+ * whose bytes are dropped.  In spans, not byte by byte. */
+static void take_piece(pm_batch *b, const char *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		char ch = p[i];
-		if (ch == '\n') {
-			end_line(b);
-			continue;
-		}
-		if (b->discarding)
-			continue;
+	while (n && !b->discarding) {
 		if (b->partial.len >= MAX_LINE) {
 			pm_buf_free(&b->partial);
 			b->discarding = true;
-			continue;
+			return;
 		}
-		if (ch == '\0') {
+		if (*p == '\0') {
 			b->line_has_nul = true;
+			p++;
+			n--;
 			continue;
 		}
-		pm_buf_add(&b->partial, &ch, 1);
+		const char *z = memchr(p, '\0', n);
+		size_t seg = z ? (size_t)(z - p) : n;
+		if (seg > MAX_LINE - b->partial.len)
+			seg = MAX_LINE - b->partial.len;
+		pm_buf_add(&b->partial, p, seg);
+		p += seg;
+		n -= seg;
+	}
+}
+
+static void take_bytes(pm_batch *b, const char *p, size_t n)
+{
+	while (n) {
+		const char *nl = memchr(p, '\n', n);
+		size_t len = nl ? (size_t)(nl - p) : n;
+		take_piece(b, p, len);
+		if (nl) {
+			end_line(b);
+			len++;
+		}
+		p += len;
+		n -= len;
 	}
 }
 
@@ -205,7 +229,7 @@ static void feed_ready(pm_batch *b)
 	if (b->at == b->nlines) {
 		free(b->lines);
 		b->lines = NULL;
-		b->nlines = b->at = 0;
+		b->nlines = b->at = b->lines_cap = 0;
 	}
 }
 

@@ -3,6 +3,7 @@
 #include "ids.h"
 
 #include <stdio.h>
+#include <string.h>
 
 bool pm_id_parse(const char *s, char *kind, uint64_t *n)
 {
@@ -37,6 +38,15 @@ bool pm_id_parse_kind(const char *s, char kind, uint64_t *n)
 
 char *pm_id_format(char out[PM_ID_MAX], char kind, uint64_t n)
 {
-	snprintf(out, PM_ID_MAX, "%c%llu", kind, (unsigned long long)n);
+	/* Without printf: every task's id is written once or twice. */
+	char tmp[20], *p = tmp + sizeof tmp;
+	do {
+		*--p = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	size_t len = (size_t)(tmp + sizeof tmp - p);
+	out[0] = kind;
+	memcpy(out + 1, p, len);
+	out[1 + len] = '\0';
 	return out;
 }

@@ -248,33 +248,12 @@ static void format_quoted(pm_buf *b, const char *s, size_t len, char q)
 	pm_buf_add(b, &q, 1);
 }
 
-char *pm_int_digits(char *out, int64_t v)
-{
-	static const char pairs[201] =
-		"00010203040506070809101112131415161718192021222324"
-		"25262728293031323334353637383940414243444546474849"
-		"50515253545556575859606162636465666768697071727374"
-		"75767778798081828384858687888990919293949596979899";
-	char tmp[24], *p = tmp + sizeof tmp;
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	while (u >= 100) { /* two digits a division */
-		unsigned d = (unsigned)(u % 100) * 2;
-		u /= 100;
-		*--p = pairs[d + 1];
-		*--p = pairs[d];
-	}
-	if (u >= 10) {
-		*--p = pairs[u * 2 + 1];
-		*--p = pairs[u * 2];
-	} else {
-		*--p = (char)('0' + u);
-	}
-	if (v < 0)
-		*--p = '-';
-	size_t n = (size_t)(tmp + sizeof tmp - p);
-	memcpy(out, p, n);
-	return out + n;
-}
+const char pm_digit_pairs[201] = {
+	"00010203040506070809101112131415161718192021222324"
+	"25262728293031323334353637383940414243444546474849"
+	"50515253545556575859606162636465666768697071727374"
+	"75767778798081828384858687888990919293949596979899"
+};
 
 void pm_format_int(pm_buf *b, int64_t v)
 {

@@ -134,6 +134,19 @@ is "$(wc -c <"$TEST_TMPDIR/o")" "$(head -c 4000 "$TEST_TMPDIR/o" | wc -c)" "1 MB
 is "$(grep -c '^<stdin>:1: error: ' "$TEST_TMPDIR/e")" 1 "1 MB echo line, text mode: one error"
 is "$(cat "$TEST_TMPDIR/o")" 4 "1 MB echo line, text mode: nothing echoed, next command works"
 
+# the limit exactly: a line of 65536 bytes runs, 65537 is too long; a NUL
+# is not kept but counts as a byte past the limit (65535 bytes and a NUL:
+# the NUL's error; 65536 and a NUL: too long); lines cross the 64 KiB reads
+line_of() { # LENGTH [TAIL]: "echo 7 #aaa…" of LENGTH bytes, then TAIL
+	printf 'echo 7 #'; head -c $(($1 - 8)) /dev/zero | tr '\0' a; printf '%b\n' "${2-}"
+}
+{ line_of 65536; line_of 65537; line_of 65535 '\0'; line_of 65536 '\0'; echo 'echo 8'; } >"$TEST_TMPDIR/limit"
+"$poolmon" --batch -w 1 <"$TEST_TMPDIR/limit" >"$TEST_TMPDIR/o" 2>"$TEST_TMPDIR/e"
+is "$(tr '\n' ' ' <"$TEST_TMPDIR/o")" "7 8 " "a line of 65536 bytes runs, the last line too"
+is "$(sed 's/: [a-z ]*\(longer than 65536\|NUL\).*/: \1/' "$TEST_TMPDIR/e")" "<stdin>:2: error: longer than 65536
+<stdin>:3: error: NUL
+<stdin>:4: error: longer than 65536" "65537 bytes: too long; 65535 and a NUL: the NUL; 65536 and a NUL: too long"
+
 # --- NUL bytes -------------------------------------------------------------
 printf 'apply sq\0uare 3\napply square 2\n' >"$TEST_TMPDIR/nul"
 "$poolmon" --batch --json -w 1 <"$TEST_TMPDIR/nul" >"$TEST_TMPDIR/o" 2>"$TEST_TMPDIR/e"

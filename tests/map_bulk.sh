@@ -91,6 +91,41 @@ is "$(cat "$TEST_TMPDIR/fields")" "['count', 'event', 'first', 'last', 'state', 
 [('t1', 't30001', 30001, 'demo.square'), ('t30002', 't30004', 3, 'demo.echo'), ('t30005', 't50004', 20000, 'demo.square')]
 True" "a map is queued as one range event; done ranges name their worker and pid"
 
+# a worker names each item of a chunk by counting on from the chunk's first
+# id: across 9 -> 10, 99 -> 100 and 999 -> 1000, each item's context names it
+"$poolmon" --batch -w 2 -x "load $builddir/tests/plugins/extra.so; map myid 1..1200 chunksize=600" \
+	>"$TEST_TMPDIR/ids.out" 2>&1
+is "$(python3 -c 'import ast, sys; r = ast.literal_eval(open(sys.argv[1]).read().splitlines()[-1]); print(len(r), r == ["t%d" % i for i in range(1, 1201)])' "$TEST_TMPDIR/ids.out")" \
+	"1200 True" "map myid 1..1200 chunksize=600: every item's context names its own id"
+
+# --- results formatted ahead, while later items still run --------------------
+# (cmd_tasks.c formats what ended done in order as it ends; what it prints
+# must be what formatting it all at the end prints.)
+# items that end out of order: the slow 4th holds the list, 5..8 end first
+is "$("$poolmon" --batch -w 2 -x 'map sleep 0,0,0,300,0,0,0,0 chunksize=1' 2>&1)" \
+	"[0, 0, 0, 300, 0, 0, 0, 0]" "items ending out of order: the list in item order"
+is "$("$poolmon" --batch --json -w 2 -x 'map sleep 0,0,0,300,0,0,0,0 chunksize=1' 2>&1 | grep '"event":"result"')" \
+	'{"event":"result","ids":"t1..t8","results":[0,0,0,300,0,0,0,0]}' "... and under --json"
+# more than the 16 MiB formatted ahead (27 MB of text): exact, in one line
+"$poolmon" --batch -w 2 -x 'map square 1..2000000' >"$TEST_TMPDIR/two.out" 2>&1
+python3 -c 'print("[" + ", ".join(str(i * i) for i in range(1, 2000001)) + "]")' >"$TEST_TMPDIR/two.want"
+ok "map square 1..2000000 (past what is formatted ahead): the exact list" \
+	cmp -s "$TEST_TMPDIR/two.out" "$TEST_TMPDIR/two.want"
+# the first 100,500 items done, then failures: the map's failure, no list
+"$poolmon" --batch -w 2 -x 'map square 3036900000..3037000600' >"$TEST_TMPDIR/late.out" 2>&1
+is "$(grep -c '^\[' "$TEST_TMPDIR/late.out")" 0 "a map failing after 100,500 done items: no list printed"
+is "$(tail -n 1 "$TEST_TMPDIR/late.out")" "map: t100501 failed: integer overflow: 3037000500 squared" \
+	"... its first failure, as Pool.map raises it"
+is "$(grep -c '^t[0-9]* demo.square([0-9]*) failed: integer overflow' "$TEST_TMPDIR/late.out")" 101 "... and each failed item's line"
+# --keep: items formatted ahead, then evicted (a map is evicted whole, at
+# most once a second) before the last one ends: the error, no list
+subs=$(for i in $(seq 20); do printf 'submit square %d; ' "$i"; done)
+"$poolmon" --batch -w 2 --keep 10 -x "map square 1..1000; $subs submit sleep 2500; result t1..t1021" \
+	>"$TEST_TMPDIR/evict.out" 2>&1
+is "$(grep -c '^\[' "$TEST_TMPDIR/evict.out")" 1 "--keep 10: the map's own list, then result of t1..t1021 waits for the sleep"
+like "$(cat "$TEST_TMPDIR/evict.out")" "error: map: t1 has ended and was evicted: only the last 10 ended tasks are kept \(--keep\)" \
+	"... whose first items were evicted meanwhile: the error, not the results formatted before"
+
 # --- the events command ----------------------------------------------------
 is "$("$poolmon" --batch -w 1 -x 'events; events items; events; events ranges' 2>&1)" \
 	"events: ranges

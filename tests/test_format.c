@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Floats written as Python's repr() writes them (text and JSON), NaN and
- * infinity in JSON, and signal names from the C library. */
+ * infinity in JSON, ints in decimal as printf writes them (the map's
+ * results' fast path), and signal names from the C library. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <inttypes.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -111,6 +113,46 @@ static void test_float_json(void **state)
 	pm_value_free(&v);
 }
 
+/* pm_int_digits writes what printf's %lld does: at every length (each
+ * power of ten, one below and one above, either sign), the extremes, and a
+ * sweep of squares; nothing after its end. */
+static void check_int(int64_t v)
+{
+	char got[32], want[32];
+	memset(got, 'x', sizeof got);
+	char *end = pm_int_digits(got, v);
+	snprintf(want, sizeof want, "%" PRId64, v);
+	assert_int_equal(end - got, (long)strlen(want));
+	assert_true(*end == 'x');
+	*end = '\0';
+	assert_string_equal(got, want);
+	pm_buf b = { 0 };
+	pm_format_int(&b, v);
+	assert_string_equal(b.s, want);
+	pm_buf_free(&b);
+}
+
+static void test_int_digits(void **state)
+{
+	(void)state;
+	check_int(0);
+	check_int(INT64_MAX);
+	check_int(INT64_MIN);
+	check_int(INT64_MIN + 1);
+	uint64_t p = 1;
+	for (int k = 0; k < 19; k++, p *= 10) {
+		int64_t v = (int64_t)p;
+		check_int(v);
+		check_int(v - 1);
+		check_int(v + 1);
+		check_int(-v);
+		check_int(-v + 1);
+		check_int(-v - 1);
+	}
+	for (int64_t v = 0; v < 3037000499LL; v += 1234567)
+		check_int(v * v);
+}
+
 static void test_signal_name(void **state)
 {
 	(void)state;
@@ -140,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_float_repr),
 		cmocka_unit_test(test_float_round_trip),
 		cmocka_unit_test(test_float_json),
+		cmocka_unit_test(test_int_digits),
 		cmocka_unit_test(test_signal_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_tasks.c — the commands of tasks: submit, apply, map, imap, starmap,
- * result, join (of tasks, processes or the pool) and spawn, with the waits
- * they carry (each its own check, see wait.h) and the printing of their
- * results. */
+ * result, join (of tasks, processes or the pool), spawn and save, with the
+ * waits they carry (each its own check, see wait.h); their results are
+ * printed by printing.c. */
 #define _GNU_SOURCE
 #include "commands.h"
 
@@ -13,231 +13,12 @@
 
 #include "ids.h"
 #include "output.h"
+#include "printing.h"
 #include "state.h"
 #include "taskargs.h"
 #include "wait.h"
 
 #define PROC_TAG (1ULL << 63) /* a process id in a join's list */
-
-/* ---- printing results ---------------------------------------------------- */
-
-static void print_result(pm_cli *c, const pm_task_info *ti)
-{
-	pm_buf b = { 0 };
-	bool ok = ti->state == PM_TASK_DONE;
-	if (c->mode == PM_OUT_JSON) {
-		pm_buf_printf(&b, "{\"event\":\"result\",\"id\":\"t%llu\"",
-			      (unsigned long long)ti->id);
-		if (ok) {
-			pm_buf_puts(&b, ",\"result\":");
-			pm_value_json(&b, ti->result);
-		} else {
-			pm_buf_printf(&b, ",\"state\":\"%s\",\"error\":",
-				      pm_task_state_name(ti->state));
-			pm_json_string(&b, ti->error ? ti->error
-						     : pm_task_state_name(ti->state));
-		}
-		pm_buf_puts(&b, "}");
-		pm_cli_json(c, b.s);
-	} else if (ok) {
-		pm_value_format(&b, ti->result);
-		pm_cli_info(c, "%s", b.s);
-	} else {
-		pm_cli_info(c, "t%llu %s: %s", (unsigned long long)ti->id,
-			    pm_task_state_name(ti->state),
-			    ti->error ? ti->error : "no result");
-	}
-	pm_buf_free(&b);
-}
-
-/* A map's failure (its first, like Pool.map). */
-static void print_map_failure(pm_cli *c, const pm_task_info *bad)
-{
-	pm_buf b = { 0 };
-	if (c->mode == PM_OUT_JSON) {
-		pm_buf_printf(&b,
-			      "{\"event\":\"result\",\"id\":\"t%llu\",\"state\":\"%s\",\"error\":",
-			      (unsigned long long)bad->id,
-			      pm_task_state_name(bad->state));
-		pm_json_string(&b, bad->error ? bad->error : "");
-		pm_buf_puts(&b, "}");
-		pm_cli_json(c, b.s);
-	} else {
-		pm_cli_info(c, "map: t%llu %s: %s", (unsigned long long)bad->id,
-			    pm_task_state_name(bad->state),
-			    bad->error ? bad->error : "no result");
-	}
-	pm_buf_free(&b);
-}
-
-/* One result of a map's bulk arrays: a number (or None) from its type and
- * bits. */
-static void put_number(pm_buf *b, bool json, uint8_t type, uint64_t bits)
-{
-	if (type == PM_INT) {
-		int64_t v;
-		memcpy(&v, &bits, 8);
-		pm_format_int(b, v);
-		return;
-	}
-	pm_value v = pm_none();
-	v.type = (pm_type)type;
-	if (type == PM_FLOAT)
-		memcpy(&v.u.f, &bits, 8);
-	if (json)
-		pm_value_json(b, &v);
-	else
-		pm_value_format(b, &v);
-}
-
-/* Whether ids first..first+count-1 are all done (false: the first that
- * is not, in *bad), or one was evicted (an error said); from the map's
- * state bytes, a task info only for an item with a record of its own. */
-static bool map_outcome(pm_cli *c, uint64_t first, size_t count,
-			pm_task_info *bad, bool *evicted)
-{
-	bool ok = true;
-	*evicted = false;
-	for (size_t k = 0; k < count; k++) {
-		const uint8_t *types;
-		const uint64_t *bits;
-		k += pm_engine_map_results(c->e, first + k, count - k, &types,
-					   &bits);
-		if (k == count)
-			break;
-		pm_task_info ti;
-		if (!pm_engine_task_info(c->e, first + k, &ti)) {
-			/* Evicted before its results were printed. */
-			char w[PM_ID_MAX];
-			pm_args a = { .name = (char *)"map" };
-			pm_cli_no_task(c, &a, pm_id_format(w, PM_ID_TASK,
-							   first + k),
-				       first + k);
-			*evicted = true;
-			return false;
-		}
-		if (ti.state != PM_TASK_DONE && ok) {
-			*bad = ti; /* a record's: it stays */
-			ok = false;
-		}
-	}
-	return ok;
-}
-
-/* One result of the map from its task info (not a number in bulk). */
-static void put_info_result(pm_cli *c, pm_buf *b, bool json, uint64_t id)
-{
-	pm_task_info ti;
-	pm_engine_task_info(c->e, id, &ti);
-	if (json)
-		pm_value_json(b, ti.result);
-	else
-		pm_value_format(b, ti.result);
-}
-
-/* The results of items from..to-1 of ids first.., each after sep but the
- * list's first, read from the map's bulk arrays in runs (a task info only
- * for an item that is not a done number); written out in pieces where the
- * front end takes them (c->write), so a million results are never one
- * buffer. */
-static void put_results(pm_cli *c, pm_buf *b, uint64_t first, size_t from,
-			size_t to, bool json, const char *sep)
-{
-	size_t seplen = strlen(sep);
-	for (size_t k = from; k < to;) {
-		const uint8_t *types;
-		const uint64_t *bits;
-		size_t run = pm_engine_map_results(c->e, first + k, to - k,
-						   &types, &bits);
-		for (size_t r = 0; r < run; r++) {
-			if (types[r] == PM_INT) {
-				/* The common case, straight into the buffer. */
-				pm_buf_reserve(b, seplen + 24);
-				char *p = b->s + b->len;
-				if (k + r) {
-					memcpy(p, sep, seplen);
-					p += seplen;
-				}
-				int64_t v;
-				memcpy(&v, &bits[r], 8);
-				b->len = (size_t)(pm_int_digits(p, v) - b->s);
-			} else {
-				if (k + r)
-					pm_buf_add(b, sep, seplen);
-				if (types[r] != PM_BULK_VALUE)
-					put_number(b, json, types[r], bits[r]);
-				else
-					put_info_result(c, b, json, first + k + r);
-			}
-			if (c->write && b->len >= (1u << 16)) {
-				c->write(c->ud, b->s, b->len);
-				b->len = 0;
-			}
-		}
-		k += run;
-		if (k < to) { /* a record of its own, done */
-			if (k)
-				pm_buf_add(b, sep, seplen);
-			put_info_result(c, b, json, first + k);
-			k++;
-		}
-	}
-}
-
-/* The results of ids first..first+count-1 in one line, read from the map's
- * bulk arrays in runs (a task info only for an item that is not a done
- * number); written in pieces where the front end takes them, so a million
- * results are never one buffer. */
-static void print_map(pm_cli *c, uint64_t first, size_t count)
-{
-	pm_task_info bad = { 0 };
-	bool evicted;
-	if (!map_outcome(c, first, count, &bad, &evicted)) {
-		if (!evicted)
-			print_map_failure(c, &bad);
-		return;
-	}
-	bool json = c->mode == PM_OUT_JSON;
-	pm_buf b = { 0 };
-	if (json)
-		pm_buf_printf(&b,
-			      "{\"event\":\"result\",\"ids\":\"t%llu..t%llu\",\"results\":",
-			      (unsigned long long)first,
-			      (unsigned long long)(first + count - 1));
-	pm_buf_puts(&b, "[");
-	const char *sep = json ? "," : ", ";
-	/* The screen shows a long list as its head and tail (list_head). */
-	size_t head = !json && c->list_head && count > 2 * c->list_head + 1
-			      ? c->list_head
-			      : 0;
-	if (head) {
-		char n1[PM_COUNT_MAX];
-		put_results(c, &b, first, 0, head, json, sep);
-		pm_buf_printf(&b, ", … %s more …",
-			      pm_fmt_count(n1, sizeof n1, count - 2 * head));
-		put_results(c, &b, first, count - head, count, json, sep);
-	} else {
-		put_results(c, &b, first, 0, count, json, sep);
-	}
-	b.s[b.len] = '\0';
-	pm_buf_puts(&b, json ? "]}" : "]");
-	if (head) {
-		char n2[PM_COUNT_MAX];
-		pm_buf_printf(&b, "  (%s results; all of them: save t%llu..t%llu FILE)",
-			      pm_fmt_count(n2, sizeof n2, count),
-			      (unsigned long long)first,
-			      (unsigned long long)(first + count - 1));
-	}
-	if (c->write) {
-		pm_buf_add(&b, "\n", 1);
-		c->write(c->ud, b.s, b.len);
-	} else if (json) {
-		pm_cli_json(c, b.s);
-	} else {
-		pm_cli_info_line(c, b.s);
-	}
-	pm_buf_free(&b);
-}
 
 /* ---- what the task commands wait for ------------------------------------ */
 
@@ -305,7 +86,7 @@ static bool result_check(pm_cli *c, void *state)
 		return false;
 	pm_task_info ti;
 	if (pm_engine_task_info(c->e, *id, &ti)) {
-		print_result(c, &ti);
+		pm_print_result(c, &ti);
 	} else { /* evicted while waited for */
 		char w[PM_ID_MAX];
 		pm_args a = { .name = (char *)"result" };
@@ -328,11 +109,20 @@ static const pm_wait_ops result_wait = { .check = result_check,
 					 .free_state = free,
 					 .check_at_start = true };
 
-/* map and imap: ids first..first+count-1; those before next are final. */
+/* map and imap: ids first..first+count-1; those before next are final.
+ * A map's (and result's) results are formatted ahead as they end. */
 typedef struct range_wait {
 	uint64_t first;
 	size_t count, next;
+	pm_ahead ah;
 } range_wait;
+
+static void range_wait_free(void *state)
+{
+	range_wait *w = state;
+	pm_ahead_drop(&w->ah);
+	free(w);
+}
 
 static bool map_check(pm_cli *c, void *state)
 {
@@ -340,9 +130,13 @@ static bool map_check(pm_cli *c, void *state)
 	uint64_t bad;
 	w->next += pm_engine_ended_run(c->e, w->first + w->next,
 				       w->count - w->next, &bad);
-	if (w->next < w->count)
+	if (bad) /* it fails: what was formatted is moot */
+		pm_ahead_drop(&w->ah);
+	if (w->next < w->count) {
+		pm_ahead_format(c, &w->ah, w->first, w->next);
 		return false;
-	print_map(c, w->first, w->count);
+	}
+	pm_print_map(c, w->first, w->count, &w->ah);
 	return true;
 }
 
@@ -354,7 +148,7 @@ static bool imap_check(pm_cli *c, void *state)
 		pm_task_info ti;
 		uint64_t id = w->first + w->next;
 		if (pm_engine_task_info(c->e, id, &ti)) {
-			print_result(c, &ti);
+			pm_print_result(c, &ti);
 		} else { /* evicted while waited for */
 			char ids[PM_ID_MAX];
 			pm_args a = { .name = (char *)"imap" };
@@ -367,10 +161,10 @@ static bool imap_check(pm_cli *c, void *state)
 }
 
 static const pm_wait_ops map_wait = { .check = map_check,
-				      .free_state = free,
+				      .free_state = range_wait_free,
 				      .check_at_start = true };
 static const pm_wait_ops imap_wait = { .check = imap_check,
-				       .free_state = free,
+				       .free_state = range_wait_free,
 				       .check_at_start = true };
 
 static pm_status wait_result(pm_cli *c, pm_args *a, uint64_t id,
@@ -404,7 +198,7 @@ static void range_result_timed_out(pm_cli *c, void *state, const char *text)
 static const pm_wait_ops range_result_wait = {
 	.check = map_check,
 	.timed_out = range_result_timed_out,
-	.free_state = free,
+	.free_state = range_wait_free,
 	.check_at_start = true
 };
 
@@ -764,11 +558,11 @@ pm_status pm_cmd_save(pm_cli *c, pm_args *a)
 	c->mode = PM_OUT_TEXT;
 	c->list_head = 0;
 	if (strstr(ids, "..")) {
-		print_map(c, first, count);
+		pm_print_map(c, first, count, NULL);
 	} else {
 		pm_task_info ti;
 		pm_engine_task_info(c->e, first, &ti);
-		print_result(c, &ti);
+		pm_print_result(c, &ti);
 	}
 	c->out = out;
 	c->write = write;

@@ -182,6 +182,11 @@ static void format_call(pm_buf *b, const pm_task_info *ti)
 
 static void on_task_event(pm_cli *c, const pm_event *ev)
 {
+	/* Text shows ends only; the event is told as the record changes,
+	 * so its state is the record's (queued and running: no look). */
+	if (c->mode != PM_OUT_JSON &&
+	    !pm_task_state_final((pm_task_state)ev->state))
+		return;
 	pm_task_info ti;
 	if (!pm_engine_task_info(c->e, ev->id, &ti))
 		return;

@@ -235,6 +235,13 @@ typedef struct word {
 	long eq; /* offset of a '=' typed outside quotes before any quote */
 } word;
 
+/* A byte that is a word's and nothing more, outside quotes: printable
+ * ASCII but a blank, ';', '"' and '=' (which the loop looks at). */
+static bool plain_byte(char ch)
+{
+	return ch > ' ' && ch < 0x7f && ch != ';' && ch != '"' && ch != '=';
+}
+
 static int add_word(pm_args *a, word *w, char *err, size_t errlen)
 {
 	char *text = pm_buf_take(&w->text);
@@ -271,9 +278,14 @@ static int add_word(pm_args *a, word *w, char *err, size_t errlen)
 		free(text);
 		return -1;
 	}
-	a->words = xrealloc(a->words, (a->argc + 1) * sizeof *a->words);
-	a->vals = xrealloc(a->vals, (a->argc + 1) * sizeof *a->vals);
-	a->ranges = xrealloc(a->ranges, (a->argc + 1) * sizeof *a->ranges);
+	if (!a->argc || (a->argc >= 4 && (a->argc & (a->argc - 1)) == 0)) {
+		/* Room for 4, doubled at 4, 8, 16, …: the words are added
+		 * here only, so such an argc is a full array. */
+		size_t room = a->argc ? 2 * a->argc : 4;
+		a->words = xrealloc(a->words, room * sizeof *a->words);
+		a->vals = xrealloc(a->vals, room * sizeof *a->vals);
+		a->ranges = xrealloc(a->ranges, room * sizeof *a->ranges);
+	}
 	a->words[a->argc] = text;
 	a->ranges[a->argc] = r;
 	a->vals[a->argc++] = v;
@@ -375,7 +387,12 @@ size_t pm_parse_line(const char *line, pm_args **out)
 		}
 		if (ch == '=' && w.eq < 0 && !w.quoted)
 			w.eq = (long)w.text.len;
-		pm_buf_add(&w.text, &ch, 1);
+		/* This byte and the plain ones after it, in one go. */
+		size_t run = 1;
+		while (plain_byte(p[run]))
+			run++;
+		pm_buf_add(&w.text, p, run);
+		p += run - 1;
 	}
 	*out = cmds;
 	return n;

@@ -24,6 +24,7 @@ typedef struct worker_ctx {
 	worker *w;
 	uint64_t task;
 	char task_id[PM_ID_MAX], worker_id[PM_ID_MAX];
+	size_t task_id_len; /* strlen(task_id), kept as ids count on */
 	char error[1024];
 	double last_progress;
 	double last_notify; /* when we last woke the manager */
@@ -37,19 +38,20 @@ typedef struct worker_ctx {
 
 static worker_ctx *g_wctx; /* the one running task in this worker */
 
-/* The decimal id in s (after its one-letter prefix), plus one. */
-static void id_increment(char *s)
+/* The decimal id in s (after its one-letter prefix, n bytes in all),
+ * plus one; returns its new length. */
+static size_t id_increment(char *s, size_t n)
 {
-	size_t n = strlen(s);
 	size_t k = n;
 	while (k > 1 && s[k - 1] == '9')
 		s[--k] = '0';
 	if (k > 1) {
 		s[k - 1]++;
-		return;
+		return n;
 	}
 	memmove(s + 2, s + 1, n); /* 9..9 + 1: one digit more */
 	s[1] = '1';
+	return n + 1;
 }
 
 void eng_check_parent(pm_engine *e)
@@ -238,10 +240,12 @@ static void name_task(worker_ctx *wc, uint64_t id)
 {
 	/* Items of a chunk come one after the other: a chunk's first id is
 	 * written out, the rest counted on (no printf per task). */
-	if (wc->task && id == wc->task + 1)
-		id_increment(wc->task_id);
-	else
+	if (wc->task && id == wc->task + 1) {
+		wc->task_id_len = id_increment(wc->task_id, wc->task_id_len);
+	} else {
 		pm_id_format(wc->task_id, PM_ID_TASK, id);
+		wc->task_id_len = strlen(wc->task_id);
+	}
 	wc->task = id;
 	wc->error[0] = '\0';
 	wc->last_progress = 0;

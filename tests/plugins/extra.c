@@ -46,11 +46,22 @@ static int mixed(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 	return 0;
 }
 
+/* The id its context names ("t12"), for maps whose items are named one
+ * after the other in a worker. */
+static int myid(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
+{
+	(void)a;
+	(void)n;
+	*r = pm_str(ctx->task_id);
+	return 0;
+}
+
 static const struct pm_task_def tasks[] = {
 	{ "pid", "", "int", "the pid of the process that runs it", pid },
 	{ "twice", "n:int", "int", "n * 2", twice },
 	{ "mixed", "n:int", "any", "by n % 5: n, a string, n / 4, None, failure",
 	  mixed },
+	{ "myid", "n:int", "str", "its task id, as its context names it", myid },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
