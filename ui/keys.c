@@ -290,16 +290,7 @@ static bool selection(const tui *t, char *kind, uint64_t *num)
  * one frame pause, then resume. */
 static bool selection_paused(const tui *t, char kind, uint64_t num)
 {
-	pm_worker_info wi;
-	pm_process_info pi;
-	pm_task_info ti;
-	if (kind == PM_ID_WORKER)
-		return pm_engine_worker_by_id(t->e, num, &wi) &&
-		       wi.state == PM_WORKER_PAUSED;
-	if (kind == PM_ID_PROCESS)
-		return pm_engine_process_by_id(t->e, num, &pi) && pi.paused;
-	return pm_engine_task_info(t->e, num, &ti) &&
-	       ti.state == PM_TASK_PAUSED;
+	return model_paused_now(&t->src, kind, num);
 }
 
 /* The template with {sel} and {workers} filled in (malloc'd). */
@@ -340,7 +331,7 @@ static unsigned run_key_command(tui *t, const pm_key *key,
 		if (key->command_if_paused && selection_paused(t, kind, num))
 			tmpl = key->command_if_paused;
 	}
-	int workers = pm_engine_target_workers(t->e) + b->arg;
+	int workers = model_target_workers_now(&t->src) + b->arg;
 	if (strstr(tmpl, "{workers}") && workers < 1)
 		return 0;
 	char *line = fill(tmpl, sel, workers);

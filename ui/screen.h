@@ -81,6 +81,7 @@ typedef struct tui {
 	uint64_t drawn_signature; /* of the model the screen shows */
 
 	ui_model model;
+	ui_source src; /* what the model is filled from */
 
 	/* Interaction. */
 	focus focus;

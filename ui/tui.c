@@ -27,6 +27,7 @@
 #include "log.h"
 #include "rline.h"
 #include "screen.h"
+#include "source.h"
 #include "tables.h"
 #include "term.h"
 #include "timeline.h"
@@ -48,8 +49,7 @@ void ui_echo_command(tui *t, const char *line)
 
 unsigned ui_request_quit(tui *t, bool ask)
 {
-	if (ask && (!pm_engine_idle(t->e) ||
-		    pm_engine_processes_alive(t->e, false) > 0)) {
+	if (ask && model_alive_now(&t->src)) {
 		t->overlay = OVERLAY_CONFIRM_QUIT;
 		return UI_REDRAW;
 	}
@@ -115,7 +115,7 @@ static int tick_timeout(void *ud)
 static void sample(tui *t)
 {
 	/* All rows (count 0) when the table is sorted by a sampled figure. */
-	model_sample(&t->model, (size_t)t->workers_first,
+	model_sample(&t->model, &t->src, (size_t)t->workers_first,
 		     t->workers_rows > 0 && !tables_sample_all(t)
 			     ? (size_t)t->workers_rows
 			     : 0);
@@ -139,7 +139,7 @@ static void tick(void *ud)
 	bool frame_due = now - t->last_draw >= FRAME_MIN;
 	bool scanned = false;
 	if (sample_due || (!t->frozen && !t->dirty)) {
-		model_scan(&t->model, t->e, t->cli);
+		model_scan(&t->model, &t->src);
 		scanned = true;
 	}
 	if (sample_due) {
@@ -154,7 +154,7 @@ static void tick(void *ud)
 		t->dirty = true;
 	if (t->dirty && frame_due) {
 		if (!scanned)
-			model_scan(&t->model, t->e, t->cli);
+			model_scan(&t->model, &t->src);
 		screen_draw(t);
 	}
 }
@@ -185,6 +185,13 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 	t->e = e;
 	t->loop = loop;
 	t->cli = cli;
+	t->src.e = e;
+	t->src.cli = cli;
+	const char *lb = getenv("POOLMON_SNAPSHOT_LOOPBACK");
+	if (lb && !strcmp(lb, "1")) { /* a test's: see tests/tui_snapshot.sh */
+		t->src.snap = xcalloc(1, sizeof *t->src.snap);
+		t->src.loopback = ui_snap_taker_new(e, cli);
+	}
 	t->scr = scr;
 	/* A map of a million: its head and tail, not a million items. */
 	pm_cli_set_list_head(cli, LIST_HEAD);
@@ -214,7 +221,7 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 	pm_loop_add_fd(loop, STDIN_FILENO, POLLIN, on_stdin, t);
 	pm_loop_add_hook(loop, tick_timeout, tick, t);
 
-	model_scan(&t->model, e, cli);
+	model_scan(&t->model, &t->src);
 	sample(t);
 	t->next_sample = pm_now() + t->delay;
 	screen_draw(t);
@@ -234,6 +241,11 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 	term_stop(scr);
 	g_tui = NULL;
 	model_free(&t->model);
+	if (t->src.snap) {
+		ui_snap_clear(t->src.snap);
+		free(t->src.snap);
+	}
+	ui_snap_taker_free(t->src.loopback);
 	if (t->frame_log)
 		fclose(t->frame_log);
 	free(t->confirm_line);
