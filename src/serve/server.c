@@ -182,6 +182,10 @@ static void accept_ready(void *ud, int fd, short revents)
 			refuse(s, cfd, &cr);
 			continue;
 		}
+		if (s->cap != PM_SERVE_BUFFER) {
+			int sz = (int)s->cap;
+			setsockopt(cfd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+		}
 		conn *c = conn_new(s, cfd, cr.pid);
 		c->next = s->conns;
 		s->conns = c;
@@ -313,7 +317,8 @@ static int listen_on(const char *path, char *err, size_t len)
 }
 
 /* POOLMON_SERVE_BUFFER=BYTES: a smaller bound for the tests of falling
- * behind (the protocol's default is 4 MiB). */
+ * behind (the protocol's default is 4 MiB); the sockets' kernel buffers
+ * are then made as small, so a stopped client falls behind for sure. */
 static size_t buffer_bound(void)
 {
 	const char *env = getenv("POOLMON_SERVE_BUFFER");
