@@ -98,7 +98,7 @@ is "$("$poolmon" -c p1 --batch --json <<<"$batch" | kinds)" \
 # ---- subscribers: events to each -------------------------------------------
 ready=$TEST_TMPDIR/ready
 for i in 1 2; do
-	peer "$sockdir/p1" hello \
+	python3 "$peer_py" "$sockdir/p1" hello \
 		send '{"hello":"poolmon","protocol":1,"mode":"text","subscribe":["events"]}' \
 		ready "$ready.$i" until '"result":121' >"$TEST_TMPDIR/sub$i" &
 	eval "sub$i=\$!"

@@ -6,7 +6,10 @@ export XDG_RUNTIME_DIR="$TEST_TMPDIR/xdg"
 mkdir -p "$XDG_RUNTIME_DIR"
 chmod 700 "$XDG_RUNTIME_DIR"
 sockdir="$XDG_RUNTIME_DIR/poolmon"
-peer() { python3 "$srcdir/tests/serve_peer.py" "$@"; }
+# peer SOCKET ACTION... (a function: in the background, $! would be a
+# subshell's pid; there use python3 "$peer_py" ... & so $! is the peer's).
+peer_py=$srcdir/tests/serve_peer.py
+peer() { python3 "$peer_py" "$@"; }
 command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
 
 # serve NAME [OPTION...] — poolmon --serve NAME in the background, waited
