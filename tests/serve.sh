@@ -39,7 +39,7 @@ EOF' "another protocol: an error and close"
 # ---- -c: the same output as the local run -----------------------------------
 # Worker pids and their shares of the work differ between two pools, and
 # so does how a map's items group into task_range events: the worker rows'
-# numbers are masked, the ranges summed by state, the workers' events left
+# numbers are masked, the ranges summed by state (queued, done), the workers' events left
 # out (a served pool's started before the client came).
 norm_text() { sed -E '/^w[0-9]+ /s/[0-9]+/N/g'; }
 norm_json() {
@@ -51,8 +51,9 @@ for l in sys.stdin:
     e = o["event"]
     if e == "worker":
         continue
-    if e == "task_range":
-        ranges[o["state"]] = ranges.get(o["state"], 0) + o["count"]
+    if e == "task_range":  # "running" may be skipped by an item seen done
+        if o["state"] != "running":
+            ranges[o["state"]] = ranges.get(o["state"], 0) + o["count"]
         continue
     if e == "status":
         for w in o["workers"]:
