@@ -373,7 +373,7 @@ void pm_escape_text(pm_buf *b, const char *s)
 	}
 }
 
-static void json_string_n(pm_buf *b, const char *s, size_t len)
+void pm_json_string_n(pm_buf *b, const char *s, size_t len)
 {
 	pm_buf_puts(b, "\"");
 	for (size_t i = 0; i < len; i++) {
@@ -408,7 +408,7 @@ static void json_string_n(pm_buf *b, const char *s, size_t len)
 
 void pm_json_string(pm_buf *b, const char *s)
 {
-	json_string_n(b, s, strlen(s));
+	pm_json_string_n(b, s, strlen(s));
 }
 
 void pm_value_json(pm_buf *b, const pm_value *v)
@@ -434,7 +434,7 @@ void pm_value_json(pm_buf *b, const pm_value *v)
 		break;
 	case PM_STR:
 	case PM_BYTES:
-		json_string_n(b, v->u.s.ptr, v->u.s.len);
+		pm_json_string_n(b, v->u.s.ptr, v->u.s.len);
 		break;
 	case PM_LIST:
 		pm_buf_puts(b, "[");
