@@ -15,12 +15,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "batch.h"
 #include "cli.h"
 #include "engine.h"
 #include "ids.h"
 #include "loop.h"
 #include "serve.h"
+#include "source.h"
 #include "tui.h"
 #include "util.h"
 
@@ -41,6 +43,7 @@ static void usage(FILE *f)
 		"  or:  poolmon --serve NAME [OPTION]...\n"
 		"  or:  poolmon -c NAME (-x CMDS | --script FILE | --batch) [--json]\n"
 		"  or:  poolmon ls\n"
+		"  or:  poolmon attach NAME [-d TENTHS]\n"
 		"An interactive monitor and controller for a pool of worker processes.\n"
 		"\n"
 		"  -w, --workers N      pool size (default: one per CPU)\n"
@@ -369,6 +372,18 @@ int main(int argc, char **argv)
 			status = EXIT_WRITE;
 		goto early;
 	}
+	if (optind < argc && !strcmp(argv[optind], "attach") && !serve &&
+	    !connect && !nsrcs && !batch_mode) {
+		/* The screen on a served pool (ui/attach.c). */
+		if (optind + 2 != argc) {
+			fprintf(stderr, "poolmon: attach takes one NAME (the served pools: poolmon ls)\n");
+			status = EXIT_USAGE;
+			goto early;
+		}
+		pm_tui_opts o = { delay };
+		status = pm_attach_run(argv[optind + 1], &o);
+		goto early;
+	}
 	if (optind < argc) {
 		fprintf(stderr,
 			"poolmon: unexpected argument '%s' (see poolmon --help)\n",
@@ -449,6 +464,9 @@ int main(int argc, char **argv)
 		      : serve ? pm_cli_new(e, loop, PM_OUT_TEXT, serve_line, NULL)
 			      : pm_cli_new(e, loop, PM_OUT_TEXT, pm_tui_line, NULL);
 	pm_serve_hook hook = { e, loop, cli, NULL };
+	/* What an attached screen draws (ui/snapshot.c), for every server. */
+	ui_snap_taker *taker = ui_snap_taker_new(e, cli);
+	pm_serve_set_default_snapshot(ui_snapshot_json, taker);
 	if (!headless && !serve)
 		pm_cli_set_serve(cli, pm_serve_command, &hook);
 	pm_cli_set_errexit(cli, errexit);
@@ -479,6 +497,8 @@ int main(int argc, char **argv)
 		status = pm_tui_run(e, loop, cli, &o);
 	}
 	pm_serve_stop(hook.serve);
+	pm_serve_set_default_snapshot(NULL, NULL);
+	ui_snap_taker_free(taker);
 	shutdown_engine(e, loop);
 	pm_cli_free(cli);
 	pm_engine_free(e);

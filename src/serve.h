@@ -56,6 +56,9 @@ bool pm_serve_quit_requested(const pm_serve *s);
 void pm_serve_set_snapshot(pm_serve *s, char *(*snapshot)(void *ud),
 			   void *ud);
 size_t pm_serve_client_count(const pm_serve *s);
+/* The snapshot function every server started from now on gets (the
+ * front end's: ui/snapshot.c's ui_snapshot_json). */
+void pm_serve_set_default_snapshot(char *(*snapshot)(void *ud), void *ud);
 
 /* `poolmon --serve NAME`: serves until SIGTERM, SIGINT, SIGHUP or a
  * client's quit; says where on stderr.  Returns main's exit status. */

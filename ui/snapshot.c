@@ -396,7 +396,6 @@ static void dec_shared(dec *d, json_t *o, pm_shared_info *in,
 
 bool ui_snap_decode(const char *json, ui_snap *s, char *err, size_t errlen)
 {
-	dec d = { err, errlen, false };
 	memset(s, 0, sizeof *s);
 	json_error_t je;
 	json_t *o = json_loads(json, 0, &je);
@@ -404,6 +403,15 @@ bool ui_snap_decode(const char *json, ui_snap *s, char *err, size_t errlen)
 		snprintf(err, errlen, "snapshot: not JSON: %s", je.text);
 		return false;
 	}
+	bool ok = ui_snap_from_json(o, s, err, errlen);
+	json_decref(o);
+	return ok;
+}
+
+bool ui_snap_from_json(json_t *o, ui_snap *s, char *err, size_t errlen)
+{
+	dec d = { err, errlen, false };
+	memset(s, 0, sizeof *s);
 	json_t *fmt = json_object_get(o, "snapshot");
 	if (!json_is_integer(fmt) || json_integer_value(fmt) != SNAPSHOT_FORMAT)
 		bad(&d, "not a snapshot of format 1", NULL);
@@ -445,7 +453,6 @@ bool ui_snap_decode(const char *json, ui_snap *s, char *err, size_t errlen)
 			   &s->queues[i]);
 	if (s->npanel > s->ntasks)
 		bad(&d, "more panel rows than tasks", "npanel");
-	json_decref(o);
 	if (d.failed) {
 		ui_snap_clear(s);
 		return false;

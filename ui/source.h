@@ -87,6 +87,9 @@ void ui_snap_take(ui_snap *out, const ui_source *s, ui_model *m);
  * with a message in err if the text is not one. */
 char *ui_snap_encode(const ui_snap *s);
 bool ui_snap_decode(const char *json, ui_snap *out, char *err, size_t errlen);
+struct json_t; /* jansson's: the same, of a JSON object already parsed */
+bool ui_snap_from_json(struct json_t *o, ui_snap *out, char *err,
+		       size_t errlen);
 /* A taker of snapshots of a local engine, for the server's model hook:
  * ui_snapshot_json(taker) is pm_serve_set_snapshot's function. */
 ui_snap_taker *ui_snap_taker_new(pm_engine *e, pm_cli *cli);

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "keys.h"
 #include "log.h"
 #include "rline.h"
@@ -49,6 +50,10 @@ void ui_echo_command(tui *t, const char *line)
 
 unsigned ui_request_quit(tui *t, bool ask)
 {
+	if (t->attach) { /* stop the pool, or leave it running? */
+		t->overlay = OVERLAY_ATTACH_QUIT;
+		return UI_REDRAW;
+	}
 	if (ask && model_alive_now(&t->src)) {
 		t->overlay = OVERLAY_CONFIRM_QUIT;
 		return UI_REDRAW;
@@ -177,6 +182,13 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 	int refused = term_check();
 	if (refused)
 		return refused;
+	return ui_tui_run(loop, e, cli, NULL, NULL, opts, -1, NULL);
+}
+
+int ui_tui_run(pm_loop *loop, pm_engine *e, pm_cli *cli,
+	       struct ui_attach *a, ui_snap *snap, const pm_tui_opts *opts,
+	       int fd, pm_fd_fn fn)
+{
 	SCREEN *scr = term_open(loop);
 	if (!scr)
 		return 2;
@@ -185,19 +197,26 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 	t->e = e;
 	t->loop = loop;
 	t->cli = cli;
+	t->scr = scr;
+	t->attach = a;
 	t->src.e = e;
 	t->src.cli = cli;
+	t->src.snap = snap;
 	const char *lb = getenv("POOLMON_SNAPSHOT_LOOPBACK");
-	if (lb && !strcmp(lb, "1")) { /* a test's: see tests/tui_snapshot.sh */
+	bool loopback = e && lb && !strcmp(lb, "1");
+	if (loopback) { /* a test's: see tests/tui_snapshot.sh */
 		t->src.snap = xcalloc(1, sizeof *t->src.snap);
 		t->src.loopback = ui_snap_taker_new(e, cli);
 	}
-	t->scr = scr;
-	/* A map of a million: its head and tail, not a million items. */
-	pm_cli_set_list_head(cli, LIST_HEAD);
-	/* The interpreter's text prints no map item that is queued, runs or
-	 * ends done (map prints the list): those need no event each. */
-	pm_engine_set_item_events(e, false);
+	if (cli) {
+		/* A map of a million: its head and tail, not a million
+		 * items. */
+		pm_cli_set_list_head(cli, LIST_HEAD);
+		/* The interpreter's text prints no map item that is
+		 * queued, runs or ends done (map prints the list): those
+		 * need no event each. */
+		pm_engine_set_item_events(e, false);
+	}
 	int tenths = opts && opts->delay_tenths > 0 ? opts->delay_tenths : 10;
 	t->delay = tenths / 10.0;
 	model_init(&t->model);
@@ -214,11 +233,14 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 		}
 	}
 	g_tui = t;
-	pm_cli_set_screen(cli, tables_command, t);
+	if (cli)
+		pm_cli_set_screen(cli, tables_command, t);
 	term_start(t);
 	rline_start(t);
 
 	pm_loop_add_fd(loop, STDIN_FILENO, POLLIN, on_stdin, t);
+	if (fn)
+		pm_loop_add_fd(loop, fd, POLLIN, fn, t);
 	pm_loop_add_hook(loop, tick_timeout, tick, t);
 
 	model_scan(&t->model, &t->src);
@@ -229,19 +251,23 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 	while (!t->quit) {
 		if (pm_loop_run_once(loop, -1) < 0)
 			break;
-		if (pm_cli_quit_requested(cli))
+		if (cli && pm_cli_quit_requested(cli))
 			t->quit = true;
 	}
 
-	pm_engine_set_item_events(e, true);
+	if (e)
+		pm_engine_set_item_events(e, true);
 	pm_loop_remove_hook(loop, t);
 	pm_loop_remove_fd(loop, STDIN_FILENO);
-	pm_cli_set_screen(cli, NULL, NULL);
+	if (fn)
+		pm_loop_remove_fd(loop, fd);
+	if (cli)
+		pm_cli_set_screen(cli, NULL, NULL);
 	rline_stop(t);
 	term_stop(scr);
 	g_tui = NULL;
 	model_free(&t->model);
-	if (t->src.snap) {
+	if (loopback) {
 		ui_snap_clear(t->src.snap);
 		free(t->src.snap);
 	}

@@ -44,3 +44,8 @@ pm_status pm_cmd_serve(pm_cli *c, pm_args *a)
 		pm_cli_info(c, "%s", msg);
 	return CMD_OK;
 }
+
+pm_status pm_cmd_detach(pm_cli *c, pm_args *a)
+{
+	return pm_cli_error(c, a, "only on a screen attached to a served pool (poolmon attach NAME)");
+}

@@ -207,6 +207,10 @@ const struct pm_cmd_entry pm_cmd_table[] = {
 	  "sort the table by a column (none: the table's own order); no column: list them (the screen only: F6)",
 	  0, 1, { TABLE, { "order", PM_OPT_CHOICE, "asc|desc", "asc|desc", false } },
 	  0, PM_COMPLETE_NONE, PM_COMPLETE_NONE, pm_cmd_screen },
+	{ "detach", NULL,
+	  "leave a screen attached to a served pool (poolmon attach NAME): the pool runs on (key D)",
+	  0, 0, { { 0 } }, 0, PM_COMPLETE_NONE, PM_COMPLETE_NONE,
+	  pm_cmd_detach },
 	{ "quit", NULL, "leave poolmon (running tasks are terminated)", 0, 0,
 	  { { 0 } }, 0, PM_COMPLETE_NONE, PM_COMPLETE_NONE, pm_cmd_quit },
 };

@@ -29,6 +29,10 @@
 
 #define MODEL_PERIOD 0.1 /* seconds between two model snapshots at most */
 
+/* pm_serve_set_default_snapshot's: what each server started gets. */
+static char *(*default_snapshot)(void *ud);
+static void *default_snapshot_ud;
+
 static pm_serve *served; /* every server of this process */
 
 void serve_log(pm_serve *s, const char *fmt, ...)
@@ -346,6 +350,8 @@ pm_serve *pm_serve_start(pm_engine *e, pm_loop *loop, const char *name,
 	pm_serve *s = xcalloc(1, sizeof *s);
 	s->e = e;
 	s->loop = loop;
+	s->snapshot = default_snapshot;
+	s->snapshot_ud = default_snapshot_ud;
 	s->name = xstrdup(name);
 	snprintf(s->path, sizeof s->path, "%s", path);
 	s->lfd = fd;
@@ -399,6 +405,12 @@ void pm_serve_set_quit(pm_serve *s, void (*fn)(void *ud), void *ud)
 bool pm_serve_quit_requested(const pm_serve *s)
 {
 	return s->quit;
+}
+
+void pm_serve_set_default_snapshot(char *(*snapshot)(void *ud), void *ud)
+{
+	default_snapshot = snapshot;
+	default_snapshot_ud = ud;
 }
 
 void pm_serve_set_snapshot(pm_serve *s, char *(*snapshot)(void *ud),
