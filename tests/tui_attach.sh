@@ -50,6 +50,17 @@ expect b '^  t1 demo\.square\(7\) done: 49 \[w2 pid [0-9]+\]$' "b: the pool's ev
 expect b '^t1 +demo\.square\(7\) +done +w2 ' "b: t1 in the tasks panel"
 if tmux_has b 'from-a|frobnicate'; then fail "b: a's answers are a's only" "$(tmux_screen b)"; else
 	pass "b: a's answers are a's only"; fi
+# As on the local screen: a long list's head and tail; apply prints its
+# result, not also the task's event; a join prints the event once.
+tmux_keys a 'map square 1..100' Enter
+expect a '^  \[1, 4, 9, 16, 25, 36, 49, 64, 81, 100, … 80 more …, 8281, ' \
+	"a: a map's long list shows its head and tail"
+tmux_keys a 'apply square 6' Enter 'echo after-apply' Enter
+expect a '^  after-apply$' "a: apply, then echo"
+is "$(tmux_screen a | grep -cE '^  t[0-9]+ demo\.square\(6\)')" 0 "a: apply's task shows no event line, only its result"
+tmux_keys a 'submit sleep 300' Enter 'join' Enter 'echo after-join' Enter
+expect a '^  after-join$' "a: a join, then echo"
+is "$(tmux_screen a | grep -cE '^  t[0-9]+ demo\.sleep\(300\) done: 300')" 1 "a: the joined task's event line, once"
 
 # Completion is the server's interpreter's.
 tmux_keys b 'resum' Tab
@@ -73,7 +84,7 @@ expect b '^exit=0' "b: D detaches, status 0"
 like "$(tmux_screen b)" "detached from pool" "b: ... and says so"
 like "$("$poolmon" -c pool -x status)" "^w1 +" "after the detach the pool still answers"
 tmux_keys a 'submit square 8' Enter
-expect a '^  t2 demo\.square\(8\) done: 64 ' "a goes on after b detached"
+expect a '^  t[0-9]+ demo\.square\(8\) done: 64 ' "a goes on after b detached"
 
 # kill -9 of an attached screen: nothing changes for the pool or for a.
 attach c
@@ -83,7 +94,7 @@ kill -9 "$cpid"
 ok "c killed by SIGKILL" wait_for 10 sh -c "! kill -0 $cpid 2>/dev/null"
 is "$("$poolmon" -c pool -x 'apply square 9')" 81 "the pool answers after kill -9 of a screen"
 tmux_keys a 'submit square 10' Enter
-expect a '^  t4 demo\.square\(10\) done: 100 ' "a goes on after c was killed"
+expect a '^  t[0-9]+ demo\.square\(10\) done: 100 ' "a goes on after c was killed"
 if same_pids a; then pass "a shows the same workers"; else fail "a shows the same workers" "$(tmux_screen a)"; fi
 
 # The detach command, then quit: it asks; c cancels, d detaches.

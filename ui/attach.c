@@ -7,9 +7,9 @@
  * request {"id":N,"cmd":LINE} whose out/err lines go into the log as the
  * local interpreter's do; completion asks the server; Ctrl-C is an
  * interrupt request.  The screen's own commands (view, suspend, search,
- * filter, sort) run here.  The pool's events, which the local interpreter
- * prints as lines, come as JSON events and are printed as it prints
- * them.  `detach` and the detach key leave the pool running; `quit` asks
+ * filter, sort) run here.  The pool's events come as out lines of our
+ * interpreter while a request of ours runs, else as JSON events, which
+ * are printed as the local interpreter prints them.  `detach` and the detach key leave the pool running; `quit` asks
  * whether to stop the pool or only detach. */
 #define _GNU_SOURCE
 #include "attach.h"
@@ -238,7 +238,12 @@ static void on_line(struct ui_attach *a, const char *line)
 	if ((v = json_object_get(o, "model"))) {
 		on_model(a, v);
 	} else if ((v = json_object_get(o, "event"))) {
-		event_line(a, v);
+		/* While a request of ours runs, our interpreter prints the
+		 * events (its out lines, as the local one prints them, a
+		 * result apply or map prints itself left out); else the
+		 * JSON event is all we hear of them. */
+		if (!a->pending)
+			event_line(a, v);
 	} else if ((v = json_object_get(o, "out")) && json_is_string(v)) {
 		pm_tui_line(NULL, PM_LINE_INFO, json_string_value(v));
 	} else if ((v = json_object_get(o, "err")) && json_is_string(v)) {
@@ -266,8 +271,15 @@ static void on_line(struct ui_attach *a, const char *line)
 		char *msg = xasprintf("error: %s", json_string_value(v));
 		pm_tui_line(NULL, PM_LINE_ERROR, msg);
 		free(msg);
-		if (json_is_integer(id) && a->pending) /* a request refused */
+		/* A request refused: it gets no done. */
+		if (rid && rid == a->complete_id)
+			a->cands_in = true;
+		else if (rid && rid != a->interrupt_id && rid != a->detach_id &&
+			 a->pending)
 			a->pending--;
+		if (rid && rid == a->typed_id)
+			a->typed_id = 0;
+		snap_cli_busy(a);
 	} /* {"dropped":N}: a fresh model follows */
 	json_decref(o);
 	if (g_tui)

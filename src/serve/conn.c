@@ -261,6 +261,9 @@ static void handle_hello(conn *c, json_t *h)
 		serve_subscribe_events(c->s, true);
 	}
 	if (model) {
+		/* An attached screen: a long list's head and tail, as the
+		 * local screen's interpreter prints it. */
+		pm_cli_set_list_head(c->cli, 10);
 		c->sub_model = true;
 		serve_send_model(c->s, c);
 	}
