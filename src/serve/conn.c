@@ -317,6 +317,8 @@ static void handle_line(conn *c, const char *line, size_t len)
 /* The requests that waited, in order, while none runs. */
 static void run_queued(conn *c)
 {
+	if (!c->nqueued)
+		return;
 	size_t i = 0;
 	while (i < c->nqueued && !c->running && !c->closing && !c->dead &&
 	       pending(c) <= c->s->cap) {
