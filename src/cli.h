@@ -107,6 +107,12 @@ typedef bool (*pm_serve_fn)(void *ud, const char *name, char *msg,
 			    size_t len);
 void pm_cli_set_serve(pm_cli *c, pm_serve_fn fn, void *ud);
 
+/* Deaf, the interpreter hears none of the engine's events (a trace it
+ * writes still does): for one whose lines nobody reads now (a served
+ * pool's client between its requests).  Its commands' own output and
+ * waits are not changed. */
+void pm_cli_set_deaf(pm_cli *c, bool deaf);
+
 /* The command table. */
 size_t pm_cli_command_count(void);
 const char *pm_cli_command_name(size_t i);

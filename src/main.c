@@ -463,6 +463,8 @@ int main(int argc, char **argv)
 					   pm_batch_line, b)
 		      : serve ? pm_cli_new(e, loop, PM_OUT_TEXT, serve_line, NULL)
 			      : pm_cli_new(e, loop, PM_OUT_TEXT, pm_tui_line, NULL);
+	if (serve)
+		pm_cli_set_deaf(cli, true); /* the clients hear the events */
 	pm_serve_hook hook = { e, loop, cli, NULL };
 	/* What an attached screen draws (ui/snapshot.c), for every server. */
 	ui_snap_taker *taker = ui_snap_taker_new(e, cli);

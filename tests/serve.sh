@@ -181,4 +181,5 @@ ok "... its socket is gone" test ! -e "$sockdir/stale"
 kill -TERM $p1
 wait_for 10 test ! -e "$sockdir/p1"
 ok "SIGTERM: the server ends, its socket unlinked" test ! -e "$sockdir/p1"
+no_reports
 done_testing

@@ -24,3 +24,12 @@ serve() {
 	on_exit "kill $server 2>/dev/null; wait $server 2>/dev/null"
 	wait_for 10 grep -q "^poolmon: serving $name" "$TEST_TMPDIR/$name.err"
 }
+
+# no_reports — one assertion: no server's stderr holds a sanitizer's or
+# UBSan's report (the ASan build's make check runs these tests too).
+no_reports() {
+	local bad
+	bad=$(grep -lE 'runtime error|Sanitizer' "$TEST_TMPDIR"/*.err 2>/dev/null)
+	is "$bad" "" "no sanitizer report in the servers' stderr"
+	[ -z "$bad" ] || diag "$(head -30 $bad)"
+}

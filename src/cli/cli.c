@@ -187,6 +187,11 @@ bool pm_cli_trace_start(pm_cli *c, const char *path)
 	return false;
 }
 
+void pm_cli_set_deaf(pm_cli *c, bool deaf)
+{
+	c->deaf = deaf;
+}
+
 void pm_cli_set_serve(pm_cli *c, pm_serve_fn fn, void *ud)
 {
 	c->serve = fn;

@@ -4,7 +4,10 @@
  * batch's, and a served pool's clients' and subscribers' (src/serve/).
  * The engine keeps one listener (pm_engine_set_listener); it is set here,
  * when the first interpreter of an engine registers, and cleared when the
- * last one leaves.  Interpreters hear events in the order they came. */
+ * last one leaves.  Interpreters hear events in the order they came; one
+ * that is deaf (pm_cli_set_deaf: a served pool's idle client) hears none,
+ * unless it writes a trace, so a million map items are not formatted for
+ * nobody. */
 #define _GNU_SOURCE
 #include "listeners.h"
 
@@ -25,7 +28,7 @@ static void fan_event(void *ud, const pm_event *ev)
 	/* An interpreter may register or leave while an event is heard (a
 	 * client closing): count again each time. */
 	for (size_t i = 0; i < nall; i++)
-		if (all[i]->e == e)
+		if (all[i]->e == e && (!all[i]->deaf || all[i]->trace))
 			pm_cli_on_event(all[i], ev);
 }
 

@@ -25,6 +25,7 @@
 #include "value.h"
 
 #define HELLO_WAIT_MS 5000
+#define READ_CHUNK (1 << 20) /* a map's line of megabytes in few reads */
 
 struct pm_client {
 	int fd;
@@ -125,8 +126,8 @@ static int read_line_within(pm_client *c, bool wait, int ms,
 			c->scan -= c->in_at;
 			c->in_at = 0;
 		}
-		pm_buf_reserve(&c->in, 65536);
-		ssize_t n = read(c->fd, c->in.s + c->in.len, 65536);
+		pm_buf_reserve(&c->in, READ_CHUNK);
+		ssize_t n = read(c->fd, c->in.s + c->in.len, READ_CHUNK);
 		if (n > 0) {
 			c->in.len += (size_t)n;
 			continue;
@@ -293,11 +294,32 @@ static const char *json_payload(const char *line, size_t *n)
 	return p;
 }
 
+/* {"id":N,"out":"TEXT"} with no escape in TEXT: TEXT, as it is (a map's
+ * line of megabytes is not parsed); NULL if the line is not that. */
+static const char *plain_out(const char *line, size_t *n)
+{
+	const char *p = line;
+	if (strncmp(p, "{\"id\":", 6))
+		return NULL;
+	p += 6;
+	p += strspn(p, "-0123456789");
+	if (strncmp(p, ",\"out\":\"", 8))
+		return NULL;
+	p += 8;
+	size_t len = strlen(p);
+	if (len < 2 || strcmp(p + len - 2, "\"}") || memchr(p, '\\', len))
+		return NULL;
+	*n = len - 2;
+	return p;
+}
+
 /* One server line of request id printed; 1 when it was its done. */
 static int print_answer(const char *line, long id, unsigned *errors)
 {
 	size_t n;
 	const char *raw = json_payload(line, &n);
+	if (!raw)
+		raw = plain_out(line, &n);
 	if (raw) {
 		fwrite(raw, 1, n, stdout);
 		fputc('\n', stdout);

@@ -4,7 +4,8 @@
  * run by its own interpreter, interrupt, complete, detach), its answers
  * tied to their ids, and its bounded output buffer (subscribers' lines
  * dropped and counted when it is full, then {"dropped":N} and a fresh
- * status; a client whose answers do not fit is let go). */
+ * status; its next request waits until it is within its bound again; a
+ * client whose answers pass ANSWERS_MAX is let go). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -18,6 +19,10 @@
 
 #define MAX_QUEUED 256      /* requests behind a running one: read no more */
 #define MAX_CANDIDATES 4096 /* completion's answer */
+/* A request starts only while the client's output is within its bound
+ * (so a client that does not read stops being served, and its requests
+ * wait); the answer of one that started is kept whole up to this. */
+#define ANSWERS_MAX ((size_t)256 << 20)
 
 static size_t pending(const conn *c)
 {
@@ -33,7 +38,7 @@ void conn_queue(conn *c, line_kind kind, const char *line, size_t len)
 			c->dropped++;
 			return;
 		}
-	} else if (pending(c) > c->s->cap) {
+	} else if (pending(c) > ANSWERS_MAX) {
 		serve_log(c->s,
 			  "client pid %ld does not read its answers (%zu bytes wait): disconnected",
 			  (long)c->pid, pending(c));
@@ -46,8 +51,18 @@ void conn_queue(conn *c, line_kind kind, const char *line, size_t len)
 	pm_buf_add(&c->out, "\n", 1);
 }
 
+/* The same of a line built in b, which is consumed: into an empty output
+ * buffer it is moved, not copied (a map's line of megabytes). */
 static void queue_buf(conn *c, line_kind kind, pm_buf *b)
 {
+	if (kind == LINE_ANSWER && !c->dead && !pending(c)) {
+		pm_buf_free(&c->out);
+		c->out = *b;
+		c->out_at = 0;
+		pm_buf_add(&c->out, "\n", 1);
+		*b = (pm_buf){ 0 };
+		return;
+	}
 	conn_queue(c, kind, b->s, b->len);
 	pm_buf_free(b);
 }
@@ -120,6 +135,7 @@ static void finish_request(conn *c)
 {
 	unsigned errors = pm_cli_error_count(c->cli) - c->errors_at;
 	c->running = false;
+	pm_cli_set_deaf(c->cli, true);
 	send_done(c, c->id, errors);
 	if (pm_cli_quit_requested(c->cli)) {
 		c->closing = true;
@@ -140,6 +156,7 @@ static void run_command(conn *c, long id, const char *line, json_t *req)
 				  ? (unsigned long)json_integer_value(lineno)
 				  : 0);
 	c->running = true;
+	pm_cli_set_deaf(c->cli, false);
 	c->id = id;
 	c->errors_at = pm_cli_error_count(c->cli);
 	pm_cli_feed(c->cli, line);
@@ -176,7 +193,7 @@ static void complete(conn *c, long id, json_t *what)
  * queued before it); an interrupt or a completion does not. */
 static bool must_wait(const conn *c, json_t *req)
 {
-	return (c->running || c->nqueued) &&
+	return (c->running || c->nqueued || pending(c) > c->s->cap) &&
 	       (json_is_string(json_object_get(req, "cmd")) ||
 		json_is_true(json_object_get(req, "detach")));
 }
@@ -256,6 +273,7 @@ static void handle_hello(conn *c, json_t *h)
 	c->json = mode && !strcmp(mode, "json");
 	c->cli = pm_cli_new(c->s->e, c->s->loop,
 			    c->json ? PM_OUT_JSON : PM_OUT_TEXT, cli_line, c);
+	pm_cli_set_deaf(c->cli, true); /* until a request runs */
 	if (events) {
 		c->sub_events = true;
 		serve_subscribe_events(c->s, true);
@@ -302,8 +320,11 @@ static void handle_line(conn *c, const char *line, size_t len)
 /* The requests that waited, in order, while none runs. */
 static void run_queued(conn *c)
 {
+	if (!c->nqueued)
+		return;
 	size_t i = 0;
-	while (i < c->nqueued && !c->running && !c->closing && !c->dead) {
+	while (i < c->nqueued && !c->running && !c->closing && !c->dead &&
+	       pending(c) <= c->s->cap) {
 		json_t *o = c->queued[i++];
 		handle_request(c, o);
 		json_decref(o);
@@ -315,7 +336,8 @@ static void run_queued(conn *c)
 bool conn_ready(const conn *c)
 {
 	return (c->running && !pm_cli_busy(c->cli)) ||
-	       (!c->running && c->nqueued && !c->closing);
+	       (!c->running && c->nqueued && !c->closing &&
+		pending(c) <= c->s->cap);
 }
 
 void conn_tick(conn *c)
