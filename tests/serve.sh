@@ -41,7 +41,7 @@ EOF' "another protocol: an error and close"
 # so does how a map's items group into task_range events: the worker rows'
 # numbers are masked, the ranges summed by state (queued, done), the workers' events left
 # out (a served pool's started before the client came).
-norm_text() { sed -E '/^w[0-9]+ /s/[0-9]+/N/g'; }
+norm_text() { sed -E '/^w[0-9]+ /{s/[0-9]+/N/g; s/ [RSDT] / K /}'; }
 norm_json() {
 	python3 -c '
 import json, sys
@@ -55,6 +55,9 @@ for l in sys.stdin:
         if o["state"] != "running":
             ranges[o["state"]] = ranges.get(o["state"], 0) + o["count"]
         continue
+    if e == "result":  # short enough for a diagnostic; still exact
+        r = o["results"]
+        o["results"] = [len(r), sum(r), r[:3], r[-3:]]
     if e == "status":
         for w in o["workers"]:
             for k in ("pid", "cpu", "rss_kb", "done", "kernel_state"):
