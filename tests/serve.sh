@@ -82,6 +82,9 @@ out=$("$poolmon" -c p1 -x 'echo a' -x 'bogus' -x 'echo b' 2>&1)
 is "$out" "a
 -x:2: error: bogus: unknown command (try 'help')
 b" "-c: errors say -x:N: as the local run's"
+long=$(head -c 70000 /dev/zero | tr '\0' x)
+is "$("$poolmon" -c p1 -x "echo $long" 2>&1)" "$("$poolmon" -w 1 -x "echo $long" 2>&1)" \
+	"-c: a line over 65536 bytes refused as the local run refuses it"
 "$poolmon" -c p1 -x 'bogus' 2>/dev/null
 is $? 1 "-c: a command's error exits 1"
 "$poolmon" -c p1 -x 'echo ok' >/dev/null
