@@ -536,6 +536,12 @@ class Session:
         return ["view"] + self.r.choice([["main"], ["timeline"], [],
                                          ["nosuch"], ["main", "x"]])
 
+    def g_serve(self):
+        # Without a screen serve is refused (--serve serves a pool
+        # headless); the words still go through the table's checks.
+        return ["serve"] + self.r.choice([["fz"], ["off"], [], ["a", "b"],
+                                          ['""'], ["a/b"]])
+
     def g_events(self):
         r = self.r
         if r.random() < 0.4:

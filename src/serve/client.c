@@ -25,6 +25,7 @@
 #include "value.h"
 
 #define HELLO_WAIT_MS 5000
+#define LOCAL_LINE_MAX 65536 /* a line of -x, --script, --batch (batch.c) */
 #define READ_CHUNK (1 << 20) /* a map's line of megabytes in few reads */
 
 struct pm_client {
@@ -355,12 +356,20 @@ static int print_answer(const char *line, long id, unsigned *errors)
 }
 
 /* Sends a line and prints its answer up to its done; -1 if the server
- * went away. */
+ * went away.  A line the local run would refuse is refused here, the same
+ * way (batch.c's limit). */
 static int run_line(pm_client *c, long id, const char *line, const char *file,
 		    unsigned long lineno, unsigned *errors)
 {
 	char err[256];
 	bool interrupted = false;
+	if (strlen(line) > LOCAL_LINE_MAX) {
+		fflush(stdout);
+		fprintf(stderr, "%s:%lu: error: line is longer than %d bytes: ignored\n",
+			file, lineno, LOCAL_LINE_MAX);
+		(*errors)++;
+		return 0;
+	}
 	if (pm_client_send_from(c, id, line, file, lineno) < 0) {
 		fprintf(stderr, "poolmon: writing to the server: %s\n",
 			strerror(errno));

@@ -34,7 +34,8 @@ void conn_queue(conn *c, line_kind kind, const char *line, size_t len)
 	if (c->dead)
 		return;
 	if (kind == LINE_SUB) {
-		if (c->dropped || pending(c) + len + 1 > c->s->cap) {
+		/* Not into a line written in pieces; nor past the bound. */
+		if (c->piece || c->dropped || pending(c) + len + 1 > c->s->cap) {
 			c->dropped++;
 			return;
 		}
@@ -107,6 +108,67 @@ static void cli_line(void *ud, pm_line_kind kind, const char *line)
 	}
 	pm_buf_puts(&b, "}");
 	queue_buf(c, LINE_ANSWER, &b);
+}
+
+/* How many bytes at the end of p[0..n) begin a UTF-8 character that the
+ * next piece ends (0 if none). */
+static size_t cut_utf8(const char *p, size_t n)
+{
+	for (size_t k = 1; k <= 3 && k <= n; k++) {
+		unsigned char b = (unsigned char)p[n - k];
+		if ((b & 0xc0) == 0x80)
+			continue; /* a continuation byte: look further back */
+		size_t need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+		return need > k ? k : 0;
+	}
+	return 0;
+}
+
+/* A long line in pieces (a map's results, pm_cli_set_writer), its end a
+ * '\n': escaped into the output piece by piece and written at once, so
+ * the client reads while the rest is made and no line of megabytes is
+ * kept twice. */
+static void cli_write(void *ud, const char *bytes, size_t n)
+{
+	conn *c = ud;
+	if (!c->running || c->dead)
+		return;
+	bool end = n && bytes[n - 1] == '\n';
+	if (end)
+		n--;
+	if (!c->piece) {
+		if (c->out_at && c->out_at == c->out.len)
+			c->out.len = c->out_at = 0;
+		pm_buf_printf(&c->out, "{\"id\":%ld,\"%s\":%s", c->id,
+			      c->json ? "json" : "out", c->json ? "" : "\"");
+		c->piece = true;
+		c->ncarry = 0;
+	}
+	if (c->json) {
+		pm_buf_add(&c->out, bytes, n);
+	} else {
+		pm_buf text = { 0 }, esc = { 0 };
+		pm_buf_add(&text, c->carry, c->ncarry);
+		pm_buf_add(&text, bytes, n);
+		c->ncarry = end ? 0 : cut_utf8(text.s, text.len);
+		memcpy(c->carry, text.s + text.len - c->ncarry, c->ncarry);
+		pm_json_string_n(&esc, text.s, text.len - c->ncarry);
+		pm_buf_add(&c->out, esc.s + 1, esc.len - 2); /* no quotes */
+		pm_buf_free(&text);
+		pm_buf_free(&esc);
+	}
+	if (end) {
+		pm_buf_puts(&c->out, c->json ? "}\n" : "\"}\n");
+		c->piece = false;
+	}
+	if (pending(c) > ANSWERS_MAX) {
+		serve_log(c->s,
+			  "client pid %ld does not read its answers (%zu bytes wait): disconnected",
+			  (long)c->pid, pending(c));
+		c->dead = true;
+		return;
+	}
+	conn_flush(c);
 }
 
 void conn_resync(conn *c)
@@ -274,6 +336,7 @@ static void handle_hello(conn *c, json_t *h)
 	c->cli = pm_cli_new(c->s->e, c->s->loop,
 			    c->json ? PM_OUT_JSON : PM_OUT_TEXT, cli_line, c);
 	pm_cli_set_deaf(c->cli, true); /* until a request runs */
+	pm_cli_set_writer(c->cli, cli_write);
 	if (events) {
 		c->sub_events = true;
 		serve_subscribe_events(c->s, true);
@@ -439,7 +502,7 @@ void conn_flush(conn *c)
 		}
 	}
 	/* Room is back: the marker and a fresh status. */
-	if (c->dropped && pending(c) <= c->s->cap / 2) {
+	if (c->dropped && !c->piece && pending(c) <= c->s->cap / 2) {
 		conn_resync(c);
 		conn_flush(c);
 		return;

@@ -28,6 +28,9 @@ typedef struct conn {
 	long id;           /* ... its id */
 	unsigned errors_at; /* the interpreter's errors when it started */
 	char *origin;      /* the FILE of its FILE:LINE, or NULL */
+	bool piece;        /* inside a line the interpreter writes in pieces */
+	char carry[4];     /* ... the start of a UTF-8 character cut by a piece */
+	size_t ncarry;
 	pm_buf out;        /* lines not yet written, from out_at */
 	size_t out_at;
 	uint64_t dropped;  /* subscribers' lines dropped since the last marker */
