@@ -99,6 +99,20 @@ typedef bool (*pm_screen_fn)(void *ud, const pm_screen_cmd *cmd, char *msg,
 			     size_t len);
 void pm_cli_set_screen(pm_cli *c, pm_screen_fn fn, void *ud);
 
+/* `serve NAME|off` (the screen's pool served on a socket, src/serve.h)
+ * reaches the front end through this hook; with none set it is refused.
+ * name: the NAME, or NULL for off.  Returns false with an error in msg,
+ * or true with an info line in msg (or msg left empty). */
+typedef bool (*pm_serve_fn)(void *ud, const char *name, char *msg,
+			    size_t len);
+void pm_cli_set_serve(pm_cli *c, pm_serve_fn fn, void *ud);
+
+/* Deaf, the interpreter hears none of the engine's events (a trace it
+ * writes still does): for one whose lines nobody reads now (a served
+ * pool's client between its requests).  Its commands' own output and
+ * waits are not changed. */
+void pm_cli_set_deaf(pm_cli *c, bool deaf);
+
 /* The command table. */
 size_t pm_cli_command_count(void);
 const char *pm_cli_command_name(size_t i);

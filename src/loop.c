@@ -90,6 +90,13 @@ int pm_loop_add_fd(pm_loop *l, int fd, short events, pm_fd_fn fn, void *ud)
 	return 0;
 }
 
+void pm_loop_set_fd_events(pm_loop *l, int fd, short events)
+{
+	for (size_t i = 0; i < l->nfds; i++)
+		if (l->fds[i].fd == fd && !l->fds[i].removed)
+			l->fds[i].events = events;
+}
+
 static void compact(pm_loop *l)
 {
 	size_t j = 0;

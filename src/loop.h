@@ -24,6 +24,9 @@ void pm_loop_free(pm_loop *l);
 
 int pm_loop_add_fd(pm_loop *l, int fd, short events, pm_fd_fn fn, void *ud);
 void pm_loop_remove_fd(pm_loop *l, int fd);
+/* What a watched fd is polled for from the next wait on (POLLOUT while
+ * output waits, say). */
+void pm_loop_set_fd_events(pm_loop *l, int fd, short events);
 int pm_loop_watch_signal(pm_loop *l, int signo, pm_signal_fn fn, void *ud);
 int pm_loop_add_hook(pm_loop *l, pm_timeout_fn timeout, pm_tick_fn tick,
 		     void *ud);

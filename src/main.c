@@ -15,11 +15,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "batch.h"
 #include "cli.h"
 #include "engine.h"
 #include "ids.h"
 #include "loop.h"
+#include "serve.h"
+#include "source.h"
 #include "tui.h"
 #include "util.h"
 
@@ -37,6 +40,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: poolmon [OPTION]...\n"
+		"  or:  poolmon --serve NAME [OPTION]...\n"
+		"  or:  poolmon -c NAME (-x CMDS | --script FILE | --batch) [--json]\n"
+		"  or:  poolmon ls\n"
+		"  or:  poolmon attach NAME [-d TENTHS]\n"
 		"An interactive monitor and controller for a pool of worker processes.\n"
 		"\n"
 		"  -w, --workers N      pool size (default: one per CPU)\n"
@@ -56,6 +63,10 @@ static void usage(FILE *f)
 		"  -d, --delay TENTHS   screen refresh period in tenths of a second (default 10)\n"
 		"      --trace FILE     write a Chrome trace-event file of the session\n"
 		"                       (open it in Perfetto or chrome://tracing)\n"
+		"      --serve NAME     run the pool without a screen, served on a socket\n"
+		"                       as NAME until SIGTERM, SIGINT, SIGHUP or a client's quit\n"
+		"  -c, --connect NAME   send the -x, --script and --batch lines to the pool\n"
+		"                       served as NAME (or a socket's path), print its answers\n"
 		"  -h, --help           show this help and exit\n"
 		"  -V, --version        show the version and exit\n"
 		"\n"
@@ -73,6 +84,8 @@ static void usage(FILE *f)
 		"  4      a write error on standard output\n"
 		"  128+N  stopped by signal N (SIGINT, SIGTERM, SIGHUP)\n"
 		"When several apply, 128+N wins, then 4, then 1, then 3.\n"
+		"With -c, 3 is not given (the pool's tasks are not the client's); 1 also\n"
+		"when the pool cannot be reached.  'poolmon ls' lists the served pools.\n"
 		"With the screen: 0 after quit, 128+N after signal N, 4 on a write error.\n"
 		"\n"
 		"Plugins are looked up in --plugin-dir, $POOLMON_PLUGIN_PATH (':' separated),\n"
@@ -156,6 +169,15 @@ static void shutdown_engine(pm_engine *e, pm_loop *loop)
 		pm_engine_processes_alive(e, false)) &&
 	       pm_now() < deadline)
 		pm_loop_run_once(loop, 50);
+}
+
+/* --serve's own interpreter says only its errors (a load that failed);
+ * the clients hear the rest. */
+static void serve_line(void *ud, pm_line_kind kind, const char *line)
+{
+	(void)ud;
+	if (kind == PM_LINE_ERROR)
+		fprintf(stderr, "poolmon: %s\n", line);
 }
 
 /* ---- plugin path --------------------------------------------------------- */
@@ -253,6 +275,8 @@ int main(int argc, char **argv)
 		{ "trace", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "serve", required_argument, NULL, 'S' },
+		{ "connect", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	pm_engine_config cfg = { 0 };
@@ -261,12 +285,13 @@ int main(int argc, char **argv)
 	pm_source *srcs = NULL; /* -x and --script, in the order given */
 	size_t nsrcs = 0;
 	const char *trace = NULL;
+	const char *serve = NULL, *connect = NULL;
 	char **dirs = NULL;
 	size_t ndirs = 0;
 	int delay = 10;
 	int opt, status;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":w:bs:x:ejP:d:hV", longopts,
+	while ((opt = getopt_long(argc, argv, ":w:bs:x:ejP:d:hVc:", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'w':
@@ -313,6 +338,12 @@ int main(int argc, char **argv)
 		case 't':
 			trace = optarg;
 			break;
+		case 'S':
+			serve = optarg;
+			break;
+		case 'c':
+			connect = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			status = close_stdout(0) ? 0 : EXIT_WRITE;
@@ -334,6 +365,25 @@ int main(int argc, char **argv)
 			goto early;
 		}
 	}
+	if (optind < argc && !strcmp(argv[optind], "ls") && optind + 1 == argc &&
+	    !serve && !connect && !nsrcs && !batch_mode) {
+		status = pm_serve_ls();
+		if (!close_stdout(0) && status < 128)
+			status = EXIT_WRITE;
+		goto early;
+	}
+	if (optind < argc && !strcmp(argv[optind], "attach") && !serve &&
+	    !connect && !nsrcs && !batch_mode) {
+		/* The screen on a served pool (ui/attach.c). */
+		if (optind + 2 != argc) {
+			fprintf(stderr, "poolmon: attach takes one NAME (the served pools: poolmon ls)\n");
+			status = EXIT_USAGE;
+			goto early;
+		}
+		pm_tui_opts o = { delay };
+		status = pm_attach_run(argv[optind + 1], &o);
+		goto early;
+	}
 	if (optind < argc) {
 		fprintf(stderr,
 			"poolmon: unexpected argument '%s' (see poolmon --help)\n",
@@ -343,12 +393,38 @@ int main(int argc, char **argv)
 	}
 	/* --batch reads standard input after the other sources; so does a
 	 * standard input that is not a terminal when there is none. */
-	if (!stdin_read &&
+	if (!stdin_read && !serve &&
 	    (batch_mode || (!nsrcs && !isatty(STDIN_FILENO)))) {
 		srcs = xrealloc(srcs, (nsrcs + 1) * sizeof *srcs);
 		srcs[nsrcs++] = (pm_source){ "<stdin>", NULL, STDIN_FILENO };
 	}
 	bool headless = nsrcs > 0;
+	if (serve && (connect || headless || json)) {
+		fprintf(stderr, "poolmon: --serve takes no -c, -x, --script, --batch or --json (send them with poolmon -c %s)\n",
+			serve);
+		status = EXIT_USAGE;
+		goto early;
+	}
+	if (serve) {
+		char why[256];
+		if (!pm_serve_name_ok(serve, why, sizeof why)) {
+			fprintf(stderr, "poolmon: --serve: %s\n", why);
+			status = EXIT_USAGE;
+			goto early;
+		}
+	}
+	if (connect && !headless) {
+		fprintf(stderr, "poolmon: -c needs -x, --script or --batch (a screen on a served pool: poolmon attach NAME)\n");
+		status = EXIT_USAGE;
+		goto early;
+	}
+	if (connect) {
+		signal(SIGPIPE, SIG_IGN);
+		status = pm_client_run(connect, json, errexit, srcs, nsrcs);
+		if (!close_stdout(0) && status < 128)
+			status = EXIT_WRITE;
+		goto early;
+	}
 	if (json && !headless) {
 		fprintf(stderr, "poolmon: --json needs --batch, --script or -x\n");
 		status = EXIT_USAGE;
@@ -385,7 +461,16 @@ int main(int argc, char **argv)
 	pm_cli *cli = headless
 			      ? pm_cli_new(e, loop, json ? PM_OUT_JSON : PM_OUT_TEXT,
 					   pm_batch_line, b)
+		      : serve ? pm_cli_new(e, loop, PM_OUT_TEXT, serve_line, NULL)
 			      : pm_cli_new(e, loop, PM_OUT_TEXT, pm_tui_line, NULL);
+	if (serve)
+		pm_cli_set_deaf(cli, true); /* the clients hear the events */
+	pm_serve_hook hook = { e, loop, cli, NULL };
+	/* What an attached screen draws (ui/snapshot.c), for every server. */
+	ui_snap_taker *taker = ui_snap_taker_new(e, cli);
+	pm_serve_set_default_snapshot(ui_snapshot_json, taker);
+	if (!headless && !serve)
+		pm_cli_set_serve(cli, pm_serve_command, &hook);
 	pm_cli_set_errexit(cli, errexit);
 	if (trace)
 		pm_cli_trace_start(cli, trace);
@@ -407,10 +492,15 @@ int main(int argc, char **argv)
 			 : pm_cli_error_count(cli) ? EXIT_COMMAND
 			 : not_done		   ? EXIT_NOT_DONE
 						   : 0;
+	} else if (serve) {
+		status = pm_serve_headless(e, loop, serve);
 	} else {
 		pm_tui_opts o = { delay };
 		status = pm_tui_run(e, loop, cli, &o);
 	}
+	pm_serve_stop(hook.serve);
+	pm_serve_set_default_snapshot(NULL, NULL);
+	ui_snap_taker_free(taker);
 	shutdown_engine(e, loop);
 	pm_cli_free(cli);
 	pm_engine_free(e);

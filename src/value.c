@@ -352,10 +352,25 @@ void pm_escape_text(pm_buf *b, const char *s)
 	}
 }
 
-static void json_string_n(pm_buf *b, const char *s, size_t len)
+/* A byte that stands for itself in a JSON string. */
+static bool json_plain(unsigned char c)
 {
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+void pm_json_string_n(pm_buf *b, const char *s, size_t len)
+{
+	pm_buf_reserve(b, len + 2);
 	pm_buf_puts(b, "\"");
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0; i < len;) {
+		size_t j = i;
+		while (j < len && json_plain((unsigned char)s[j]))
+			j++;
+		if (j > i) { /* a run of plain bytes at once (a map's results) */
+			pm_buf_add(b, s + i, j - i);
+			i = j;
+			continue;
+		}
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x80) {
 			/* Valid UTF-8 passes through; any other byte becomes
@@ -363,9 +378,10 @@ static void json_string_n(pm_buf *b, const char *s, size_t len)
 			size_t n = utf8_at(s, i, len);
 			if (n) {
 				pm_buf_add(b, s + i, n);
-				i += n - 1;
+				i += n;
 			} else {
 				pm_buf_puts(b, "\\ufffd");
+				i++;
 			}
 			continue;
 		}
@@ -376,18 +392,16 @@ static void json_string_n(pm_buf *b, const char *s, size_t len)
 		case '\r': pm_buf_puts(b, "\\r"); break;
 		case '\t': pm_buf_puts(b, "\\t"); break;
 		default:
-			if (c < 0x20 || c == 0x7f)
-				pm_buf_printf(b, "\\u%04x", c);
-			else
-				pm_buf_add(b, (const char *)&c, 1);
+			pm_buf_printf(b, "\\u%04x", c);
 		}
+		i++;
 	}
 	pm_buf_puts(b, "\"");
 }
 
 void pm_json_string(pm_buf *b, const char *s)
 {
-	json_string_n(b, s, strlen(s));
+	pm_json_string_n(b, s, strlen(s));
 }
 
 void pm_value_json(pm_buf *b, const pm_value *v)
@@ -413,7 +427,7 @@ void pm_value_json(pm_buf *b, const pm_value *v)
 		break;
 	case PM_STR:
 	case PM_BYTES:
-		json_string_n(b, v->u.s.ptr, v->u.s.len);
+		pm_json_string_n(b, v->u.s.ptr, v->u.s.len);
 		break;
 	case PM_LIST:
 		pm_buf_puts(b, "[");

@@ -74,6 +74,8 @@ static inline char *pm_int_digits(char *out, int64_t v)
 /* JSON form: strings escaped, bytes as a string, floats finite or null. */
 void pm_value_json(pm_buf *b, const pm_value *v);
 void pm_json_string(pm_buf *b, const char *s);
+/* The same of len bytes (NULs and all). */
+void pm_json_string_n(pm_buf *b, const char *s, size_t len);
 /* Length of the valid UTF-8 sequence at p (1 for ASCII), 0 if invalid. */
 size_t pm_utf8_len(const char *p);
 /* Text for a terminal: valid UTF-8 kept, other bytes as \xNN. */

@@ -536,6 +536,12 @@ class Session:
         return ["view"] + self.r.choice([["main"], ["timeline"], [],
                                          ["nosuch"], ["main", "x"]])
 
+    def g_serve(self):
+        # Without a screen serve is refused (--serve serves a pool
+        # headless); the words still go through the table's checks.
+        return ["serve"] + self.r.choice([["fz"], ["off"], [], ["a", "b"],
+                                          ['""'], ["a/b"]])
+
     def g_events(self):
         r = self.r
         if r.random() < 0.4:
@@ -683,6 +689,10 @@ class Session:
     def g_suspend(self):
         return ["suspend"] + ([self.num()] if self.r.random() < 0.2 else [])
 
+    def g_detach(self):
+        # only on a screen attached to a served pool: refused here
+        return ["detach"] + ([self.num()] if self.r.random() < 0.2 else [])
+
     def _table_opt(self):
         return self.r.choice([[], ["table=workers"], ["table=tasks"],
                               ["table=log"], ["order=desc"]])
@@ -812,7 +822,7 @@ WEIGHTS = {"submit": 8, "map": 5, "apply": 4, "imap": 3, "starmap": 3,
            "value": 3, "array": 3, "queue": 3, "status": 3, "echo": 3,
            "spawn": 3, "pause": 1, "acquire": 1, "quit": 0.3, "help": 1,
            "plugins": 1, "tasks": 1, "load": 1, "initializer": 1,
-           "workers": 2, "close": 0.5, "suspend": 0.3, "search": 0.5,
+           "workers": 2, "close": 0.5, "suspend": 0.3, "detach": 0.3, "search": 0.5,
            "filter": 0.5, "sort": 0.5}
 MAKE = ["value v i 0", "value f d 1.5", "array a i 10", "queue q 5",
         "queue jq joinable=1", "lock l", "lock rl kind=rlock",

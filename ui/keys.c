@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attach.h"
 #include "cli.h"
 #include "rline.h"
 #include "timeline.h"
@@ -58,6 +59,7 @@ typedef struct pm_key {
 	const char *ask;               /* asked first, [y/N] added */
 	key_action action;             /* when there is no command */
 	key_view in;
+	bool attached; /* only on a screen attached to a served pool */
 } pm_key;
 
 static unsigned act_help(tui *t, int arg);
@@ -210,8 +212,14 @@ static const pm_key key_table[] = {
 		    { KEY_F(10), ANYWHERE, 0, GUARD_NONE } },
 	  .bar = { { "F10", "Quit" }, { "q", "Quit" } },
 	  .section = HELP_SCREEN, .keys = "q or F10",
-	  .help = "quit (asks when tasks are still alive)",
+	  .help = "quit (asks when tasks are still alive; attached:\n"
+		  "stop the pool, or only detach)",
 	  .action = act_quit },
+	{ .bind = { { 'D', ON_SCREEN, 0, GUARD_NONE } },
+	  .bar = { [FOCUS_SCREEN] = { "D", "Detach" } },
+	  .section = HELP_SCREEN, .keys = "D",
+	  .help = "attached (poolmon attach NAME): detach, the pool runs on",
+	  .command = "detach", .attached = true },
 	{ .section = HELP_COMMAND, .keys = "typing, Enter",
 	  .help = "edit and run a command (readline: emacs or vi keys,\n"
 		  "searches, macros; ~/.inputrc or $INPUTRC)" },
@@ -290,16 +298,7 @@ static bool selection(const tui *t, char *kind, uint64_t *num)
  * one frame pause, then resume. */
 static bool selection_paused(const tui *t, char kind, uint64_t num)
 {
-	pm_worker_info wi;
-	pm_process_info pi;
-	pm_task_info ti;
-	if (kind == PM_ID_WORKER)
-		return pm_engine_worker_by_id(t->e, num, &wi) &&
-		       wi.state == PM_WORKER_PAUSED;
-	if (kind == PM_ID_PROCESS)
-		return pm_engine_process_by_id(t->e, num, &pi) && pi.paused;
-	return pm_engine_task_info(t->e, num, &ti) &&
-	       ti.state == PM_TASK_PAUSED;
+	return model_paused_now(&t->src, kind, num);
 }
 
 /* The template with {sel} and {workers} filled in (malloc'd). */
@@ -323,7 +322,10 @@ static char *fill(const char *tmpl, const char *sel, int workers)
 unsigned keys_run_command(tui *t, const char *line)
 {
 	ui_echo_command(t, line);
-	pm_cli_run_now(t->cli, line);
+	if (t->attach)
+		ui_attach_line(t, line);
+	else
+		pm_cli_run_now(t->cli, line);
 	return UI_REDRAW;
 }
 
@@ -340,7 +342,7 @@ static unsigned run_key_command(tui *t, const pm_key *key,
 		if (key->command_if_paused && selection_paused(t, kind, num))
 			tmpl = key->command_if_paused;
 	}
-	int workers = pm_engine_target_workers(t->e) + b->arg;
+	int workers = model_target_workers_now(&t->src) + b->arg;
 	if (strstr(tmpl, "{workers}") && workers < 1)
 		return 0;
 	char *line = fill(tmpl, sel, workers);
@@ -465,7 +467,9 @@ static unsigned act_quit(tui *t, int arg)
 static unsigned act_interrupt(tui *t, int arg)
 {
 	(void)arg;
-	if (pm_cli_busy(t->cli))
+	if (t->attach && ui_attach_busy(t))
+		ui_attach_interrupt(t);
+	else if (!t->attach && pm_cli_busy(t->cli))
 		pm_cli_interrupt(t->cli);
 	else if (t->focus == FOCUS_COMMAND)
 		rline_clear_line();
@@ -533,6 +537,8 @@ static bool guard_holds(key_guard g, bool lone_esc)
 
 static bool in_view(const tui *t, const pm_key *key)
 {
+	if (key->attached && !t->attach)
+		return false;
 	return key->in == IN_ANY_VIEW ||
 	       (key->in == IN_TIMELINE) == (t->view == VIEW_TIMELINE);
 }

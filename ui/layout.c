@@ -91,7 +91,7 @@ static void take_view(tui *t, const layout *l)
 		want.detail_kind = t->detail_kind;
 		want.detail_num = t->detail_num;
 	}
-	model_view(&t->model, t->e, &want);
+	model_view(&t->model, &t->src, &want);
 }
 
 /* $POOLMON_FRAME_LOG: "SECONDS BUSY MAPS" per frame, when it was on the
@@ -137,7 +137,7 @@ void screen_draw(tui *t)
 	}
 	t->compact = w < MIN_W || h < MIN_H;
 	int top = t->compact ? 1 : 2;
-	model_maps(&t->model, t->e);
+	model_maps(&t->model, &t->src);
 	int progress = (int)t->model.nmaps;
 	if (t->view == VIEW_TIMELINE && !t->compact) {
 		/* The timeline instead of the panels; the log stays. */

@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* model.c — the screen's model: the one place ui/ reads the engine, the
- * shared objects and libproc2 for drawing (see model.h). */
+/* model.c — the screen's model, filled from its source (source.c: the
+ * local engine or a snapshot of a pool) for drawing (see model.h). */
 #include "model.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "source.h"
 #include "util.h"
-#include "value.h"
 
 static void qitems_clear(ui_model *m)
 {
 	for (size_t i = 0; i < m->nqitems; i++)
-		pm_value_free(&m->qitems[i]);
+		free(m->qitems[i]);
 	m->nqitems = m->qtotal = 0;
 	m->qbusy = false;
 }
@@ -25,8 +25,9 @@ void model_init(ui_model *m)
 	m->wview.sort = m->tview.sort = -1;
 }
 
-static void task_clear(ui_task *t)
+void ui_task_clear(ui_task *t)
 {
+	free(t->name);
 	free(t->call);
 	free(t->outcome);
 	free(t->result);
@@ -38,7 +39,7 @@ static void rows_clear_view(ui_model *m)
 {
 	for (size_t i = 0; i < m->nrows; i++) {
 		if (m->rows[i].has_task)
-			task_clear(&m->rows[i].current);
+			ui_task_clear(&m->rows[i].current);
 		m->rows[i].has_task = false;
 		m->rows[i].sampled = false;
 	}
@@ -47,14 +48,14 @@ static void rows_clear_view(ui_model *m)
 static void detail_clear(ui_detail *d)
 {
 	free(d->pname);
-	task_clear(&d->task);
+	ui_task_clear(&d->task);
 	memset(d, 0, sizeof *d);
 }
 
 static void tasks_clear(ui_model *m)
 {
 	for (size_t i = 0; i < m->ntasks; i++)
-		task_clear(&m->tasks[i]);
+		ui_task_clear(&m->tasks[i]);
 	free(m->tasks);
 	m->tasks = NULL;
 	m->ntasks = 0;
@@ -81,61 +82,9 @@ size_t model_finished(const pm_counts *c)
 	       c->cancelled;
 }
 
-/* ---- a task, as text -------------------------------------------------------- */
-
-/* "demo.square(7)". */
-static char *task_call(const pm_task_info *ti)
+static bool task_get(const ui_source *s, uint64_t id, ui_task *t)
 {
-	pm_buf b = { 0 };
-	pm_buf_printf(&b, "%s(", ti->task ? ti->task : "?");
-	for (size_t i = 0; i < ti->nargs; i++) {
-		if (i)
-			pm_buf_puts(&b, ", ");
-		pm_value_format(&b, &ti->args[i]);
-	}
-	pm_buf_puts(&b, ")");
-	return pm_buf_take(&b);
-}
-
-static char *task_outcome(const pm_task_info *ti)
-{
-	pm_buf b = { 0 };
-	if (ti->state == PM_TASK_DONE && ti->result)
-		pm_value_format(&b, ti->result);
-	else if (ti->state == PM_TASK_CRASHED && ti->signo)
-		pm_buf_printf(&b, "%s", pm_signal_name(ti->signo));
-	else if (ti->error)
-		pm_buf_puts(&b, ti->error);
-	else if (ti->state == PM_TASK_RUNNING && ti->progress > 0)
-		pm_buf_printf(&b, "%.0f%%", ti->progress * 100.0);
-	return b.s ? pm_buf_take(&b) : xstrdup("");
-}
-
-static void task_fill(ui_task *t, const pm_task_info *ti)
-{
-	t->info = *ti;
-	t->info.task = NULL;
-	t->info.args = NULL;
-	t->info.nargs = 0;
-	t->info.result = NULL;
-	t->info.error = NULL;
-	t->call = task_call(ti);
-	t->outcome = task_outcome(ti);
-	if (ti->result) {
-		pm_buf b = { 0 };
-		pm_value_format(&b, ti->result);
-		t->result = pm_buf_take(&b);
-	}
-	t->error = ti->error ? xstrdup(ti->error) : NULL;
-}
-
-static bool task_get(pm_engine *e, uint64_t id, ui_task *t)
-{
-	pm_task_info ti;
-	if (!id || !pm_engine_task_info(e, id, &ti))
-		return false;
-	task_fill(t, &ti);
-	return true;
+	return id && src_task(s, id, t);
 }
 
 /* ---- model_scan: counts and the workers table's rows ------------------------- */
@@ -151,11 +100,11 @@ static ui_row *row_add(ui_model *m)
 	return r;
 }
 
-static void add_worker_rows(ui_model *m, pm_engine *e)
+static void add_worker_rows(ui_model *m, const ui_source *s)
 {
 	for (size_t i = 0; i < m->nworkers; i++) {
 		pm_worker_info wi;
-		if (!pm_engine_worker_info(e, i, &wi))
+		if (!src_worker_info(s, i, &wi))
 			continue;
 		ui_row *r = row_add(m);
 		r->kind = PM_ID_WORKER;
@@ -177,20 +126,20 @@ static void add_worker_rows(ui_model *m, pm_engine *e)
 }
 
 /* Standalone processes: the live ones and the last few that exited. */
-static void add_process_rows(ui_model *m, pm_engine *e)
+static void add_process_rows(ui_model *m, const ui_source *s)
 {
-	size_t np = pm_engine_process_count(e);
+	size_t np = src_process_count(s);
 	size_t exited_skip = 0, exited = 0;
 	for (size_t i = 0; i < np; i++) {
 		pm_process_info pi;
-		if (pm_engine_process_info(e, i, &pi) && !pi.alive)
+		if (src_process_info(s, i, &pi) && !pi.alive)
 			exited++;
 	}
 	if (exited > EXITED_PROCESSES_SHOWN)
 		exited_skip = exited - EXITED_PROCESSES_SHOWN;
 	for (size_t i = 0; i < np; i++) {
 		pm_process_info pi;
-		if (!pm_engine_process_info(e, i, &pi))
+		if (!src_process_info(s, i, &pi))
 			continue;
 		if (!pi.alive && exited_skip) {
 			exited_skip--;
@@ -240,7 +189,7 @@ static uint64_t signature(const ui_model *m)
 }
 
 /* The queues' depths, for their sparklines: twice a second. */
-static void sample_depths(ui_model *m, pm_shared *sh)
+static void sample_depths(ui_model *m, const ui_source *s)
 {
 	double now = pm_now();
 	if (now < m->qhist_next)
@@ -254,35 +203,44 @@ static void sample_depths(ui_model *m, pm_shared *sh)
 	}
 	for (size_t i = 0; i < m->nshared; i++) {
 		pm_shared_info in;
-		size_t d = pm_shared_get_info(sh, i, &in) ? in.qsize : 0;
+		size_t d = src_shared_info(s, i, &in) ? in.qsize : 0;
 		memmove(m->qhist[i], m->qhist[i] + 1,
 			(QHIST - 1) * sizeof m->qhist[i][0]);
 		m->qhist[i][QHIST - 1] = d;
 	}
 }
 
-void model_scan(ui_model *m, pm_engine *e, pm_cli *cli)
+/* $POOLMON_SNAPSHOT_LOOPBACK: the engine's snapshot, through JSON. */
+static void loopback(ui_source *s)
 {
+	char *json = ui_snapshot_json(s->loopback);
+	char err[256];
+	ui_snap_clear(s->snap);
+	if (!ui_snap_decode(json, s->snap, err, sizeof err)) {
+		fprintf(stderr, "poolmon: snapshot loopback: %s\n", err);
+		abort();
+	}
+	free(json);
+}
+
+void model_scan(ui_model *m, ui_source *s)
+{
+	if (s->loopback)
+		loopback(s);
 	rows_clear_view(m);
-	m->counts = pm_engine_counts(e);
-	m->pool = pm_engine_pool_state(e);
-	m->nworkers = pm_engine_worker_count(e);
-	m->last_task = pm_engine_last_task_id(e);
-	pm_shared *sh = pm_engine_shared(e);
-	m->nshared = sh ? pm_shared_count(sh) : 0;
-	sample_depths(m, sh);
-	m->cli_busy = pm_cli_busy(cli);
-	m->processes_alive = pm_engine_processes_alive(e, false);
+	src_scan(s, m);
+	sample_depths(m, s);
 	m->nrows = 0;
-	add_worker_rows(m, e);
-	add_process_rows(m, e);
-	tables_arrange_rows(m, e);
+	add_worker_rows(m, s);
+	add_process_rows(m, s);
+	tables_arrange_rows(m, s);
 	m->signature = signature(m);
 }
 
 /* ---- model_sample: libproc2 ------------------------------------------------- */
 
-void model_sample(ui_model *m, size_t first, size_t count)
+void model_sample(ui_model *m, const ui_source *s, size_t first,
+		  size_t count)
 {
 	/* Only the rows on screen: reading /proc costs ~50 us a pid, and a
 	 * big pool would otherwise spend its frame there (status samples all
@@ -299,10 +257,9 @@ void model_sample(ui_model *m, size_t first, size_t count)
 		pids[i] = m->rows[lo + i].pid;
 	m->samples = xrealloc(m->samples, (n ? n : 1) * sizeof *m->samples);
 	m->nsamples = n;
-	pm_procstat_sample(m->ps, pids, n, m->samples);
+	src_sample(s, m->ps, pids, n, m->samples, &m->sys_cpu,
+		   &m->mem_used_kb, &m->mem_total_kb);
 	free(pids);
-	pm_procstat_system(m->ps, &m->sys_cpu, &m->mem_used_kb,
-			   &m->mem_total_kb);
 
 	double now = pm_now();
 	size_t fin = model_finished(&m->counts);
@@ -327,51 +284,58 @@ const pm_proc_sample *model_sample_of(const ui_model *m, pid_t pid)
 
 /* ---- model_view: what the rows on screen need ------------------------------- */
 
-static void view_rows(ui_model *m, pm_engine *e, size_t first, size_t count)
+static void view_rows(ui_model *m, const ui_source *s, size_t first,
+		      size_t count)
 {
 	for (size_t i = first; i < m->nrows && i < first + count; i++) {
 		ui_row *r = &m->rows[i];
-		const pm_proc_sample *s = model_sample_of(m, r->pid);
-		r->sampled = s != NULL;
-		if (s)
-			r->sample = *s;
+		const pm_proc_sample *ps = model_sample_of(m, r->pid);
+		r->sampled = ps != NULL;
+		if (ps)
+			r->sample = *ps;
 		r->has_task = r->task && r->tone != TONE_DEAD &&
-			      task_get(e, r->task, &r->current);
+			      task_get(s, r->task, &r->current);
 	}
 }
 
-/* The tasks panel's rows: unfinished tasks first, then recent ones, newest
- * first within each; bounded so a million old tasks cost nothing. */
-static void view_tasks(ui_model *m, pm_engine *e, size_t want)
+/* The tasks panel's rows, in the source's order, those the filter shows. */
+typedef struct tasks_take {
+	ui_model *m;
+	size_t want;
+} tasks_take;
+
+static bool take_task(void *ud, ui_task *t)
+{
+	tasks_take *k = ud;
+	ui_model *m = k->m;
+	if (m->ntasks >= k->want) {
+		ui_task_clear(t);
+		return false;
+	}
+	if (tables_task_shown(m, t)) {
+		m->tasks[m->ntasks++] = *t;
+	} else {
+		ui_task_clear(t);
+		m->tasks_hidden++;
+	}
+	return m->ntasks < k->want;
+}
+
+static void view_tasks(ui_model *m, const ui_source *s, size_t want)
 {
 	tasks_clear(m);
 	m->tasks_hidden = 0;
 	m->tasks = xcalloc(want ? want : 1, sizeof *m->tasks);
-	uint64_t last = m->last_task;
-	size_t scanned = 0;
-	for (int final = 0; final < 2; final++, scanned = 0)
-		for (uint64_t id = last;
-		     id >= 1 && m->ntasks < want && scanned < 4096;
-		     id--, scanned++) {
-			pm_task_info ti;
-			if (!pm_engine_task_info(e, id, &ti) ||
-			    pm_task_state_final(ti.state) != final)
-				continue;
-			ui_task *t = &m->tasks[m->ntasks];
-			task_fill(t, &ti);
-			if (tables_task_shown(m, t)) {
-				m->ntasks++;
-			} else {
-				task_clear(t);
-				m->tasks_hidden++;
-			}
-		}
+	if (want) {
+		tasks_take k = { m, want };
+		src_panel_tasks(s, take_task, &k);
+	}
 	tables_arrange_tasks(m);
 }
 
-static void view_shared(ui_model *m, pm_engine *e, const ui_view_want *w)
+static void view_shared(ui_model *m, const ui_source *s,
+			const ui_view_want *w)
 {
-	pm_shared *sh = pm_engine_shared(e);
 	size_t first = w->shared_first < m->nshared ? w->shared_first : 0;
 	size_t left = m->nshared - first;
 	size_t shown = left < w->shared ? left : w->shared;
@@ -379,17 +343,16 @@ static void view_shared(ui_model *m, pm_engine *e, const ui_view_want *w)
 	m->nshared_shown = shown;
 	m->shared_first = first;
 	for (size_t i = 0; i < shown; i++)
-		if (!sh || !pm_shared_get_info(sh, first + i, &m->shared[i]))
+		if (!src_shared_info(s, first + i, &m->shared[i]))
 			m->shared[i].name[0] = '\0';
 	qitems_clear(m);
-	if (w->shared_open && sh && w->shared_open <= m->nshared)
-		m->qbusy = pm_shared_queue_peek(
-				   pm_shared_at(sh, w->shared_open - 1),
-				   UI_QUEUE_ITEMS, m->qitems, &m->nqitems,
-				   &m->qtotal) == PM_SHM_TIMEOUT;
+	if (w->shared_open && w->shared_open <= m->nshared)
+		src_queue_items(s, w->shared_open - 1, m->qitems, &m->nqitems,
+				&m->qtotal, &m->qbusy);
 }
 
-static void view_detail(ui_model *m, pm_engine *e, char kind, uint64_t num)
+static void view_detail(ui_model *m, const ui_source *s, char kind,
+			uint64_t num)
 {
 	ui_detail *d = &m->detail;
 	detail_clear(d);
@@ -398,11 +361,11 @@ static void view_detail(ui_model *m, pm_engine *e, char kind, uint64_t num)
 	uint64_t task = 0;
 	pid_t pid = 0;
 	if (kind == PM_ID_WORKER) {
-		d->found = pm_engine_worker_by_id(e, num, &d->worker);
+		d->found = src_worker_by_id(s, num, &d->worker);
 		pid = d->worker.pid;
 		task = d->worker.task;
 	} else if (kind == PM_ID_PROCESS) {
-		d->found = pm_engine_process_by_id(e, num, &d->process);
+		d->found = src_process_by_id(s, num, &d->process);
 		d->pname = xstrdup(d->found && d->process.name ? d->process.name
 							       : "");
 		d->process.name = NULL;
@@ -411,69 +374,36 @@ static void view_detail(ui_model *m, pm_engine *e, char kind, uint64_t num)
 	} else {
 		task = num;
 	}
-	const pm_proc_sample *s = d->found ? model_sample_of(m, pid) : NULL;
-	d->sampled = s != NULL;
-	if (s)
-		d->sample = *s;
+	const pm_proc_sample *ps = d->found ? model_sample_of(m, pid) : NULL;
+	d->sampled = ps != NULL;
+	if (ps)
+		d->sample = *ps;
 	if (kind == PM_ID_TASK || d->found)
-		d->has_task = task_get(e, task, &d->task);
+		d->has_task = task_get(s, task, &d->task);
 }
 
-void model_view(ui_model *m, pm_engine *e, const ui_view_want *want)
+void model_view(ui_model *m, const ui_source *s, const ui_view_want *want)
 {
 	rows_clear_view(m);
-	view_rows(m, e, want->rows_first, want->rows_count);
-	view_tasks(m, e, want->tasks);
-	view_shared(m, e, want);
+	view_rows(m, s, want->rows_first, want->rows_count);
+	view_tasks(m, s, want->tasks);
+	view_shared(m, s, want);
 	m->nspans = 0;
 	if (want->spans_since > 0) {
 		if (!m->spans)
 			m->spans = xcalloc(UI_SPANS_MAX, sizeof *m->spans);
-		m->nspans = pm_engine_spans(e, want->spans_since, m->spans,
-					    UI_SPANS_MAX);
+		m->nspans = src_spans(s, want->spans_since, m->spans,
+				      UI_SPANS_MAX);
 	}
 	if (want->detail_kind)
-		view_detail(m, e, want->detail_kind, want->detail_num);
+		view_detail(m, s, want->detail_kind, want->detail_num);
 	else
 		detail_clear(&m->detail);
 }
 
 /* ---- model_maps: the progress lines ----------------------------------------- */
 
-static bool map_known_ended(const ui_model *m, uint64_t first)
+void model_maps(ui_model *m, const ui_source *s)
 {
-	for (size_t i = 0; i < MAPS_ENDED_KEPT; i++)
-		if (m->maps_ended[i] == first)
-			return true;
-	return false;
-}
-
-void model_maps(ui_model *m, pm_engine *e)
-{
-	m->nmaps = 0;
-	double now = pm_now();
-	/* Newest first; an old map that still runs behind MAPS_ENDED_KEPT
-	 * newer ones that ended is not looked for. */
-	size_t n = pm_engine_map_count(e), looked = 0;
-	for (size_t i = n; i-- > 0 && m->nmaps < MAPS_SHOWN &&
-			   looked < MAPS_ENDED_KEPT;
-	     looked++) {
-		pm_map_info mi;
-		if (!pm_engine_map_at(e, i, &mi) ||
-		    map_known_ended(m, mi.first))
-			continue;
-		size_t ended = pm_engine_map_ended(e, i);
-		if (ended >= mi.n) {
-			m->maps_ended[m->maps_ended_at] = mi.first;
-			m->maps_ended_at = (m->maps_ended_at + 1) % MAPS_ENDED_KEPT;
-			continue;
-		}
-		ui_map *u = &m->maps[m->nmaps++];
-		u->info = mi;
-		snprintf(u->task, sizeof u->task, "%s", mi.task ? mi.task : "?");
-		u->info.task = NULL;
-		u->ended = ended;
-		double secs = now - mi.queued_at;
-		u->rate = secs > 0 ? (double)ended / secs : 0;
-	}
+	src_maps(s, m);
 }

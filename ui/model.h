@@ -45,6 +45,7 @@ typedef struct ui_map {
  * cleared) and the model's own text. */
 typedef struct ui_task {
 	pm_task_info info; /* task, args, result and error are NULL */
+	char *name;    /* "demo.square" */
 	char *call;    /* "demo.square(7)" */
 	char *outcome; /* result, signal, error or progress ("" if none) */
 	char *result;  /* NULL if none */
@@ -108,6 +109,9 @@ typedef struct ui_model {
 	ui_row *rows;
 	size_t nrows, rows_cap;
 	uint64_t signature;
+	bool idle;              /* no task queued, running or paused */
+	int target_workers;     /* the pool size asked for */
+	double t0;              /* when the engine was made */
 	ui_table_view wview, tview; /* the workers table's, the tasks' */
 	size_t rows_hidden, tasks_hidden; /* by the filters */
 
@@ -134,7 +138,7 @@ typedef struct ui_model {
 	size_t nshared_shown, shared_first;
 	/* The open queue's first items, how many it holds, and whether
 	 * gets kept it moving while it was read (busy: none read). */
-	pm_value qitems[UI_QUEUE_ITEMS];
+	char *qitems[UI_QUEUE_ITEMS]; /* each item as show prints it */
 	size_t nqitems, qtotal;
 	bool qbusy;
 	/* Each object's queue depth, sampled twice a second, newest last
@@ -159,23 +163,49 @@ typedef struct ui_view_want {
 	double spans_since; /* 0: the timeline is not shown */
 } ui_view_want;
 
+/* What the model is filled from (source.c): the local engine, or a
+ * snapshot of one (snapshot.c: a served pool's, decoded from JSON). */
+typedef struct ui_snap ui_snap;
+typedef struct ui_snap_taker ui_snap_taker;
+typedef struct ui_source {
+	pm_engine *e; /* local: the engine and its interpreter */
+	pm_cli *cli;
+	ui_snap *snap; /* not NULL: the model comes from this snapshot */
+	/* $POOLMON_SNAPSHOT_LOOPBACK=1: snap is taken from e at each scan,
+	 * through JSON (model -> JSON -> model), to test the snapshot. */
+	ui_snap_taker *loopback;
+} ui_source;
+
 void model_init(ui_model *m);
 void model_free(ui_model *m);
-void model_scan(ui_model *m, pm_engine *e, pm_cli *cli);
+void model_scan(ui_model *m, ui_source *s);
 /* libproc2 figures of rows first..first+count-1 (all rows if count is 0). */
-void model_sample(ui_model *m, size_t first, size_t count);
-void model_view(ui_model *m, pm_engine *e, const ui_view_want *want);
+void model_sample(ui_model *m, const ui_source *s, size_t first,
+		  size_t count);
+void model_view(ui_model *m, const ui_source *s, const ui_view_want *want);
 /* The running maps, newest first (at most MAPS_SHOWN), before a frame:
  * counting a map's ended items reads a byte per item, so maps seen ended
  * are remembered and not counted again. */
-void model_maps(ui_model *m, pm_engine *e);
+void model_maps(ui_model *m, const ui_source *s);
+/* Asked as a key is pressed, not from the last frame (two presses in one
+ * frame pause, then resume; grow by two): whether the worker, process or
+ * task is paused, and the pool size asked for. */
+bool model_paused_now(const ui_source *s, char kind, uint64_t num);
+int model_target_workers_now(const ui_source *s);
+/* Tasks queued, running or paused, or processes (not daemons) alive. */
+bool model_alive_now(const ui_source *s);
+/* The name of the task id ("demo.square"), its run time so far, its
+ * state: false if the source knows no such task. */
+bool model_task_brief(const ui_source *s, uint64_t id, const char **name,
+		      double *elapsed);
 
 size_t model_finished(const pm_counts *c);
+void ui_task_clear(ui_task *t);
 
 /* tables.c, for the model: the workers rows filtered and sorted (after
  * model_scan built them), whether a task of the tasks panel passes the
  * filter, and the panel's list sorted. */
-void tables_arrange_rows(ui_model *m, pm_engine *e);
+void tables_arrange_rows(ui_model *m, const ui_source *s);
 bool tables_task_shown(const ui_model *m, const ui_task *t);
 void tables_arrange_tasks(ui_model *m);
 /* The sample of pid, or NULL (model.c). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attach.h"
 #include "keys.h"
 #include "screen.h"
 #include "text.h"
@@ -223,6 +224,9 @@ void overlay_draw(tui *t)
 	case OVERLAY_CONFIRM_COMMAND:
 		draw_confirm(t->confirm_question ? t->confirm_question : "?");
 		break;
+	case OVERLAY_ATTACH_QUIT:
+		draw_confirm("Attached: [s]top the pool / [d]etach / [c]ancel");
+		break;
 	}
 	for (size_t i = 0; i < n; i++)
 		free(lines[i]);
@@ -230,6 +234,18 @@ void overlay_draw(tui *t)
 }
 
 /* ---- keys while an overlay is open ------------------------------------------- */
+
+/* Attached, quit asks: s stops the pool, d leaves it running, any other
+ * key cancels. */
+static int attach_quit_key(tui *t, int k)
+{
+	t->overlay = OVERLAY_NONE;
+	if (k == 's' || k == 'S')
+		ui_attach_stop_pool(t);
+	else if (k == 'd' || k == 'D')
+		ui_attach_detach(t);
+	return UI_REDRAW;
+}
 
 static int confirm_key(tui *t, int k)
 {
@@ -288,6 +304,8 @@ int overlay_key(tui *t, int k)
 	case OVERLAY_CONFIRM_QUIT:
 	case OVERLAY_CONFIRM_COMMAND:
 		return confirm_key(t, k);
+	case OVERLAY_ATTACH_QUIT:
+		return attach_quit_key(t, k);
 	case OVERLAY_HELP:
 	case OVERLAY_DETAILS:
 		t->dirty = true; /* as before: F10 redraws too */

@@ -22,6 +22,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "attach.h"
 #include "log.h"
 #include "text.h"
 #include "util.h"
@@ -288,8 +289,12 @@ static void on_line(char *line)
 			add_history(line);
 			g_history_added++;
 		}
-		ui_echo_command(t, line);
-		pm_cli_feed(t->cli, line);
+		if (t->attach) {
+			ui_attach_typed(t, line);
+		} else {
+			ui_echo_command(t, line);
+			pm_cli_feed(t->cli, line);
+		}
 	}
 	free(line);
 	t->dirty = true;
@@ -307,6 +312,18 @@ static char *complete_generator(const char *text, int state)
 		g_complete_files = false;
 	if (g_complete_files)
 		return rl_filename_completion_function(text, state);
+	if (t->attach) { /* the server's interpreter completes */
+		static char **cands;
+		static size_t at;
+		if (state == 0) {
+			for (size_t i = 0; cands && cands[i]; i++)
+				free(cands[i]);
+			free(cands);
+			cands = ui_attach_complete(t, g_complete_before, text);
+			at = 0;
+		}
+		return cands[at] ? xstrdup(cands[at++]) : NULL;
+	}
 	pm_complete_kind kind = PM_COMPLETE_NONE;
 	char *m = pm_cli_complete(t->cli, g_complete_before, text, state,
 				  &kind);

@@ -40,6 +40,7 @@ typedef enum overlay_kind {
 	OVERLAY_DETAILS,
 	OVERLAY_CONFIRM_QUIT,
 	OVERLAY_CONFIRM_COMMAND, /* a key's command that asks first */
+	OVERLAY_ATTACH_QUIT,     /* attached: stop the pool, or detach? */
 } overlay_kind;
 
 enum color_pair {
@@ -81,6 +82,8 @@ typedef struct tui {
 	uint64_t drawn_signature; /* of the model the screen shows */
 
 	ui_model model;
+	ui_source src; /* what the model is filled from */
+	struct ui_attach *attach; /* attached to a served pool (attach.c) */
 
 	/* Interaction. */
 	focus focus;

@@ -184,7 +184,7 @@ static int draw_items(tui *t, int row, int end, int w)
 	for (size_t k = 0; k < m->nqitems && row < end; k++, row++) {
 		pm_buf b = { 0 };
 		pm_buf_printf(&b, "    [%zu] ", k);
-		pm_value_format(&b, &m->qitems[k]);
+		pm_buf_puts(&b, m->qitems[k]);
 		text_put_clipped(row, 0, w, b.s, t->utf8);
 		pm_buf_free(&b);
 	}

@@ -93,12 +93,13 @@ static bool task_matches(const ui_task *t, const char *text)
 
 /* A worker row's text: its task's name asked of the engine, so that rows
  * off screen (no task view) match as the filter matches them. */
-static bool worker_matches(pm_engine *e, const ui_row *r, const char *text)
+static bool worker_matches(const ui_source *s, const ui_row *r,
+			   const char *text)
 {
-	pm_task_info ti;
-	const char *task = r->task && pm_engine_task_info(e, r->task, &ti)
-				   ? ti.task
-				   : NULL;
+	const char *task = NULL;
+	double elapsed;
+	if (r->task && !model_task_brief(s, r->task, &task, &elapsed))
+		task = NULL;
 	char buf[256];
 	row_text(r, task, buf, sizeof buf);
 	return strcasestr(buf, text) != NULL;
@@ -158,10 +159,11 @@ static double sample_figure(const ui_model *m, const ui_row *r, int col)
 	}
 }
 
-static void row_key_of(const ui_model *m, pm_engine *e, const ui_row *r,
-		       int col, row_key *k)
+static void row_key_of(const ui_model *m, const ui_source *s,
+		       const ui_row *r, int col, row_key *k)
 {
-	pm_task_info ti;
+	const char *name;
+	double elapsed;
 	switch (col) {
 	case WS_ID:
 		k->num = (r->kind == PM_ID_PROCESS ? 1e18 : 0) + (double)r->num;
@@ -177,8 +179,8 @@ static void row_key_of(const ui_model *m, pm_engine *e, const ui_row *r,
 		break;
 	case WS_ELAPSED:
 		k->num = r->task && r->tone != TONE_DEAD &&
-				 pm_engine_task_info(e, r->task, &ti)
-			       ? ti.elapsed
+				 model_task_brief(s, r->task, &name, &elapsed)
+			       ? elapsed
 			       : -1;
 		break;
 	case WS_DONE:
@@ -193,7 +195,7 @@ static void row_key_of(const ui_model *m, pm_engine *e, const ui_row *r,
 	}
 }
 
-void tables_arrange_rows(ui_model *m, pm_engine *e)
+void tables_arrange_rows(ui_model *m, const ui_source *s)
 {
 	m->rows_hidden = 0;
 	const char *f = m->wview.filter;
@@ -201,7 +203,7 @@ void tables_arrange_rows(ui_model *m, pm_engine *e)
 		size_t kept = 0;
 		for (size_t i = 0; i < m->nrows; i++) {
 			const ui_row *r = &m->rows[i];
-			if (worker_matches(e, r, f))
+			if (worker_matches(s, r, f))
 				m->rows[kept++] = *r;
 			else
 				m->rows_hidden++;
@@ -214,7 +216,7 @@ void tables_arrange_rows(ui_model *m, pm_engine *e)
 	row_key *keys = xcalloc(m->nrows, sizeof *keys);
 	for (size_t i = 0; i < m->nrows; i++) {
 		keys[i].at = i;
-		row_key_of(m, e, &m->rows[i], col, &keys[i]);
+		row_key_of(m, s, &m->rows[i], col, &keys[i]);
 	}
 	g_desc = m->wview.desc;
 	qsort(keys, m->nrows, sizeof *keys, cmp_key);
@@ -306,7 +308,7 @@ static bool row_matches(const tui *t, panel p, size_t i, const char *text)
 {
 	if (p == PANEL_TASKS)
 		return task_matches(&t->model.tasks[i], text);
-	return worker_matches(t->e, &t->model.rows[i], text);
+	return worker_matches(&t->src, &t->model.rows[i], text);
 }
 
 static size_t *sel_of(tui *t, panel p)
@@ -320,7 +322,7 @@ static bool find_row(tui *t, panel p, const char *text, size_t from, int step)
 {
 	/* The rows as they are now: a filter or sort given just before
 	 * (keys read in one go) has not been drawn yet. */
-	model_scan(&t->model, t->e, t->cli);
+	model_scan(&t->model, &t->src);
 	screen_draw(t);
 	size_t n = table_len(t, p);
 	if (!n)

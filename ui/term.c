@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "attach.h"
 #include "rline.h"
 #include "util.h"
 
@@ -65,7 +66,9 @@ static void on_signal(void *ud, int signo)
 		t->cont_pending = true;
 		break;
 	case SIGINT:
-		if (pm_cli_busy(t->cli))
+		if (t->attach)
+			ui_attach_interrupt(t);
+		else if (pm_cli_busy(t->cli))
 			pm_cli_interrupt(t->cli);
 		t->dirty = true;
 		break;

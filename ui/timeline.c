@@ -79,7 +79,7 @@ static double right_edge(const tui *t)
 double timeline_since(const tui *t)
 {
 	/* All the engine keeps: Left steps back to spans off the strip. */
-	double s = pm_engine_t0(t->e);
+	double s = t->model.t0;
 	return s > 0 ? s : 1e-9;
 }
 

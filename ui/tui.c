@@ -23,10 +23,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "keys.h"
 #include "log.h"
 #include "rline.h"
 #include "screen.h"
+#include "source.h"
 #include "tables.h"
 #include "term.h"
 #include "timeline.h"
@@ -48,8 +50,11 @@ void ui_echo_command(tui *t, const char *line)
 
 unsigned ui_request_quit(tui *t, bool ask)
 {
-	if (ask && (!pm_engine_idle(t->e) ||
-		    pm_engine_processes_alive(t->e, false) > 0)) {
+	if (t->attach) { /* stop the pool, or leave it running? */
+		t->overlay = OVERLAY_ATTACH_QUIT;
+		return UI_REDRAW;
+	}
+	if (ask && model_alive_now(&t->src)) {
 		t->overlay = OVERLAY_CONFIRM_QUIT;
 		return UI_REDRAW;
 	}
@@ -115,7 +120,7 @@ static int tick_timeout(void *ud)
 static void sample(tui *t)
 {
 	/* All rows (count 0) when the table is sorted by a sampled figure. */
-	model_sample(&t->model, (size_t)t->workers_first,
+	model_sample(&t->model, &t->src, (size_t)t->workers_first,
 		     t->workers_rows > 0 && !tables_sample_all(t)
 			     ? (size_t)t->workers_rows
 			     : 0);
@@ -139,7 +144,7 @@ static void tick(void *ud)
 	bool frame_due = now - t->last_draw >= FRAME_MIN;
 	bool scanned = false;
 	if (sample_due || (!t->frozen && !t->dirty)) {
-		model_scan(&t->model, t->e, t->cli);
+		model_scan(&t->model, &t->src);
 		scanned = true;
 	}
 	if (sample_due) {
@@ -154,7 +159,7 @@ static void tick(void *ud)
 		t->dirty = true;
 	if (t->dirty && frame_due) {
 		if (!scanned)
-			model_scan(&t->model, t->e, t->cli);
+			model_scan(&t->model, &t->src);
 		screen_draw(t);
 	}
 }
@@ -177,6 +182,13 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 	int refused = term_check();
 	if (refused)
 		return refused;
+	return ui_tui_run(loop, e, cli, NULL, NULL, opts, -1, NULL);
+}
+
+int ui_tui_run(pm_loop *loop, pm_engine *e, pm_cli *cli,
+	       struct ui_attach *a, ui_snap *snap, const pm_tui_opts *opts,
+	       int fd, pm_fd_fn fn)
+{
 	SCREEN *scr = term_open(loop);
 	if (!scr)
 		return 2;
@@ -186,11 +198,25 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 	t->loop = loop;
 	t->cli = cli;
 	t->scr = scr;
-	/* A map of a million: its head and tail, not a million items. */
-	pm_cli_set_list_head(cli, LIST_HEAD);
-	/* The interpreter's text prints no map item that is queued, runs or
-	 * ends done (map prints the list): those need no event each. */
-	pm_engine_set_item_events(e, false);
+	t->attach = a;
+	t->src.e = e;
+	t->src.cli = cli;
+	t->src.snap = snap;
+	const char *lb = getenv("POOLMON_SNAPSHOT_LOOPBACK");
+	bool loopback = e && lb && !strcmp(lb, "1");
+	if (loopback) { /* a test's: see tests/tui_snapshot.sh */
+		t->src.snap = xcalloc(1, sizeof *t->src.snap);
+		t->src.loopback = ui_snap_taker_new(e, cli);
+	}
+	if (cli) {
+		/* A map of a million: its head and tail, not a million
+		 * items. */
+		pm_cli_set_list_head(cli, LIST_HEAD);
+		/* The interpreter's text prints no map item that is
+		 * queued, runs or ends done (map prints the list): those
+		 * need no event each. */
+		pm_engine_set_item_events(e, false);
+	}
 	int tenths = opts && opts->delay_tenths > 0 ? opts->delay_tenths : 10;
 	t->delay = tenths / 10.0;
 	model_init(&t->model);
@@ -207,14 +233,17 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 		}
 	}
 	g_tui = t;
-	pm_cli_set_screen(cli, tables_command, t);
+	if (cli)
+		pm_cli_set_screen(cli, tables_command, t);
 	term_start(t);
 	rline_start(t);
 
 	pm_loop_add_fd(loop, STDIN_FILENO, POLLIN, on_stdin, t);
+	if (fn)
+		pm_loop_add_fd(loop, fd, POLLIN, fn, t);
 	pm_loop_add_hook(loop, tick_timeout, tick, t);
 
-	model_scan(&t->model, e, cli);
+	model_scan(&t->model, &t->src);
 	sample(t);
 	t->next_sample = pm_now() + t->delay;
 	screen_draw(t);
@@ -222,18 +251,27 @@ int pm_tui_run(pm_engine *e, pm_loop *loop, pm_cli *cli,
 	while (!t->quit) {
 		if (pm_loop_run_once(loop, -1) < 0)
 			break;
-		if (pm_cli_quit_requested(cli))
+		if (cli && pm_cli_quit_requested(cli))
 			t->quit = true;
 	}
 
-	pm_engine_set_item_events(e, true);
+	if (e)
+		pm_engine_set_item_events(e, true);
 	pm_loop_remove_hook(loop, t);
 	pm_loop_remove_fd(loop, STDIN_FILENO);
-	pm_cli_set_screen(cli, NULL, NULL);
+	if (fn)
+		pm_loop_remove_fd(loop, fd);
+	if (cli)
+		pm_cli_set_screen(cli, NULL, NULL);
 	rline_stop(t);
 	term_stop(scr);
 	g_tui = NULL;
 	model_free(&t->model);
+	if (loopback) {
+		ui_snap_clear(t->src.snap);
+		free(t->src.snap);
+	}
+	ui_snap_taker_free(t->src.loopback);
 	if (t->frame_log)
 		fclose(t->frame_log);
 	free(t->confirm_line);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "entry.h"
+#include "listeners.h"
 #include "output.h"
 #include "parse.h"
 #include "shared.h"
@@ -186,6 +187,17 @@ bool pm_cli_trace_start(pm_cli *c, const char *path)
 	return false;
 }
 
+void pm_cli_set_deaf(pm_cli *c, bool deaf)
+{
+	c->deaf = deaf;
+}
+
+void pm_cli_set_serve(pm_cli *c, pm_serve_fn fn, void *ud)
+{
+	c->serve = fn;
+	c->serve_ud = ud;
+}
+
 void pm_cli_set_screen(pm_cli *c, pm_screen_fn fn, void *ud)
 {
 	c->screen = fn;
@@ -204,9 +216,7 @@ pm_cli *pm_cli_new(pm_engine *e, pm_loop *loop, pm_out_mode mode,
 	c->record_fd = -1;
 	c->table = pm_cmd_table;
 	c->ntable = pm_cmd_table_size;
-	pm_engine_set_listener(e, pm_cli_on_event, c);
-	pm_engine_set_listener_ranges(e, true); /* `events items` undoes it */
-	pm_shared_set_reporter(pm_engine_shared(e), pm_cli_on_corrupt, c);
+	pm_listeners_add(c); /* the engine's events, shared-object reports */
 	pm_loop_add_hook(loop, cli_timeout, cli_tick, c);
 	/* The first workers started before anyone listened. */
 	for (size_t i = 0; i < pm_engine_worker_count(e); i++) {
@@ -234,8 +244,7 @@ void pm_cli_free(pm_cli *c)
 		pm_cli_report_error(c, "trace", err);
 	pm_record_stop(c);
 	pm_loop_remove_hook(c->loop, c);
-	pm_engine_set_listener(c->e, NULL, NULL);
-	pm_shared_set_reporter(pm_engine_shared(c->e), NULL, NULL);
+	pm_listeners_remove(c);
 	pm_wait_clear(c);
 	drop_pending(c);
 	free(c->quiet);

@@ -3,7 +3,8 @@
  * checked here like every command, then handed to the screen through the
  * hook it set (pm_cli_set_screen).  Without a screen (--batch, --script,
  * -x) they are refused: there is no table to sort and no terminal to
- * leave. */
+ * leave.  Also `serve NAME|off`, handed to the front end's serve hook
+ * (pm_cli_set_serve: the screen's, which calls src/serve/). */
 #include <string.h>
 
 #include "commands.h"
@@ -29,4 +30,22 @@ pm_status pm_cmd_screen(pm_cli *c, pm_args *a)
 	if (msg[0])
 		pm_cli_info(c, "%s", msg);
 	return CMD_OK;
+}
+
+pm_status pm_cmd_serve(pm_cli *c, pm_args *a)
+{
+	if (!c->serve)
+		return pm_cli_error(c, a, "only on the screen (a pool without one: poolmon --serve NAME)");
+	const char *w = a->words[0];
+	char msg[512] = "";
+	if (!c->serve(c->serve_ud, strcmp(w, "off") ? w : NULL, msg, sizeof msg))
+		return pm_cli_error(c, a, "%s", msg);
+	if (msg[0])
+		pm_cli_info(c, "%s", msg);
+	return CMD_OK;
+}
+
+pm_status pm_cmd_detach(pm_cli *c, pm_args *a)
+{
+	return pm_cli_error(c, a, "only on a screen attached to a served pool (poolmon attach NAME)");
 }

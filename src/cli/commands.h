@@ -79,7 +79,11 @@ pm_status pm_cmd_pool(pm_cli *c, pm_args *a);
 /* trace.c: the trace export. */
 pm_status pm_cmd_trace(pm_cli *c, pm_args *a);
 
-/* cmd_screen.c: suspend, search, filter, sort, handed to the screen. */
+/* cmd_screen.c: suspend, search, filter, sort, handed to the screen; serve. */
 pm_status pm_cmd_screen(pm_cli *c, pm_args *a);
+/* serve NAME|off, handed to the front end's hook (pm_cli_set_serve). */
+pm_status pm_cmd_serve(pm_cli *c, pm_args *a);
+/* Attached, the screen runs `detach` itself; anywhere else it is refused. */
+pm_status pm_cmd_detach(pm_cli *c, pm_args *a);
 
 #endif

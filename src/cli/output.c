@@ -429,14 +429,9 @@ void pm_cli_on_event(void *ud, const pm_event *ev)
 /* A shared object a task wrote over: said once, refused from then on,
  * with the workers and processes whose tasks looked it up (those among
  * them in the pool are replaced after their current task). */
-void pm_cli_on_corrupt(void *ud, const char *name, const char *kind,
-		       const char *why)
+void pm_cli_print_corrupt(pm_cli *c, const char *name, const char *kind,
+			  const char *why, char (*ids)[PM_ID_MAX], size_t n)
 {
-	pm_cli *c = ud;
-	char ids[16][PM_ID_MAX];
-	size_t n = pm_engine_retire_writers(c->e, name, ids, 16);
-	if (n > 16)
-		n = 16;
 	pm_buf b = { 0 };
 	if (c->mode == PM_OUT_JSON) {
 		pm_buf_puts(&b, "{\"event\":\"corrupt\",\"name\":");

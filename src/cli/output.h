@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "ids.h"
 #include "entry.h"
 #include "parse.h"
 
@@ -35,7 +36,9 @@ void pm_cli_mark_quiet(pm_cli *c, uint64_t first, uint64_t count);
 
 /* The engine's listener and the shared arena's reporter (ud: the cli). */
 void pm_cli_on_event(void *ud, const pm_event *ev);
-void pm_cli_on_corrupt(void *ud, const char *name, const char *kind,
-		       const char *why);
+/* A shared object a task wrote over, said by each interpreter; ids: the
+ * writers retired (listeners.c asks the engine once for all of them). */
+void pm_cli_print_corrupt(pm_cli *c, const char *name, const char *kind,
+			  const char *why, char (*ids)[PM_ID_MAX], size_t n);
 
 #endif

@@ -44,6 +44,9 @@ struct pm_cli {
 	int record_fd;          /* record FILE: the script written; -1 */
 	char *record_path;
 	pm_args *running;       /* the command running now */
+	bool deaf;           /* hears no engine events (pm_cli_set_deaf) */
+	pm_serve_fn serve;   /* the serve command's hook, or NULL */
+	void *serve_ud;
 	pm_screen_fn screen; /* the screen's commands, or NULL */
 	void *screen_ud;
 	/* `events items`: one event per map item and change, not the
