@@ -120,6 +120,24 @@ for i in 1 2; do
 		"subscriber $i: {\"event\":{...}} as the --json contract's"
 done
 
+# ---- "heard": an event a client's own running request heard ---------------
+rm -f "$ready.1" "$ready.2"
+python3 "$peer_py" "$sockdir/p1" hello \
+	send '{"hello":"poolmon","protocol":1,"mode":"text","subscribe":["events"]}' \
+	ready "$ready.2" until '"result":144' >"$TEST_TMPDIR/passive" &
+passive=$!
+wait_for 10 test -e "$ready.2"
+python3 "$peer_py" "$sockdir/p1" hello \
+	send '{"hello":"poolmon","protocol":1,"mode":"text","subscribe":["events"]}' \
+	send '{"id":7,"cmd":"apply square 12"}' until '"id":7,"done"' >"$TEST_TMPDIR/asker"
+is "$?" 0 "a subscriber's own apply is answered"
+wait $passive
+is "$(grep -c '"result":144' "$TEST_TMPDIR/asker")" 1 "the asker got the task's done event once"
+like "$(grep '"result":144' "$TEST_TMPDIR/asker")" '^\{"event":\{"event":"task".*"result":144.*\},"heard":true\}$' \
+	"... marked heard: its own interpreter heard it while its request ran"
+like "$(grep '"result":144' "$TEST_TMPDIR/passive")" '^\{"event":\{"event":"task".*"result":144[^}]*\}\}$' \
+	"... the other subscriber's copy is not marked heard"
+
 # ---- a join waits for its client only --------------------------------------
 "$poolmon" -c p1 -x 'submit sleep 20000; join' >/dev/null 2>&1 &
 joiner=$!

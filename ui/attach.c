@@ -238,11 +238,12 @@ static void on_line(struct ui_attach *a, const char *line)
 	if ((v = json_object_get(o, "model"))) {
 		on_model(a, v);
 	} else if ((v = json_object_get(o, "event"))) {
-		/* While a request of ours runs, our interpreter prints the
-		 * events (its out lines, as the local one prints them, a
-		 * result apply or map prints itself left out); else the
-		 * JSON event is all we hear of them. */
-		if (!a->pending)
+		/* An event our interpreter heard, while a request of ours
+		 * ran, came as that request's lines (as the local one prints
+		 * them, a result apply or map prints itself left out); the
+		 * server says so with "heard".  Else the JSON event is all
+		 * we hear of it. */
+		if (!json_is_true(json_object_get(o, "heard")))
 			event_line(a, v);
 	} else if ((v = json_object_get(o, "out")) && json_is_string(v)) {
 		pm_tui_line(NULL, PM_LINE_INFO, json_string_value(v));

@@ -65,13 +65,27 @@ static void events_line(void *ud, pm_line_kind kind, const char *line)
 	(void)kind;
 	if (!s->nevents)
 		return;
+	/* A client whose request runs now heard the event in its own
+	 * interpreter, which printed it as that request's lines (or left it
+	 * out, as apply leaves out its task's): "heard" tells it so, so an
+	 * attached screen shows each event once.  A request's interpreter
+	 * is deaf before and after it, never during one event's fan-out. */
 	pm_buf b = { 0 };
 	pm_buf_puts(&b, "{\"event\":");
 	pm_buf_puts(&b, line);
-	pm_buf_puts(&b, "}");
-	for (conn *c = s->conns; c; c = c->next)
-		if (c->sub_events)
+	size_t unheard = b.len;
+	pm_buf_puts(&b, ",\"heard\":true}");
+	for (conn *c = s->conns; c; c = c->next) {
+		if (!c->sub_events)
+			continue;
+		if (c->running) {
 			conn_queue(c, LINE_SUB, b.s, b.len);
+		} else {
+			b.s[unheard] = '}';
+			conn_queue(c, LINE_SUB, b.s, unheard + 1);
+			b.s[unheard] = ',';
+		}
+	}
 	pm_buf_free(&b);
 }
 
