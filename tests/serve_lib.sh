@@ -18,6 +18,7 @@ command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
 serve() {
 	local name=$1
 	shift
+	: >"$TEST_TMPDIR/$name.err" # an earlier server's line is not this one's
 	"$poolmon" --serve "$name" "$@" </dev/null >/dev/null \
 		2>"$TEST_TMPDIR/$name.err" &
 	server=$!
@@ -32,4 +33,10 @@ no_reports() {
 	bad=$(grep -lE 'runtime error|Sanitizer' "$TEST_TMPDIR"/*.err 2>/dev/null)
 	is "$bad" "" "no sanitizer report in the servers' stderr"
 	[ -z "$bad" ] || diag "$(head -30 $bad)"
+}
+
+# wait_gone PID — wait (20 s at most) for a server to end; its status in $?.
+wait_gone() {
+	wait_for 20 bash -c "! kill -0 $1 2>/dev/null" || return 124
+	wait "$1"
 }
