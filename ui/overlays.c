@@ -8,6 +8,7 @@
 
 #include "attach.h"
 #include "keys.h"
+#include "log.h"
 #include "screen.h"
 #include "text.h"
 #include "util.h"
@@ -133,6 +134,33 @@ static void process_lines(char ***vp, size_t *n, const ui_detail *d)
 	*vp = v;
 }
 
+/* The task's own lines still in the log ring ("t5 boom: ..." as the
+ * interpreter names a task's log lines by its function): what it printed,
+ * a Python task's traceback. */
+static void task_log_lines(char ***vp, size_t *n, const ui_task *ti)
+{
+	char **v = *vp;
+	const char *call = ti->call ? ti->call : "";
+	size_t fn_end = strcspn(call, "(");
+	size_t fn_start = fn_end;
+	while (fn_start > 0 && call[fn_start - 1] != '.')
+		fn_start--;
+	char *prefix = xasprintf("t%llu %.*s: ", (unsigned long long)ti->info.id,
+				 (int)(fn_end - fn_start), call + fn_start);
+	size_t plen = strlen(prefix), shown = 0;
+	for (size_t i = 0; i < log_count(); i++) {
+		const log_line *l = log_get(i);
+		if (l->command || l->kind != PM_LINE_EVENT ||
+		    strncmp(l->text, prefix, plen))
+			continue;
+		if (!shown++)
+			ADDF("log      its lines in the log pane, oldest first:");
+		ADDF("  %s", l->text + plen);
+	}
+	free(prefix);
+	*vp = v;
+}
+
 static void task_lines(char ***vp, size_t *n, const ui_task *ti)
 {
 	char **v = *vp;
@@ -156,6 +184,7 @@ static void task_lines(char ***vp, size_t *n, const ui_task *ti)
 		ADDF("error    %s", ti->error);
 	if (ti->info.signo)
 		ADDF("signal   %s", pm_signal_name(ti->info.signo));
+	task_log_lines(&v, n, ti);
 	*vp = v;
 }
 
