@@ -128,6 +128,9 @@ run bigint -w 1 -x "$pyt; queue bq; pipe bp; apply pyt.kinds 1234567890123456789
  apply pyt.typed 99999999999999999999; apply pyt.typed 21"
 is "$(res bigint)" "[['int', 'int', 'int'], 123456789012345678901234567890, 100000000000000000000, [1267650600228229401496703205376, 'int', 'int'], [-9223372036854775809, 'int', 'int'], 199999999999999999998, 42]" \
 	"an integer literal beyond 64 bits is a Python int in the task (n: int takes it: Python's int is a bigint); back out through a queue and a pipe, an int"
+run toobig -w 1 -x "$pyt; apply pyt.give toobig; apply pyt.give huge"
+is "$(res toobig)" "[\"result of pyt.give: cannot write a large int's digits: Exceeds the limit (4300 digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit\", 1267650600228229401496703205376]" \
+	"an int of more digits than Python writes (sys.get_int_max_str_digits()) fails the task with Python's reason; the next runs"
 run bigput -w 1 -x "$pyt; queue bq; pipe bp; put bq 99999999999999999999; apply pyt.bigtrip 0; get bq;
  put bq -18446744073709551616; get bq"
 is "$(q "$TEST_TMPDIR/bigput.json" "[e.get('result', e.get('item')) for e in ev if e['event'] in ('result', 'get')]")" \

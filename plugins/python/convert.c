@@ -157,9 +157,18 @@ int pypm_int_from_py(PyObject *o, pm_value *out, char *err, size_t len)
 	const char *t = s ? PyUnicode_AsUTF8AndSize(s, &n) : NULL;
 	int rc = t ? bytes_copy(t, (size_t)n, PM_BIGINT, out, err, len)
 		   : PYPM_NOMEM;
-	if (!t) {
+	if (!t) { /* Python's reason: more than sys.get_int_max_str_digits() */
+		PyObject *et, *ev, *tb;
+		PyErr_Fetch(&et, &ev, &tb);
+		PyObject *m = ev ? PyObject_Str(ev) : NULL;
+		const char *why = m ? PyUnicode_AsUTF8(m) : NULL;
+		fail(err, len, "cannot write a large int's digits: %s",
+		     why ? why : "?");
+		Py_XDECREF(m);
+		Py_XDECREF(et);
+		Py_XDECREF(ev);
+		Py_XDECREF(tb);
 		PyErr_Clear();
-		fail(err, len, "cannot write a large int's digits");
 	}
 	Py_XDECREF(s);
 	return rc;

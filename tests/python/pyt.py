@@ -28,7 +28,8 @@ def give(kind):
             'str': 'h\u00e9llo', 'bytes': b'a\x00b', 'bool': True,
             'false': False, 'none': None, 'list': [1, [2.5, 'x']],
             'tuple': (1, (2, 3)), 'dict': {'a': 1, 'b': [2]},
-            'bytearray': bytearray(b'xy')}[kind]
+            'bytearray': bytearray(b'xy'),
+            'toobig': 10**5000}[kind]
 
 
 def unconvertible():
