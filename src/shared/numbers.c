@@ -218,7 +218,8 @@ pm_value shm_elem_load(char code, const void *p)
 		char digits[24];
 		snprintf(digits, sizeof digits, "%llu", (unsigned long long)bits);
 		pm_value v = pm_str(digits);
-		v.type = PM_BIGINT;
+		if (v.type == PM_STR) /* else PM_NONE: out of memory */
+			v.type = PM_BIGINT;
 		return v;
 	}
 	return pm_int((int64_t)bits);
