@@ -106,8 +106,9 @@ static int echo(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 	(void)ctx;
 	if (n == 1) {
 		/* Copy through the header's helpers: results must be ours. */
-		if (a[0].type == PM_STR) {
+		if (a[0].type == PM_STR || a[0].type == PM_BIGINT) {
 			*r = pm_str(a[0].u.s.ptr);
+			r->type = a[0].type;
 			return 0;
 		}
 		if (a[0].type == PM_INT || a[0].type == PM_FLOAT ||
@@ -120,9 +121,10 @@ static int echo(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 	if (!items)
 		return ctx->fail(ctx, "out of memory");
 	for (size_t i = 0; i < n; i++) {
-		if (a[i].type == PM_STR)
+		if (a[i].type == PM_STR || a[i].type == PM_BIGINT) {
 			items[i] = pm_str(a[i].u.s.ptr);
-		else if (a[i].type == PM_LIST || a[i].type == PM_BYTES)
+			items[i].type = a[i].type;
+		} else if (a[i].type == PM_LIST || a[i].type == PM_BYTES)
 			items[i] = pm_str("<nested>");
 		else
 			items[i] = a[i];
@@ -245,6 +247,9 @@ static void py_repr(char *buf, size_t len, const pm_value *v)
 		break;
 	case PM_STR:
 		snprintf(p, room, "'%s'", v->u.s.ptr);
+		break;
+	case PM_BIGINT:
+		snprintf(p, room, "%s", v->u.s.ptr);
 		break;
 	case PM_LIST:
 		snprintf(p, room, "[");

@@ -201,7 +201,8 @@ static int consumer(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 		items[len++] = v;
 	}
 	for (size_t i = 0; i < len; i++)
-		if (items[i].type == PM_STR || items[i].type == PM_BYTES)
+		if (items[i].type == PM_STR || items[i].type == PM_BYTES ||
+		    items[i].type == PM_BIGINT)
 			free(items[i].u.s.ptr);
 	free(items);
 	return -1;
@@ -225,7 +226,8 @@ static int joinable_consumer(pm_ctx *ctx, const pm_value *a, size_t n,
 			return -1;
 		if (v.type == PM_STR)
 			ctx->log(ctx, "consumed %s", v.u.s.ptr);
-		if (v.type == PM_STR || v.type == PM_BYTES)
+		if (v.type == PM_STR || v.type == PM_BYTES ||
+		    v.type == PM_BIGINT)
 			free(v.u.s.ptr);
 		if (a[1].u.i > 0)
 			sleep_ms((long)a[1].u.i);
@@ -285,7 +287,7 @@ static long random_ms(long max)
 
 static void log_item(pm_ctx *ctx, const char *what, const pm_value *v)
 {
-	if (v->type == PM_STR)
+	if (v->type == PM_STR || v->type == PM_BIGINT)
 		ctx->log(ctx, "%s %s (pid %d)", what, v->u.s.ptr, (int)getpid());
 	else if (v->type == PM_INT)
 		ctx->log(ctx, "%s %lld (pid %d)", what, (long long)v->u.i,
@@ -334,7 +336,8 @@ static int qreader(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 		if (v.type == PM_NONE)
 			break;
 		log_item(ctx, "got", &v);
-		if (v.type == PM_STR || v.type == PM_BYTES)
+		if (v.type == PM_STR || v.type == PM_BYTES ||
+		    v.type == PM_BIGINT)
 			free(v.u.s.ptr);
 		got++;
 		sleep_ms(random_ms((long)a[1].u.i));
@@ -520,7 +523,8 @@ static int consume(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 		}
 		pm_value *grown = realloc(items, (len + 1) * sizeof *items);
 		if (!grown) {
-			if (v.type == PM_STR || v.type == PM_BYTES)
+			if (v.type == PM_STR || v.type == PM_BYTES ||
+			    v.type == PM_BIGINT)
 				free(v.u.s.ptr);
 			ctx->fail(ctx, "out of memory");
 			break;
@@ -535,7 +539,8 @@ static int consume(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 			sleep_ms((long)a[1].u.i);
 	}
 	for (size_t i = 0; i < len; i++)
-		if (items[i].type == PM_STR || items[i].type == PM_BYTES)
+		if (items[i].type == PM_STR || items[i].type == PM_BYTES ||
+		    items[i].type == PM_BIGINT)
 			free(items[i].u.s.ptr);
 	free(items);
 	return -1;
@@ -663,7 +668,8 @@ static int recv_task(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 			rc = ctx->fail(ctx, "out of memory");
 		}
 		for (size_t i = 0; i < len; i++)
-			if (items[i].type == PM_STR || items[i].type == PM_BYTES)
+			if (items[i].type == PM_STR || items[i].type == PM_BYTES ||
+			    items[i].type == PM_BIGINT)
 				free(items[i].u.s.ptr);
 		free(items);
 		return -1;
@@ -718,7 +724,8 @@ static int typecode(pm_ctx *ctx, const pm_value *a, size_t n, pm_value *r)
 		int rc = ctx->shm->value_get(obj, i, is_array ? &vals[i] : &row[4]);
 		if (rc != PM_SHM_OK) {
 			for (size_t j = 0; j < i && is_array; j++)
-				if (vals[j].type == PM_STR || vals[j].type == PM_BYTES)
+				if (vals[j].type == PM_STR || vals[j].type == PM_BYTES ||
+				    vals[j].type == PM_BIGINT)
 					free(vals[j].u.s.ptr);
 			free(vals);
 			free(row);

@@ -15,6 +15,7 @@ void pm_value_free(pm_value *v)
 		return;
 	switch (v->type) {
 	case PM_STR:
+	case PM_BIGINT:
 	case PM_BYTES:
 		free(v->u.s.ptr);
 		break;
@@ -49,6 +50,28 @@ pm_value pm_str_n(const char *s, size_t len)
 	return v;
 }
 
+bool pm_bigint_valid(const char *s, size_t len, char *why, size_t whylen)
+{
+	const char *d = len && s[0] == '-' ? s + 1 : s;
+	size_t nd = len - (size_t)(d - s);
+	const char *lim = d == s ? "9223372036854775807" : "9223372036854775808";
+	const char *msg = NULL;
+	size_t k = 0;
+	while (k < nd && d[k] >= '0' && d[k] <= '9')
+		k++;
+	if (!nd)
+		msg = "no digits";
+	else if (k < nd)
+		msg = "not a decimal integer";
+	else if (d[0] == '0')
+		msg = "a leading zero";
+	else if (nd < 19 || (nd == 19 && memcmp(d, lim, 19) <= 0))
+		msg = "fits in 64 bits (an int, not a bigint)";
+	if (msg && why && whylen)
+		snprintf(why, whylen, "bigint of %zu bytes: %s", len, msg);
+	return !msg;
+}
+
 pm_value pm_list_take(pm_value *items, size_t n)
 {
 	pm_value v = pm_none();
@@ -63,6 +86,7 @@ pm_value pm_value_copy(const pm_value *v)
 	pm_value c = *v;
 	switch (v->type) {
 	case PM_STR:
+	case PM_BIGINT:
 	case PM_BYTES:
 		c.u.s.ptr = xmalloc(v->u.s.len + 1);
 		if (v->u.s.len) /* empty bytes may come with no pointer */
@@ -96,6 +120,7 @@ bool pm_value_equal(const pm_value *a, const pm_value *b)
 	case PM_BOOL: return a->u.i == b->u.i;
 	case PM_FLOAT: return a->u.f == b->u.f;
 	case PM_STR:
+	case PM_BIGINT:
 	case PM_BYTES:
 		return a->u.s.len == b->u.s.len &&
 		       (!a->u.s.len ||
@@ -122,6 +147,7 @@ const char *pm_type_name(pm_type t)
 	case PM_BYTES: return "bytes";
 	case PM_LIST: return "list";
 	case PM_BOOL: return "bool";
+	case PM_BIGINT: return "bigint";
 	}
 	return "?";
 }
@@ -274,6 +300,9 @@ void pm_value_format(pm_buf *b, const pm_value *v)
 	case PM_INT:
 		pm_format_int(b, v->u.i);
 		break;
+	case PM_BIGINT:
+		pm_buf_add(b, v->u.s.ptr, v->u.s.len);
+		break;
 	case PM_FLOAT:
 		format_float(b, v->u.f);
 		break;
@@ -416,6 +445,9 @@ void pm_value_json(pm_buf *b, const pm_value *v)
 	case PM_INT:
 		pm_format_int(b, v->u.i);
 		break;
+	case PM_BIGINT: /* a bare JSON number, all its digits */
+		pm_buf_add(b, v->u.s.ptr, v->u.s.len);
+		break;
 	case PM_FLOAT:
 		/* JSON has no NaN or infinity: they are written as the
 		 * strings "nan", "inf" and "-inf", the words text shows. */
@@ -504,14 +536,19 @@ static bool check_at(vcheck *c, const pm_value *v, int depth)
 		return true;
 	}
 	case PM_STR:
+	case PM_BIGINT:
 	case PM_BYTES: {
 		const char *t = pm_type_name(v->type);
-		if (!v->u.s.ptr && (v->type == PM_STR || v->u.s.len))
+		char msg[96];
+		if (!v->u.s.ptr && (v->type != PM_BYTES || v->u.s.len))
 			return check_fail(c, "%s with a NULL pointer (length %zu)",
 					  t, v->u.s.len);
 		if (c->budget < 5 || v->u.s.len > c->budget - 5)
 			return check_fail(c, "%s of %zu bytes: larger than %zu bytes in all",
 					  t, v->u.s.len, PM_VALUE_MAX_BYTES);
+		if (v->type == PM_BIGINT &&
+		    !pm_bigint_valid(v->u.s.ptr, v->u.s.len, msg, sizeof msg))
+			return check_fail(c, "%s", msg);
 		c->budget -= 5 + v->u.s.len;
 		return true;
 	}
@@ -563,6 +600,7 @@ size_t pm_value_encoded_size(const pm_value *v)
 	case PM_BOOL:
 	case PM_FLOAT: return 9;
 	case PM_STR:
+	case PM_BIGINT:
 	case PM_BYTES: return 5 + v->u.s.len;
 	case PM_LIST: {
 		size_t n = 5;
@@ -591,6 +629,7 @@ size_t pm_value_encode(const pm_value *v, unsigned char *out, size_t cap)
 		memcpy(out + 1, &v->u.f, 8);
 		return 9;
 	case PM_STR:
+	case PM_BIGINT:
 	case PM_BYTES: {
 		uint32_t len = (uint32_t)v->u.s.len;
 		memcpy(out + 1, &len, 4);
@@ -660,6 +699,7 @@ static size_t decode(const unsigned char *in, size_t len, pm_value *out,
 		memcpy(&out->u.f, in + 1, 8);
 		return 9;
 	case PM_STR:
+	case PM_BIGINT:
 	case PM_BYTES: {
 		uint32_t n;
 		if (len < 5)
@@ -668,6 +708,9 @@ static size_t decode(const unsigned char *in, size_t len, pm_value *out,
 		if (n > len - 5)
 			return bad(why, whylen, "%s of %u bytes in %zu",
 				   pm_type_name((pm_type)in[0]), n, len - 5);
+		if (in[0] == PM_BIGINT &&
+		    !pm_bigint_valid((const char *)in + 5, n, why, whylen))
+			return 0;
 		*out = pm_str_n((const char *)in + 5, n);
 		out->type = (pm_type)in[0];
 		return 5 + (size_t)n;

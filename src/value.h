@@ -17,6 +17,9 @@ void pm_values_free(pm_value *v, size_t n); /* contents and the array */
 pm_value pm_value_copy(const pm_value *v);
 pm_value *pm_values_copy(const pm_value *v, size_t n);
 pm_value pm_str_n(const char *s, size_t len);
+/* Whether s[0..len) is a PM_BIGINT's payload: decimal digits, "-" allowed,
+ * no leading zero, beyond int64; if not, says why (when why is given). */
+bool pm_bigint_valid(const char *s, size_t len, char *why, size_t whylen);
 pm_value pm_list_take(pm_value *items, size_t n); /* takes the array */
 bool pm_value_equal(const pm_value *a, const pm_value *b);
 const char *pm_type_name(pm_type t);

@@ -59,6 +59,13 @@ is "$gets" "t2 qreader: got A (pid N) t2 qreader: got B (pid N) t2 qreader: got 
 like "$out" "^t1 shared.qwriter\('q', 30, 'A', 'B', 'C'\) done: 3" "qwriter returns how many it put"
 is "$(printf '%s\n' "$out" | tail -1)" "3" "qreader returns how many it got"
 
+out=$("$poolmon" -w 1 --batch -x 'load shared; queue q; apply qwriter q 0 99999999999999999999 -18446744073709551616; put q None; apply qreader q 0' 2>&1 |
+	grep 'q[a-z]*: ' | sed 's/pid [0-9]*/pid N/')
+is "$out" "t1 qwriter: put 99999999999999999999 (pid N)
+t1 qwriter: put -18446744073709551616 (pid N)
+t2 qreader: got 99999999999999999999 (pid N)
+t2 qreader: got -18446744073709551616 (pid N)" "bigints through a queue: logged as the bare number"
+
 out=$("$poolmon" -w 1 --batch -x 'load shared; apply qreader nope 0' 2>&1)
 like "$out" "no shared object 'nope'" "qreader on a missing queue fails clearly"
 

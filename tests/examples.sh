@@ -284,9 +284,9 @@ is "$(q '"\n".join(str(r) for r in results())')" "['i', 'signed int', 'int', 4, 
 ['i', 'signed int', 'int', 4, 2147483647]
 ['I', 'unsigned int', 'int', 4, 4294967295]
 ['l', 'signed long', 'int', 8, 9223372036854775807]
-['L', 'unsigned long', 'int', 8, 9223372036854775807]
+['L', 'unsigned long', 'int', 8, 18446744073709551615]
 ['q', 'signed long long', 'int', 8, -9223372036854775808]
-['Q', 'unsigned long long', 'int', 8, 9223372036854775807]
+['Q', 'unsigned long long', 'int', 8, 18446744073709551615]
 ['f', 'float', 'float', 4, 3.140000104904175]
 ['d', 'double', 'float', 8, 3.14]
 ['c', 'char', 'bytes', 1, 'a']" "the type-code table: each code's C type, Python type, size and value, read in a worker"

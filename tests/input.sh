@@ -48,10 +48,16 @@ run_text "2^63 as a range end" 'map square 1..9223372036854775808; echo after' \
 	"after" "-x:1: error: map: bad range '1..9223372036854775808': 9223372036854775808 is out of the 64-bit integer range"
 run_text "2^64 as a range start" 'map square 18446744073709551616..1; echo after' \
 	"after" "-x:1: error: map: bad range '18446744073709551616..1': 18446744073709551616 is out of the 64-bit integer range"
-run_text "2^63 as a number" 'apply echo 9223372036854775808; echo after' \
-	"after" "-x:1: error: apply: integer out of range (64 bits): 9223372036854775808"
-run_text "2^64 as a number" 'apply echo 18446744073709551616; echo after' \
-	"after" "-x:1: error: apply: integer out of range (64 bits): 18446744073709551616"
+# a number beyond int64 is a bigint (ABI 1.4), its digits exact
+out=$("$poolmon" --batch -w 1 -x 'apply echo 9223372036854775808; apply echo -0018446744073709551616 +18446744073709551616' 2>&1)
+is "$out" "9223372036854775808
+[-18446744073709551616, 18446744073709551616]" "2^63 and 2^64 as numbers, negative, with leading zeros: bigints, shown whole"
+out=$("$poolmon" --batch --json -w 1 -x 'queue q; put q 99999999999999999999; get q; value v Q; set v 18446744073709551615; show v' 2>&1)
+like "$out" '"event":"get","name":"q","item":99999999999999999999}' "put and get of a bigint: a bare JSON number"
+like "$out" '"value":18446744073709551615[,}]' "a Value 'Q' above 2^63: a bigint, a bare JSON number"
+run_text "a bigint for a C task's int parameter: refused at submit, nothing runs" 'apply square 123456789012345678901234567890; submit square n=-99999999999999999999; apply square 3' \
+	"9" "-x:1: error: apply: demo.square(n:int): argument 'n': 1.2e+29-ish integer does not fit in 64 bits (int is -2**63..2**63-1)
+-x:1: error: submit: demo.square(n:int): argument 'n': -1.0e+20-ish integer does not fit in 64 bits (int is -2**63..2**63-1)"
 run_text "reversed range" 'map square 9223372036854775807..-9223372036854775808; echo after' \
 	"after" "-x:1: error: map: empty range '9223372036854775807..-9223372036854775808': 9223372036854775807 is after -9223372036854775808"
 

@@ -36,10 +36,10 @@ pyt.give(kind:any)
 pyt.unconvertible()
 pyt.deep_unconvertible()
 pyt.add(a:any, b:any=10)
-pyt.person(name:any, age:int, city:any='Paris', **kwargs)
+pyt.person(name:any, age:bigint, city:any='Paris', **kwargs)
 pyt.collect(first:any, *args, **kwargs)
 pyt.div(a:any, b:any)
-pyt.typed(n:int)
+pyt.typed(n:bigint)
 pyt.exits(code:any)
 pyt.hard_exit(code:any)
 pyt.hang()
@@ -47,7 +47,8 @@ pyt.talk(n:any)
 pyt.read_stdin()
 pyt.pid()
 pyt.count()
-pyt.threads(n:any)" \
+pyt.threads(n:any)
+pyt.bigtrip(x:any)" \
 	"each public function defined in the module is a task (not _private, not the imported join), with its signature"
 like "$out" "pyt.person\\(.*\\) -> any  \\(keywords: shout=False\\)" "keyword-only parameters are named in the help"
 like "$out" "pyt.echo\\(x:any\\) -> any  return x" "the docstring's first line is the help"
@@ -98,7 +99,7 @@ like "$out" "demo.so: it takes no argument" "NAME:ARG for a plugin without open 
 
 # --- values both ways -------------------------------------------------------
 run values -w 1 -x "$pyt; apply pyt.echo 7; apply pyt.echo -2.5; apply pyt.echo hello; apply pyt.echo 1,2.5,x;
- apply pyt.kinds 1 2.5 s 1,2; apply pyt.give int; apply pyt.give big; apply pyt.give negbig; apply pyt.give float;
+ apply pyt.kinds 1 2.5 s 1,2; apply pyt.give int; apply pyt.give big; apply pyt.give negbig; apply pyt.give huge; apply pyt.give float;
  apply pyt.give str; apply pyt.give bool; apply pyt.give false; apply pyt.give none;
  apply pyt.give list; apply pyt.give tuple; apply pyt.give dict"
 expected=$(python3 - "$py" <<'PY'
@@ -107,17 +108,34 @@ sys.path.insert(0, sys.argv[1])
 import pyt
 def conv(v):  # what the plugin says it does, in Python
     if isinstance(v, bool) or v is None or isinstance(v, float): return v
-    if isinstance(v, int): return v if -2**63 <= v < 2**63 else str(v)
     if isinstance(v, (list, tuple)): return [conv(x) for x in v]
     if isinstance(v, dict): return [[conv(k), conv(x)] for k, x in v.items()]
     return v
 vals = [7, -2.5, 'hello', [1, 2.5, 'x'], pyt.kinds(1, 2.5, 's', [1, 2])]
-vals += [pyt.give(k) for k in ('int big negbig float str bool false none list tuple dict').split()]
+vals += [pyt.give(k) for k in ('int big negbig huge float str bool false none list tuple dict').split()]
 print([conv(v) for v in vals])
 PY
 )
 is "$(res values)" "$expected" \
-	"int float str list in, every kind out (an int beyond 64 bits as its decimal str, tuple as list, dict as [key, value] pairs)"
+	"int float str list in, every kind out (an int beyond 64 bits an int, tuple as list, dict as [key, value] pairs)"
+like "$(cat "$TEST_TMPDIR/values.json")" '"event":"result","id":"t9","result":1267650600228229401496703205376}' \
+	"2**100 is a bare JSON number in --json, every digit"
+
+# --- ints beyond 64 bits: the command line, a queue, a pipe -------------------
+run bigint -w 1 -x "$pyt; queue bq; pipe bp; apply pyt.kinds 123456789012345678901234567890 -99999999999999999999 9223372036854775807;
+ apply pyt.echo 123456789012345678901234567890; apply pyt.add 99999999999999999999 1;
+ apply pyt.bigtrip 1267650600228229401496703205376; apply pyt.bigtrip -9223372036854775809;
+ apply pyt.typed 99999999999999999999; apply pyt.typed 21"
+is "$(res bigint)" "[['int', 'int', 'int'], 123456789012345678901234567890, 100000000000000000000, [1267650600228229401496703205376, 'int', 'int'], [-9223372036854775809, 'int', 'int'], 199999999999999999998, 42]" \
+	"an integer literal beyond 64 bits is a Python int in the task (n: int takes it: Python's int is a bigint); back out through a queue and a pipe, an int"
+run toobig -w 1 -x "$pyt; apply pyt.give toobig; apply pyt.give huge"
+is "$(res toobig)" "[\"result of pyt.give: cannot write a large int's digits: Exceeds the limit (4300 digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit\", 1267650600228229401496703205376]" \
+	"an int of more digits than Python writes (sys.get_int_max_str_digits()) fails the task with Python's reason; the next runs"
+run bigput -w 1 -x "$pyt; queue bq; pipe bp; put bq 99999999999999999999; apply pyt.bigtrip 0; get bq;
+ put bq -18446744073709551616; get bq"
+is "$(q "$TEST_TMPDIR/bigput.json" "[e.get('result', e.get('item')) for e in ev if e['event'] in ('result', 'get')]")" \
+	"[[99999999999999999999, 'int', 'int'], 0, -18446744073709551616]" \
+	"put of a literal beyond 64 bits: a task gets it as an int; get shows it whole (a bare JSON number)"
 out=$("$poolmon" --batch -w 1 -x "$pyt; apply pyt.give bytes; apply pyt.give bytearray; apply pyt.give bool; apply pyt.give none" 2>&1)
 is "$(tail -4 <<<"$out")" "b'a\\x00b'
 b'xy'
@@ -131,7 +149,7 @@ run sig -w 1 -x "$pyt; apply pyt.add 1; apply pyt.add 1 2; apply pyt.add 1 b=5; 
 is "$(res sig)" "[11, 3, 6, 7, 'bob,30,Paris', 'bob,30,Rome', 'BOB,30,PARIS', 'ann,5,Oslo', [1, [2, 3], [['k', 'v'], ['z', 9]]]]" \
 	"defaults applied by Python, names bind, keyword-only through **kwargs, *args and **kwargs"
 out=$("$poolmon" --batch -w 1 -x "$pyt; apply pyt.typed abc; apply pyt.add; apply pyt.add 1 2 3; apply pyt.typed 4" 2>&1)
-like "$out" "error: apply: pyt.typed\\(n:int\\): argument 'n' must be int, got str 'abc'" \
+like "$out" "error: apply: pyt.typed\\(n:bigint\\): argument 'n' must be int, got str 'abc'" \
 	"an argument of the wrong type for a typed parameter is refused before it runs"
 like "$out" "error: apply: pyt.add\\(a:any, b:any=10\\): missing argument 'a'" "too few arguments: refused"
 like "$out" "error: apply: .*takes 1 to 2 arguments, got 3" "too many arguments: refused"

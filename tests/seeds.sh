@@ -105,23 +105,6 @@ for n in $timed; do
 	wait
 done
 
-# A known gap, reported as TODO (not a pass, not a failure) while it lasts:
-# seed 001 part 4's job puts 499999666667166666000000 on the queue, and
-# poolmon's values are 64-bit (the poolmon module raises OverflowError).
-big_int=
-grep -q "OverflowError: Queue 'q': int above 2\*\*63-1" "$out/001_comparison.json" &&
-	big_int="poolmon's queue refuses ints beyond 64 bits (seed 001 part 4 puts 4.99e23)"
-# todo_or NAME ASSERTION... — the assertion, or a TODO line while big_int.
-todo_or() {
-	if [ -n "$big_int" ] && [ "$1" = 001_comparison ]; then
-		_tap_n=$((_tap_n + 1))
-		echo "not ok $_tap_n - ${*: -1} # TODO $big_int"
-		return
-	fi
-	shift
-	"$@"
-}
-
 # The exit status of each poolmon script: 0 but where a seed ends with an
 # error or a task that does not end done.
 want_rc() {
@@ -147,7 +130,7 @@ same() {
 
 for n in "${names[@]}"; do
 	ok "$n: its poolmon script is there" test -f "$seeds/$n.poolmon"
-	todo_or "$n" is "$(cat "$out/$n.rc") $(cat "$out/$n.err")" "$(want_rc "$n") " \
+	is "$(cat "$out/$n.rc") $(cat "$out/$n.err")" "$(want_rc "$n") " \
 		"$n: poolmon --script exits $(want_rc "$n"), nothing on stderr"
 	errs=$(python3 -c '
 import json, sys
@@ -157,9 +140,9 @@ for l in open(sys.argv[1]):
         print(e.get("message") or e.get("error"))' "$out/$n.json" 2>&1)
 	case $n in
 	001_array_2d) like "$errs" 'TypeError' "$n: the 2-D array refused as Python's TypeError" ;;
-	*) todo_or "$n" is "$errs" "" "$n: no error, no task failed" ;;
+	*) is "$errs" "" "$n: no error, no task failed" ;;
 	esac
-	todo_or "$n" same "$n" "$n: poolmon prints what the seed prints"
+	same "$n" "$n: poolmon prints what the seed prints"
 done
 
 # q NAME PYEXPR — evaluate over ev, the JSON events of NAME's poolmon run.
@@ -171,8 +154,7 @@ def tasks(task=None, state="done"):
     return [e for e in ev if e["event"] == "task" and e["state"] == state
             and (task is None or e["task"] == task)]
 def ended(task):
-    # done, or failed after its work (the put of 001_comparison, see big_int)
-    return [e for e in ev if e["event"] == "task" and e["state"] in ("done", "failed")
+    return [e for e in ev if e["event"] == "task" and e["state"] == "done"
             and e["task"] == task]
 def shown(name):
     return [e["object"] for e in ev if e["event"] == "shared" and e["object"]["name"] == name]
@@ -183,8 +165,7 @@ print(eval(sys.argv[2]))' "$out/$1.json" "$2"
 
 # --- what the seeds show beyond their lines -----------------------------------
 # seed 001's lesson: the two job processes run at the same time (multicore),
-# the two threads share one worker (multithread).  Their times hold even
-# while job's put fails (big_int).
+# the two threads share one worker (multithread).
 is "$(q 001_comparison 'sorted(e["worker"] for e in ended("001_comparison.job"))')" \
 	"['p1', 'p2']" "001_comparison: multicore's two jobs ran in processes p1 and p2"
 is "$(q 001_comparison 'len([1 for a in ended("001_comparison.job") for b in ended("001_comparison.job") if a is not b and a["started"] < b["ended"] and b["started"] < a["ended"]])')" \

@@ -187,9 +187,12 @@ static void test_ranges(void **state)
 	assert_int_equal(pm_parse_value("18446744073709551616..1", false, &v,
 					err, sizeof err), -1);
 	assert_string_equal(err, "bad range '18446744073709551616..1': 18446744073709551616 is out of the 64-bit integer range");
+	/* ABI 1.4: a number beyond int64 is a bigint of its digits */
 	assert_int_equal(pm_parse_value("18446744073709551616", false, &v,
-					err, sizeof err), -1);
-	assert_string_equal(err, "integer out of range (64 bits): 18446744073709551616");
+					err, sizeof err), 0);
+	assert_int_equal(v.type, PM_BIGINT);
+	assert_string_equal(v.u.s.ptr, "18446744073709551616");
+	pm_value_free(&v);
 	/* the same range as an option value */
 	pm_args *a;
 	assert_int_equal(pm_parse_line("apply echo x=0..9223372036854775807", &a), 1);
@@ -224,8 +227,35 @@ static void test_values(void **state)
 					sizeof err), 0);
 	assert_int_equal(v.u.i, INT64_MAX);
 	assert_int_equal(pm_parse_value("9223372036854775808", false, &v, err,
-					sizeof err), -1);
-	assert_string_equal(err, "integer out of range (64 bits): 9223372036854775808");
+					sizeof err), 0);
+	assert_int_equal(v.type, PM_BIGINT);
+	assert_string_equal(v.u.s.ptr, "9223372036854775808");
+	pm_value_free(&v);
+	/* written as Python reads int(): a sign, leading zeros dropped */
+	static const char *const bigs[][2] = {
+		{ "-9223372036854775809", "-9223372036854775809" },
+		{ "+000123456789012345678901234567890", "123456789012345678901234567890" },
+		{ "-0099999999999999999999", "-99999999999999999999" },
+	};
+	for (size_t i = 0; i < sizeof bigs / sizeof *bigs; i++) {
+		assert_int_equal(pm_parse_value(bigs[i][0], false, &v, err,
+						sizeof err), 0);
+		assert_int_equal(v.type, PM_BIGINT);
+		assert_string_equal(v.u.s.ptr, bigs[i][1]);
+		assert_true(pm_value_check(&v, NULL, 0));
+		pm_value_free(&v);
+	}
+	/* leading zeros on an int64 stay an int */
+	assert_int_equal(pm_parse_value("-00009223372036854775808", false, &v,
+					err, sizeof err), 0);
+	assert_int_equal(v.type, PM_INT);
+	assert_true(v.u.i == INT64_MIN);
+	/* in a list too */
+	assert_int_equal(pm_parse_value("1,99999999999999999999", false, &v,
+					err, sizeof err), 0);
+	assert_int_equal(v.u.list.items[0].type, PM_INT);
+	assert_int_equal(v.u.list.items[1].type, PM_BIGINT);
+	pm_value_free(&v);
 	assert_int_equal(pm_parse_value("5..1", false, &v, err, sizeof err), -1);
 	assert_int_equal(pm_parse_value("a..b", false, &v, err, sizeof err), 0);
 	assert_int_equal(v.type, PM_STR); /* "wait..." is a word */

@@ -161,16 +161,35 @@ static void test_value_codes(void **state)
 	pm_value_free(&a);
 	pm_value_free(&ab);
 
-	/* Q above INT64_MAX reads back as its digits. */
+	/* Q above INT64_MAX reads back as a bigint (ABI 1.4), and takes one
+	 * up to 2**64-1; beyond, negative or in 'q' it is out of range. */
 	pm_value max = pm_int(INT64_MAX);
 	assert_int_equal(pm_shared_value_new(s, "vq", 'Q', &max, false, err,
 					     sizeof err), 0);
 	void *vq = pm_shared_find(s, "vq");
 	pm_value one = pm_int(1);
 	assert_int_equal(api->value_add(vq, 0, &one, &got), PM_SHM_OK);
-	assert_int_equal(got.type, PM_STR);
+	assert_int_equal(got.type, PM_BIGINT);
 	assert_string_equal(got.u.s.ptr, "9223372036854775808");
 	pm_value_free(&got);
+	pm_value umax = pm_bigint("18446744073709551615");
+	assert_int_equal(api->value_set(vq, 0, &umax), PM_SHM_OK);
+	assert_int_equal(api->value_get(vq, 0, &got), PM_SHM_OK);
+	assert_true(pm_value_equal(&got, &umax));
+	pm_value_free(&got);
+	pm_value over = pm_bigint("18446744073709551616");
+	pm_value under = pm_bigint("-9223372036854775809");
+	assert_int_equal(api->value_set(vq, 0, &over), PM_SHM_RANGE);
+	assert_int_equal(api->value_set(vq, 0, &under), PM_SHM_RANGE);
+	assert_int_equal(pm_shared_check_value('q', &umax, err, sizeof err), -1);
+	assert_string_equal(err, "18446744073709551615 is out of range for type code 'q' (-9223372036854775808..9223372036854775807)");
+	assert_int_equal(pm_shared_check_value('d', &over, err, sizeof err), 0);
+	assert_int_equal(api->value_get(vq, 0, &got), PM_SHM_OK);
+	assert_string_equal(got.u.s.ptr, "18446744073709551615");
+	pm_value_free(&got);
+	pm_value_free(&umax);
+	pm_value_free(&over);
+	pm_value_free(&under);
 	/* A wrap like C's for a small code. */
 	pm_value v127 = pm_int(127);
 	pm_shared_value_new(s, "vb", 'b', &v127, true, err, sizeof err);

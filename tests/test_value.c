@@ -287,6 +287,124 @@ static void test_decode_why(void **state)
 	assert_string_equal(why, "truncated");
 }
 
+/* An encoded PM_BIGINT of the given payload. */
+static size_t bigint_record(unsigned char *buf, const char *digits)
+{
+	uint32_t n = (uint32_t)strlen(digits);
+	buf[0] = PM_BIGINT;
+	memcpy(buf + 1, &n, 4);
+	memcpy(buf + 5, digits, n);
+	return 5 + n;
+}
+
+/* ABI 1.4: ints beyond int64, their digits exact everywhere. */
+static void test_bigint(void **state)
+{
+	(void)state;
+	/* The helper: PM_INT whenever it fits, bad text refused. */
+	pm_value v = pm_bigint("9223372036854775807");
+	assert_int_equal(v.type, PM_INT);
+	assert_true(v.u.i == INT64_MAX);
+	v = pm_bigint("-9223372036854775808");
+	assert_int_equal(v.type, PM_INT);
+	assert_true(v.u.i == INT64_MIN);
+	v = pm_bigint("0");
+	assert_int_equal(v.type, PM_INT);
+	assert_int_equal(v.u.i, 0);
+	const char *junk[] = { "", "-", "+1", "007", "-0", "1e30", " 1", "12a",
+			       "99999999999999999999x" };
+	for (size_t i = 0; i < sizeof junk / sizeof *junk; i++)
+		assert_int_equal(pm_bigint(junk[i]).type, PM_NONE);
+	/* Beyond: a bigint, shown and written in JSON as the bare number. */
+	pm_value *items = xcalloc(3, sizeof *items);
+	items[0] = pm_bigint("9223372036854775808");
+	items[1] = pm_bigint("-9223372036854775809");
+	items[2] = pm_bigint("1267650600228229401496703205376");
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(items[i].type, PM_BIGINT);
+	assert_string_equal(pm_type_name(PM_BIGINT), "bigint");
+	pm_value l = pm_list_take(items, 3);
+	char *s = fmt(&l);
+	assert_string_equal(s, "[9223372036854775808, -9223372036854775809, 1267650600228229401496703205376]");
+	free(s);
+	s = json(&l);
+	assert_string_equal(s, "[9223372036854775808,-9223372036854775809,1267650600228229401496703205376]");
+	free(s);
+	assert_true(pm_value_check(&l, NULL, 0));
+	/* Encoded and decoded (a task's record, a queue item): the same. */
+	size_t n = pm_value_encoded_size(&l);
+	assert_int_equal(n, 5 + 3 * 5 + 19 + 20 + 31);
+	unsigned char *buf = xmalloc(n);
+	assert_int_equal(pm_value_encode(&l, buf, n), n);
+	pm_value back;
+	assert_int_equal(pm_value_decode(buf, n, &back), n);
+	assert_true(pm_value_equal(&l, &back));
+	assert_string_equal(back.u.list.items[2].u.s.ptr,
+			    "1267650600228229401496703205376");
+	pm_value copy = pm_value_copy(&back.u.list.items[1]);
+	assert_true(pm_value_equal(&copy, &l.u.list.items[1]));
+	pm_value other = pm_bigint("9223372036854775809");
+	assert_false(pm_value_equal(&other, &l.u.list.items[0]));
+	pm_value_free(&other);
+	pm_value_free(&copy);
+	pm_value_free(&back);
+	for (size_t k = 0; k < n; k++) {
+		pm_value part;
+		assert_int_equal(pm_value_decode(buf, k, &part), 0);
+	}
+	free(buf);
+	pm_value_free(&l);
+}
+
+/* A record whose digits are not a bigint's is refused, with why; so is a
+ * plugin's value. */
+static void test_bigint_bad_digits(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *digits, *why;
+	} bad[] = {
+		{ "", "bigint of 0 bytes: no digits" },
+		{ "-", "bigint of 1 bytes: no digits" },
+		{ "12345678901234567890x", "bigint of 21 bytes: not a decimal integer" },
+		{ "+12345678901234567890", "bigint of 21 bytes: not a decimal integer" },
+		{ "1.5e300", "bigint of 7 bytes: not a decimal integer" },
+		{ "012345678901234567890", "bigint of 21 bytes: a leading zero" },
+		{ "-012345678901234567890", "bigint of 22 bytes: a leading zero" },
+		{ "9223372036854775807", "bigint of 19 bytes: fits in 64 bits (an int, not a bigint)" },
+		{ "-9223372036854775808", "bigint of 20 bytes: fits in 64 bits (an int, not a bigint)" },
+		{ "5", "bigint of 1 bytes: fits in 64 bits (an int, not a bigint)" },
+	};
+	unsigned char buf[64];
+	char why[128];
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		size_t n = bigint_record(buf, bad[i].digits);
+		pm_value v;
+		assert_int_equal(pm_value_decode_why(buf, n, &v, why, sizeof why),
+				 0);
+		assert_string_equal(why, bad[i].why);
+		assert_int_equal(v.type, PM_NONE);
+		pm_value p = pm_str(bad[i].digits);
+		p.type = PM_BIGINT;
+		expect_invalid(&p, bad[i].why);
+		pm_value_free(&p);
+	}
+	/* A NUL inside the digits. */
+	size_t n = bigint_record(buf, "12345678901234567890");
+	buf[10] = '\0';
+	pm_value v;
+	assert_int_equal(pm_value_decode_why(buf, n, &v, why, sizeof why), 0);
+	assert_string_equal(why, "bigint of 20 bytes: not a decimal integer");
+	/* The edges are bigints. */
+	n = bigint_record(buf, "-9223372036854775809");
+	assert_int_equal(pm_value_decode(buf, n, &v), n);
+	assert_int_equal(v.type, PM_BIGINT);
+	pm_value_free(&v);
+	pm_value nul = pm_none();
+	nul.type = PM_BIGINT;
+	expect_invalid(&nul, "bigint with a NULL pointer (length 0)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +419,8 @@ int main(void)
 		cmocka_unit_test(test_check_depth),
 		cmocka_unit_test(test_check_empty_without_pointer),
 		cmocka_unit_test(test_decode_why),
+		cmocka_unit_test(test_bigint),
+		cmocka_unit_test(test_bigint_bad_digits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

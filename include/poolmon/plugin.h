@@ -24,8 +24,9 @@ extern "C" {
 #define POOLMON_ABI_MAJOR 1
 /* 1.1: pm_ctx.shm, shared objects; 1.2: PM_BOOL; 1.3: pm_plugin.open and
  * task_data (tasks made at load time from an argument), pm_ctx.task_name
- * and task_data.  Plugins built for an older minor load as they are. */
-#define POOLMON_ABI_MINOR 3
+ * and task_data; 1.4: PM_BIGINT.  Plugins built for an older minor load as
+ * they are. */
+#define POOLMON_ABI_MINOR 4
 #define POOLMON_ABI_VERSION ((POOLMON_ABI_MAJOR << 16) | POOLMON_ABI_MINOR)
 #define POOLMON_ABI_GET_MAJOR(v) ((uint32_t)(v) >> 16)
 #define POOLMON_ABI_GET_MINOR(v) ((uint32_t)(v) & 0xffffu)
@@ -40,6 +41,10 @@ typedef enum pm_type {
 	PM_BYTES,
 	PM_LIST,
 	PM_BOOL, /* ABI 1.2: True or False, u.i is 1 or 0 */
+	/* ABI 1.4: an integer beyond int64 (Python's 2**100): u.s holds its
+	 * decimal digits like PM_STR, "-" then digits, no leading zero.  A
+	 * value that fits in int64 is always PM_INT, never PM_BIGINT. */
+	PM_BIGINT,
 } pm_type;
 
 typedef struct pm_value {
@@ -48,7 +53,8 @@ typedef struct pm_value {
 		int64_t i;
 		double f;
 		struct {
-			char *ptr; /* PM_STR: NUL-terminated; PM_BYTES: raw */
+			char *ptr; /* PM_STR, PM_BIGINT: NUL-terminated;
+				    * PM_BYTES: raw */
 			size_t len;
 		} s;
 		struct {
@@ -104,6 +110,30 @@ static inline pm_value pm_str(const char *s)
 	v.type = PM_STR;
 	v.u.s.ptr = p;
 	v.u.s.len = len;
+	return v;
+}
+
+/* ABI 1.4: an integer from its decimal digits ("-" allowed, no leading
+ * zero, no sign "+"): PM_INT when it fits in int64, else PM_BIGINT.
+ * Returns PM_NONE for anything else (bad digits, allocation failure). */
+static inline pm_value pm_bigint(const char *digits)
+{
+	const char *d = digits[0] == '-' ? digits + 1 : digits;
+	size_t nd = strlen(d);
+	if (!nd || (d[0] == '0' && (nd > 1 || d != digits)) ||
+	    strspn(d, "0123456789") != nd)
+		return pm_none();
+	/* int64 is 19 digits: compare with its bounds as text. */
+	const char *lim = d == digits ? "9223372036854775807"
+				      : "9223372036854775808";
+	if (nd < 19 || (nd == 19 && strcmp(d, lim) <= 0)) {
+		unsigned long long u = strtoull(d, NULL, 10);
+		return pm_int(d == digits ? (int64_t)u
+					  : (int64_t)(0 - u));
+	}
+	pm_value v = pm_str(digits);
+	if (v.type == PM_STR)
+		v.type = PM_BIGINT;
 	return v;
 }
 
@@ -186,7 +216,8 @@ struct pm_shared_api {
 
 	/* Value and Array (a Value is an Array of one: index 0).  Integer
 	 * codes give PM_INT, 'f' 'd' PM_FLOAT, 'c' PM_BYTES of one byte; a
-	 * 'Q' or 'L' above INT64_MAX comes back as its decimal PM_STR.
+	 * 'Q' or 'L' above INT64_MAX comes back as PM_BIGINT (before ABI 1.4:
+	 * as its decimal PM_STR), and set takes one up to 2**64-1.
 	 * get/set take the object's lock if it has one; out-of-range values
 	 * are PM_SHM_RANGE and change nothing. */
 	size_t (*len)(const void *obj);

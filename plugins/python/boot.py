@@ -93,14 +93,15 @@ def _pm_failure(e):
     return _pm_describe(e), ''.join(tb).rstrip('\n').split('\n')
 
 
-_PM_TYPES = {int: 'int', float: 'float', str: 'str', bytes: 'bytes',
+# Python's int has no bound: poolmon's 'bigint' (an int of any size).
+_PM_TYPES = {int: 'bigint', float: 'float', str: 'str', bytes: 'bytes',
              bool: 'bool', list: 'list'}
 
 
 def _pm_param_type(p):
     a = p.annotation
     if isinstance(a, str):
-        return a if a in _PM_TYPES.values() else 'any'
+        a = {t.__name__: t for t in _PM_TYPES}.get(a)
     return _PM_TYPES.get(a, 'any')
 
 

@@ -15,6 +15,7 @@ void pypm_shared_value_free(pm_value *v)
 		return;
 	switch (v->type) {
 	case PM_STR:
+	case PM_BIGINT:
 	case PM_BYTES:
 		free(v->u.s.ptr);
 		break;
@@ -43,6 +44,11 @@ PyObject *pypm_convert_error_type(int code)
 
 /* ---- to Python --------------------------------------------------------- */
 
+PyObject *pypm_bigint_to_py(const pm_value *v)
+{
+	return PyLong_FromString(v->u.s.ptr ? v->u.s.ptr : "", NULL, 10);
+}
+
 static PyObject *list_to_py(const pm_value *v, int depth);
 
 static PyObject *to_py(const pm_value *v, int depth)
@@ -61,6 +67,8 @@ static PyObject *to_py(const pm_value *v, int depth)
 		return PyUnicode_DecodeUTF8(v->u.s.ptr ? v->u.s.ptr : "",
 					    (Py_ssize_t)v->u.s.len,
 					    "surrogateescape");
+	case PM_BIGINT:
+		return pypm_bigint_to_py(v);
 	case PM_BYTES:
 		return PyBytes_FromStringAndSize(v->u.s.ptr,
 						 (Py_ssize_t)v->u.s.len);
@@ -130,24 +138,40 @@ static int bytes_copy(const char *p, size_t n, pm_type t, pm_value *out,
 static int from_py(PyObject *o, pm_value *out, char *err, size_t len,
 		   int depth);
 
-static int int_from_py(PyObject *o, pm_value *out, char *err, size_t len)
+int pypm_int_from_py(PyObject *o, pm_value *out, char *err, size_t len)
 {
 	int overflow = 0;
 	long long i = PyLong_AsLongLongAndOverflow(o, &overflow);
-	if (overflow) {
-		fail(err, len,
-		     "int %s does not fit in 64 bits (poolmon's ints are "
-		     "-2**63..2**63-1)",
-		     overflow > 0 ? "above 2**63-1" : "below -2**63");
-		return PYPM_OVERFLOW;
-	}
-	if (i == -1 && PyErr_Occurred()) {
+	if (!overflow && i == -1 && PyErr_Occurred()) {
 		PyErr_Clear();
 		fail(err, len, "int cannot be read");
 		return PYPM_BADTYPE;
 	}
-	*out = pm_int(i);
-	return PYPM_OK;
+	if (!overflow) {
+		*out = pm_int(i);
+		return PYPM_OK;
+	}
+	/* Beyond int64: a PM_BIGINT of its decimal digits. */
+	PyObject *s = PyObject_Str(o);
+	Py_ssize_t n = 0;
+	const char *t = s ? PyUnicode_AsUTF8AndSize(s, &n) : NULL;
+	int rc = t ? bytes_copy(t, (size_t)n, PM_BIGINT, out, err, len)
+		   : PYPM_NOMEM;
+	if (!t) { /* Python's reason: more than sys.get_int_max_str_digits() */
+		PyObject *et, *ev, *tb;
+		PyErr_Fetch(&et, &ev, &tb);
+		PyObject *m = ev ? PyObject_Str(ev) : NULL;
+		const char *why = m ? PyUnicode_AsUTF8(m) : NULL;
+		fail(err, len, "cannot write a large int's digits: %s",
+		     why ? why : "?");
+		Py_XDECREF(m);
+		Py_XDECREF(et);
+		Py_XDECREF(ev);
+		Py_XDECREF(tb);
+		PyErr_Clear();
+	}
+	Py_XDECREF(s);
+	return rc;
 }
 
 static int str_from_py(PyObject *o, pm_value *out, char *err, size_t len)
@@ -225,7 +249,7 @@ static int from_py(PyObject *o, pm_value *out, char *err, size_t len,
 		return PYPM_OK;
 	}
 	if (PyLong_Check(o))
-		return int_from_py(o, out, err, len);
+		return pypm_int_from_py(o, out, err, len);
 	if (PyFloat_Check(o)) {
 		*out = pm_float(PyFloat_AS_DOUBLE(o));
 		return PYPM_OK;

@@ -4,11 +4,11 @@
  *
  *   PM_NONE  <-> None          PM_BOOL  <-> bool
  *   PM_INT   <-> int (int64)   PM_FLOAT <-> float
+ *   PM_BIGINT <-> int beyond int64 (its decimal digits)
  *   PM_STR   <-> str (UTF-8)   PM_BYTES <-> bytes (bytearray, memoryview in)
  *   PM_LIST  <-> list          (a tuple goes in as a list, comes out a list)
  *
- * An int outside int64 is refused (PYPM_OVERFLOW; the message says so),
- * never turned into text; so are lone surrogates in a str, a nesting
+ * Lone surrogates in a str are refused, and so are a nesting
  * deeper than PYPM_MAX_DEPTH (a list that holds itself), and any other type
  * (dict, set, objects: PYPM_BADTYPE). */
 #ifndef POOLMON_PYCONVERT_H
@@ -29,6 +29,11 @@ PyObject *pypm_shared_to_py(const pm_value *v);
  * err set ("cannot convert dict: …") and *out PM_NONE.  No Python
  * exception is left set. */
 int pypm_shared_from_py(PyObject *o, pm_value *out, char *err, size_t len);
+/* An int as PM_INT when it fits in int64, else PM_BIGINT: PYPM_OK, or a
+ * PYPM_* code with err set.  Shared with the task converter (values.c). */
+int pypm_int_from_py(PyObject *o, pm_value *out, char *err, size_t len);
+/* A PM_BIGINT as a Python int (a new reference, or NULL and an exception). */
+PyObject *pypm_bigint_to_py(const pm_value *v);
 /* Frees what pypm_shared_from_py (or a shared object's get) allocated; leaves
  * PM_NONE. */
 void pypm_shared_value_free(pm_value *v);

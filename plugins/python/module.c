@@ -278,12 +278,11 @@ PyObject *pypm_obj_name(PyObject *self, void *unused)
 
 /* ---- Value and Array ---------------------------------------------------- */
 
-/* The element at i as Python's: a 'Q' or 'L' above 2**63-1 comes as its
- * decimal str and goes back to an int. */
+/* The element at i as Python's (a 'Q' or 'L' above 2**63-1 is a PM_BIGINT,
+ * an int). */
 static PyObject *elem_to_py(pypm_obj *o, const pm_value *v)
 {
-	if (v->type == PM_STR && o->api->code(o->h) != 'c')
-		return PyLong_FromString(v->u.s.ptr, NULL, 10);
+	(void)o;
 	return pypm_shared_to_py(v);
 }
 

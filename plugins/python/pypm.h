@@ -22,7 +22,7 @@ pm_ctx *pypm_ctx(void);
 PyObject *pypm_to_py(const pm_value *v);
 /* A Python object as a poolmon value (*out is malloc'ed, see pm_value):
  * None bool int float str bytes bytearray list tuple, and dict as a list
- * of [key, value]; an int beyond 64 bits becomes its decimal str.  -1 and
+ * of [key, value]; an int beyond 64 bits becomes a PM_BIGINT.  -1 and
  * a message ("cannot convert set to a poolmon value") for anything else;
  * no Python exception is left set. */
 int pypm_from_py(PyObject *o, pm_value *out, char *why, size_t whylen);

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /* plugins/python/values.c — poolmon values to Python objects and back:
- * None bool int float str bytes list both ways; tuple, bytearray and dict
- * (as a list of [key, value]) from Python; an int beyond 64 bits as its
- * decimal str; anything else refused with its type's name. */
+ * None bool int float str bytes list both ways, an int beyond 64 bits as
+ * PM_BIGINT both ways; tuple, bytearray and dict (as a list of [key,
+ * value]) from Python; anything else refused with its type's name.  The
+ * int conversion and the free are convert.c's (the poolmon module's). */
 #include "pypm.h"
+
+#include "convert.h"
 
 #include <stdio.h>
 
@@ -23,6 +26,8 @@ PyObject *pypm_to_py(const pm_value *v)
 	case PM_STR:
 		return PyUnicode_DecodeUTF8(v->u.s.ptr, (Py_ssize_t)v->u.s.len,
 					    "surrogateescape");
+	case PM_BIGINT:
+		return pypm_bigint_to_py(v);
 	case PM_BYTES:
 		return PyBytes_FromStringAndSize(v->u.s.ptr,
 						 (Py_ssize_t)v->u.s.len);
@@ -53,11 +58,7 @@ static void free_items(pm_value *items, size_t n)
 
 void pypm_value_free(pm_value *v)
 {
-	if (v->type == PM_STR || v->type == PM_BYTES)
-		free(v->u.s.ptr);
-	else if (v->type == PM_LIST)
-		free_items(v->u.list.items, v->u.list.len);
-	*v = pm_none();
+	pypm_shared_value_free(v);
 }
 
 static int refuse(PyObject *o, char *why, size_t whylen)
@@ -144,26 +145,8 @@ static int from_py(PyObject *o, pm_value *out, int depth, char *why,
 		*out = pm_bool(o == Py_True);
 		return 0;
 	}
-	if (PyLong_Check(o)) {
-		int overflow = 0;
-		long long i = PyLong_AsLongLongAndOverflow(o, &overflow);
-		if (!overflow && !(i == -1 && PyErr_Occurred())) {
-			*out = pm_int((int64_t)i);
-			return 0;
-		}
-		PyErr_Clear();
-		/* Beyond 64 bits: its decimal digits, as a str. */
-		PyObject *s = PyObject_Str(o);
-		Py_ssize_t n;
-		const char *t = s ? PyUnicode_AsUTF8AndSize(s, &n) : NULL;
-		int rc = t ? bytes_value(t, (size_t)n, PM_STR, out) : -1;
-		Py_XDECREF(s);
-		if (rc < 0) {
-			PyErr_Clear();
-			snprintf(why, whylen, "cannot convert a large int");
-		}
-		return rc;
-	}
+	if (PyLong_Check(o))
+		return pypm_int_from_py(o, out, why, whylen) < 0 ? -1 : 0;
 	if (PyFloat_Check(o)) {
 		*out = pm_float(PyFloat_AS_DOUBLE(o));
 		return 0;

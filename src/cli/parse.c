@@ -46,9 +46,18 @@ static int parse_scalar(const char *w, pm_value *out, char *err,
 {
 	int64_t i;
 	int r = parse_int(w, &i);
-	if (r < 0)
-		return pm_err(err, errlen,
-			      "integer out of range (64 bits): %s", w);
+	if (r < 0) { /* beyond int64: a bigint of its digits, as Python */
+		const char *d = w + (*w == '-' || *w == '+');
+		while (d[0] == '0' && d[1])
+			d++;
+		char *digits = xmalloc(strlen(d) + 2);
+		snprintf(digits, strlen(d) + 2, "%s%s", *w == '-' ? "-" : "", d);
+		*out = pm_bigint(digits);
+		free(digits);
+		if (out->type == PM_NONE)
+			return pm_err(err, errlen, "out of memory for %s", w);
+		return 0;
+	}
 	if (r == 0) {
 		*out = pm_int(i);
 		return 0;

@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,8 @@ static pm_type type_from_name(const char *s, bool *ok)
 	*ok = true;
 	if (!strcmp(s, "int"))
 		return PM_INT;
+	if (!strcmp(s, "bigint")) /* an int of any size (Python's int) */
+		return PM_BIGINT;
 	if (!strcmp(s, "float"))
 		return PM_FLOAT;
 	if (!strcmp(s, "str"))
@@ -96,7 +99,7 @@ int pm_signature_parse(const char *text, pm_signature *sig, char *err,
 			prm->type = type_from_name(tname, &ok);
 			if (!ok)
 				return pm_err(err, errlen,
-					      "unknown type '%s' for parameter '%s' (int, float, str, bytes, list, any)",
+					      "unknown type '%s' for parameter '%s' (int, bigint, float, str, bytes, list, bool, any)",
 					      tname, prm->name);
 			p += tl;
 		} else if (!prm->variadic && !prm->kwargs) {
@@ -193,21 +196,43 @@ int pm_signature_check(const pm_signature *sig, pm_value *args, size_t nargs,
 		const pm_param *p = &sig->params[i];
 		if (p->type == PM_NONE || args[i].type == p->type)
 			continue;
+		if (p->type == PM_BIGINT && args[i].type == PM_INT)
+			continue;
 		if (p->type == PM_FLOAT && args[i].type == PM_INT) {
 			args[i] = pm_float((double)args[i].u.i);
 			continue;
 		}
+		/* An int beyond 64 bits: a float if it is one, never an int. */
+		if (args[i].type == PM_BIGINT &&
+		    (p->type == PM_INT || p->type == PM_FLOAT)) {
+			double f = strtod(args[i].u.s.ptr, NULL);
+			if (p->type == PM_FLOAT && isfinite(f)) {
+				pm_value_free(&args[i]);
+				args[i] = pm_float(f);
+				continue;
+			}
+			size_t nd = args[i].u.s.len - (args[i].u.s.ptr[0] == '-');
+			if (p->type == PM_FLOAT)
+				return pm_err(err, errlen,
+					      "argument '%s': integer of %zu digits does not fit in a float",
+					      p->name, nd);
+			return pm_err(err, errlen,
+				      "argument '%s': %.1e-ish integer does not fit in 64 bits (int is -2**63..2**63-1)",
+				      p->name, f);
+		}
 		/* A bool is an int (Python's bool is a subclass of int). */
-		if ((p->type == PM_INT || p->type == PM_FLOAT) &&
+		if ((p->type == PM_INT || p->type == PM_BIGINT ||
+		     p->type == PM_FLOAT) &&
 		    args[i].type == PM_BOOL) {
-			args[i] = p->type == PM_INT ? pm_int(args[i].u.i)
+			args[i] = p->type != PM_FLOAT ? pm_int(args[i].u.i)
 						    : pm_float((double)args[i].u.i);
 			continue;
 		}
 		pm_buf b = { 0 };
 		pm_value_format(&b, &args[i]);
 		pm_err(err, errlen, "argument '%s' must be %s, got %s %s",
-		       p->name, pm_type_name(p->type),
+		       p->name,
+		       p->type == PM_BIGINT ? "int" : pm_type_name(p->type),
 		       pm_type_name(args[i].type), b.s);
 		pm_buf_free(&b);
 		return -1;

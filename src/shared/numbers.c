@@ -7,10 +7,12 @@
 #define _GNU_SOURCE
 #include "internal.h"
 
+#include <errno.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -78,6 +80,15 @@ int pm_shared_check_value(char code, const pm_value *v, char *err,
 	if (code_is_float(code)) {
 		if (v->type == PM_INT)
 			return 0;
+		if (v->type == PM_BIGINT) { /* as Python: the nearest float */
+			double f = strtod(v->u.s.ptr, NULL);
+			if (code == 'd' ? isfinite(f) : fabs(f) <= FLT_MAX)
+				return 0;
+			return pm_err(err, errlen,
+				      "%.40s%s is out of range for type code '%c'",
+				      v->u.s.ptr, v->u.s.len > 40 ? "…" : "",
+				      code);
+		}
 		if (v->type != PM_FLOAT)
 			return pm_err(err, errlen,
 				      "type code '%c' takes a number, got %s",
@@ -89,13 +100,25 @@ int pm_shared_check_value(char code, const pm_value *v, char *err,
 				      v->u.f);
 		return 0;
 	}
+	int64_t lo = 0;
+	uint64_t hi = 0;
+	code_range(code, &lo, &hi);
+	if (v->type == PM_BIGINT) { /* beyond int64: only 2**63..hi fit */
+		errno = 0;
+		unsigned long long u = v->u.s.ptr[0] == '-'
+					       ? 0
+					       : strtoull(v->u.s.ptr, NULL, 10);
+		if (u && errno != ERANGE && u <= hi)
+			return 0;
+		return pm_err(err, errlen,
+			      "%.40s%s is out of range for type code '%c' (%lld..%llu)",
+			      v->u.s.ptr, v->u.s.len > 40 ? "…" : "", code,
+			      (long long)lo, (unsigned long long)hi);
+	}
 	if (v->type != PM_INT)
 		return pm_err(err, errlen,
 			      "type code '%c' takes an integer, got %s", code,
 			      pm_type_name(v->type));
-	int64_t lo = 0;
-	uint64_t hi = 0;
-	code_range(code, &lo, &hi);
 	if (v->u.i < lo || (v->u.i >= 0 && (uint64_t)v->u.i > hi))
 		return pm_err(err, errlen,
 			      "%lld is out of range for type code '%c' (%lld..%llu)",
@@ -104,11 +127,21 @@ int pm_shared_check_value(char code, const pm_value *v, char *err,
 	return 0;
 }
 
+static void elem_store_bits(char code, void *p, uint64_t bits);
+
 /* Stores a checked value. */
 static void elem_store(char code, void *p, const pm_value *v)
 {
 	int64_t i = v->type == PM_INT ? v->u.i : 0;
 	double f = v->type == PM_FLOAT ? v->u.f : (double)i;
+	if (v->type == PM_BIGINT) { /* checked: 2**63..2**64-1, or a float */
+		f = strtod(v->u.s.ptr, NULL);
+		if (!code_is_float(code)) {
+			elem_store_bits(code, p,
+					strtoull(v->u.s.ptr, NULL, 10));
+			return;
+		}
+	}
 	switch (code) {
 	case 'c': {
 		unsigned char ch = v->type == PM_INT ? (unsigned char)i
@@ -184,7 +217,10 @@ pm_value shm_elem_load(char code, const void *p)
 	if (is_unsigned && bits > (uint64_t)INT64_MAX) {
 		char digits[24];
 		snprintf(digits, sizeof digits, "%llu", (unsigned long long)bits);
-		return pm_str(digits);
+		pm_value v = pm_str(digits);
+		if (v.type == PM_STR) /* else PM_NONE: out of memory */
+			v.type = PM_BIGINT;
+		return v;
 	}
 	return pm_int((int64_t)bits);
 }
@@ -347,8 +383,10 @@ int shm_api_value_set(void *obj, size_t i, const pm_value *v)
 	if (i >= a->len)
 		return PM_SHM_RANGE;
 	if (pm_shared_check_value(a->code, v, why, sizeof why) < 0)
-		return v->type == PM_INT || v->type == PM_FLOAT ? PM_SHM_RANGE
-								: PM_SHM_TYPE;
+		return v->type == PM_INT || v->type == PM_FLOAT ||
+				       v->type == PM_BIGINT
+			       ? PM_SHM_RANGE
+			       : PM_SHM_TYPE;
 	array_lock(a);
 	elem_store(a->code, a->data + i * a->elsize, v);
 	array_unlock(a);

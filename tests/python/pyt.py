@@ -23,11 +23,13 @@ def kinds(*args):
 
 def give(kind):
     """a value of each kind"""
-    return {'int': -5, 'big': 2**70, 'negbig': -2**64, 'float': 0.25,
+    return {'int': -5, 'big': 2**70, 'negbig': -2**64, 'huge': 2**100,
+            'float': 0.25,
             'str': 'h\u00e9llo', 'bytes': b'a\x00b', 'bool': True,
             'false': False, 'none': None, 'list': [1, [2.5, 'x']],
             'tuple': (1, (2, 3)), 'dict': {'a': 1, 'b': [2]},
-            'bytearray': bytearray(b'xy')}[kind]
+            'bytearray': bytearray(b'xy'),
+            'toobig': 10**5000}[kind]
 
 
 def unconvertible():
@@ -111,6 +113,19 @@ def threads(n):
     for t in ts:
         t.join()
     return [len(idents), sums]
+
+
+def bigtrip(x):
+    """x through the queue 'bq' and the pipe 'bp': what comes out, and
+    its type's name after each"""
+    import poolmon
+    q = poolmon.Queue('bq')
+    q.put(x)
+    y = q.get(timeout=10)
+    a, b = poolmon.Pipe('bp')
+    a.send(y)
+    z = b.recv()
+    return [z, type(y).__name__, type(z).__name__]
 
 
 def _private():
