@@ -22,7 +22,7 @@ else
 	fi
 	ld="load python:$srcdir/tests/python/forks.py"
 	p=forks
-	no=False yes=True
+	no=0 yes=1
 	export PYTHONDONTWRITEBYTECODE=1
 fi
 . "${srcdir:-.}/tests/live.sh"
