@@ -186,6 +186,7 @@ int pm_procstat_sample(pm_procstat *p, const pid_t *pids, size_t n,
 			o->rss_kb = PS_VAL(st, REL_RES, ul_int);
 			o->threads = PS_VAL(st, REL_NLWP, s_int);
 			o->ctxsw = read_ctxsw(pid);
+			o->children = (int)pm_procstat_children(pid, NULL, 0);
 			const prev_tics *pt = find_prev(p, pid);
 			if (pt && elapsed > 0 && tics >= pt->tics)
 				o->cpu_pct = (double)(tics - pt->tics) * 100.0 /

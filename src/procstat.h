@@ -15,6 +15,7 @@ typedef struct pm_proc_sample {
 	unsigned long rss_kb;
 	int threads;
 	unsigned long ctxsw; /* voluntary + involuntary context switches */
+	int children;        /* its children (what its task forked) */
 } pm_proc_sample;
 
 pm_procstat *pm_procstat_new(void);
