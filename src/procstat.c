@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include "procstat.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -185,6 +186,7 @@ int pm_procstat_sample(pm_procstat *p, const pid_t *pids, size_t n,
 			o->rss_kb = PS_VAL(st, REL_RES, ul_int);
 			o->threads = PS_VAL(st, REL_NLWP, s_int);
 			o->ctxsw = read_ctxsw(pid);
+			o->children = (int)pm_procstat_children(pid, NULL, 0);
 			const prev_tics *pt = find_prev(p, pid);
 			if (pt && elapsed > 0 && tics >= pt->tics)
 				o->cpu_pct = (double)(tics - pt->tics) * 100.0 /
@@ -198,6 +200,32 @@ int pm_procstat_sample(pm_procstat *p, const pid_t *pids, size_t n,
 	p->nprev = nnext;
 	p->prev_time = now;
 	return rc;
+}
+
+size_t pm_procstat_children(pid_t pid, pid_t *out, size_t max)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	size_t n = 0;
+	for (struct dirent *de; (de = readdir(d));) {
+		if (de->d_name[0] == '.')
+			continue;
+		char cpath[96];
+		snprintf(cpath, sizeof cpath, "/proc/%d/task/%.20s/children",
+			 (int)pid, de->d_name);
+		FILE *f = fopen(cpath, "r");
+		if (!f)
+			continue;
+		for (int c; fscanf(f, "%d", &c) == 1; n++)
+			if (n < max)
+				out[n] = c;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
 }
 
 int pm_procstat_system(pm_procstat *p, double *cpu_pct,

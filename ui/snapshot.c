@@ -79,6 +79,7 @@ static const field sample_fields[] = {
 	FLD(pm_proc_sample, pid, F_PID),      FLD(pm_proc_sample, state, F_CHAR),
 	FLD(pm_proc_sample, cpu_pct, F_DBL),  FLD(pm_proc_sample, rss_kb, F_ULONG),
 	FLD(pm_proc_sample, threads, F_INT),  FLD(pm_proc_sample, ctxsw, F_ULONG),
+	FLD(pm_proc_sample, children, F_INT),
 };
 
 #define TI(f, t) { #f, t, offsetof(ui_task, info) + offsetof(pm_task_info, f), 0 }

@@ -10,7 +10,7 @@
 #include "util.h"
 
 enum wcol { WC_ID, WC_PID, WC_STATE, WC_S, WC_TASK, WC_ELAPSED, WC_CPU,
-	    WC_RSS, WC_THR, WC_CSW, WC_DONE, WC_RESTARTS, WC_COUNT };
+	    WC_RSS, WC_THR, WC_CHLD, WC_CSW, WC_DONE, WC_RESTARTS, WC_COUNT };
 static const struct {
 	const char *title;
 	int width;
@@ -26,6 +26,7 @@ static const struct {
 	[WC_CPU] = { "CPU%", 6, true, 1 },
 	[WC_RSS] = { "RSS", 7, true, 2 },
 	[WC_THR] = { "THR", 4, true, 6 },
+	[WC_CHLD] = { "CHLD", 4, true, 8 }, /* what its task forked */
 	[WC_CSW] = { "CTXSW", 8, true, 7 },
 	[WC_DONE] = { "DONE", 6, true, 3 },
 	[WC_RESTARTS] = { "RESTARTS", 8, true, 5 },
@@ -43,7 +44,7 @@ static int worker_columns(int w, int id_w, bool shown[WC_COUNT])
 {
 	for (int i = 0; i < WC_COUNT; i++)
 		shown[i] = true;
-	for (int drop = 7; drop >= 0; drop--) {
+	for (int drop = 8; drop >= 0; drop--) {
 		int used = 0, ncols = 0;
 		for (int i = 0; i < WC_COUNT; i++)
 			if (shown[i] && i != WC_TASK) {
@@ -133,6 +134,10 @@ static const char *cell_text(int c, const ui_row *r, char *cell, size_t len,
 	case WC_THR:
 		if (s)
 			snprintf(cell, len, "%d", s->threads);
+		break;
+	case WC_CHLD:
+		if (s)
+			snprintf(cell, len, "%d", s->children);
 		break;
 	case WC_CSW:
 		if (s)

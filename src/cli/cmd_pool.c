@@ -93,6 +93,9 @@ static void sample_workers(pm_engine *e, pm_proc_sample **out, size_t *n)
 	free(pids);
 }
 
+/* The processes a worker's tasks forked, shown at most. */
+#define CHILDREN_MAX 64
+
 /* One worker as `workers` and `status` show it under --json. */
 static void worker_json(pm_buf *b, const pm_worker_info *wi,
 			const pm_proc_sample *ps)
@@ -106,9 +109,16 @@ static void worker_json(pm_buf *b, const pm_worker_info *wi,
 	else
 		pm_buf_puts(b, "null");
 	pm_buf_printf(b,
-		      ",\"cpu\":%.1f,\"rss_kb\":%lu,\"done\":%llu,\"restarts\":%u}",
+		      ",\"cpu\":%.1f,\"rss_kb\":%lu,\"done\":%llu,\"restarts\":%u,\"children\":[",
 		      ps->cpu_pct, ps->rss_kb, (unsigned long long)wi->done,
 		      wi->restarts);
+	pid_t kids[CHILDREN_MAX];
+	size_t nk = wi->pid > 0 ? pm_procstat_children(wi->pid, kids,
+						       CHILDREN_MAX)
+				: 0;
+	for (size_t k = 0; k < nk && k < CHILDREN_MAX; k++)
+		pm_buf_printf(b, "%s%d", k ? "," : "", (int)kids[k]);
+	pm_buf_puts(b, "]}");
 }
 
 pm_status pm_cmd_workers(pm_cli *c, pm_args *a)
@@ -149,6 +159,14 @@ pm_status pm_cmd_workers(pm_cli *c, pm_args *a)
 				    (unsigned long long)wi.id, (int)wi.pid,
 				    pm_worker_state_name(wi.state), ps[i].state,
 				    task, (unsigned long long)wi.done);
+			/* What its task forked, a line each under it. */
+			pid_t kids[CHILDREN_MAX];
+			size_t nk = wi.pid > 0 ? pm_procstat_children(
+							 wi.pid, kids,
+							 CHILDREN_MAX)
+					       : 0;
+			for (size_t k = 0; k < nk && k < CHILDREN_MAX; k++)
+				pm_cli_info(c, "  child %d", (int)kids[k]);
 		}
 	}
 	pm_cli_list_end(c, &b);

@@ -7,11 +7,17 @@
 #define _GNU_SOURCE
 #include "internal.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -37,6 +43,100 @@ typedef struct worker_ctx {
 } worker_ctx;
 
 static worker_ctx *g_wctx; /* the one running task in this worker */
+
+/* What a task forks (fork(), Python's os.fork: glibc runs these hooks).
+ * The child dies with the thread that forked it (PDEATHSIG: its
+ * grandchildren too, each fork sets it again), and never runs this loop:
+ * when the task function returns in it, task_returned ends it.  The
+ * worker notes that it forked, and kills what is left when the task ends
+ * (end_children). */
+static void ctx_log(pm_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static bool g_in_child;	   /* this process is a child a task forked */
+static bool g_forked;	   /* the worker forked since its task began */
+
+static void at_fork_parent(void)
+{
+	g_forked = true;
+}
+
+static void at_fork_child(void)
+{
+	g_in_child = true;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* The task function returned in a child it forked: that child ends here
+ * (0, or 1 if the task failed), as if it had called _exit; its results
+ * and the worker's loop are the worker's alone. */
+static void task_returned(int rc)
+{
+	if (__builtin_expect(g_in_child, 0))
+		_exit(rc == 0 ? 0 : 1);
+}
+
+/* The live children of this process (of each of its threads), up to max;
+ * how many there are. */
+static size_t list_children(pid_t *out, size_t max)
+{
+	size_t n = 0;
+	DIR *d = opendir("/proc/self/task");
+	if (!d)
+		return 0;
+	for (struct dirent *de; (de = readdir(d));) {
+		if (de->d_name[0] == '.')
+			continue;
+		char path[64];
+		snprintf(path, sizeof path, "/proc/self/task/%.20s/children",
+			 de->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		for (int pid; fscanf(f, "%d", &pid) == 1;)
+			if (n < max)
+				out[n++] = pid;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+static bool exited(pid_t pid)
+{
+	siginfo_t si;
+	si.si_pid = 0;
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
+		       0 &&
+	       si.si_pid == pid;
+}
+
+/* The task forked and has ended: its children still running are killed
+ * (as multiprocessing kills a process's daemonic children when it exits),
+ * said in the task's log; the ones that ended are reaped. */
+static void end_children(worker_ctx *wc)
+{
+	if (!g_forked)
+		return;
+	g_forked = false;
+	unsigned killed = 0;
+	for (int round = 0; round < 8; round++) {
+		pid_t pids[256];
+		size_t n = list_children(pids, 256);
+		if (n > 256)
+			n = 256;
+		if (!n)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			if (!exited(pids[i]) && kill(pids[i], SIGKILL) == 0)
+				killed++;
+			while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
+				;
+		}
+	}
+	if (killed)
+		ctx_log(&wc->ctx, "killed %u child process%s left running",
+			killed, killed == 1 ? "" : "es");
+}
 
 /* The decimal id in s (after its one-letter prefix, n bytes in all),
  * plus one; returns its new length. */
@@ -304,6 +404,8 @@ static void run_one(worker_ctx *wc, const struct pm_task_def *def,
 	begin_task(wc, id);
 	pm_value result = pm_none();
 	int rc = def->fn(&wc->ctx, argv, nargs, &result);
+	task_returned(rc);
+	end_children(wc);
 	send_result(wc, id, rc, &result);
 	atomic_store_explicit(&wc->w->shm->cur_task, 0, memory_order_release);
 	pm_value_free(&result);
@@ -436,6 +538,8 @@ static void run_map_chunk(worker_ctx *wc, const unsigned char *p, size_t len)
 		if (arg.type != PM_NONE)
 			memcpy(&arg.u.i, &s->in[slot], 8);
 		int rc = def->fn(&wc->ctx, &arg, 1, &result);
+		task_returned(rc);
+		end_children(wc);
 		if (rc == 0 && result_in_slot(s, slot, &result))
 			continue;
 		send_result(wc, id, rc, &result);
@@ -491,6 +595,7 @@ __attribute__((noreturn)) void eng_worker_main(pm_engine *e, worker *w)
 	wc.w = w;
 	worker_id_format(wc.worker_id, w);
 	g_wctx = &wc;
+	pthread_atfork(NULL, at_fork_parent, at_fork_child);
 	shm_worker *s = w->shm;
 	if (e->init_task) {
 		/* Pool(initializer=…): once, before any task. */
@@ -503,6 +608,8 @@ __attribute__((noreturn)) void eng_worker_main(pm_engine *e, worker *w)
 		/* A crash or exit in there is the initializer's failure too. */
 		atomic_store(&s->in_init, 1);
 		int rc = def->fn(&wc.ctx, e->init_args, e->init_nargs, &result);
+		task_returned(rc);
+		end_children(&wc);
 		if (pm_value_check(&result, NULL, 0)) /* else: as send_result */
 			pm_value_free(&result);
 		wc.ctx.task_id = wc.task_id;
