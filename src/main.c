@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -290,6 +291,12 @@ int main(int argc, char **argv)
 	size_t ndirs = 0;
 	int delay = 10;
 	int opt, status;
+	/* A fixed mmap threshold: a big map's text and result buffers (MiBs,
+	 * freed when the map is printed) go back to the system at once.  By
+	 * default glibc raises the threshold after the first such free, and
+	 * the next ones fragment the heap: a session of maps grew by MiBs
+	 * (tests/lifecycle.sh). */
+	mallopt(M_MMAP_THRESHOLD, 256 << 10);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":w:bs:x:ejP:d:hVc:", longopts,
 				  NULL)) != -1) {

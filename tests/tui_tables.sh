@@ -178,7 +178,7 @@ tmux_keys s Escape
 wait_for 5 lacks s '^ Sort by '
 tmux_keys s ':' 'sort none table=tasks' Enter
 tmux_keys s 'submit sleep 60000' Enter
-expect s '^w1 +[0-9]+ busy .* t7 demo\.sleep\(60000\)' "w1 runs t7"
+expect s '^w1 +[0-9]+ busy .* t7 demo\.sleep\(600' "w1 runs t7 (its call cut by the columns at 100)"
 tmux_keys s 'filter demo.SLEEP table=workers' Enter
 expect_ids worker_ids s "w1 " "filter by the task a worker runs"
 tmux_keys s 'filter table=workers; search sleep table=workers' Enter

@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Seed 002 §1 (os.fork): the seed's module-level code as main(), a task: it
-# forks the worker for real.  Added: the child flushes and leaves with
-# os._exit(0) (returning would run the worker's loop in the child), and the
-# parent waits for it (the seed's parent just exits).
+# forks the worker for real.  Added: the parent waits for its child (the
+# seed's parent just exits; poolmon kills a child still running when its
+# task returns).  The child ends when main returns in it, as poolmon ends a
+# task's forked child, instead of running on into the caller.
 import os
-import sys
 
 def main():
     # 注意,fork函数,只在Unix/Linux/Mac上运行,windows不可以
@@ -12,8 +12,6 @@ def main():
     # 子进程永远返回0,而父进程返回子进程的ID。
     if pid == 0:
         print('子进程')
-        sys.stdout.flush()
-        os._exit(0)
     else:
         print('父进程')
         os.waitpid(pid, 0)
