@@ -23,10 +23,15 @@ like "$pids" '^[0-9]+ [0-9]+ [0-9]+$' "three workers: $pids"
 if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null &&
 	{ id pmtest >/dev/null 2>&1 || useradd -M pmtest 2>/dev/null; }; then
 	# The socket made reachable for this test only: the check that
-	# remains is the server's.
-	chmod 755 "$TEST_TMPDIR" "$XDG_RUNTIME_DIR" "$sockdir"
+	# remains is the server's.  The other user runs a copy of poolmon in
+	# the test's directory: the build tree may be private to us (a clone
+	# in a mktemp -d directory, 0700).
+	mkdir -p "$TEST_TMPDIR/other"
+	cp "$poolmon" "$TEST_TMPDIR/other/poolmon"
+	chmod 755 "$TEST_TMPDIR" "$TEST_TMPDIR/other" "$TEST_TMPDIR/other/poolmon" \
+		"$XDG_RUNTIME_DIR" "$sockdir"
 	chmod 777 "$sockdir/safe"
-	out=$(runuser -u pmtest -- "$poolmon" -c "$sockdir/safe" -x status 2>&1)
+	out=$(cd / && runuser -u pmtest -- "$TEST_TMPDIR/other/poolmon" -c "$sockdir/safe" -x status 2>&1)
 	rc=$?
 	chmod 700 "$TEST_TMPDIR" "$XDG_RUNTIME_DIR" "$sockdir"
 	chmod 600 "$sockdir/safe"
