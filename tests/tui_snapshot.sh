@@ -17,17 +17,21 @@ W=120 H=44
 mask() {
 	perl -CSD -ne '
 		if (/^ID +PID /) { # a filter or sort note may cover some titles
+			# (the note over CTXSW: the figures are masked to the
+			# end of the row)
 			($pid_to, $el_from, $cx_to) = (index($_, "PID") + 3,
-				index($_, "ELAPSED") - 3, index($_, "CTXSW") + 5)
-				if /ELAPSED.*CTXSW/;
+				index($_, "ELAPSED") - 3,
+				/CTXSW/ ? index($_, "CTXSW") + 5 : 1 << 20)
+				if /ELAPSED/;
 			$mode = "w";
 		} elsif (/^TASK +CALL /) {
 			($wk_to, $tm_to) = (index($_, "WORKER") + 6, index($_, "TIME") + 4);
 			$mode = "t";
 		} elsif ($mode eq "w" && /^[wp]\d+ /) {
 			substr($_, 3, $pid_to - 3) = "#" x ($pid_to - 3);
-			substr($_, $el_from, $cx_to - $el_from) = "#" x ($cx_to - $el_from)
-				if length($_) > $cx_to;
+			my $to = $cx_to < length($_) - 1 ? $cx_to : length($_) - 1;
+			substr($_, $el_from, $to - $el_from) = "#" x ($to - $el_from)
+				if $to > $el_from;
 		} elsif ($mode eq "t" && /^t\d+ /) {
 			substr($_, $wk_to, $tm_to - $wk_to) = "#" x ($tm_to - $wk_to)
 				if length($_) > $tm_to;
