@@ -73,7 +73,11 @@ tmux_start plain $W $H "'$POOLMON' -w 2 -d 2"
 tmux_start loop $W $H "POOLMON_SNAPSHOT_LOOPBACK=1 '$POOLMON' -w 2 -d 2"
 step '^w2 +[0-9]+ ' "start"
 
-both 'submit square 7' Enter 'value v i 5' Enter 'queue q' Enter \
+# t1's end line comes when it ends: the next lines wait for it in both logs,
+# so the two logs hold their lines in the same order.
+both 'submit square 7' Enter
+step '^  t1 demo\.square\(7\) done: 49 ' "a task's end"
+both 'value v i 5' Enter 'queue q' Enter \
 	'lock L' Enter 'semaphore S 3' Enter
 both 'put q 41' Enter 'put q hello' Enter
 step '^S +semaphore' "tasks, values, a queue, a lock"
